@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations, type Migration } from './migrations/index';
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/**
+ * Opens (creating if needed) a study database: WAL journal, foreign keys on, and every pending
+ * migration applied, each in its own transaction so a failure leaves the previous version intact.
+ */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (error) {
+    throw new StoreError(`cannot open database ${file}: ${(error as Error).message}`);
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      if (file !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, migrations, file);
+    }
+  } catch (error) {
+    db.close();
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`${file} is not a usable Casebook database: ${(error as Error).message}`);
+  }
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies the migrations newer than the database's `user_version`, in order. */
+export function migrate(db: Db, all: readonly Migration[], label = 'database'): void {
+  const current = schemaVersion(db);
+  const newest = all.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new StoreError(
+      `${label} has schema version ${current}, newer than this Casebook understands (${newest}); update Casebook`,
+    );
+  }
+  for (const migration of all) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,140 @@
+import type { DatasetSummary, ImagePage, Split } from '../../../shared/contract';
+import { contentHash } from '../datasets/hash';
+import { SPLITS, type NewDataset, type SplitData } from '../datasets/types';
+import type { Db } from './database';
+
+interface DatasetRow {
+  id: number;
+  name: string;
+  kind: 'cifar10' | 'folder';
+  source: string;
+  classes: string;
+  height: number;
+  width: number;
+  channels: number;
+  content_hash: string;
+  source_sha256: string | null;
+  created_at: string;
+}
+
+/** The datasets table and its images. */
+export class DatasetStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores a dataset in one transaction, or returns the stored one with the same content.
+   * Either every image is written or none is.
+   */
+  add(dataset: NewDataset): { dataset: DatasetSummary; reused: boolean } {
+    const hash = contentHash(dataset.content);
+    const existing = this.db.prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?').get(hash);
+    if (existing) return { dataset: this.get(existing.id), reused: true };
+    const { content } = dataset;
+    const [height, width, channels] = content.shape;
+    const imageBytes = height * width * channels;
+    const insertImage = this.db.prepare(
+      'INSERT INTO images (dataset_id, split, idx, label, pixels, origin) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const id = this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash, source_sha256)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(dataset.name, dataset.kind, dataset.source, JSON.stringify(content.classes), height, width, channels, hash, dataset.sourceSha256);
+      const datasetId = Number(info.lastInsertRowid);
+      for (const split of SPLITS) {
+        const data = content[split];
+        for (let i = 0; i < data.labels.length; i++) {
+          const pixels = data.pixels.subarray(i * imageBytes, (i + 1) * imageBytes);
+          insertImage.run(datasetId, split, i, data.labels[i], pixels, data.origins?.[i] ?? null);
+        }
+      }
+      return datasetId;
+    }).immediate();
+    return { dataset: this.get(id), reused: false };
+  }
+
+  list(): DatasetSummary[] {
+    const rows = this.db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY id').all();
+    return rows.map((row) => this.summary(row));
+  }
+
+  /** Throws when there is no such dataset. */
+  get(id: number): DatasetSummary {
+    const row = this.db.prepare<[number], DatasetRow>('SELECT * FROM datasets WHERE id = ?').get(id);
+    if (!row) throw new NotFoundError(`no dataset with id ${id}`);
+    return this.summary(row);
+  }
+
+  listImages(query: { datasetId: number; split: Split; label?: number | undefined; offset: number; limit: number }): ImagePage {
+    this.get(query.datasetId);
+    const where = query.label === undefined ? 'dataset_id = ? AND split = ?' : 'dataset_id = ? AND split = ? AND label = ?';
+    const params: (number | string)[] =
+      query.label === undefined ? [query.datasetId, query.split] : [query.datasetId, query.split, query.label];
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number }).n;
+    const items = this.db
+      .prepare(`SELECT idx AS "index", label FROM images WHERE ${where} ORDER BY idx LIMIT ? OFFSET ?`)
+      .all(...params, query.limit, query.offset) as ImagePage['items'];
+    return { total, items };
+  }
+
+  /** One image's pixels (HWC uint8) and shape; throws when it does not exist. */
+  image(datasetId: number, split: Split, index: number): { pixels: Buffer; shape: [number, number, number]; label: number } {
+    const dataset = this.get(datasetId);
+    const row = this.db
+      .prepare<[number, string, number], { pixels: Buffer; label: number }>(
+        'SELECT pixels, label FROM images WHERE dataset_id = ? AND split = ? AND idx = ?',
+      )
+      .get(datasetId, split, index);
+    if (!row) throw new NotFoundError(`dataset ${datasetId} has no ${split} image ${index}`);
+    return { pixels: row.pixels, shape: dataset.imageShape, label: row.label };
+  }
+
+  /** A whole split as contiguous arrays, in stored order (for training and evaluation). */
+  loadSplit(datasetId: number, split: Split): SplitData {
+    const dataset = this.get(datasetId);
+    const [h, w, c] = dataset.imageShape;
+    const bytes = h * w * c;
+    const rows = this.db
+      .prepare<[number, string], { label: number; pixels: Buffer }>(
+        'SELECT label, pixels FROM images WHERE dataset_id = ? AND split = ? ORDER BY idx',
+      )
+      .all(datasetId, split);
+    const labels = new Uint8Array(rows.length);
+    const pixels = new Uint8Array(rows.length * bytes);
+    rows.forEach((row, i) => {
+      labels[i] = row.label;
+      pixels.set(row.pixels, i * bytes);
+    });
+    return { labels, pixels };
+  }
+
+  private summary(row: DatasetRow): DatasetSummary {
+    const classes = JSON.parse(row.classes) as string[];
+    const counts: DatasetSummary['counts'] = { train: {}, test: {} };
+    for (const split of SPLITS) for (const name of classes) counts[split][name] = 0;
+    const rows = this.db
+      .prepare<[number], { split: Split; label: number; n: number }>(
+        'SELECT split, label, count(*) AS n FROM images WHERE dataset_id = ? GROUP BY split, label',
+      )
+      .all(row.id);
+    for (const { split, label, n } of rows) counts[split][classes[label] ?? `#${label}`] = n;
+    return {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      source: row.source,
+      classes,
+      counts,
+      imageShape: [row.height, row.width, row.channels],
+      contentHash: row.content_hash,
+      sourceSha256: row.source_sha256,
+      createdAt: row.created_at,
+    };
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}

@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+import { datasets } from './001-datasets';
+
+export interface Migration {
+  /** The `user_version` the database has after this migration. */
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+/** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
+export const migrations: readonly Migration[] = [datasets];

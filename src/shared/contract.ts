@@ -1,0 +1,187 @@
+/**
+ * The one contract between the renderer and the main side. Every request and every event is
+ * declared here once, with a runtime schema; the TypeScript types are derived from the schemas.
+ * Electron IPC, the preload and the HTTP server are all generated from these two maps, so a
+ * channel name never appears twice. No Node and no DOM in this folder.
+ */
+import { z } from 'zod';
+
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+] as const;
+export const DEFAULT_CLASSES = ['deer', 'frog', 'truck'] as const;
+export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
+export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
+
+export const Id = z.number().int().positive();
+export const Split = z.enum(['train', 'test']);
+export type Split = z.infer<typeof Split>;
+
+const ClassCounts = z.record(z.string(), z.number().int().nonnegative());
+
+export const DatasetSummary = z.object({
+  id: Id,
+  name: z.string(),
+  source: z.string(),
+  kind: z.enum(['cifar10', 'folder']),
+  classes: z.array(z.string()),
+  counts: z.object({ train: ClassCounts, test: ClassCounts }),
+  imageShape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  contentHash: z.string(),
+  sourceSha256: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummary>;
+
+export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
+export type SkippedFile = z.infer<typeof SkippedFile>;
+
+export const ImportResult = z.object({
+  dataset: DatasetSummary,
+  /** true when the same content was already stored and the import reused it. */
+  reused: z.boolean(),
+  skipped: z.array(SkippedFile),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+const Md5 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/, 'an md5 is 32 hexadecimal digits')
+  .transform((s) => s.toLowerCase());
+
+export const ImportArchiveRequest = z.object({
+  kind: z.literal('archive'),
+  /** A local path or an http(s) URL; defaults to the official CIFAR-10 URL. */
+  source: z.string().min(1).default(CIFAR10_URL),
+  classes: z.array(z.string().min(1)).min(1).default([...DEFAULT_CLASSES]),
+  md5: Md5.optional(),
+  name: z.string().min(1).optional(),
+});
+export const ImportFolderRequest = z.object({
+  kind: z.literal('folder'),
+  path: z.string().min(1),
+  /** Share of each class put in the test split when the folder has no train/ and test/. */
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  name: z.string().min(1).optional(),
+});
+export const ImportRequest = z.discriminatedUnion('kind', [ImportArchiveRequest, ImportFolderRequest]);
+export type ImportRequest = z.input<typeof ImportRequest>;
+export type ImportRequestParsed = z.output<typeof ImportRequest>;
+
+export const JobKind = z.enum(['import']);
+export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled']);
+export const JobInfo = z.object({
+  id: z.string(),
+  kind: JobKind,
+  title: z.string(),
+  status: JobStatus,
+  error: z.string().nullable(),
+});
+export type JobInfo = z.infer<typeof JobInfo>;
+
+export const Progress = z.object({
+  phase: z.string(),
+  /** Units done and total units; total is null when unknown. */
+  done: z.number().nonnegative(),
+  total: z.number().nonnegative().nullable(),
+  unit: z.enum(['bytes', 'images', 'files', 'steps']),
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'browser']),
+  databasePath: z.string(),
+  defaultArchiveUrl: z.string(),
+  cifarClasses: z.array(z.string()),
+  defaultClasses: z.array(z.string()),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const ImagePage = z.object({
+  total: z.number().int().nonnegative(),
+  items: z.array(z.object({ index: z.number().int().nonnegative(), label: z.number().int() })),
+});
+export type ImagePage = z.infer<typeof ImagePage>;
+
+const Empty = z.object({}).strict();
+
+/** Requests: renderer → main, each answered with a result envelope. */
+export const requests = {
+  appInfo: { input: Empty, output: AppInfo },
+  listDatasets: { input: Empty, output: z.array(DatasetSummary) },
+  getDataset: { input: z.object({ id: Id }), output: DatasetSummary },
+  listImages: {
+    input: z.object({
+      datasetId: Id,
+      split: Split,
+      label: z.number().int().nonnegative().optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(1000).default(100),
+    }),
+    output: ImagePage,
+  },
+  startImport: { input: ImportRequest, output: z.object({ job: JobInfo }) },
+  listJobs: { input: Empty, output: z.array(JobInfo) },
+  cancelJob: { input: z.object({ jobId: z.string() }), output: JobInfo },
+} as const;
+
+/** Events: main → renderer, pushed. */
+export const events = {
+  jobProgress: z.object({ jobId: z.string(), progress: Progress }),
+  jobFinished: z.object({ job: JobInfo, result: ImportResult.nullable() }),
+  datasetsChanged: z.object({}),
+} as const;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type RequestInput<K extends RequestName> = z.input<Requests[K]['input']>;
+export type RequestArgs<K extends RequestName> = z.output<Requests[K]['input']>;
+export type RequestOutput<K extends RequestName> = z.output<Requests[K]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+
+export const requestNames = Object.keys(requests) as RequestName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+/** Channel names, derived in one place for IPC and HTTP alike. */
+export const requestChannel = (name: RequestName): string => `casebook:request:${name}`;
+export const eventChannel = (name: EventName): string => `casebook:event:${name}`;
+
+/** Result envelope: no exception ever crosses a process boundary. */
+export const ErrorInfo = z.object({
+  code: z.enum(['bad-request', 'not-found', 'failed', 'unavailable', 'unauthorized']),
+  message: z.string(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/** The typed surface the renderer sees, whatever carries it (Electron IPC or HTTP). */
+export interface CasebookApi {
+  request<K extends RequestName>(name: K, input: RequestInput<K>): Promise<Result<RequestOutput<K>>>;
+  /** Subscribes to an event; returns a disposer. */
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
+}
+
+/** Where the renderer fetches a stored image (a PNG); the door decides the base. */
+export const imagePath = (datasetId: number, split: Split, index: number): string =>
+  `image/${datasetId}/${split}/${index}.png`;
+export const IMAGE_PATH_PATTERN = /^\/?image\/(\d+)\/(train|test)\/(\d+)\.png$/;
+
+/** Formats a zod error as "field: problem; field: problem". */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
+    .join('; ');
+}
