@@ -20,7 +20,10 @@ export default defineConfig({
   preload: {
     resolve: { alias: shared },
     build: {
+      // A sandboxed preload can only require `electron`: bundle everything else into it.
+      externalizeDeps: false,
       rollupOptions: {
+        external: ['electron'],
         input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },

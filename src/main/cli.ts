@@ -1,0 +1,237 @@
+/**
+ * `casebook`: the headless door onto the lab. Commands: import, serve.
+ * stdout carries results (one JSON object per line with --json); progress and logs go to stderr.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ImportRequest, describeZodError, type ImportResult } from '../shared/contract';
+import { UsageError, listOption, numberOption, parseOptions, processIo, intOption, type Io } from './cli/args';
+import { progressPrinter } from './cli/progress';
+import { importDataset } from './lab/datasets/import';
+import { forkLauncher } from './lab/jobs/fork';
+import { inProcessLauncher, type Emit } from './lab/jobs/manager';
+import { Lab } from './lab/lab';
+import { defaultDatabasePath } from './lab/paths';
+import { openDatabase } from './lab/store/database';
+import { DatasetStore } from './lab/store/datasets';
+import { startWebServer, type WebServer } from './web/server';
+
+export const VERSION = '0.1.0';
+
+const DB_HELP = `  --db <file>        the study database (default: $CASEBOOK_DB, else ${defaultDatabasePath({ ...process.env, CASEBOOK_DB: undefined })})`;
+
+const USAGE: Record<string, string> = {
+  main: `Usage: casebook <command> [options]
+
+Commands:
+  import   import a CIFAR-10 binary archive or an image folder into a study database
+  serve    serve the Casebook app in a browser on 127.0.0.1 (browser mode)
+
+Run "casebook <command> --help" for a command's options.
+`,
+  import: `Usage: casebook import (--archive <path|url> | --folder <path>) [options]
+
+Imports images into the study database. A dataset whose content is already stored is reused.
+
+  --archive <path|url>  a cifar-10-binary.tar.gz (local file or URL; "official" = the official URL)
+  --classes <list>      comma-separated CIFAR-10 class names (default: deer,frog,truck)
+  --md5 <hex>           expected md5 of the archive (always checked for the official URL)
+  --folder <path>       an image folder: one sub-folder per class (PNG or JPEG), optionally
+                        under train/ and test/
+  --test-fraction <x>   share of each class used as test when the folder has no test/ (default 0.2)
+  --name <text>         the dataset's name
+${DB_HELP}
+  --json                print one JSON object on stdout; progress goes to stderr
+  -h, --help            show this help
+`,
+  serve: `Usage: casebook serve [options]
+
+Serves the app and its API on http://127.0.0.1 with a random access token, and prints the URL
+to open. Stops on Ctrl-C.
+
+  --port <n>     the port (default: any free port)
+${DB_HELP}
+  --json         print {"url": …} on stdout once listening
+  -h, --help     show this help
+`,
+};
+
+/** Runs one command line; resolves to the process exit code (0 ok, 1 failed, 2 usage). */
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'import':
+        return await importCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(USAGE.main ?? '');
+        return command === undefined ? 2 : 0;
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`casebook: ${error.message}\n\n${USAGE[command ?? 'main'] ?? USAGE.main}`);
+      return 2;
+    }
+    io.stderr(`casebook: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function importCommand(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    archive: { type: 'string' },
+    folder: { type: 'string' },
+    classes: { type: 'string' },
+    md5: { type: 'string' },
+    name: { type: 'string' },
+    'test-fraction': { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return help(io, 'import');
+  if ((values.archive === undefined) === (values.folder === undefined)) {
+    throw new UsageError('give exactly one of --archive <path|url> or --folder <path>');
+  }
+  if (values.folder !== undefined && (values.classes !== undefined || values.md5 !== undefined)) {
+    throw new UsageError('--classes and --md5 go with --archive; a folder takes its classes from its sub-folders');
+  }
+  const raw =
+    values.folder !== undefined
+      ? { kind: 'folder', path: resolve(values.folder), testFraction: numberOption(values['test-fraction'], 'test-fraction'), name: values.name }
+      : {
+          kind: 'archive',
+          source: values.archive === 'official' ? undefined : localOrUrl(values.archive ?? ''),
+          classes: listOption(values.classes),
+          md5: values.md5,
+          name: values.name,
+        };
+  const parsed = ImportRequest.safeParse(raw);
+  if (!parsed.success) throw new UsageError(describeZodError(parsed.error));
+
+  const databasePath = resolve(values.db ?? defaultDatabasePath());
+  const db = openDatabase(databasePath);
+  const progress = progressPrinter(io);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  let result: ImportResult;
+  try {
+    result = await importDataset(new DatasetStore(db), parsed.data, { onProgress: progress.update, signal: controller.signal });
+  } finally {
+    progress.done();
+    process.off('SIGINT', stop);
+    db.close();
+  }
+  const { dataset } = result;
+  for (const skipped of result.skipped) io.stderr(`skipped ${skipped.file}: ${skipped.reason}\n`);
+  if (values.json) {
+    io.stdout(
+      `${JSON.stringify({
+        datasetId: dataset.id,
+        name: dataset.name,
+        classes: dataset.classes,
+        counts: dataset.counts,
+        reused: result.reused,
+        contentHash: dataset.contentHash,
+        sourceSha256: dataset.sourceSha256,
+        skipped: result.skipped,
+        database: databasePath,
+      })}\n`,
+    );
+  } else {
+    io.stdout(`${result.reused ? 'Already stored as' : 'Imported'} dataset ${dataset.id} "${dataset.name}" into ${databasePath}\n`);
+    for (const name of dataset.classes) {
+      io.stdout(`  ${name.padEnd(12)} train ${String(dataset.counts.train[name] ?? 0).padStart(6)}  test ${String(dataset.counts.test[name] ?? 0).padStart(6)}\n`);
+    }
+    if (result.skipped.length > 0) io.stdout(`  ${result.skipped.length} file(s) skipped (listed above)\n`);
+  }
+  return 0;
+}
+
+function localOrUrl(source: string): string {
+  return /^https?:\/\//i.test(source) ? source : resolve(source);
+}
+
+export interface ServeOptions {
+  databasePath: string;
+  port?: number;
+  rendererDir?: string;
+  workerScript?: string;
+}
+
+/** Starts the lab and the web door; used by `casebook serve` and by `npm start` without Electron. */
+export async function serve(options: ServeOptions): Promise<{ lab: Lab; web: WebServer; close: () => Promise<void> }> {
+  const rendererDir = options.rendererDir ?? resolve(import.meta.dirname, '../renderer');
+  if (!existsSync(resolve(rendererDir, 'index.html'))) {
+    throw new Error(`the app is not built (no ${resolve(rendererDir, 'index.html')}); run "npm run build"`);
+  }
+  const workerScript = options.workerScript ?? resolve(import.meta.dirname, 'worker.js');
+  let web: WebServer | null = null;
+  const emit: Emit = (name, payload) => web?.broadcast(name, payload);
+  const lab = new Lab({
+    databasePath: options.databasePath,
+    mode: 'browser',
+    version: VERSION,
+    launch: existsSync(workerScript) ? forkLauncher(workerScript) : inProcessLauncher,
+    emit,
+  });
+  try {
+    web = await startWebServer({ lab, rendererDir, ...(options.port !== undefined ? { port: options.port } : {}) });
+  } catch (error) {
+    lab.close();
+    throw new Error(`cannot listen on 127.0.0.1:${options.port ?? 0}: ${(error as Error).message}`);
+  }
+  const server = web;
+  return {
+    lab,
+    web: server,
+    close: async () => {
+      await server.close();
+      lab.close();
+    },
+  };
+}
+
+async function serveCommand(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    port: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return help(io, 'serve');
+  const port = intOption(values.port, 'port');
+  if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
+  const databasePath = resolve(values.db ?? defaultDatabasePath());
+  const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
+  if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
+  else io.stdout(`Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
+}
+
+function help(io: Io, command: string): number {
+  io.stdout(USAGE[command] ?? USAGE.main ?? '');
+  return 0;
+}
+
+/** Entry point used by bin/casebook.mjs. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,71 @@
+/** Electron main: one window, the custom protocol, IPC wiring. The domain lives in ./lab. */
+import { resolve } from 'node:path';
+import { app, BrowserWindow } from 'electron';
+import { Lab } from './lab/lab';
+import { defaultDatabasePath } from './lab/paths';
+import { broadcast, wireRequests } from './electron/ipc';
+import { APP_ORIGIN, handleProtocol, registerScheme } from './electron/protocol';
+import { utilityLauncher } from './electron/worker';
+
+const VERSION = app.getVersion();
+
+function databasePathFromArgs(argv: string[]): string {
+  const i = argv.indexOf('--db');
+  const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--db='))?.slice('--db='.length);
+  return resolve(given ?? defaultDatabasePath());
+}
+
+/** Navigation and new windows are blocked in this one place. */
+function lockDown(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(APP_ORIGIN)) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    title: 'Casebook',
+    show: false,
+    webPreferences: {
+      preload: resolve(import.meta.dirname, '../preload/index.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  return window;
+}
+
+registerScheme();
+lockDown();
+
+app.whenReady().then(() => {
+  const lab = new Lab({
+    databasePath: databasePathFromArgs(process.argv),
+    mode: 'electron',
+    version: VERSION,
+    launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
+    emit: broadcast,
+  });
+  handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));
+  wireRequests(lab);
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('will-quit', () => lab.close());
+}, (error: unknown) => {
+  console.error('Casebook failed to start:', error);
+  app.exit(1);
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

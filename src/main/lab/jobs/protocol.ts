@@ -1,0 +1,22 @@
+/**
+ * Messages between a door (Electron main, the HTTP server) and the worker process that runs heavy
+ * jobs. Both directions are validated: they cross a process boundary.
+ */
+import { z } from 'zod';
+import { ImportRequest, ImportResult, Progress } from '../../../shared/contract';
+
+export const JobSpec = z.discriminatedUnion('kind', [z.object({ kind: z.literal('import'), request: ImportRequest })]);
+export type JobSpec = z.output<typeof JobSpec>;
+
+export const ToWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run'), jobId: z.string(), databasePath: z.string(), job: JobSpec }),
+  z.object({ type: z.literal('cancel'), jobId: z.string() }),
+]);
+export type ToWorker = z.infer<typeof ToWorker>;
+
+export const FromWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), jobId: z.string(), progress: Progress }),
+  z.object({ type: z.literal('done'), jobId: z.string(), result: ImportResult }),
+  z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string(), cancelled: z.boolean() }),
+]);
+export type FromWorker = z.infer<typeof FromWorker>;

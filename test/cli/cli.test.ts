@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/main/cli';
+import { captureIo } from '../helpers/io';
+import { tempDir } from '../helpers/lab';
+
+describe('casebook CLI', () => {
+  it('prints usage and exits 2 without a command', async () => {
+    const io = captureIo();
+    expect(await runCli([], io)).toBe(2);
+    expect(io.out()).toContain('Usage: casebook <command>');
+  });
+
+  it('documents every command with --help', async () => {
+    for (const command of ['import', 'serve']) {
+      const io = captureIo();
+      expect(await runCli([command, '--help'], io)).toBe(0);
+      expect(io.out()).toContain(`Usage: casebook ${command}`);
+      expect(io.out()).toContain('--db <file>');
+    }
+  });
+
+  it('gives a usage error (exit 2) for an unknown command or option', async () => {
+    const io = captureIo();
+    expect(await runCli(['frobnicate'], io)).toBe(2);
+    expect(io.err()).toContain('unknown command "frobnicate"');
+    const io2 = captureIo();
+    expect(await runCli(['import', '--archive', 'x.tar.gz', '--colour', 'red'], io2)).toBe(2);
+    expect(io2.err()).toMatch(/Unknown option '--colour'/);
+    expect(io2.err()).toContain('Usage: casebook import');
+  });
+
+  it('needs exactly one of --archive and --folder', async () => {
+    const io = captureIo();
+    expect(await runCli(['import', '--db', join(tempDir(), 'x.db')], io)).toBe(2);
+    expect(io.err()).toContain('give exactly one of --archive');
+  });
+
+  it('rejects a malformed md5 and a bad port as usage errors', async () => {
+    const io = captureIo();
+    expect(await runCli(['import', '--archive', 'a.tar.gz', '--md5', 'xyz'], io)).toBe(2);
+    expect(io.err()).toContain('md5: an md5 is 32 hexadecimal digits');
+    const io2 = captureIo();
+    expect(await runCli(['serve', '--port', 'http'], io2)).toBe(2);
+    expect(io2.err()).toContain('--port must be a whole number');
+  });
+
+  it('fails with exit 1 and names the file when the archive is missing', async () => {
+    const io = captureIo();
+    const missing = join(tempDir(), 'nowhere.tar.gz');
+    expect(await runCli(['import', '--archive', missing, '--db', join(tempDir(), 'x.db'), '--json'], io)).toBe(1);
+    expect(io.err()).toContain(missing);
+    expect(io.out()).toBe('');
+  });
+});

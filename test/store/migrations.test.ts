@@ -1,0 +1,76 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase, schemaVersion, StoreError } from '../../src/main/lab/store/database';
+import { migrations } from '../../src/main/lab/store/migrations/index';
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3, … without gaps', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+  });
+
+  it('001-datasets creates datasets and images with their constraints', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 1));
+    expect(schemaVersion(db)).toBe(1);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['datasets', 'images']));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    // a second dataset with the same content hash is refused
+    expect(() =>
+      db.prepare(
+        `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+         VALUES ('d2', 'folder', 's', '["a"]', 32, 32, 3, 'h')`,
+      ).run(),
+    ).toThrow(/UNIQUE/);
+    // an image of an unknown dataset is refused
+    expect(() =>
+      db.prepare("INSERT INTO images (dataset_id, split, idx, label, pixels) VALUES (99, 'train', 0, 0, x'00')").run(),
+    ).toThrow(/FOREIGN KEY/);
+    // a bad split is refused
+    expect(() =>
+      db.prepare("INSERT INTO images (dataset_id, split, idx, label, pixels) VALUES (1, 'val', 0, 0, x'00')").run(),
+    ).toThrow(/CHECK/);
+    db.close();
+  });
+
+  it('runs each migration once: reopening a database changes nothing', () => {
+    const db = openDatabase(':memory:');
+    const version = schemaVersion(db);
+    migrate(db, migrations);
+    expect(schemaVersion(db)).toBe(version);
+    db.close();
+  });
+
+  it('refuses a database newer than this build', () => {
+    const db = new Database(':memory:');
+    db.pragma('user_version = 999');
+    expect(() => migrate(db, migrations, 'study.db')).toThrow(StoreError);
+    expect(() => migrate(db, migrations, 'study.db')).toThrow(/study\.db has schema version 999/);
+    db.close();
+  });
+
+  it('a failing migration leaves the database at the previous version', () => {
+    const db = new Database(':memory:');
+    const broken = [
+      ...migrations.slice(0, 1),
+      { version: 2, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE t (x); SELECT * FROM nowhere;') },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/nowhere/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('names the file when it is not a database', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'cb-')), 'not-a.db');
+    writeFileSync(file, 'this is plain text, not SQLite '.repeat(100));
+    expect(() => openDatabase(file)).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}.*not a (usable Casebook )?database`));
+  });
+});
