@@ -16,13 +16,18 @@ function newestSource(path) {
 }
 
 const sources = [join(root, 'src'), join(root, 'electron.vite.config.ts'), join(root, 'package.json')];
-const stale = !existsSync(cli) || (existsSync(join(root, 'src')) && Math.max(...sources.map(newestSource)) > statSync(cli).mtimeMs);
+const stale =
+  !existsSync(cli) || (existsSync(join(root, 'src')) && Math.max(...sources.map(newestSource)) > statSync(cli).mtimeMs);
 if (stale) {
   process.stderr.write('casebook: building the app (electron-vite build)…\n');
-  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: ['ignore', process.stderr, process.stderr],
-  });
+  const built = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: ['ignore', process.stderr, process.stderr],
+    },
+  );
   if (built.status !== 0) {
     process.stderr.write('casebook: the build failed (see above)\n');
     process.exit(1);

@@ -15,7 +15,11 @@ export function electronBinary() {
   const pathFile = join(pkgDir, 'path.txt');
   const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const candidate = override ? join(override, relative ?? 'electron') : relative ? join(pkgDir, 'dist', relative) : null;
+  const candidate = override
+    ? join(override, relative ?? 'electron')
+    : relative
+      ? join(pkgDir, 'dist', relative)
+      : null;
   if (candidate && existsSync(candidate)) return { path: candidate };
   return { reason: `the Electron binary is not present (looked in ${candidate ?? join(pkgDir, 'dist')})` };
 }

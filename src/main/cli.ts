@@ -108,7 +108,12 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   }
   const raw =
     values.folder !== undefined
-      ? { kind: 'folder', path: resolve(values.folder), testFraction: numberOption(values['test-fraction'], 'test-fraction'), name: values.name }
+      ? {
+          kind: 'folder',
+          path: resolve(values.folder),
+          testFraction: numberOption(values['test-fraction'], 'test-fraction'),
+          name: values.name,
+        }
       : {
           kind: 'archive',
           source: values.archive === 'official' ? undefined : localOrUrl(values.archive ?? ''),
@@ -127,7 +132,10 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
   process.once('SIGINT', stop);
   let result: ImportResult;
   try {
-    result = await importDataset(new DatasetStore(db), parsed.data, { onProgress: progress.update, signal: controller.signal });
+    result = await importDataset(new DatasetStore(db), parsed.data, {
+      onProgress: progress.update,
+      signal: controller.signal,
+    });
   } finally {
     progress.done();
     process.off('SIGINT', stop);
@@ -150,9 +158,13 @@ async function importCommand(argv: string[], io: Io): Promise<number> {
       })}\n`,
     );
   } else {
-    io.stdout(`${result.reused ? 'Already stored as' : 'Imported'} dataset ${dataset.id} "${dataset.name}" into ${databasePath}\n`);
+    io.stdout(
+      `${result.reused ? 'Already stored as' : 'Imported'} dataset ${dataset.id} "${dataset.name}" into ${databasePath}\n`,
+    );
     for (const name of dataset.classes) {
-      io.stdout(`  ${name.padEnd(12)} train ${String(dataset.counts.train[name] ?? 0).padStart(6)}  test ${String(dataset.counts.test[name] ?? 0).padStart(6)}\n`);
+      io.stdout(
+        `  ${name.padEnd(12)} train ${String(dataset.counts.train[name] ?? 0).padStart(6)}  test ${String(dataset.counts.test[name] ?? 0).padStart(6)}\n`,
+      );
     }
     if (result.skipped.length > 0) io.stdout(`  ${result.skipped.length} file(s) skipped (listed above)\n`);
   }
@@ -216,7 +228,10 @@ async function serveCommand(argv: string[], io: Io): Promise<number> {
   const databasePath = resolve(values.db ?? defaultDatabasePath());
   const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
   if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
-  else io.stdout(`Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`);
+  else
+    io.stdout(
+      `Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`,
+    );
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);

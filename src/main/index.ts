@@ -46,25 +46,28 @@ function createWindow(): BrowserWindow {
 registerScheme();
 lockDown();
 
-app.whenReady().then(() => {
-  const lab = new Lab({
-    databasePath: databasePathFromArgs(process.argv),
-    mode: 'electron',
-    version: VERSION,
-    launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
-    emit: broadcast,
-  });
-  handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));
-  wireRequests(lab);
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-  app.on('will-quit', () => lab.close());
-}, (error: unknown) => {
-  console.error('Casebook failed to start:', error);
-  app.exit(1);
-});
+app.whenReady().then(
+  () => {
+    const lab = new Lab({
+      databasePath: databasePathFromArgs(process.argv),
+      mode: 'electron',
+      version: VERSION,
+      launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
+      emit: broadcast,
+    });
+    handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));
+    wireRequests(lab);
+    createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+    app.on('will-quit', () => lab.close());
+  },
+  (error: unknown) => {
+    console.error('Casebook failed to start:', error);
+    app.exit(1);
+  },
+);
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

@@ -62,7 +62,10 @@ export const ImportArchiveRequest = z.object({
   kind: z.literal('archive'),
   /** A local path or an http(s) URL; defaults to the official CIFAR-10 URL. */
   source: z.string().min(1).default(CIFAR10_URL),
-  classes: z.array(z.string().min(1)).min(1).default([...DEFAULT_CLASSES]),
+  classes: z
+    .array(z.string().min(1))
+    .min(1)
+    .default([...DEFAULT_CLASSES]),
   md5: Md5.optional(),
   name: z.string().min(1).optional(),
 });

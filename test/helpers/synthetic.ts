@@ -1,7 +1,12 @@
 import type { DatasetContent, NewDataset, SplitData } from '../../src/main/lab/datasets/types';
 
 /** A split of `perClass` images per class, each image filled with one value derived from (label, i). */
-export function syntheticSplit(classes: number, perClass: number, shape: [number, number, number], seed = 0): SplitData {
+export function syntheticSplit(
+  classes: number,
+  perClass: number,
+  shape: [number, number, number],
+  seed = 0,
+): SplitData {
   const bytes = shape[0] * shape[1] * shape[2];
   const n = classes * perClass;
   const labels = new Uint8Array(n);
@@ -13,7 +18,9 @@ export function syntheticSplit(classes: number, perClass: number, shape: [number
   return { labels, pixels };
 }
 
-export function syntheticDataset(options: { classes?: string[]; train?: number; test?: number; seed?: number } = {}): NewDataset {
+export function syntheticDataset(
+  options: { classes?: string[]; train?: number; test?: number; seed?: number } = {},
+): NewDataset {
   const classes = options.classes ?? ['deer', 'frog', 'truck'];
   const shape: [number, number, number] = [32, 32, 3];
   const content: DatasetContent = {

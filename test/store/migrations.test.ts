@@ -21,10 +21,12 @@ describe('migrations', () => {
     ).run();
     // a second dataset with the same content hash is refused
     expect(() =>
-      db.prepare(
-        `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+      db
+        .prepare(
+          `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
          VALUES ('d2', 'folder', 's', '["a"]', 32, 32, 3, 'h')`,
-      ).run(),
+        )
+        .run(),
     ).toThrow(/UNIQUE/);
     // an image of an unknown dataset is refused
     expect(() =>
@@ -57,7 +59,11 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     const broken = [
       ...migrations.slice(0, 1),
-      { version: 2, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE t (x); SELECT * FROM nowhere;') },
+      {
+        version: 2,
+        name: 'broken',
+        up: (d: Database.Database) => d.exec('CREATE TABLE t (x); SELECT * FROM nowhere;'),
+      },
     ];
     expect(() => migrate(db, broken)).toThrow(/nowhere/);
     expect(schemaVersion(db)).toBe(1);
@@ -71,6 +77,8 @@ describe('migrations', () => {
     const { join } = await import('node:path');
     const file = join(mkdtempSync(join(tmpdir(), 'cb-')), 'not-a.db');
     writeFileSync(file, 'this is plain text, not SQLite '.repeat(100));
-    expect(() => openDatabase(file)).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}.*not a (usable Casebook )?database`));
+    expect(() => openDatabase(file)).toThrow(
+      new RegExp(`${file.replace(/[.]/g, '\\.')}.*not a (usable Casebook )?database`),
+    );
   });
 });

@@ -36,7 +36,11 @@ describe('web server (browser mode)', () => {
     expect(page.status).toBe(401);
     const api = await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}' });
     expect(api.status).toBe(401);
-    const wrong = await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${base}/api/appInfo`, {
+      method: 'POST',
+      body: '{}',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -56,10 +60,13 @@ describe('web server (browser mode)', () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(base);
-      const req = request({ host: '127.0.0.1', port: url.port, path: '/', headers: { ...auth, host: 'evil.example:80' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { host: '127.0.0.1', port: url.port, path: '/', headers: { ...auth, host: 'evil.example:80' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -81,7 +88,9 @@ describe('web server (browser mode)', () => {
     expect(body.ok).toBe(false);
     expect(body.error.code).toBe('bad-request');
     expect(body.error.message).toMatch(/^getDataset: id: /);
-    const missing = await (await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": 42}', headers: auth })).json();
+    const missing = await (
+      await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": 42}', headers: auth })
+    ).json();
     expect(missing).toEqual({ ok: false, error: { code: 'not-found', message: 'no dataset with id 42' } });
     const notJson = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{', headers: auth });
     expect(notJson.status).toBe(400);
@@ -95,7 +104,9 @@ describe('web server (browser mode)', () => {
     const res = await fetch(`${base}/image/${dataset.id}/train/1.png`, { headers: auth });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
-    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([32, 32, 3]);
     expect(data[0]).toBe(lab.datasets.image(dataset.id, 'train', 1).pixels[0]);
     const missing = await fetch(`${base}/image/${dataset.id}/train/999.png`, { headers: auth });

@@ -32,7 +32,8 @@ export function parseOptions<O extends Options>(argv: string[], options: O) {
 export function intOption(value: string | undefined, name: string, { min = 0 } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, not "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number ≥ ${min}, not "${value}"`);
   return n;
 }
 

@@ -21,7 +21,10 @@ export function progressPrinter(io: Io): { update: (p: Progress) => void; done: 
       const counts = p.total ? `${amount(p.done, p.unit)} / ${amount(p.total, p.unit)}` : amount(p.done, p.unit);
       if (io.interactive) {
         const filled = fraction === null ? 0 : Math.round(fraction * WIDTH);
-        const bar = fraction === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
+        const bar =
+          fraction === null
+            ? ''
+            : `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
         const line = `${p.phase}: ${bar}${counts}`;
         if (line !== lastLine) io.stderr(`\r\x1b[K${line}`);
         lastLine = line;

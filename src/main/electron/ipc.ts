@@ -7,7 +7,8 @@ import { APP_ORIGIN } from './protocol';
 export function wireRequests(lab: Lab): void {
   for (const name of requestNames) {
     ipcMain.handle(requestChannel(name), (event: IpcMainInvokeEvent, input: unknown) => {
-      if (!event.senderFrame?.url.startsWith(APP_ORIGIN)) return failure('unauthorized', 'request from an unknown page');
+      if (!event.senderFrame?.url.startsWith(APP_ORIGIN))
+        return failure('unauthorized', 'request from an unknown page');
       return lab.dispatch(name, input);
     });
   }

@@ -7,7 +7,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { eventNames, IMAGE_PATH_PATTERN, requestNames, type EventName, type EventPayload, type RequestName } from '../../shared/contract';
+import {
+  eventNames,
+  IMAGE_PATH_PATTERN,
+  requestNames,
+  type EventName,
+  type EventPayload,
+  type RequestName,
+} from '../../shared/contract';
 import type { Lab } from '../lab/lab';
 
 export interface WebServerOptions {
@@ -69,11 +76,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return void res.end();
     }
     if (!authorised(req, token)) {
-      return send(res, 401, 'text/plain', 'Casebook: open the URL that `casebook serve` printed (it carries the access token).');
+      return send(
+        res,
+        401,
+        'text/plain',
+        'Casebook: open the URL that `casebook serve` printed (it carries the access token).',
+      );
     }
 
     if (url.pathname === '/api/events' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       clients.add(res);
       req.on('close', () => clients.delete(res));
@@ -82,12 +98,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname.startsWith('/api/')) {
       const name = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST');
-      if (!isRequestName(name)) return sendJson(res, 404, { ok: false, error: { code: 'bad-request', message: `unknown request ${name}` } });
+      if (!isRequestName(name))
+        return sendJson(res, 404, { ok: false, error: { code: 'bad-request', message: `unknown request ${name}` } });
       let input: unknown;
       try {
         input = JSON.parse((await readBody(req)) || '{}');
       } catch (error) {
-        return sendJson(res, 400, { ok: false, error: { code: 'bad-request', message: `body is not JSON: ${(error as Error).message}` } });
+        return sendJson(res, 400, {
+          ok: false,
+          error: { code: 'bad-request', message: `body is not JSON: ${(error as Error).message}` },
+        });
       }
       const result = await options.lab.dispatch(name, input);
       return sendJson(res, 200, result);
@@ -181,7 +201,10 @@ async function serveStatic(root: string, pathname: string, res: ServerResponse):
     return send(res, 404, 'text/plain', `not found: ${pathname}`);
   }
   const body = await readFile(file);
-  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+  });
   res.end(body);
 }
 

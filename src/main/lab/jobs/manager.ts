@@ -29,9 +29,7 @@ const CANCEL_GRACE_MS = 5_000;
 export class JobManager {
   private readonly jobs = new Map<string, Entry>();
 
-  constructor(
-    private readonly options: { databasePath: string; launch: WorkerLauncher; emit: Emit },
-  ) {}
+  constructor(private readonly options: { databasePath: string; launch: WorkerLauncher; emit: Emit }) {}
 
   start(job: JobSpec, title: string): JobInfo {
     const id = randomUUID();
@@ -93,7 +91,12 @@ export class JobManager {
     }
   }
 
-  private settle(entry: Entry, status: JobInfo['status'], error: string | null, result: EventPayload<'jobFinished'>['result']): void {
+  private settle(
+    entry: Entry,
+    status: JobInfo['status'],
+    error: string | null,
+    result: EventPayload<'jobFinished'>['result'],
+  ): void {
     if (entry.settled) return;
     entry.settled = true;
     entry.info = { ...entry.info, status, error };

@@ -27,7 +27,9 @@ export class DatasetStore {
    */
   add(dataset: NewDataset): { dataset: DatasetSummary; reused: boolean } {
     const hash = contentHash(dataset.content);
-    const existing = this.db.prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?').get(hash);
+    const existing = this.db
+      .prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?')
+      .get(hash);
     if (existing) return { dataset: this.get(existing.id), reused: true };
     const { content } = dataset;
     const [height, width, channels] = content.shape;
@@ -35,23 +37,35 @@ export class DatasetStore {
     const insertImage = this.db.prepare(
       'INSERT INTO images (dataset_id, split, idx, label, pixels, origin) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const id = this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash, source_sha256)
+    const id = this.db
+      .transaction(() => {
+        const info = this.db
+          .prepare(
+            `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash, source_sha256)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(dataset.name, dataset.kind, dataset.source, JSON.stringify(content.classes), height, width, channels, hash, dataset.sourceSha256);
-      const datasetId = Number(info.lastInsertRowid);
-      for (const split of SPLITS) {
-        const data = content[split];
-        for (let i = 0; i < data.labels.length; i++) {
-          const pixels = data.pixels.subarray(i * imageBytes, (i + 1) * imageBytes);
-          insertImage.run(datasetId, split, i, data.labels[i], pixels, data.origins?.[i] ?? null);
+          )
+          .run(
+            dataset.name,
+            dataset.kind,
+            dataset.source,
+            JSON.stringify(content.classes),
+            height,
+            width,
+            channels,
+            hash,
+            dataset.sourceSha256,
+          );
+        const datasetId = Number(info.lastInsertRowid);
+        for (const split of SPLITS) {
+          const data = content[split];
+          for (let i = 0; i < data.labels.length; i++) {
+            const pixels = data.pixels.subarray(i * imageBytes, (i + 1) * imageBytes);
+            insertImage.run(datasetId, split, i, data.labels[i], pixels, data.origins?.[i] ?? null);
+          }
         }
-      }
-      return datasetId;
-    }).immediate();
+        return datasetId;
+      })
+      .immediate();
     return { dataset: this.get(id), reused: false };
   }
 
@@ -67,12 +81,20 @@ export class DatasetStore {
     return this.summary(row);
   }
 
-  listImages(query: { datasetId: number; split: Split; label?: number | undefined; offset: number; limit: number }): ImagePage {
+  listImages(query: {
+    datasetId: number;
+    split: Split;
+    label?: number | undefined;
+    offset: number;
+    limit: number;
+  }): ImagePage {
     this.get(query.datasetId);
-    const where = query.label === undefined ? 'dataset_id = ? AND split = ?' : 'dataset_id = ? AND split = ? AND label = ?';
+    const where =
+      query.label === undefined ? 'dataset_id = ? AND split = ?' : 'dataset_id = ? AND split = ? AND label = ?';
     const params: (number | string)[] =
       query.label === undefined ? [query.datasetId, query.split] : [query.datasetId, query.split, query.label];
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number }).n;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number })
+      .n;
     const items = this.db
       .prepare(`SELECT idx AS "index", label FROM images WHERE ${where} ORDER BY idx LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.offset) as ImagePage['items'];
@@ -80,7 +102,11 @@ export class DatasetStore {
   }
 
   /** One image's pixels (HWC uint8) and shape; throws when it does not exist. */
-  image(datasetId: number, split: Split, index: number): { pixels: Buffer; shape: [number, number, number]; label: number } {
+  image(
+    datasetId: number,
+    split: Split,
+    index: number,
+  ): { pixels: Buffer; shape: [number, number, number]; label: number } {
     const dataset = this.get(datasetId);
     const row = this.db
       .prepare<[number, string, number], { pixels: Buffer; label: number }>(

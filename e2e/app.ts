@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { expect, type Page } from '@playwright/test';
+import { cifarEntries, records, writeArchive } from '../test/datasets/helpers';
+
+/** Waits until the app has loaded its first data (it sets body[data-ready]). */
+export async function waitReady(page: Page): Promise<void> {
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+}
+
+/** A small archive: 3 deer, 2 frogs, 4 trucks (and an airplane, not imported) to train; 2 of each to test. */
+export const SMALL_COUNTS = { deer: [3, 2], frog: [2, 2], truck: [4, 2] } as const;
+export async function smallArchive(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  return writeArchive(
+    dir,
+    'small.tar.gz',
+    cifarEntries({
+      train: [records([4, 6, 9, 9, 0], 0), records([4, 4, 6, 9, 9], 10)],
+      test: records([4, 6, 9, 4, 6, 9], 20),
+    }),
+  );
+}
+
+/** Imports through the dialog (default classes) and waits for the app's jobFinished event. */
+export async function importThroughUi(page: Page, source: string): Promise<void> {
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-source').fill(source);
+  for (const name of ['deer', 'frog', 'truck']) await expect(page.getByTestId(`import-class-${name}`)).toBeChecked();
+  const finished = page.evaluate(
+    () =>
+      new Promise<string>((done) =>
+        window.addEventListener('casebook:jobFinished', (e) => done(JSON.stringify((e as CustomEvent).detail)), {
+          once: true,
+        }),
+      ),
+  );
+  await page.getByTestId('import-start').click();
+  const detail = JSON.parse(await finished) as { job: { status: string; error: string | null } };
+  expect(detail.job.error).toBeNull();
+  expect(detail.job.status).toBe('done');
+  await expect(page.getByTestId('import-result')).toBeVisible();
+  await page.getByTestId('import-close').click();
+}
+
+/** Checks the dataset list shows these train/test counts per class. */
+export async function expectCounts(page: Page, counts: Record<string, readonly [number, number]>): Promise<void> {
+  const item = page.getByTestId('dataset-item');
+  await expect(item).toHaveCount(1);
+  for (const [name, [train, test]] of Object.entries(counts)) {
+    await expect(item.getByTestId(`count-train-${name}`)).toHaveText(String(train));
+    await expect(item.getByTestId(`count-test-${name}`)).toHaveText(String(test));
+  }
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { _electron as electron } from '@playwright/test';
+import { electronBinary } from '../scripts/electron-binary.mjs';
+import { expectCounts, importThroughUi, SMALL_COUNTS, smallArchive, waitReady } from './app';
+import { expect, ROOT, test } from './fixtures';
+
+const binary = electronBinary();
+if (!('path' in binary)) console.log(`Electron end-to-end tests skipped: ${binary.reason}.`);
+
+// eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
+test('the desktop app imports an archive over IPC and shows its classes', async ({}, testInfo) => {
+  test.skip(!('path' in binary), `no Electron binary: ${'reason' in binary ? binary.reason : ''}`);
+  const databasePath = join(mkdtempSync(join(tmpdir(), 'casebook-electron-')), 'study.db');
+  const app = await electron.launch({
+    executablePath: 'path' in binary ? binary.path : '',
+    args: [ROOT, '--db', databasePath, ...(process.env.CI ? ['--no-sandbox'] : [])],
+  });
+  try {
+    const page = await app.firstWindow();
+    await waitReady(page);
+    await expect(page).toHaveTitle(/Casebook/);
+    expect(await page.evaluate(() => typeof (window as unknown as { casebook?: unknown }).casebook)).toBe('object');
+    // the renderer cannot reach Node
+    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    await importThroughUi(page, await smallArchive(testInfo.outputDir));
+    await expectCounts(page, SMALL_COUNTS);
+    await page.getByTestId('dataset-item').click();
+    await expect(page.getByTestId('class-section-deer').getByTestId('thumb')).toHaveCount(3);
+  } finally {
+    await app.close();
+  }
+});

@@ -1,0 +1,2 @@
+export function electronBinary(): { path: string } | { reason: string };
+export function installElectron(): Promise<boolean>;
