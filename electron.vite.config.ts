@@ -34,6 +34,7 @@ export default defineConfig({
     resolve: { alias: shared },
     plugins: [svelte()],
     build: {
+      minify: true,
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } },
     },
   },

@@ -4,7 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ImportRequest, describeZodError, type ImportResult } from '../shared/contract';
+import {
+  ImportRequest,
+  MODEL_LABELS,
+  ModelFamily,
+  describeZodError,
+  type EventPayload,
+  type ImportResult,
+} from '../shared/contract';
 import { UsageError, listOption, numberOption, parseOptions, processIo, intOption, type Io } from './cli/args';
 import { progressPrinter } from './cli/progress';
 import { importDataset } from './lab/datasets/import';
@@ -18,6 +25,9 @@ import { startWebServer, type WebServer } from './web/server';
 
 export const VERSION = '0.1.0';
 
+/** What `study --quick` trains on: enough to exercise every step, fast. */
+export const QUICK = { trainLimit: 600, testLimit: 300, epochs: 2 } as const;
+
 const DB_HELP = `  --db <file>        the study database (default: $CASEBOOK_DB, else ${defaultDatabasePath({ ...process.env, CASEBOOK_DB: undefined })})`;
 
 const USAGE: Record<string, string> = {
@@ -26,6 +36,7 @@ const USAGE: Record<string, string> = {
 Commands:
   import   import a CIFAR-10 binary archive or an image folder into a study database
   serve    serve the Casebook app in a browser on 127.0.0.1 (browser mode)
+  study    import an archive and train the seed's models on it, one after another
 
 Run "casebook <command> --help" for a command's options.
 `,
@@ -42,6 +53,21 @@ Imports images into the study database. A dataset whose content is already store
   --name <text>         the dataset's name
 ${DB_HELP}
   --json                print one JSON object on stdout; progress goes to stderr
+  -h, --help            show this help
+`,
+  study: `Usage: casebook study --archive <path|url> [options]
+
+Imports the archive (or reuses it when already stored) and trains each listed model with the
+seed's settings, one after another, in a worker process. Every run is recorded in the database.
+
+  --archive <path|url>  a cifar-10-binary.tar.gz ("official" = the official URL)
+  --classes <list>      CIFAR-10 class names (default: deer,frog,truck)
+  --models <list>       any of cnn,vnn,mcdropout (default: all three)
+  --quick               a smoke test: ${QUICK.trainLimit} training and ${QUICK.testLimit} test images, ${QUICK.epochs} epochs
+  --epochs <n>          the maximum number of epochs (default: the seed's, 50 / 75 / 50)
+  --seed <n>            the random seed (default 42)
+${DB_HELP}
+  --json                one JSON object per finished run on stdout; progress goes to stderr
   -h, --help            show this help
 `,
   serve: `Usage: casebook serve [options]
@@ -65,6 +91,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
         return await importCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'study':
+        return await studyCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -188,14 +216,13 @@ export async function serve(options: ServeOptions): Promise<{ lab: Lab; web: Web
   if (!existsSync(resolve(rendererDir, 'index.html'))) {
     throw new Error(`the app is not built (no ${resolve(rendererDir, 'index.html')}); run "npm run build"`);
   }
-  const workerScript = options.workerScript ?? resolve(import.meta.dirname, 'worker.js');
   let web: WebServer | null = null;
   const emit: Emit = (name, payload) => web?.broadcast(name, payload);
   const lab = new Lab({
     databasePath: options.databasePath,
     mode: 'browser',
     version: VERSION,
-    launch: existsSync(workerScript) ? forkLauncher(workerScript) : inProcessLauncher,
+    launch: workerLauncher(options.workerScript),
     emit,
   });
   try {
@@ -239,6 +266,109 @@ async function serveCommand(argv: string[], io: Io): Promise<number> {
   });
   await running.close();
   return 0;
+}
+
+async function studyCommand(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    archive: { type: 'string' },
+    classes: { type: 'string' },
+    models: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return help(io, 'study');
+  if (values.archive === undefined) throw new UsageError('--archive <path|url> is required');
+  const models = (listOption(values.models) ?? ModelFamily.options).map((name) => {
+    const parsed = ModelFamily.safeParse(name);
+    if (!parsed.success) throw new UsageError(`unknown model "${name}"; choose from ${ModelFamily.options.join(', ')}`);
+    return parsed.data;
+  });
+  const epochs = intOption(values.epochs, 'epochs', { min: 1 });
+  const seed = intOption(values.seed, 'seed');
+  const request = ImportRequest.safeParse({
+    kind: 'archive',
+    source: values.archive === 'official' ? undefined : localOrUrl(values.archive),
+    classes: listOption(values.classes),
+  });
+  if (!request.success) throw new UsageError(describeZodError(request.error));
+
+  const databasePath = resolve(values.db ?? defaultDatabasePath());
+  const progress = progressPrinter(io);
+  const lab = new Lab({
+    databasePath,
+    mode: 'browser',
+    version: VERSION,
+    launch: workerLauncher(),
+    emit: (name, payload) => {
+      if (name === 'jobProgress') progress.update((payload as EventPayload<'jobProgress'>).progress);
+    },
+  });
+  const stop = () => {
+    for (const job of lab.jobs.list()) if (job.status === 'running' || job.status === 'queued') lab.jobs.cancel(job.id);
+  };
+  process.once('SIGINT', stop);
+  try {
+    const imported = await importDataset(lab.datasets, request.data, { onProgress: progress.update });
+    progress.done();
+    const dataset = imported.dataset;
+    io.stderr(`${imported.reused ? 'Using stored' : 'Imported'} dataset ${dataset.id} "${dataset.name}"\n`);
+    let failures = 0;
+    for (const model of models) {
+      io.stderr(`Training ${MODEL_LABELS[model]}…\n`);
+      const { run, job } = lab.startRun({
+        datasetId: dataset.id,
+        model,
+        ...(values.quick ? QUICK : {}),
+        ...(epochs !== undefined ? { epochs } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      });
+      const finished = await lab.jobs.finished(job.id);
+      progress.done();
+      const done = lab.runs.get(run.id);
+      if (finished.job.status !== 'done') {
+        failures += 1;
+        io.stderr(`${MODEL_LABELS[model]} (run ${run.id}) ${finished.job.status}: ${finished.job.error ?? ''}\n`);
+        if (finished.job.status === 'cancelled') break;
+        continue;
+      }
+      const line = {
+        runId: done.id,
+        model: done.model,
+        params: done.params,
+        backend: done.backend,
+        epochs: done.epochsDone,
+        bestEpoch: done.bestEpoch,
+        trainImagesPerSecond: done.imagesPerSecond,
+        trainSeconds: done.trainSeconds,
+        valLoss: done.bestValLoss,
+        testLoss: done.testLoss,
+        testAccuracy: done.testAccuracy,
+      };
+      if (values.json) io.stdout(`${JSON.stringify(line)}\n`);
+      else
+        io.stdout(
+          `${MODEL_LABELS[model].padEnd(10)} run ${done.id}: test accuracy ${fmt(done.testAccuracy, 4)}, best val_loss ${fmt(done.bestValLoss, 4)} (epoch ${done.bestEpoch ?? '-'} of ${done.epochsDone}), ${fmt(done.imagesPerSecond, 0)} images/s on ${done.backend}\n`,
+        );
+    }
+    return failures === 0 ? 0 : 1;
+  } finally {
+    progress.done();
+    process.off('SIGINT', stop);
+    lab.close();
+  }
+}
+
+function fmt(value: number | null, digits: number): string {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+/** The built worker script when there is one (the app is built), else jobs run in this process. */
+function workerLauncher(workerScript = resolve(import.meta.dirname, 'worker.js')) {
+  return existsSync(workerScript) ? forkLauncher(workerScript) : inProcessLauncher;
 }
 
 function help(io: Io, command: string): number {

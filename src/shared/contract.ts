@@ -80,8 +80,8 @@ export const ImportRequest = z.discriminatedUnion('kind', [ImportArchiveRequest,
 export type ImportRequest = z.input<typeof ImportRequest>;
 export type ImportRequestParsed = z.output<typeof ImportRequest>;
 
-export const JobKind = z.enum(['import']);
-export const JobStatus = z.enum(['running', 'done', 'failed', 'cancelled']);
+export const JobKind = z.enum(['import', 'train']);
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const JobInfo = z.object({
   id: z.string(),
   kind: JobKind,
@@ -116,6 +116,119 @@ export const ImagePage = z.object({
 });
 export type ImagePage = z.infer<typeof ImagePage>;
 
+export const ModelFamily = z.enum(['cnn', 'vnn', 'mcdropout']);
+export type ModelFamily = z.infer<typeof ModelFamily>;
+export const MODEL_LABELS: Record<ModelFamily, string> = { cnn: 'CNN', vnn: 'VNN', mcdropout: 'MC dropout' };
+
+/** Every hyperparameter of a run. Defaults per family are the seed's (`defaultRunConfig`). */
+export const RunConfig = z.object({
+  model: ModelFamily,
+  epochs: z.number().int().min(1).max(10_000),
+  batchSize: z.number().int().min(1).max(8192),
+  learningRate: z.number().positive().max(10),
+  /** Early stopping on val_loss: epochs without improvement before stopping; 0 turns it off. */
+  patience: z.number().int().min(0),
+  minDelta: z.number().min(0),
+  /** Share of the training set held out for validation. */
+  validationFraction: z.number().min(0.01).max(0.9),
+  /** 'tail': the last share, as the seed (Keras validation_split); 'shuffled': drawn with the seed. */
+  validationSplit: z.enum(['tail', 'shuffled']),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  /** Dropout rate (CNN 0.2, MC dropout 0.5; unused by the VNN). */
+  dropout: z.number().min(0).max(0.95),
+  /** VNN latent dimensions. */
+  latent: z.number().int().min(1).max(1024),
+  /** MC dropout's τ in its L2 weights keep_prob / (τ·N). */
+  tau: z.number().positive(),
+  /** Use only the first n training images (and test images): for smoke tests. */
+  trainLimit: z.number().int().positive().nullable(),
+  testLimit: z.number().int().positive().nullable(),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
+const COMMON_DEFAULTS = {
+  learningRate: 1e-3,
+  patience: 10,
+  minDelta: 0,
+  validationFraction: 0.2,
+  validationSplit: 'tail',
+  seed: 42,
+  latent: 32,
+  tau: 0.5,
+  trainLimit: null,
+  testLimit: null,
+} as const;
+
+/** The seed's settings for each family (DESIGN.md §1). */
+export function defaultRunConfig(model: ModelFamily): RunConfig {
+  switch (model) {
+    case 'cnn':
+      return { ...COMMON_DEFAULTS, model, epochs: 50, batchSize: 256, dropout: 0.2 };
+    case 'vnn':
+      return { ...COMMON_DEFAULTS, model, epochs: 75, batchSize: 100, dropout: 0 };
+    case 'mcdropout':
+      return { ...COMMON_DEFAULTS, model, epochs: 50, batchSize: 200, dropout: 0.5 };
+  }
+}
+
+export const RunStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const EpochMetrics = z.object({
+  epoch: z.number().int().positive(),
+  loss: z.number(),
+  accuracy: z.number(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  seconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nonnegative(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetrics>;
+
+export const RunSummary = z.object({
+  id: Id,
+  datasetId: Id,
+  datasetHash: z.string(),
+  model: ModelFamily,
+  config: RunConfig,
+  status: RunStatus,
+  error: z.string().nullable(),
+  backend: z.string().nullable(),
+  params: z.number().int().nullable(),
+  epochsDone: z.number().int().nonnegative(),
+  bestEpoch: z.number().int().nullable(),
+  bestValLoss: z.number().nullable(),
+  trainSeconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const StartRunRequest = RunConfig.partial().extend({ datasetId: Id, model: ModelFamily });
+export type StartRunRequest = z.input<typeof StartRunRequest>;
+
+export const RunProgress = z.object({
+  runId: Id,
+  epoch: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  batch: z.number().int().nonnegative(),
+  batches: z.number().int().positive(),
+  loss: z.number(),
+  accuracy: z.number(),
+  imagesPerSecond: z.number().nonnegative(),
+  /** Seconds left if every remaining epoch runs (early stopping may end sooner). */
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
 const Empty = z.object({}).strict();
 
 /** Requests: renderer → main, each answered with a result envelope. */
@@ -134,6 +247,13 @@ export const requests = {
     output: ImagePage,
   },
   startImport: { input: ImportRequest, output: z.object({ job: JobInfo }) },
+  modelDefaults: { input: Empty, output: z.record(ModelFamily, RunConfig) },
+  listRuns: { input: Empty, output: z.array(RunSummary) },
+  getRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, epochs: z.array(EpochMetrics) }) },
+  startRun: { input: StartRunRequest, output: z.object({ run: RunSummary, job: JobInfo }) },
+  /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
+  resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
+  cancelRun: { input: z.object({ id: Id }), output: RunSummary },
   listJobs: { input: Empty, output: z.array(JobInfo) },
   cancelJob: { input: z.object({ jobId: z.string() }), output: JobInfo },
 } as const;
@@ -143,6 +263,10 @@ export const events = {
   jobProgress: z.object({ jobId: z.string(), progress: Progress }),
   jobFinished: z.object({ job: JobInfo, result: ImportResult.nullable() }),
   datasetsChanged: z.object({}),
+  /** A run changed status or finished an epoch. */
+  runUpdated: z.object({ run: RunSummary, epoch: EpochMetrics.nullable() }),
+  /** Per-batch training progress (throttled). */
+  runProgress: RunProgress,
 } as const;
 
 export type Requests = typeof requests;

@@ -3,6 +3,9 @@ import {
   CIFAR10_CLASSES,
   CIFAR10_URL,
   DEFAULT_CLASSES,
+  defaultRunConfig,
+  ModelFamily,
+  RunConfig,
   describeZodError,
   requests,
   type ErrorInfo,
@@ -11,12 +14,17 @@ import {
   type RequestName,
   type RequestOutput,
   type Result,
+  type JobInfo,
+  type RunSummary,
   type Split,
+  type StartRunRequest,
 } from '../../shared/contract';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
 import { openDatabase, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
+import { RunStore } from './store/runs';
+import type { JobSpec } from './jobs/protocol';
 
 export interface LabOptions {
   databasePath: string;
@@ -35,13 +43,23 @@ type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K>
 export class Lab {
   readonly db: Db;
   readonly datasets: DatasetStore;
+  readonly runs: RunStore;
   readonly jobs: JobManager;
+  /** The job training each run, while it has one. */
+  private readonly runJobs = new Map<number, string>();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: LabOptions) {
     this.db = openDatabase(options.databasePath);
     this.datasets = new DatasetStore(this.db);
-    this.jobs = new JobManager({ databasePath: options.databasePath, launch: options.launch, emit: options.emit });
+    this.runs = new RunStore(this.db);
+    this.runs.markInterrupted();
+    this.jobs = new JobManager({
+      databasePath: options.databasePath,
+      launch: options.launch,
+      emit: options.emit,
+      onSettled: (info, spec) => this.jobSettled(info, spec),
+    });
     this.handlers = {
       appInfo: () => ({
         version: options.version,
@@ -57,6 +75,16 @@ export class Lab {
       startImport: (request) => ({ job: this.jobs.start({ kind: 'import', request }, importTitle(request)) }),
       listJobs: () => this.jobs.list(),
       cancelJob: ({ jobId }) => this.jobs.cancel(jobId),
+      modelDefaults: () => ({
+        cnn: defaultRunConfig('cnn'),
+        vnn: defaultRunConfig('vnn'),
+        mcdropout: defaultRunConfig('mcdropout'),
+      }),
+      listRuns: () => this.runs.list(),
+      getRun: ({ id }) => ({ run: this.runs.get(id), epochs: this.runs.epochs(id) }),
+      startRun: (request) => this.startRun(request),
+      resumeRun: ({ id }) => this.resumeRun(id),
+      cancelRun: ({ id }) => this.cancelRun(id),
     };
   }
 
@@ -74,6 +102,57 @@ export class Lab {
     }
   }
 
+  /** Creates a run with the seed's defaults overridden by the request, and queues its training. */
+  startRun(request: StartRunRequest): { run: RunSummary; job: JobInfo } {
+    const { datasetId, ...overrides } = request;
+    const model = ModelFamily.parse(request.model);
+    const config = RunConfig.parse({ ...defaultRunConfig(model), ...stripUndefined(overrides) });
+    const dataset = this.datasets.get(datasetId);
+    const run = this.runs.create({ datasetId, datasetHash: dataset.contentHash, config });
+    return this.queueTraining(run);
+  }
+
+  /** Continues a run that did not finish, from its last checkpoint (or from scratch if it has none). */
+  resumeRun(id: number): { run: RunSummary; job: JobInfo } {
+    const run = this.runs.get(id);
+    if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
+      throw new Error(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
+    }
+    return this.queueTraining(this.runs.setStatus(id, 'queued'));
+  }
+
+  cancelRun(id: number): RunSummary {
+    const run = this.runs.get(id);
+    const jobId = this.runJobs.get(id);
+    if (jobId === undefined || (run.status !== 'queued' && run.status !== 'running')) {
+      throw new Error(`run ${id} is ${run.status}, not training`);
+    }
+    this.jobs.cancel(jobId);
+    return this.runs.get(id);
+  }
+
+  private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
+    const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${run.model} (run ${run.id})`);
+    this.runJobs.set(run.id, job.id);
+    this.options.emit('runUpdated', { run, epoch: null });
+    return { run, job };
+  }
+
+  /** Keeps a run's status true when its job ended without the worker saying so (a crash, a kill). */
+  private jobSettled(info: JobInfo, spec: JobSpec): void {
+    if (spec.kind !== 'train') return;
+    this.runJobs.delete(spec.runId);
+    const run = this.runs.get(spec.runId);
+    if (run.status !== 'queued' && run.status !== 'running') return;
+    const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
+    const updated = this.runs.setStatus(
+      spec.runId,
+      status,
+      status === 'failed' ? (info.error ?? 'the trainer stopped') : null,
+    );
+    this.options.emit('runUpdated', { run: updated, epoch: null });
+  }
+
   /** A stored image as PNG bytes (for the custom protocol and the HTTP door). */
   async imagePng(datasetId: number, split: Split, index: number): Promise<Buffer> {
     const image = this.datasets.image(datasetId, split, index);
@@ -88,6 +167,10 @@ export class Lab {
 
 export function failure(code: ErrorInfo['code'], message: string): { ok: false; error: ErrorInfo } {
   return { ok: false, error: { code, message } };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function importTitle(request: ImportRequestParsed): string {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EventName, EventPayload, JobInfo } from '../../../shared/contract';
+import { events, type EventName, type EventPayload, type JobInfo } from '../../../shared/contract';
+import { errorMessage } from './errors';
 import { FromWorker, type JobSpec, type ToWorker } from './protocol';
-import { isAbort, runJob } from './run';
+import { workerCore } from './worker-core';
+
+export { errorMessage };
 
 /** A running worker, whatever process carries it. */
 export interface WorkerHandle {
@@ -19,61 +22,118 @@ export type Emit = <K extends EventName>(name: K, payload: EventPayload<K>) => v
 
 interface Entry {
   info: JobInfo;
-  worker: WorkerHandle;
+  spec: JobSpec;
+  worker: WorkerHandle | null;
   settled: boolean;
+  result?: EventPayload<'jobFinished'>['result'];
+}
+
+export interface JobManagerOptions {
+  databasePath: string;
+  launch: WorkerLauncher;
+  emit: Emit;
+  /** Called once per job when it ends, however it ends (for bookkeeping such as run status). */
+  onSettled?: (info: JobInfo, spec: JobSpec) => void;
 }
 
 const CANCEL_GRACE_MS = 5_000;
 
-/** Runs heavy jobs off the caller's thread, one worker per job, and reports them as contract events. */
+/**
+ * Runs heavy jobs in worker processes, one worker per job, and reports them as contract events.
+ * Training jobs run one at a time (they would only share the same cores); later ones queue.
+ */
 export class JobManager {
   private readonly jobs = new Map<string, Entry>();
 
-  constructor(private readonly options: { databasePath: string; launch: WorkerLauncher; emit: Emit }) {}
+  constructor(private readonly options: JobManagerOptions) {}
 
-  start(job: JobSpec, title: string): JobInfo {
+  start(spec: JobSpec, title: string): JobInfo {
     const id = randomUUID();
-    const info: JobInfo = { id, kind: job.kind, title, status: 'running', error: null };
-    const worker = this.options.launch();
-    const entry: Entry = { info, worker, settled: false };
+    const entry: Entry = {
+      info: { id, kind: spec.kind, title, status: 'queued', error: null },
+      spec,
+      worker: null,
+      settled: false,
+    };
     this.jobs.set(id, entry);
-    worker.onMessage((raw) => this.receive(entry, raw));
-    worker.onExit((reason) => {
-      if (!entry.settled) this.settle(entry, 'failed', reason ?? 'the worker stopped before the job finished', null);
-    });
-    worker.post({ type: 'run', jobId: id, databasePath: this.options.databasePath, job });
-    return { ...info };
+    this.pump();
+    return { ...entry.info };
   }
 
   list(): JobInfo[] {
     return [...this.jobs.values()].map((entry) => ({ ...entry.info }));
   }
 
+  get(jobId: string): JobInfo {
+    const entry = this.jobs.get(jobId);
+    if (!entry) throw new JobNotFoundError(`no job with id ${jobId}`);
+    return { ...entry.info };
+  }
+
   cancel(jobId: string): JobInfo {
     const entry = this.jobs.get(jobId);
     if (!entry) throw new JobNotFoundError(`no job with id ${jobId}`);
-    if (!entry.settled) {
-      entry.worker.post({ type: 'cancel', jobId });
-      setTimeout(() => {
-        if (!entry.settled) {
-          entry.worker.kill();
-          this.settle(entry, 'cancelled', 'cancelled', null);
-        }
-      }, CANCEL_GRACE_MS).unref();
+    if (entry.settled) return { ...entry.info };
+    const worker = entry.worker;
+    if (!worker) {
+      this.settle(entry, 'cancelled', 'cancelled before it started', null);
+      return { ...entry.info };
     }
+    worker.post({ type: 'cancel', jobId });
+    setTimeout(() => {
+      if (!entry.settled) this.settle(entry, 'cancelled', 'cancelled', null);
+    }, CANCEL_GRACE_MS).unref();
     return { ...entry.info };
+  }
+
+  /** Resolves when the job has ended (for the CLI). */
+  finished(jobId: string): Promise<EventPayload<'jobFinished'>> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const entry = this.jobs.get(jobId);
+        if (!entry) throw new JobNotFoundError(`no job with id ${jobId}`);
+        if (entry.settled) resolve({ job: { ...entry.info }, result: entry.result ?? null });
+        else this.waiters.push(check);
+      };
+      check();
+    });
   }
 
   /** Stops every running worker (on quit). */
   dispose(): void {
-    for (const entry of this.jobs.values()) if (!entry.settled) entry.worker.kill();
+    for (const entry of this.jobs.values()) if (!entry.settled) entry.worker?.kill();
+  }
+
+  private waiters: (() => void)[] = [];
+
+  /** Starts queued jobs that may run now. */
+  private pump(): void {
+    for (const entry of this.jobs.values()) {
+      if (entry.settled || entry.worker) continue;
+      if (entry.spec.kind === 'train' && this.runningTraining()) continue;
+      this.launch(entry);
+    }
+  }
+
+  private runningTraining(): boolean {
+    return [...this.jobs.values()].some((e) => e.spec.kind === 'train' && e.worker !== null && !e.settled);
+  }
+
+  private launch(entry: Entry): void {
+    const worker = this.options.launch();
+    entry.worker = worker;
+    entry.info = { ...entry.info, status: 'running' };
+    worker.onMessage((raw) => this.receive(entry, raw));
+    worker.onExit((reason) => {
+      if (!entry.settled) this.settle(entry, 'failed', reason ?? 'the worker stopped before the job finished', null);
+    });
+    worker.post({ type: 'run', jobId: entry.info.id, databasePath: this.options.databasePath, job: entry.spec });
   }
 
   private receive(entry: Entry, raw: unknown): void {
     const parsed = FromWorker.safeParse(raw);
     if (!parsed.success) {
       this.settle(entry, 'failed', `the worker sent a malformed message: ${parsed.error.message}`, null);
-      entry.worker.kill();
       return;
     }
     const message = parsed.data;
@@ -82,6 +142,13 @@ export class JobManager {
       case 'progress':
         this.options.emit('jobProgress', { jobId: message.jobId, progress: message.progress });
         break;
+      case 'event': {
+        const name = message.name as EventName;
+        const payload = events[name].safeParse(message.payload);
+        if (payload.success) this.options.emit(name, payload.data as EventPayload<typeof name>);
+        else console.error(`job ${entry.info.id}: dropped a malformed ${name} event: ${payload.error.message}`);
+        break;
+      }
       case 'done':
         this.settle(entry, 'done', null, message.result);
         break;
@@ -99,10 +166,16 @@ export class JobManager {
   ): void {
     if (entry.settled) return;
     entry.settled = true;
+    entry.result = result;
     entry.info = { ...entry.info, status, error };
-    entry.worker.kill();
+    entry.worker?.kill();
+    this.options.onSettled?.({ ...entry.info }, entry.spec);
     this.options.emit('jobFinished', { job: { ...entry.info }, result });
     if (result) this.options.emit('datasetsChanged', {});
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+    this.pump();
   }
 }
 
@@ -117,23 +190,13 @@ export class JobNotFoundError extends Error {
 export const inProcessLauncher: WorkerLauncher = () => {
   let listener: (message: unknown) => void = () => undefined;
   let exitListener: (reason: string | null) => void = () => undefined;
-  const controller = new AbortController();
+  let alive = true;
+  const receive = workerCore((reply) => queueMicrotask(() => listener(reply)));
+  let jobId: string | null = null;
   return {
     post(message) {
-      if (message.type === 'cancel') {
-        controller.abort();
-        return;
-      }
-      const send = (reply: FromWorker) => queueMicrotask(() => listener(reply));
-      runJob(message.job, {
-        databasePath: message.databasePath,
-        signal: controller.signal,
-        onProgress: (progress) => send({ type: 'progress', jobId: message.jobId, progress }),
-      }).then(
-        (result) => send({ type: 'done', jobId: message.jobId, result }),
-        (error: unknown) =>
-          send({ type: 'failed', jobId: message.jobId, error: errorMessage(error), cancelled: isAbort(error) }),
-      );
+      if (message.type === 'run') jobId = message.jobId;
+      receive(message);
     },
     onMessage(l) {
       listener = l;
@@ -142,12 +205,10 @@ export const inProcessLauncher: WorkerLauncher = () => {
       exitListener = l;
     },
     kill() {
-      controller.abort();
+      if (!alive) return;
+      alive = false;
+      if (jobId) receive({ type: 'cancel', jobId });
       exitListener('killed');
     },
   };
 };
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,11 +1,14 @@
 /**
- * Messages between a door (Electron main, the HTTP server) and the worker process that runs heavy
- * jobs. Both directions are validated: they cross a process boundary.
+ * Messages between a door (Electron main, the HTTP server, the CLI) and the worker process that
+ * runs heavy jobs. Both directions are validated: they cross a process boundary.
  */
 import { z } from 'zod';
-import { ImportRequest, ImportResult, Progress } from '../../../shared/contract';
+import { eventNames, Id, ImportRequest, ImportResult, Progress } from '../../../shared/contract';
 
-export const JobSpec = z.discriminatedUnion('kind', [z.object({ kind: z.literal('import'), request: ImportRequest })]);
+export const JobSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import'), request: ImportRequest }),
+  z.object({ kind: z.literal('train'), runId: Id }),
+]);
 export type JobSpec = z.output<typeof JobSpec>;
 
 export const ToWorker = z.discriminatedUnion('type', [
@@ -16,7 +19,14 @@ export type ToWorker = z.infer<typeof ToWorker>;
 
 export const FromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), jobId: z.string(), progress: Progress }),
-  z.object({ type: z.literal('done'), jobId: z.string(), result: ImportResult }),
+  /** A contract event raised by the job (validated against the contract by the manager). */
+  z.object({
+    type: z.literal('event'),
+    jobId: z.string(),
+    name: z.enum(eventNames as [string, ...string[]]),
+    payload: z.unknown(),
+  }),
+  z.object({ type: z.literal('done'), jobId: z.string(), result: ImportResult.nullable() }),
   z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string(), cancelled: z.boolean() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;

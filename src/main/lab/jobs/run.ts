@@ -1,17 +1,20 @@
-import type { ImportResult, Progress } from '../../../shared/contract';
+import type { EventName, EventPayload, ImportResult, Progress } from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
 import { DatasetStore } from '../store/datasets';
+import { RunStore } from '../store/runs';
+import { trainRun } from '../training/train';
 import type { JobSpec } from './protocol';
 
 export interface JobContext {
   databasePath: string;
   onProgress: (progress: Progress) => void;
+  onEvent: <K extends EventName>(name: K, payload: EventPayload<K>) => void;
   signal: AbortSignal;
 }
 
 /** Runs one job to completion against its own database connection. */
-export async function runJob(job: JobSpec, context: JobContext): Promise<ImportResult> {
+export async function runJob(job: JobSpec, context: JobContext): Promise<ImportResult | null> {
   const db = openDatabase(context.databasePath);
   try {
     switch (job.kind) {
@@ -20,6 +23,24 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
           signal: context.signal,
         });
+      case 'train':
+        await trainRun({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          runId: job.runId,
+          signal: context.signal,
+          onProgress: (progress) => {
+            context.onEvent('runProgress', progress);
+            context.onProgress({
+              phase: `epoch ${progress.epoch} of ${progress.epochs}`,
+              done: (progress.epoch - 1) * progress.batches + progress.batch,
+              total: progress.epochs * progress.batches,
+              unit: 'steps',
+            });
+          },
+          onUpdate: (run, epoch) => context.onEvent('runUpdated', { run, epoch }),
+        });
+        return null;
     }
   } finally {
     db.close();

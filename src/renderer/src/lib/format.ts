@@ -16,3 +16,35 @@ export function formatProgress({ done, total, unit }: Progress): string {
 
 /** The sum of a record of counts. */
 export const total = (counts: Record<string, number>): number => Object.values(counts).reduce((sum, n) => sum + n, 0);
+
+const decimals = (digits: number): Intl.NumberFormat =>
+  new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fixed4 = decimals(4);
+const fixed1 = decimals(1);
+
+/** A number with four decimals (losses), or an en dash when there is none yet. */
+export const formatLoss = (value: number | null): string => (value === null ? '–' : fixed4.format(value));
+
+/** A share as a percentage with one decimal ("91.3 %"), or an en dash. */
+export const formatPercent = (share: number | null): string =>
+  share === null ? '–' : `${fixed1.format(share * 100)} %`;
+
+/** A whole count with thousands separators, or an en dash. */
+export const formatOptionalCount = (n: number | null): string => (n === null ? '–' : formatCount(n));
+
+/** "45 s", "3 min 05 s", "1 h 02 min"; an en dash for null. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** A stored ISO timestamp in the user's locale, or an en dash. */
+export function formatTime(iso: string | null): string {
+  if (iso === null) return '–';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}

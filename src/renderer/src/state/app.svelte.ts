@@ -3,10 +3,16 @@ import { messageOf, unwrap, type CasebookClient, type ConnectionState } from '..
 import { DatasetsState } from './datasets.svelte';
 import { ErrorsState } from './errors.svelte';
 import { JobsState } from './jobs.svelte';
+import { RunFormState } from './run-form.svelte';
+import { RunsState } from './runs.svelte';
 
-/** The whole renderer's state: app info, datasets, jobs and the errors to show. */
+/** The app's top-level screens. */
+export type View = 'datasets' | 'runs';
+
+/** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
 export class AppState {
   info = $state.raw<AppInfo | null>(null);
+  view = $state<View>('datasets');
   connection = $state<ConnectionState>('connecting');
   /** True once `appInfo` and the first dataset list have loaded (and events are flowing). */
   ready = $state(false);
@@ -15,11 +21,29 @@ export class AppState {
   readonly errors = new ErrorsState();
   readonly datasets: DatasetsState;
   readonly jobs: JobsState;
+  readonly runs: RunsState;
+  readonly runForm: RunFormState;
 
   constructor(client: CasebookClient) {
     this.client = client;
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
+    this.runs = new RunsState(client, this.errors);
+    this.runForm = new RunFormState(this.runs);
+  }
+
+  /** Opens the "New run" form, on this dataset if given (else the one being browsed, else the first). */
+  newRun(datasetId: number | null = null): void {
+    const chosen = datasetId ?? this.runForm.datasetId ?? this.datasets.selectedId ?? this.datasets.list[0]?.id ?? null;
+    void this.runForm.show(chosen);
+  }
+
+  /** Sends the form; on success shows the new run in the Runs view. */
+  async startRun(): Promise<void> {
+    const run = await this.runForm.submit();
+    if (run === null) return;
+    this.view = 'runs';
+    void this.runs.select(run.id);
   }
 
   /** Subscribes to everything, loads the first data; returns the disposer. */
@@ -32,6 +56,7 @@ export class AppState {
       () => window.removeEventListener('error', onError),
       () => window.removeEventListener('unhandledrejection', onRejection),
       this.datasets.listen(),
+      this.runs.listen(),
       this.jobs.listen(({ result }) => {
         if (!result) return;
         this.datasets.upsert(result.dataset);
@@ -46,6 +71,8 @@ export class AppState {
         if (state === 'open' && wasReconnecting) {
           void this.datasets.refresh();
           void this.jobs.refresh();
+          void this.runs.refresh();
+          if (this.runs.selectedId !== null) void this.runs.select(this.runs.selectedId);
         }
       }),
     ];
@@ -56,10 +83,12 @@ export class AppState {
   }
 
   async #load(): Promise<void> {
-    const [info, datasets] = await Promise.all([
+    const [info, datasets, runs] = await Promise.all([
       this.#loadInfo(),
       this.datasets.refresh(),
+      this.runs.refresh(),
       this.jobs.refresh(),
+      this.runs.loadDefaults(),
       // A stream that cannot open is reported through onProblem; the app still works without it.
       this.client.connected().then(
         () => {
@@ -68,7 +97,7 @@ export class AppState {
         (error: unknown) => console.error(messageOf(error)),
       ),
     ]);
-    this.ready = info && datasets;
+    this.ready = info && datasets && runs;
     document.body.dataset.ready = this.ready ? 'true' : 'error';
   }
 

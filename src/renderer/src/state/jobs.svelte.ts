@@ -62,7 +62,8 @@ export class JobsState {
   track(job: JobInfo): void {
     if (!this.#jobs.has(job.id)) this.#jobs.set(job.id, job);
     // An ending seen only here (no event) carries no result; an event's ending is never overwritten.
-    if (job.status !== 'running' && !this.#finished.has(job.id)) this.#finished.set(job.id, { job, result: null });
+    const ended = job.status !== 'running' && job.status !== 'queued';
+    if (ended && !this.#finished.has(job.id)) this.#finished.set(job.id, { job, result: null });
   }
 
   /**

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { datasets } from './001-datasets';
+import { runs } from './002-runs';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
-export const migrations: readonly Migration[] = [datasets];
+export const migrations: readonly Migration[] = [datasets, runs];

@@ -1,0 +1,96 @@
+// One training step split in two halves: the loss and gradients of a compiled layers model on a
+// batch (what `fit` computes before its optimizer update), and the update from given gradients.
+// With these, replicas of a model on several threads can each take a shard of a batch, and one
+// of them average the shards' gradients and update (synchronous data-parallel training); with
+// equal shards the average is the full batch's gradient.
+import { tf } from './backend';
+
+/** Number of trainable parameters. */
+export function trainableSize(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((n, w) => n + w.read().size, 0);
+}
+
+/** The trainable weights, concatenated in `model.trainableWeights` order. */
+export function readWeights(
+  model: tf.LayersModel,
+  into: Float32Array = new Float32Array(trainableSize(model)),
+): Float32Array {
+  let at = 0;
+  for (const w of model.trainableWeights) {
+    const values = w.read().dataSync() as Float32Array;
+    into.set(values, at);
+    at += values.length;
+  }
+  return into;
+}
+
+/** Sets the trainable weights from a concatenation made by `readWeights`. */
+export function writeWeights(model: tf.LayersModel, flat: Float32Array): void {
+  if (flat.length !== trainableSize(model)) {
+    throw new Error(`writeWeights: got ${flat.length} values for ${trainableSize(model)} parameters`);
+  }
+  let at = 0;
+  tf.tidy(() => {
+    for (const w of model.trainableWeights) {
+      const size = w.read().size;
+      w.write(tf.tensor(flat.subarray(at, at + size), w.shape as number[]));
+      at += size;
+    }
+  });
+}
+
+/**
+ * The training loss (the compiled loss, averaged over the batch, plus the layer losses:
+ * regularisers, the VNN's KL term) and its gradient with respect to every trainable weight,
+ * concatenated in `model.trainableWeights` order into `into`.
+ */
+export function lossAndGradients(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  into: Float32Array = new Float32Array(trainableSize(model)),
+): { loss: number; gradients: Float32Array } {
+  // A Sequential keeps its compiled losses on the functional model it wraps.
+  const losses = model.lossFunctions ?? (model as unknown as { model?: tf.LayersModel }).model?.lossFunctions ?? [];
+  const lossFunction = losses[0];
+  if (lossFunction === undefined || losses.length !== 1) {
+    throw new Error(`lossAndGradients: model '${model.name}' must be compiled with one loss`);
+  }
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const applied = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
+      const output = Array.isArray(applied) ? applied[0] : applied;
+      if (output === undefined) throw new Error(`lossAndGradients: model '${model.name}' gave no output`);
+      let total = tf.mean(lossFunction(y, output));
+      for (const extra of model.calculateLosses()) total = tf.add(total, extra);
+      return total as tf.Scalar;
+    }, variables);
+    let at = 0;
+    for (const v of variables) {
+      const g = grads[v.name];
+      if (g === undefined) throw new Error(`lossAndGradients: no gradient for ${v.name}`);
+      into.set(g.dataSync() as Float32Array, at);
+      at += v.size;
+    }
+    return value.dataSync()[0] ?? Number.NaN;
+  });
+  return { loss, gradients: into };
+}
+
+/** One optimizer update of the trainable weights from concatenated gradients. */
+export function applyGradients(model: tf.LayersModel, gradients: Float32Array): void {
+  if (gradients.length !== trainableSize(model)) {
+    throw new Error(`applyGradients: got ${gradients.length} values for ${trainableSize(model)} parameters`);
+  }
+  tf.tidy(() => {
+    const named: tf.NamedTensorMap = {};
+    let at = 0;
+    for (const w of model.trainableWeights) {
+      const v = w.read() as tf.Variable;
+      named[v.name] = tf.tensor(gradients.subarray(at, at + v.size), v.shape);
+      at += v.size;
+    }
+    model.optimizer.applyGradients(named);
+  });
+}

@@ -1,0 +1,292 @@
+// SIMD loops that run directly on the tfjs wasm backend's heap: a small WebAssembly module,
+// written by ./asm at start-up, that imports the backend's memory. Every pointer argument is a
+// byte offset into that memory.
+import { i32, ModuleWriter, v128, type Local } from './asm';
+import type { WasmBackend } from './heap';
+
+export interface SimdKernels {
+  /** dst[c] = Σ_r src[r·width + c] (f32), accumulated in f64 in `scratch` (8·width bytes). */
+  sumRows(src: number, dst: number, scratch: number, rows: number, width: number): void;
+  /** MaxPoolGrad, NHWC, channels a multiple of 4; `dx` must be zero-filled. */
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /**
+   * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
+   * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
+   * the given byte strides. `w` rows are `wRow` bytes apart.
+   */
+  filterTile(
+    cb: number,
+    ob: number,
+    x: number,
+    dy: number,
+    w: number,
+    images: number,
+    rows: number,
+    cols: number,
+    xImage: number,
+    xRow: number,
+    xCol: number,
+    dyImage: number,
+    dyRow: number,
+    dyCol: number,
+    wRow: number,
+  ): void;
+}
+
+function pick<T>(items: readonly T[], i: number): T {
+  const item = items[i];
+  if (item === undefined) throw new Error(`simd module writer: no item ${i}`);
+  return item;
+}
+
+function sumRows(m: ModuleWriter): void {
+  m.func('sum_rows', ['src', 'dst', 'acc', 'rows', 'width'], (c, { src, dst, acc, rows, width }) => {
+    const { r, k, p, a, wide } = c.locals(i32, ['r', 'k', 'p', 'a', 'wide']);
+    const v = c.local(v128);
+    const high = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+    c.get(width).i32(-4).and().set(wide); // the part done four lanes at a time
+    c.get(src).set(p);
+    c.loop(r, 0, rows, 1, () => {
+      c.loop(k, 0, wide, 4, () => {
+        c.get(p).v128Load().set(v);
+        c.get(acc).get(k).i32(3).shl().add().set(a);
+        c.get(a).get(a).v128Load().get(v).f64x2PromoteLowF32x4().f64x2Add().v128Store();
+        c.get(a).get(a).v128Load(16).get(v).get(v).shuffle(high).f64x2PromoteLowF32x4().f64x2Add().v128Store(16);
+        c.get(p).i32(16).add().set(p);
+      });
+      c.loop(k, wide, width, 1, () => {
+        c.get(acc).get(k).i32(3).shl().add().set(a);
+        c.get(a).get(a).f64Load().get(p).f32Load().f64PromoteF32().f64Add().f64Store();
+        c.get(p).i32(4).add().set(p);
+      });
+    });
+    c.loop(k, 0, width, 1, () => {
+      c.get(dst).get(k).i32(2).shl().add();
+      c.get(acc).get(k).i32(3).shl().add().f64Load().f32DemoteF64().f32Store();
+    });
+  });
+}
+
+const POOL_PARAMS = [
+  'x',
+  'dy',
+  'dx',
+  'batch',
+  'H',
+  'W',
+  'C',
+  'Ho',
+  'Wo',
+  'sh',
+  'sw',
+  'fh',
+  'fw',
+  'top',
+  'left',
+] as const;
+
+function maxPoolGrad(m: ModuleWriter): void {
+  m.func('max_pool_grad', POOL_PARAMS, (c, { x, dy, dx, batch, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left }) => {
+    const names = ['n', 'i', 'j', 'r', 'col', 'cv', 'r0', 'r1', 'c0', 'c1', 'base', 'at', 'lanes'] as const;
+    const { n, i, j, r, col, cv, r0, r1, c0, c1, base, at, lanes } = c.locals(i32, names);
+    const { best, found, done, v, mask } = c.locals(v128, ['best', 'found', 'done', 'v', 'mask']);
+    // start = i·stride − pad; lo = max(0, start); hi = min(size, start + filter)
+    const clamp = (index: Local, stride: Local, pad: Local, filter: Local, size: Local, lo: Local, hi: Local) => {
+      c.get(index).get(stride).mul().get(pad).sub().set(lo);
+      c.get(lo).get(filter).add().set(hi);
+      c.get(hi).get(size).get(hi).get(size).ltS().select().set(hi);
+      c.i32(0).get(lo).get(lo).i32(0).ltS().select().set(lo);
+    };
+    // x (or dx) address of (n, r, col, 4·cv): origin + ((n·H + r)·W + col)·C·4 + cv·16
+    const pixel = (origin: Local) => {
+      c.get(origin).get(n).get(H).mul().get(r).add().get(W).mul().get(col).add().get(C).mul().i32(2).shl().add();
+      c.get(cv).i32(4).shl().add();
+    };
+    const window = (body: () => void) => c.loop(r, r0, r1, 1, () => c.loop(col, c0, c1, 1, body));
+    c.get(C).i32(2).shrS().set(lanes);
+    c.loop(n, 0, batch, 1, () => {
+      c.loop(i, 0, Ho, 1, () => {
+        clamp(i, sh, top, fh, H, r0, r1);
+        c.loop(j, 0, Wo, 1, () => {
+          clamp(j, sw, left, fw, W, c0, c1);
+          c.loop(cv, 0, lanes, 1, () => {
+            c.f32(Number.NEGATIVE_INFINITY).f32x4Splat().set(best);
+            c.v128Zero().set(found);
+            c.v128Zero().set(done);
+            // first pass: the maximum, strictly greater so the first of equal values wins
+            window(() => {
+              pixel(x);
+              c.v128Load().set(v);
+              c.get(v).get(best).f32x4Gt().set(mask);
+              c.get(v).get(best).get(mask).v128Bitselect().set(best);
+              c.get(found).get(mask).v128Or().set(found);
+            });
+            // dy at (n, i, j, 4·cv)
+            c.get(dy).get(n).get(Ho).mul().get(i).add().get(Wo).mul().get(j).add().get(C).mul().i32(2).shl().add();
+            c.get(cv).i32(4).shl().add().v128Load().set(v);
+            // second pass: dy goes to the first position equal to the maximum
+            window(() => {
+              pixel(x);
+              c.set(base);
+              c.get(base).v128Load().get(best).f32x4Eq().get(found).v128And().get(done).v128AndNot().set(mask);
+              c.get(base).get(x).sub().get(dx).add().set(at);
+              c.get(at).get(at).v128Load().get(v).get(mask).v128And().f32x4Add().v128Store();
+              c.get(done).get(mask).v128Or().set(done);
+            });
+          });
+        });
+      });
+    });
+  });
+}
+
+const TILE_PARAMS = [
+  'x',
+  'dy',
+  'w',
+  'images',
+  'rows',
+  'cols',
+  'xImage',
+  'xRow',
+  'xCol',
+  'dyImage',
+  'dyRow',
+  'dyCol',
+  'wRow',
+] as const;
+
+function filterTile(m: ModuleWriter, cb: number, ob: number): void {
+  m.func(`filter_tile_${cb}_${ob}`, TILE_PARAMS, (c, p) => {
+    const { n, i, j, xp, dp } = c.locals(i32, ['n', 'i', 'j', 'xp', 'dp']);
+    const quads = ob / 4;
+    const acc = Array.from({ length: cb * quads }, () => c.local(v128));
+    const d = Array.from({ length: quads }, () => c.local(v128));
+    const s = c.local(v128);
+    const at = (k: number, q: number) => pick(acc, k * quads + q);
+    const wRow = (k: number) => c.get(p.w).get(p.wRow).i32(k).mul().add();
+    for (let k = 0; k < cb; k++)
+      for (let q = 0; q < quads; q++)
+        wRow(k)
+          .v128Load(16 * q)
+          .set(at(k, q));
+    c.loop(n, 0, p.images, 1, () => {
+      c.loop(i, 0, p.rows, 1, () => {
+        c.get(p.x).get(n).get(p.xImage).mul().add().get(i).get(p.xRow).mul().add().set(xp);
+        c.get(p.dy).get(n).get(p.dyImage).mul().add().get(i).get(p.dyRow).mul().add().set(dp);
+        c.loop(j, 0, p.cols, 1, () => {
+          for (let q = 0; q < quads; q++)
+            c.get(dp)
+              .v128Load(16 * q)
+              .set(pick(d, q));
+          for (let k = 0; k < cb; k++) {
+            c.get(xp)
+              .v128Load32Splat(4 * k)
+              .set(s);
+            for (let q = 0; q < quads; q++) {
+              c.get(at(k, q)).get(s).get(pick(d, q)).f32x4Mul().f32x4Add().set(at(k, q));
+            }
+          }
+          c.get(xp).get(p.xCol).add().set(xp);
+          c.get(dp).get(p.dyCol).add().set(dp);
+        });
+      });
+    });
+    for (let k = 0; k < cb; k++)
+      for (let q = 0; q < quads; q++)
+        wRow(k)
+          .get(at(k, q))
+          .v128Store(16 * q);
+  });
+}
+
+/**
+ * The register tiles (input channels × output channels) the module has: 4 × 8 uses 11 of the 16
+ * SIMD registers of x86-64 and measured as fast as 5 × 8, 6 × 8, 3 × 12 or 2 × 16; the smaller
+ * ones cover the remainders.
+ */
+export const TILE_INPUTS = 4;
+export const TILE_OUTPUTS = 8;
+const TILE_SHAPES: [number, number][] = [1, 2, 3, 4].flatMap((cb) => [4, 8].map((ob): [number, number] => [cb, ob]));
+
+function writeModule(): Uint8Array {
+  const m = new ModuleWriter();
+  sumRows(m);
+  maxPoolGrad(m);
+  for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob);
+  return m.bytes();
+}
+
+// The WebAssembly JS API, typed here: the node tsconfig has no DOM lib, where its types live.
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, SimdKernels | null>();
+
+type Fn = (...args: number[]) => void;
+
+/**
+ * The SIMD kernels bound to a wasm backend's memory (made once per memory), or undefined where
+ * they cannot run: the memory is not reachable, or is shared (the multi-threaded build, which
+ * tfjs does not use under Node), or this JavaScript engine lacks WebAssembly SIMD. Callers then
+ * take their plain paths.
+ */
+export function simdKernels(backend: WasmBackend): SimdKernels | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssemblyApi.Memory)) return undefined;
+  const known = instances.get(memory);
+  if (known !== undefined) return known ?? undefined;
+  const kernels = bind(memory);
+  instances.set(memory, kernels ?? null);
+  return kernels;
+}
+
+function bind(memory: object): SimdKernels | undefined {
+  if (typeof SharedArrayBuffer !== 'undefined' && (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer) {
+    return undefined;
+  }
+  try {
+    compiled ??= new WebAssemblyApi.Module(writeModule());
+  } catch {
+    return undefined; // no WebAssembly SIMD here
+  }
+  const exports = new WebAssemblyApi.Instance(compiled, { env: { memory } }).exports as Record<string, Fn>;
+  const fn = (exportName: string): Fn => {
+    const f = exports[exportName];
+    if (typeof f !== 'function') throw new Error(`simd module: no export ${exportName}`);
+    return f;
+  };
+  const tiles = new Map<string, Fn>();
+  for (const [cb, ob] of TILE_SHAPES) tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
+  const kernels: SimdKernels = {
+    sumRows: fn('sum_rows'),
+    maxPoolGrad: fn('max_pool_grad'),
+    filterTile: (cb, ob, ...rest) => {
+      const tile = tiles.get(`${cb}_${ob}`);
+      if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
+      tile(...rest);
+    },
+  };
+  return kernels;
+}

@@ -1,0 +1,232 @@
+import {
+  RunConfig,
+  type EpochMetrics,
+  type ModelFamily,
+  type RunStatus,
+  type RunSummary,
+} from '../../../shared/contract';
+import type { Db } from './database';
+import { NotFoundError } from './datasets';
+
+interface RunRow {
+  id: number;
+  dataset_id: number;
+  dataset_hash: string;
+  model: ModelFamily;
+  config: string;
+  status: RunStatus;
+  error: string | null;
+  backend: string | null;
+  params: number | null;
+  epochs_done: number;
+  best_epoch: number | null;
+  best_val_loss: number | null;
+  train_seconds: number;
+  images_per_second: number | null;
+  test_loss: number | null;
+  test_accuracy: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A saved model: tfjs model artifacts plus the training loop's own state, as plain data. */
+export interface Checkpoint {
+  epoch: number;
+  topology: unknown;
+  weightSpecs: unknown;
+  weights: Uint8Array;
+  trainingConfig: unknown;
+  state: unknown;
+}
+
+export type CheckpointKind = 'best' | 'last';
+
+const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/** Runs, their epochs and their checkpoints. */
+export class RunStore {
+  constructor(private readonly db: Db) {}
+
+  create(input: { datasetId: number; datasetHash: string; config: RunConfig }): RunSummary {
+    const info = this.db
+      .prepare("INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (?, ?, ?, ?, 'queued')")
+      .run(input.datasetId, input.datasetHash, input.config.model, JSON.stringify(input.config));
+    return this.get(Number(info.lastInsertRowid));
+  }
+
+  get(id: number): RunSummary {
+    const row = this.db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?').get(id);
+    if (!row) throw new NotFoundError(`no run with id ${id}`);
+    return toSummary(row);
+  }
+
+  list(): RunSummary[] {
+    return this.db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC').all().map(toSummary);
+  }
+
+  epochs(runId: number): EpochMetrics[] {
+    return this.db
+      .prepare<[number], EpochMetrics>(
+        `SELECT epoch, loss, accuracy, val_loss AS valLoss, val_accuracy AS valAccuracy, seconds,
+                images_per_second AS imagesPerSecond
+         FROM run_epochs WHERE run_id = ? ORDER BY epoch`,
+      )
+      .all(runId);
+  }
+
+  markStarted(id: number, details: { backend: string; params: number }): RunSummary {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', error = NULL, backend = ?, params = ?,
+                started_at = coalesce(started_at, ${NOW}), finished_at = NULL WHERE id = ?`,
+      )
+      .run(details.backend, details.params, id);
+    return this.get(id);
+  }
+
+  setStatus(id: number, status: RunStatus, error: string | null = null): RunSummary {
+    const finished = status === 'queued' || status === 'running' ? 'NULL' : NOW;
+    this.db
+      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ${finished} WHERE id = ?`)
+      .run(status, error, id);
+    return this.get(id);
+  }
+
+  /** Records a finished epoch and, in the same transaction, the checkpoints it produced. */
+  recordEpoch(
+    id: number,
+    metrics: EpochMetrics,
+    update: {
+      best: { epoch: number; valLoss: number } | null;
+      checkpoints: Partial<Record<CheckpointKind, Checkpoint>>;
+    },
+  ): RunSummary {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            metrics.epoch,
+            metrics.loss,
+            metrics.accuracy,
+            metrics.valLoss,
+            metrics.valAccuracy,
+            metrics.seconds,
+            metrics.imagesPerSecond,
+          );
+        const totals = this.db
+          .prepare<[number], { seconds: number; images: number }>(
+            'SELECT sum(seconds) AS seconds, sum(seconds * images_per_second) AS images FROM run_epochs WHERE run_id = ?',
+          )
+          .get(id);
+        const seconds = totals?.seconds ?? 0;
+        this.db
+          .prepare(
+            `UPDATE runs SET epochs_done = ?, train_seconds = ?, images_per_second = ?,
+                    best_epoch = coalesce(?, best_epoch), best_val_loss = coalesce(?, best_val_loss) WHERE id = ?`,
+          )
+          .run(
+            metrics.epoch,
+            seconds,
+            seconds > 0 ? (totals?.images ?? 0) / seconds : null,
+            update.best?.epoch ?? null,
+            update.best?.valLoss ?? null,
+            id,
+          );
+        for (const [kind, checkpoint] of Object.entries(update.checkpoints))
+          this.saveCheckpoint(id, kind as CheckpointKind, checkpoint);
+      })
+      .immediate();
+    return this.get(id);
+  }
+
+  recordTest(id: number, result: { loss: number; accuracy: number }): RunSummary {
+    this.db
+      .prepare('UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?')
+      .run(result.loss, result.accuracy, id);
+    return this.get(id);
+  }
+
+  saveCheckpoint(id: number, kind: CheckpointKind, checkpoint: Checkpoint): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        kind,
+        checkpoint.epoch,
+        JSON.stringify(checkpoint.topology),
+        JSON.stringify(checkpoint.weightSpecs),
+        checkpoint.weights,
+        checkpoint.trainingConfig === null ? null : JSON.stringify(checkpoint.trainingConfig),
+        checkpoint.state === null ? null : JSON.stringify(checkpoint.state),
+      );
+  }
+
+  checkpoint(id: number, kind: CheckpointKind): Checkpoint | null {
+    const row = this.db
+      .prepare<
+        [number, string],
+        {
+          epoch: number;
+          topology: string;
+          weight_specs: string;
+          weights: Buffer;
+          training_config: string | null;
+          state: string | null;
+        }
+      >(
+        'SELECT epoch, topology, weight_specs, weights, training_config, state FROM checkpoints WHERE run_id = ? AND kind = ?',
+      )
+      .get(id, kind);
+    if (!row) return null;
+    return {
+      epoch: row.epoch,
+      topology: JSON.parse(row.topology) as unknown,
+      weightSpecs: JSON.parse(row.weight_specs) as unknown,
+      weights: new Uint8Array(row.weights.buffer, row.weights.byteOffset, row.weights.byteLength),
+      trainingConfig: row.training_config === null ? null : (JSON.parse(row.training_config) as unknown),
+      state: row.state === null ? null : (JSON.parse(row.state) as unknown),
+    };
+  }
+
+  /** Runs left queued or running by a previous session (the app quit or crashed): now interrupted. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(
+        "UPDATE runs SET status = 'interrupted', error = 'the app stopped while this run was training' WHERE status IN ('queued', 'running')",
+      )
+      .run().changes;
+  }
+}
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    datasetId: row.dataset_id,
+    datasetHash: row.dataset_hash,
+    model: row.model,
+    config: RunConfig.parse(JSON.parse(row.config)),
+    status: row.status,
+    error: row.error,
+    backend: row.backend,
+    params: row.params,
+    epochsDone: row.epochs_done,
+    bestEpoch: row.best_epoch,
+    bestValLoss: row.best_val_loss,
+    trainSeconds: row.train_seconds,
+    imagesPerSecond: row.images_per_second,
+    testLoss: row.test_loss,
+    testAccuracy: row.test_accuracy,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The training loop of one run: the seed's settings (Adam, categorical cross-entropy, early
+ * stopping on val_loss keeping the best weights), batch-level progress, cancellation, and a
+ * checkpoint after every epoch so that an interrupted run resumes where it stopped.
+ */
+import type { EpochMetrics, RunProgress, RunSummary } from '../../../shared/contract';
+import { initEngine, tf, type BackendName } from '../engine/backend';
+import type { DatasetStore } from '../store/datasets';
+import type { RunStore } from '../store/runs';
+import { loadCheckpointModel, restoreOptimizer, saveCheckpoint } from './checkpoint';
+import { ImageSet, splitValidation } from './data';
+import { buildModel } from './models';
+import { permutation, seededRandom } from './random';
+
+export interface TrainOptions {
+  runs: RunStore;
+  datasets: DatasetStore;
+  runId: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  onUpdate?: (run: RunSummary, epoch: EpochMetrics | null) => void;
+  /** The fastest backend to try (default: the fastest available). */
+  backend?: BackendName;
+  /** Minimum milliseconds between two progress events. */
+  progressIntervalMs?: number;
+}
+
+interface LoopState {
+  epoch: number;
+  bestValLoss: number | null;
+  bestEpoch: number | null;
+  wait: number;
+}
+
+export class CancelledError extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** Trains (or resumes) a run to the end; returns the finished run. Failures mark the run failed. */
+export async function trainRun(options: TrainOptions): Promise<RunSummary> {
+  const { runs, runId } = options;
+  try {
+    return await train(options);
+  } catch (error) {
+    const cancelled = error instanceof Error && error.name === 'AbortError';
+    const run = runs.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);
+    options.onUpdate?.(run, null);
+    throw error;
+  }
+}
+
+async function train(options: TrainOptions): Promise<RunSummary> {
+  const { runs, datasets, runId } = options;
+  let run = runs.get(runId);
+  const { config } = run;
+  const dataset = datasets.get(run.datasetId);
+  if (dataset.contentHash !== run.datasetHash) {
+    throw new Error(`dataset ${dataset.id} no longer has the content run ${runId} was started on`);
+  }
+  const engine = await initEngine(options.backend ? { prefer: options.backend } : {});
+  const classes = dataset.classes.length;
+  const shape = dataset.imageShape;
+  const all = ImageSet.fromSplit(datasets.loadSplit(dataset.id, 'train'), shape, classes, config.trainLimit);
+  const { fit, validation } = splitValidation(all, config);
+  const test = ImageSet.fromSplit(datasets.loadSplit(dataset.id, 'test'), shape, classes, config.testLimit);
+
+  const last = runs.checkpoint(runId, 'last');
+  const model = last
+    ? await loadCheckpointModel(last)
+    : buildModel(config, { inputShape: shape, classes, trainingSize: fit.size });
+  model.compile({
+    optimizer: tf.train.adam(config.learningRate),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  if (last) await restoreOptimizer(model, last);
+  const state: LoopState = (last?.state as LoopState | null) ?? {
+    epoch: 0,
+    bestValLoss: null,
+    bestEpoch: null,
+    wait: 0,
+  };
+  run = runs.markStarted(runId, { backend: `${engine.backend} (${engine.detail})`, params: model.countParams() });
+  options.onUpdate?.(run, null);
+
+  try {
+    await fitEpochs({ ...options, model, fit, validation, state });
+    // Test with the best-val_loss weights, as the seed's checkpoint callback kept them.
+    const best = runs.checkpoint(runId, 'best');
+    const bestModel = best ? await loadCheckpointModel(best) : model;
+    const testBatch = test.batch(test.range(0, test.size));
+    try {
+      runs.recordTest(runId, testScores(bestModel, testBatch, config.batchSize));
+    } finally {
+      tf.dispose([testBatch.x, testBatch.y]);
+      if (bestModel !== model) bestModel.dispose();
+    }
+  } finally {
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+  run = runs.setStatus(runId, 'done');
+  options.onUpdate?.(run, null);
+  return run;
+}
+
+/** The epochs still to do, each ending with its metrics and checkpoints recorded. */
+async function fitEpochs(
+  options: TrainOptions & { model: tf.LayersModel; fit: ImageSet; validation: ImageSet; state: LoopState },
+): Promise<void> {
+  const { runs, runId, signal, model, fit, validation, state } = options;
+  const { config } = runs.get(runId);
+  const interval = options.progressIntervalMs ?? 250;
+  const validationBatch = validation.batch(validation.range(0, validation.size));
+  const batches = Math.ceil(fit.size / config.batchSize);
+  try {
+    while (state.epoch < config.epochs && !stopEarly(state, config.patience)) {
+      const epoch = state.epoch + 1;
+      const order = permutation(fit.size, seededRandom(config.seed * 1000 + epoch));
+      const started = performance.now();
+      let lossSum = 0;
+      let accSum = 0;
+      let lastReport = 0;
+      for (let b = 0; b < batches; b++) {
+        if (signal?.aborted) throw new CancelledError();
+        const indices = order.subarray(b * config.batchSize, Math.min(fit.size, (b + 1) * config.batchSize));
+        const { x, y } = fit.batch(indices);
+        let result: number | number[];
+        try {
+          result = await model.trainOnBatch(x, y);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
+        const [loss = NaN, accuracy = NaN] = Array.isArray(result) ? result : [result];
+        if (!Number.isFinite(loss))
+          throw new Error(`the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; try a lower learning rate`);
+        lossSum += loss * indices.length;
+        accSum += accuracy * indices.length;
+        const now = performance.now();
+        if (options.onProgress && (now - lastReport >= interval || b === batches - 1)) {
+          lastReport = now;
+          const seen = Math.min(fit.size, (b + 1) * config.batchSize);
+          const rate = seen / ((now - started) / 1000);
+          const remaining = (config.epochs - epoch) * fit.size + (fit.size - seen);
+          options.onProgress({
+            runId,
+            epoch,
+            epochs: config.epochs,
+            batch: b + 1,
+            batches,
+            loss: lossSum / seen,
+            accuracy: accSum / seen,
+            imagesPerSecond: rate,
+            etaSeconds: rate > 0 ? remaining / rate : null,
+          });
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const [valLoss, valAccuracy] = evaluate(model, validationBatch, config.batchSize);
+      const metrics: EpochMetrics = {
+        epoch,
+        loss: lossSum / fit.size,
+        accuracy: accSum / fit.size,
+        valLoss,
+        valAccuracy,
+        seconds,
+        imagesPerSecond: fit.size / seconds,
+      };
+      const improved = state.bestValLoss === null || valLoss < state.bestValLoss - config.minDelta;
+      state.epoch = epoch;
+      if (improved) {
+        state.bestValLoss = valLoss;
+        state.bestEpoch = epoch;
+        state.wait = 0;
+      } else {
+        state.wait += 1;
+      }
+      const checkpoints = {
+        last: await saveCheckpoint(model, { epoch, state: { ...state }, includeOptimizer: true }),
+        ...(improved ? { best: await saveCheckpoint(model, { epoch, state: null, includeOptimizer: false }) } : {}),
+      };
+      const run = runs.recordEpoch(runId, metrics, { best: improved ? { epoch, valLoss } : null, checkpoints });
+      options.onUpdate?.(run, metrics);
+    }
+  } finally {
+    tf.dispose([validationBatch.x, validationBatch.y]);
+  }
+}
+
+/** Mean cross-entropy (NLL, without regularisers) and accuracy of one prediction per image. */
+function testScores(
+  model: tf.LayersModel,
+  data: { x: tf.Tensor4D; y: tf.Tensor2D },
+  batchSize: number,
+): { loss: number; accuracy: number } {
+  return tf.tidy(() => {
+    const p = model.predict(data.x, { batchSize }) as tf.Tensor2D;
+    const loss = tf.metrics.categoricalCrossentropy(data.y, p).mean().dataSync()[0] ?? NaN;
+    const accuracy = tf.metrics.categoricalAccuracy(data.y, p).mean().dataSync()[0] ?? NaN;
+    return { loss, accuracy };
+  });
+}
+
+function stopEarly(state: LoopState, patience: number): boolean {
+  return patience > 0 && state.wait >= patience;
+}
+
+/** Loss and accuracy over a whole set, in batches, in inference mode. */
+function evaluate(
+  model: tf.LayersModel,
+  data: { x: tf.Tensor4D; y: tf.Tensor2D },
+  batchSize: number,
+): [number, number] {
+  return tf.tidy(() => {
+    const result = model.evaluate(data.x, data.y, { batchSize }) as tf.Scalar[];
+    const [loss, accuracy] = result.map((s) => s.dataSync()[0] ?? NaN);
+    return [loss ?? NaN, accuracy ?? NaN];
+  });
+}

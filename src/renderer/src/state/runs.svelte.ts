@@ -1,0 +1,212 @@
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
+import type {
+  EpochMetrics,
+  EventPayload,
+  ModelFamily,
+  RunConfig,
+  RunProgress,
+  RunSummary,
+  StartRunRequest,
+} from '../../../shared/contract';
+import { unwrap, type CasebookClient } from '../lib/client';
+import type { ErrorsState } from './errors.svelte';
+
+export type ModelDefaults = Record<ModelFamily, RunConfig>;
+
+/** Statuses a run can be cancelled from, and resumed from (as main allows). */
+export const CANCELLABLE: readonly RunSummary['status'][] = ['queued', 'running'];
+export const RESUMABLE: readonly RunSummary['status'][] = ['interrupted', 'failed', 'cancelled'];
+
+/** Newest first. */
+const byNewest = (a: RunSummary, b: RunSummary): number => b.id - a.id;
+
+/**
+ * Puts an epoch into a run's curve. A resumed run may train an epoch again from its checkpoint: the
+ * new metrics then replace that epoch and everything after it.
+ */
+export function mergeEpoch(epochs: readonly EpochMetrics[], epoch: EpochMetrics): EpochMetrics[] {
+  const last = epochs.at(-1);
+  if (last === undefined || last.epoch < epoch.epoch) return [...epochs, epoch];
+  return [...epochs.filter((known) => known.epoch < epoch.epoch), epoch];
+}
+
+/**
+ * The training runs, kept fresh by `runUpdated` events (no polling), the latest per-batch
+ * progress of running ones (`runProgress`), and the run whose detail is open with its epochs.
+ */
+export class RunsState {
+  list = $state.raw<RunSummary[]>([]);
+  /** True once the first list has arrived. */
+  loaded = $state(false);
+  defaults = $state.raw<ModelDefaults | null>(null);
+
+  selectedId = $state<number | null>(null);
+  readonly selected = $derived(this.list.find((run) => run.id === this.selectedId) ?? null);
+  /** The selected run's epochs: from `getRun`, extended by events. */
+  epochs = $state.raw<EpochMetrics[]>([]);
+  /** True while `getRun` for the selected run has not answered. */
+  epochsLoading = $state(false);
+
+  /** Runs with a cancel or resume request in flight. */
+  readonly busy = new SvelteSet<number>();
+  readonly active = $derived(this.list.filter((run) => CANCELLABLE.includes(run.status)).length);
+
+  readonly #progress = new SvelteMap<number, RunProgress>();
+  readonly #client: CasebookClient;
+  readonly #errors: ErrorsState;
+  #listGeneration = 0;
+  #detailGeneration = 0;
+  /** Epoch events for the selected run heard while `getRun` was in flight. */
+  #heardEpochs: EpochMetrics[] = [];
+  #defaultsLoading: Promise<ModelDefaults | null> | null = null;
+  /**
+   * How many `runUpdated` events each run has had (bookkeeping, not shown). Events and request
+   * answers travel separately, so an answer is news only if no event came after its request.
+   */
+  #heard: Record<number, number> = {};
+
+  constructor(client: CasebookClient, errors: ErrorsState) {
+    this.#client = client;
+    this.#errors = errors;
+  }
+
+  /** Subscribes to `runUpdated` and `runProgress`; returns the disposer. */
+  listen(): () => void {
+    const offUpdated = this.#client.on('runUpdated', (event) => this.#updated(event));
+    const offProgress = this.#client.on('runProgress', (progress) => {
+      const run = this.list.find((known) => known.id === progress.runId);
+      // A late batch report must not bring back the bar of a run that has ended.
+      if (run && !CANCELLABLE.includes(run.status)) return;
+      this.#progress.set(progress.runId, progress);
+    });
+    return () => {
+      offUpdated();
+      offProgress();
+    };
+  }
+
+  /** The latest batch report of a queued or running run. */
+  progress(runId: number): RunProgress | null {
+    return this.#progress.get(runId) ?? null;
+  }
+
+  /** Loads the list; false (and the error shown) when that failed. */
+  async refresh(): Promise<boolean> {
+    const generation = ++this.#listGeneration;
+    const heardBefore = { ...this.#heard };
+    try {
+      const listed = unwrap(await this.#client.request('listRuns', {}));
+      if (generation !== this.#listGeneration) return true;
+      // Runs with events heard since the request was sent: the event is the newer news.
+      const newer = this.list.filter((run) => this.#heardCount(run.id) !== (heardBefore[run.id] ?? 0));
+      this.list = [...listed.filter((run) => !newer.some((known) => known.id === run.id)), ...newer].sort(byNewest);
+      for (const id of [...this.#progress.keys()]) {
+        const run = this.list.find((known) => known.id === id);
+        if (!run || !CANCELLABLE.includes(run.status)) this.#progress.delete(id);
+      }
+      this.loaded = true;
+      return true;
+    } catch (error) {
+      this.#errors.report(error, 'Loading runs');
+      return false;
+    }
+  }
+
+  /** Each family's default hyperparameters, asked once; null (and the error shown) when that failed. */
+  loadDefaults(): Promise<ModelDefaults | null> {
+    if (this.defaults) return Promise.resolve(this.defaults);
+    this.#defaultsLoading ??= this.#client.request('modelDefaults', {}).then((result) => {
+      this.#defaultsLoading = null;
+      if (!result.ok) {
+        this.#errors.report(result.error.message, 'Loading the default hyperparameters');
+        return null;
+      }
+      this.defaults = result.value;
+      return result.value;
+    });
+    return this.#defaultsLoading;
+  }
+
+  /** Opens a run's detail and loads its epochs (null closes it). */
+  async select(id: number | null): Promise<void> {
+    const generation = ++this.#detailGeneration;
+    this.selectedId = id;
+    this.epochs = [];
+    this.#heardEpochs = [];
+    if (id === null) {
+      this.epochsLoading = false;
+      return;
+    }
+    this.epochsLoading = true;
+    const heard = this.#heardCount(id);
+    try {
+      const { run, epochs } = unwrap(await this.#client.request('getRun', { id }));
+      if (generation !== this.#detailGeneration) return;
+      this.#answered(run, heard);
+      this.epochs = this.#heardEpochs.reduce(mergeEpoch, epochs);
+    } catch (error) {
+      if (generation === this.#detailGeneration) this.#errors.report(error, `Loading run ${id}`);
+    } finally {
+      if (generation === this.#detailGeneration) {
+        this.epochsLoading = false;
+        this.#heardEpochs = [];
+      }
+    }
+  }
+
+  /** Starts a run; resolves to it, or to the reason it did not start. */
+  async start(request: StartRunRequest): Promise<RunSummary | string> {
+    const result = await this.#client.request('startRun', request);
+    if (!result.ok) return result.error.message;
+    // The run is new: any event about it is newer than this answer.
+    this.#answered(result.value.run, 0);
+    return result.value.run;
+  }
+
+  async cancel(id: number): Promise<void> {
+    await this.#act(id, 'Cancelling', async () => unwrap(await this.#client.request('cancelRun', { id })));
+  }
+
+  async resume(id: number): Promise<void> {
+    await this.#act(id, 'Resuming', async () => unwrap(await this.#client.request('resumeRun', { id })).run);
+  }
+
+  async #act(id: number, doing: string, action: () => Promise<RunSummary>): Promise<void> {
+    if (this.busy.has(id)) return;
+    this.busy.add(id);
+    const heard = this.#heardCount(id);
+    try {
+      this.#answered(await action(), heard);
+    } catch (error) {
+      this.#errors.report(error, `${doing} run ${id}`);
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  #updated({ run, epoch }: EventPayload<'runUpdated'>): void {
+    this.#heard[run.id] = this.#heardCount(run.id) + 1;
+    this.#upsert(run);
+    if (epoch === null || run.id !== this.selectedId) return;
+    if (this.epochsLoading) this.#heardEpochs.push(epoch);
+    else this.epochs = mergeEpoch(this.epochs, epoch);
+  }
+
+  #heardCount(id: number): number {
+    return this.#heard[id] ?? 0;
+  }
+
+  /**
+   * Puts a request's answer into the list, unless an event about the run arrived after the request
+   * was sent: events and answers travel separately, and the event is then the newer news.
+   */
+  #answered(run: RunSummary, heardBefore: number): void {
+    if (this.#heardCount(run.id) === heardBefore) this.#upsert(run);
+  }
+
+  #upsert(run: RunSummary): void {
+    const index = this.list.findIndex((known) => known.id === run.id);
+    this.list = index < 0 ? [...this.list, run].sort(byNewest) : this.list.with(index, run);
+    if (!CANCELLABLE.includes(run.status)) this.#progress.delete(run.id);
+  }
+}

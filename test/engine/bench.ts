@@ -1,0 +1,129 @@
+// Training-throughput benchmark of the three seed models, per TensorFlow.js backend. Not a test:
+// `node scripts/bench-engine.mjs` runs it and prints one JSON line per (model, backend).
+import { BACKENDS, initEngine, tf, type BackendName } from '../../src/main/lab/engine/backend';
+import {
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNELS,
+  type WasmTrainingKernel,
+} from '../../src/main/lab/engine/wasm/register';
+import { buildCnn } from '../../src/main/lab/models/cnn';
+import { buildMcDropout } from '../../src/main/lab/models/mcdropout';
+import { buildVnn } from '../../src/main/lab/models/vnn';
+
+export type ModelName = 'cnn' | 'vnn' | 'mcdropout';
+
+export const MODELS: Record<ModelName, { batch: number; build: () => tf.LayersModel }> = {
+  cnn: { batch: 256, build: () => buildCnn() },
+  vnn: { batch: 100, build: () => buildVnn() },
+  mcdropout: { batch: 200, build: () => buildMcDropout({ trainingSize: 12_000 }) },
+};
+
+export interface BenchOptions {
+  models?: ModelName[];
+  backends?: BackendName[];
+  /** Untimed steps first; default 3 (1 on the cpu backend). */
+  warmup?: number;
+  /** Timed steps; default 10 (1 on the cpu backend, which is two orders of magnitude slower). */
+  steps?: number;
+  /** Also profile one step and report the time per kernel. */
+  profile?: boolean;
+  /** On wasm, which of our training kernels to use (default: all); the rest are the stock ones. */
+  wasmKernels?: readonly WasmTrainingKernel[];
+  /** Called with each result line as soon as it is measured. */
+  report?: (line: BenchLine) => void;
+}
+
+export interface BenchLine {
+  model: ModelName;
+  backend: BackendName;
+  batch: number;
+  steps: number;
+  /** From the median step time. */
+  trainImagesPerSecond?: number;
+  /** Median step time. */
+  msPerStep?: number;
+  /** From the mean step time (lower when other work shares the machine). */
+  meanImagesPerSecond?: number;
+  /** Milliseconds per kernel name in one profiled step, largest first. */
+  profile?: Record<string, number>;
+  wasmKernels?: string[];
+  /** Threads training together (data-parallel); 1 when absent. */
+  threads?: number;
+  /**
+   * Data-parallel only, mean ms per step: reading the weights for the worker, computing our
+   * half's gradients, waiting for the worker's, averaging and applying them.
+   */
+  phases?: Record<string, number>;
+  error?: string;
+}
+
+function randomBatch(batch: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.randomUniform([batch, 32, 32, 3]) as tf.Tensor4D,
+    y: tf.oneHot(tf.randomUniform([batch], 0, 3, 'int32') as tf.Tensor1D, 3).toFloat() as tf.Tensor2D,
+  }));
+}
+
+async function profileStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<Record<string, number>> {
+  const info = await tf.profile(async () => {
+    await model.trainOnBatch(x, y);
+  });
+  const byKernel = new Map<string, number>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+  }
+  return Object.fromEntries(
+    [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, Math.round(ms * 10) / 10]),
+  );
+}
+
+async function benchOne(name: ModelName, backend: BackendName, options: BenchOptions): Promise<BenchLine> {
+  const { batch, build } = MODELS[name];
+  // the cpu backend takes about a minute per CNN step: one untimed and one timed step there
+  const warmup = options.warmup ?? (backend === 'cpu' ? 1 : 3);
+  const steps = options.steps ?? (backend === 'cpu' ? 1 : 10);
+  const line: BenchLine = { model: name, backend, batch, steps };
+  const model = build();
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const { x, y } = randomBatch(batch);
+  try {
+    for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await model.trainOnBatch(x, y);
+      times.push(performance.now() - start);
+    }
+    // the median step: robust to other work on a shared machine
+    const median = times.sort((p, q) => p - q)[Math.floor(times.length / 2)] ?? Number.NaN;
+    line.trainImagesPerSecond = Math.round((batch * 1000) / median);
+    line.msPerStep = Math.round(median);
+    line.meanImagesPerSecond = Math.round((batch * steps * 1000) / times.reduce((p, q) => p + q, 0));
+    if (options.profile) line.profile = await profileStep(model, x, y);
+  } catch (error) {
+    line.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+  return line;
+}
+
+export async function benchEngine(options: BenchOptions = {}): Promise<BenchLine[]> {
+  const models = options.models ?? (Object.keys(MODELS) as ModelName[]);
+  const lines: BenchLine[] = [];
+  for (const wanted of options.backends ?? BACKENDS) {
+    const engine = await initEngine({ prefer: wanted });
+    if (engine.backend !== wanted) continue; // not available here
+    if (wanted === 'wasm') registerWasmTrainingKernels(options.wasmKernels ?? WASM_TRAINING_KERNELS);
+    for (const name of models) {
+      const line = await benchOne(name, wanted, options);
+      if (wanted === 'wasm') line.wasmKernels = [...(options.wasmKernels ?? WASM_TRAINING_KERNELS)];
+      options.report?.(line);
+      lines.push(line);
+    }
+    if (wanted === 'wasm') registerWasmTrainingKernels();
+  }
+  return lines;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRunConfig } from '../../src/shared/contract';
+import { openDatabase } from '../../src/main/lab/store/database';
+import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { RunStore, type Checkpoint } from '../../src/main/lab/store/runs';
+import { syntheticDataset } from '../helpers/synthetic';
+
+function setup() {
+  const db = openDatabase(':memory:');
+  const { dataset } = new DatasetStore(db).add(syntheticDataset());
+  const runs = new RunStore(db);
+  const run = runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config: defaultRunConfig('cnn') });
+  return { db, runs, run };
+}
+
+const checkpoint = (epoch: number): Checkpoint => ({
+  epoch,
+  topology: { layers: ['a'] },
+  weightSpecs: [{ name: 'w', shape: [2], dtype: 'float32' }],
+  weights: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]),
+  trainingConfig: null,
+  state: { epoch },
+});
+
+describe('RunStore', () => {
+  it('creates queued runs with their full config', () => {
+    const { runs, run } = setup();
+    expect(run).toMatchObject({ status: 'queued', model: 'cnn', epochsDone: 0, backend: null });
+    expect(run.config).toEqual(defaultRunConfig('cnn'));
+    expect(runs.list().map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it('records epochs with their checkpoints and keeps the totals', () => {
+    const { runs, run } = setup();
+    runs.markStarted(run.id, { backend: 'wasm', params: 10 });
+    const e1 = { epoch: 1, loss: 1, accuracy: 0.5, valLoss: 0.9, valAccuracy: 0.6, seconds: 2, imagesPerSecond: 100 };
+    runs.recordEpoch(run.id, e1, {
+      best: { epoch: 1, valLoss: 0.9 },
+      checkpoints: { best: checkpoint(1), last: checkpoint(1) },
+    });
+    const e2 = { ...e1, epoch: 2, valLoss: 1.2, seconds: 6, imagesPerSecond: 300 };
+    const after = runs.recordEpoch(run.id, e2, { best: null, checkpoints: { last: checkpoint(2) } });
+    expect(after).toMatchObject({ epochsDone: 2, bestEpoch: 1, bestValLoss: 0.9, trainSeconds: 8 });
+    // images/s over the whole run: (200 + 1800) images / 8 s
+    expect(after.imagesPerSecond).toBeCloseTo(250);
+    expect(runs.epochs(run.id)).toEqual([e1, e2]);
+    expect(runs.checkpoint(run.id, 'best')?.epoch).toBe(1);
+    const last = runs.checkpoint(run.id, 'last');
+    expect(last?.epoch).toBe(2);
+    expect(Array.from(last?.weights ?? [])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(last?.state).toEqual({ epoch: 2 });
+  });
+
+  it('an epoch and its checkpoints are written together or not at all', () => {
+    const { runs, run, db } = setup();
+    db.exec("CREATE TRIGGER no_checkpoints BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const e1 = { epoch: 1, loss: 1, accuracy: 0.5, valLoss: 0.9, valAccuracy: 0.6, seconds: 2, imagesPerSecond: 100 };
+    expect(() => runs.recordEpoch(run.id, e1, { best: null, checkpoints: { last: checkpoint(1) } })).toThrow(
+      'disk full',
+    );
+    expect(runs.epochs(run.id)).toEqual([]);
+    expect(runs.get(run.id).epochsDone).toBe(0);
+  });
+
+  it('marks runs left running by an earlier session as interrupted', () => {
+    const { runs, run } = setup();
+    runs.markStarted(run.id, { backend: 'wasm', params: 1 });
+    expect(runs.markInterrupted()).toBe(1);
+    expect(runs.get(run.id)).toMatchObject({ status: 'interrupted', error: expect.stringContaining('stopped') });
+    expect(runs.markInterrupted()).toBe(0);
+  });
+
+  it('sets finished_at only for final states', () => {
+    const { runs, run } = setup();
+    expect(runs.markStarted(run.id, { backend: 'cpu', params: 1 }).finishedAt).toBeNull();
+    expect(runs.setStatus(run.id, 'failed', 'boom')).toMatchObject({
+      status: 'failed',
+      error: 'boom',
+      finishedAt: expect.any(String),
+    });
+    expect(() => runs.get(999)).toThrow('no run with id 999');
+  });
+});
