@@ -17,6 +17,8 @@ export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 export interface Engine {
   tf: Tf;
   backend: BackendName;
+  /** How the chosen backend runs, e.g. "SIMD, 1 thread(s)". */
+  how: string;
   /** Why the faster backends were not used, and how the chosen one runs. */
   detail: string;
 }
@@ -98,7 +100,7 @@ async function choose(prefer: BackendName): Promise<Engine> {
   for (const name of BACKENDS.slice(first)) {
     try {
       const how = await starters[name]();
-      return { tf, backend: name, detail: [...notes, `using ${name} (${how})`].join('; ') };
+      return { tf, backend: name, how, detail: [...notes, `using ${name} (${how})`].join('; ') };
     } catch (error) {
       notes.push(`${name}: ${message(error)}`);
     }

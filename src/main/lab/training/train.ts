@@ -83,7 +83,7 @@ async function train(options: TrainOptions): Promise<RunSummary> {
     bestEpoch: null,
     wait: 0,
   };
-  run = runs.markStarted(runId, { backend: `${engine.backend} (${engine.detail})`, params: model.countParams() });
+  run = runs.markStarted(runId, { backend: `${engine.backend} (${engine.how})`, params: model.countParams() });
   options.onUpdate?.(run, null);
 
   try {

@@ -5,15 +5,15 @@
 // and gradients travel through SharedArrayBuffers; only small messages are posted.
 import type { MessagePort } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
-import { initEngine, tf } from '../../src/main/lab/engine/backend';
+import { initEngine, tf } from '../src/main/lab/engine/backend';
 import {
   applyGradients,
   lossAndGradients,
   readWeights,
   trainableSize,
   writeWeights,
-} from '../../src/main/lab/engine/gradients';
-import { MODELS, type BenchLine, type ModelName } from './bench';
+} from '../src/main/lab/engine/gradients';
+import { MODELS, summarize, type BenchLine, type ModelName } from './engine';
 
 interface Init {
   model: ModelName;
@@ -139,10 +139,7 @@ export async function benchDataParallel(
       await step();
       times.push(performance.now() - start);
     }
-    const median = times.sort((p, q) => p - q)[Math.floor(times.length / 2)] ?? Number.NaN;
-    line.trainImagesPerSecond = Math.round((batch * 1000) / median);
-    line.msPerStep = Math.round(median);
-    line.meanImagesPerSecond = Math.round((batch * steps * 1000) / times.reduce((p, q) => p + q, 0));
+    Object.assign(line, summarize(batch, times));
     line.phases = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v / steps)]));
     worker.postMessage({ kind: 'stop' } satisfies Request);
   } catch (error) {
