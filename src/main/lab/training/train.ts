@@ -11,6 +11,7 @@ import { loadCheckpointModel, restoreOptimizer, saveCheckpoint } from './checkpo
 import { ImageSet, splitValidation } from './data';
 import { buildModel } from './models';
 import { permutation, seededRandom } from './random';
+import { layerLosses } from './layer-losses';
 
 export interface TrainOptions {
   runs: RunStore;
@@ -218,6 +219,7 @@ function evaluate(
   return tf.tidy(() => {
     const result = model.evaluate(data.x, data.y, { batchSize }) as tf.Scalar[];
     const [loss, accuracy] = result.map((s) => s.dataSync()[0] ?? NaN);
-    return [loss ?? NaN, accuracy ?? NaN];
+    // tfjs leaves layer losses out of evaluate(); Keras (the seed) counts them in val_loss
+    return [(loss ?? NaN) + layerLosses(model, data.x, batchSize), accuracy ?? NaN];
   });
 }
