@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type ExtractEvents } from 'tar-stream';
 import { CIFAR10_CLASSES, type Progress, type Split } from '../../../shared/contract';
-import { ImportError, type DatasetContent, type SplitData } from './types';
+import { checkPath, ImportError, type DatasetContent, type SplitData } from './types';
 
 /**
  * Reads CIFAR-10 in its official binary layout (`cifar-10-binary.tar.gz`):
@@ -35,7 +35,7 @@ export interface ReadCifarOptions {
 /** Streams a CIFAR-10 binary archive (.tar.gz or .tar) and keeps only the requested classes. */
 export async function readCifarArchive(file: string, options: ReadCifarOptions): Promise<DatasetContent> {
   checkRequestedClasses(options.classes);
-  const size = await archiveSize(file);
+  const size = await checkPath(file, 'archive');
   const compressed = await sniffArchive(file);
   const scanOptions = { file, size, compressed, options };
   let scan = await scanArchive({ ...scanOptions, knownNames: null });
@@ -54,18 +54,6 @@ function checkRequestedClasses(classes: readonly string[]): void {
     if (seen.has(name)) throw new ImportError(`class '${name}' is requested twice; each class may appear once`);
     seen.add(name);
   }
-}
-
-async function archiveSize(file: string): Promise<number> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(`no such file: ${file}`);
-    throw new ImportError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  if (info.isDirectory()) throw new ImportError(`${file} is a folder, not an archive file`);
-  return info.size;
 }
 
 /** Tells a gzip file from a plain tar by their magic bytes; anything else is an error. */

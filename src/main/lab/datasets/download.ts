@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { CIFAR10_MD5, CIFAR10_URL, type Progress } from '../../../shared/contract';
-import { ImportError } from './types';
+import { checkPath, ImportError } from './types';
 
 const PROGRESS_STEP_BYTES = 1 << 20;
 
@@ -88,7 +88,7 @@ function digestStage(digester: Digester, report: (done: number) => void) {
 }
 
 async function hashLocalFile(file: string, options: ResolveArchiveOptions): Promise<Digests> {
-  const size = await localFileSize(file);
+  const size = await checkPath(file, 'archive');
   const digester = new Digester();
   const report = byteProgress('checking archive', size, options.onProgress);
   report(0);
@@ -108,22 +108,6 @@ async function discard(source: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const _chunk of source) {
     // hashed already; nothing to keep
   }
-}
-
-async function localFileSize(file: string): Promise<number> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(`no such file: ${file}`);
-    throw new ImportError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  if (info.isDirectory()) {
-    throw new ImportError(
-      `${file} is a folder, not an archive file; to import a folder of images, import it as a folder`,
-    );
-  }
-  return info.size;
 }
 
 function checkMd5(check: { source: string; expected: string | undefined; actual: string }): void {

@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import sharp from 'sharp';
 import type { Progress, SkippedFile, Split } from '../../../shared/contract';
-import { ImportError, type DatasetContent, type SplitData } from './types';
+import { checkPath, ImportError, type DatasetContent, type SplitData } from './types';
 
 /**
  * Reads a folder of images, one sub-folder per class:
@@ -46,7 +46,7 @@ export async function readImageFolder(root: string, options: ReadFolderOptions):
   if (!(options.testFraction > 0 && options.testFraction < 1)) {
     throw new ImportError(`testFraction must be between 0 and 1 (exclusive), not ${options.testFraction}`);
   }
-  await checkRoot(root);
+  await checkPath(root, 'folder');
   const plan = await planFolder(root);
   const decoded = await decodeAll(plan.images, { ...options, size });
   const { usable, skipped } = sortDecoded(plan, decoded);
@@ -111,18 +111,6 @@ interface FolderPlan {
   folders: ClassFolder[];
   images: Candidate[];
   skipped: SkippedFile[];
-}
-
-async function checkRoot(root: string): Promise<void> {
-  let info;
-  try {
-    info = await stat(root);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(`no such folder: ${root}`);
-    throw new ImportError(`cannot read ${root}: ${(error as Error).message}`);
-  }
-  if (!info.isDirectory())
-    throw new ImportError(`${root} is not a folder; a folder import needs a folder with one sub-folder per class`);
 }
 
 interface Listing {

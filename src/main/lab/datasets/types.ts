@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Split } from '../../../shared/contract';
 
 /** One split of a dataset: labels index into `classes`; pixels are uint8, N × H × W × C (HWC). */
@@ -34,4 +35,28 @@ export function imageCount(split: SplitData): number {
 /** An error in what the user handed in: names the problem and the file or field. */
 export class ImportError extends Error {
   override name = 'ImportError';
+}
+
+/**
+ * The size of an archive file, or the check that a folder exists: one clear ImportError for a
+ * missing path, an unreadable one, or the wrong kind (a folder given as an archive, or the reverse).
+ */
+export async function checkPath(path: string, kind: 'archive' | 'folder'): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ImportError(`no such ${kind === 'folder' ? 'folder' : 'file'}: ${path}`);
+    throw new ImportError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (kind === 'archive' && info.isDirectory()) {
+    throw new ImportError(
+      `${path} is a folder, not an archive file; to import a folder of images, import it as a folder`,
+    );
+  }
+  if (kind === 'folder' && !info.isDirectory()) {
+    throw new ImportError(`${path} is not a folder; a folder import needs a folder with one sub-folder per class`);
+  }
+  return info.size;
 }
