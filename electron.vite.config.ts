@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli.ts'),
           worker: resolve(import.meta.dirname, 'src/main/worker.ts'),
+          'train-thread': resolve(import.meta.dirname, 'src/main/train-thread.ts'),
         },
       },
     },

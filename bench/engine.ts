@@ -9,6 +9,9 @@ import {
 import { buildCnn } from '../src/main/lab/models/cnn';
 import { buildMcDropout } from '../src/main/lab/models/mcdropout';
 import { buildVnn } from '../src/main/lab/models/vnn';
+import { buildModel } from '../src/main/lab/training/models';
+import { DataParallel, TRAINING_LOSS, type ModelRecipe } from '../src/main/lab/training/parallel';
+import { defaultRunConfig } from '../src/shared/contract';
 
 export type ModelName = 'cnn' | 'vnn' | 'mcdropout';
 
@@ -35,6 +38,11 @@ export interface BenchOptions {
   wasmKernels?: readonly WasmTrainingKernel[];
   /** Called with each result line as soon as it is measured. */
   report?: (line: BenchLine) => void;
+  /**
+   * On wasm, also measure two-thread training (lab/training/parallel.ts, as the training loop
+   * runs it) with the training thread started from this script; default: one thread only.
+   */
+  threadEntry?: string | URL;
 }
 
 export interface BenchLine {
@@ -53,6 +61,20 @@ export interface BenchLine {
   wasmKernels?: string[];
   /** Threads training together (data-parallel); 1 when absent. */
   threads?: number;
+  /**
+   * One thread, `trainOnBatch` as the training loop calls it, a new batch every step (median);
+   * `trainImagesPerSecond` reuses one batch, which is faster.
+   */
+  newBatchImagesPerSecond?: number;
+  /**
+   * Two threads through DataParallel as the training loop takes them, a new batch every step
+   * (median step); compare with `newBatchImagesPerSecond`.
+   */
+  parallelImagesPerSecond?: number;
+  /** Median step time on two threads. */
+  parallelMsPerStep?: number;
+  /** From the mean step time on two threads. */
+  parallelMeanImagesPerSecond?: number;
   /**
    * Data-parallel only, mean ms per step: reading the weights for the worker, computing our
    * half's gradients, waiting for the worker's, averaging and applying them.
@@ -108,7 +130,8 @@ async function benchOne(name: ModelName, backend: BackendName, options: BenchOpt
   const steps = options.steps ?? (backend === 'cpu' ? 1 : 10);
   const line: BenchLine = { model: name, backend, batch, steps };
   const model = build();
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  // compiled as the training loop compiles a run's model
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
   const { x, y } = randomBatch(batch);
   try {
     for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
@@ -129,6 +152,53 @@ async function benchOne(name: ModelName, backend: BackendName, options: BenchOpt
   return line;
 }
 
+/**
+ * The training loop's two paths for a run's model (the seed's settings), each step on a new
+ * batch as in training (a batch used again is faster: kernels keep work derived from their input
+ * tensor): `trainOnBatch` on this thread, then DataParallel steps on two threads as train.ts
+ * takes them.
+ */
+async function benchParallel(line: BenchLine, entry: string | URL, options: BenchOptions): Promise<void> {
+  const { batch } = MODELS[line.model];
+  const warmup = options.warmup ?? 3;
+  const steps = options.steps ?? 10;
+  const recipe: ModelRecipe = {
+    config: { ...defaultRunConfig(line.model), batchSize: batch },
+    data: { inputShape: [32, 32, 3], classes: 3, trainingSize: 12_000 },
+  };
+  const model = buildModel(recipe.config, recipe.data);
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
+  const batches = Array.from({ length: warmup + steps }, () => randomBatch(batch));
+  let parallel: DataParallel | undefined;
+  const timed = async (step: (x: tf.Tensor, y: tf.Tensor) => Promise<unknown>) => {
+    const times: number[] = [];
+    for (const [i, { x, y }] of batches.entries()) {
+      const start = performance.now();
+      await step(x, y);
+      if (i >= warmup) times.push(performance.now() - start);
+    }
+    return summarize(batch, times);
+  };
+  try {
+    const one = await timed((x, y) => model.trainOnBatch(x, y));
+    line.newBatchImagesPerSecond = one.trainImagesPerSecond;
+    parallel = await DataParallel.start(model, recipe, { entry, maxBatch: batch });
+    const two = await timed((x, y) => (parallel as DataParallel).step(x, y));
+    Object.assign(line, {
+      parallelImagesPerSecond: two.trainImagesPerSecond,
+      parallelMsPerStep: two.msPerStep,
+      parallelMeanImagesPerSecond: two.meanImagesPerSecond,
+    });
+  } catch (error) {
+    line.error = `two threads: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await parallel?.dispose();
+    tf.dispose(batches.flatMap(({ x, y }) => [x, y]));
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+}
+
 export async function benchEngine(options: BenchOptions = {}): Promise<BenchLine[]> {
   const models = options.models ?? (Object.keys(MODELS) as ModelName[]);
   const lines: BenchLine[] = [];
@@ -138,7 +208,12 @@ export async function benchEngine(options: BenchOptions = {}): Promise<BenchLine
     if (wanted === 'wasm') registerWasmTrainingKernels(options.wasmKernels ?? WASM_TRAINING_KERNELS);
     for (const name of models) {
       const line = await benchOne(name, wanted, options);
-      if (wanted === 'wasm') line.wasmKernels = [...(options.wasmKernels ?? WASM_TRAINING_KERNELS)];
+      if (wanted === 'wasm') {
+        line.wasmKernels = [...(options.wasmKernels ?? WASM_TRAINING_KERNELS)];
+        // the thread registers all our kernels: compare like with like
+        if (options.threadEntry !== undefined && options.wasmKernels === undefined)
+          await benchParallel(line, options.threadEntry, options);
+      }
       options.report?.(line);
       lines.push(line);
     }

@@ -1,9 +1,20 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
-//   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none] [--parallel]`
+//   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
+//   [--threads 1|2] [--parallel]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
-// JSON line per (model, backend). `--parallel` adds data-parallel training on two threads (wasm). The benchmark itself is TypeScript (bench/engine.ts, parallel.ts), loaded
-// through Vite's module runner; this file is also the entry of the parallel benchmark's worker.
+// JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
+// step on a new batch: `newBatchImagesPerSecond` (one thread, trainOnBatch) and
+// `parallelImagesPerSecond` (two threads, src/main/lab/training/parallel.ts, its thread started
+// from scripts/dev-thread.mjs); `--threads 1` leaves them out.
+// Then MC sampling (bench/sampling.ts): for the VNN and the MC-dropout model, the time of T
+// stochastic predictions per image (default `--samples 1000` over `--images 3000`) with the fast
+// path, and `naiveSecondsEstimate` for T full forward passes (measured on `--naive-images 20` ×
+// `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
+// `--only engine|sampling` runs one part, `--skip-sampling` leaves sampling out. `--parallel`
+// adds lines of the earlier data-parallel prototype (bench/parallel.ts). The
+// benchmark itself is TypeScript (bench/engine.ts, parallel.ts), loaded through Vite's module
+// runner; this file is also the entry of the prototype's worker.
 import { createServer, createServerModuleRunner } from 'vite';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +55,14 @@ if (!isMainThread) {
       warmup: { type: 'string' },
       profile: { type: 'boolean', default: false },
       parallel: { type: 'boolean', default: false },
+      threads: { type: 'string', default: '2' },
       'wasm-kernels': { type: 'string' },
+      only: { type: 'string' },
+      'skip-sampling': { type: 'boolean', default: false },
+      samples: { type: 'string' },
+      images: { type: 'string' },
+      'naive-images': { type: 'string' },
+      'naive-samples': { type: 'string' },
       // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
       json: { type: 'boolean', default: false },
     },
@@ -71,13 +89,30 @@ if (!isMainThread) {
       profile: values.profile,
       wasmKernels: wasmKernels?.[0] === 'none' ? [] : wasmKernels,
       report,
+      threadEntry: values.threads === '1' ? undefined : new URL('./dev-thread.mjs', import.meta.url),
     };
-    await benchEngine(options);
-    if (values.parallel) {
+    const engine = values.only === undefined || values.only === 'engine';
+    const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
+    if (values.only !== undefined && !engine && !sampling)
+      throw new Error(`--only: engine or sampling, not ${values.only}`);
+    if (engine) await benchEngine(options);
+    if (engine && values.parallel) {
       const { benchDataParallel } = await load('bench/parallel.ts');
       for (const name of models ?? Object.keys(MODELS)) {
         report(await benchDataParallel(name, new URL(import.meta.url), options.steps, options.warmup));
       }
+    }
+    if (sampling) {
+      const { benchSampling } = await load('bench/sampling.ts');
+      await benchSampling({
+        models,
+        backends: options.backends,
+        samples: count(values.samples),
+        images: count(values.images),
+        naiveImages: count(values['naive-images']),
+        naiveSamples: count(values['naive-samples']),
+        report,
+      });
     }
   });
 }

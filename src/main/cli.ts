@@ -11,6 +11,8 @@ import {
   describeZodError,
   type EventPayload,
   type ImportResult,
+  type Progress,
+  type RunMetrics,
 } from '../shared/contract';
 import { UsageError, listOption, numberOption, parseOptions, processIo, intOption, type Io } from './cli/args';
 import { progressPrinter } from './cli/progress';
@@ -37,6 +39,7 @@ Commands:
   import   import a CIFAR-10 binary archive or an image folder into a study database
   serve    serve the Casebook app in a browser on 127.0.0.1 (browser mode)
   study    import an archive and train the seed's models on it, one after another
+  evaluate evaluate a finished run on its test set (metrics, uncertainty)
 
 Run "casebook <command> --help" for a command's options.
 `,
@@ -65,10 +68,24 @@ seed's settings, one after another, in a worker process. Every run is recorded i
   --models <list>       any of cnn,vnn,mcdropout (default: all three)
   --quick               a smoke test: ${QUICK.trainLimit} training and ${QUICK.testLimit} test images, ${QUICK.epochs} epochs
   --epochs <n>          the maximum number of epochs (default: the seed's, 50 / 75 / 50)
+  --samples <T>         stochastic samples per test image in the evaluation (default 1000)
   --seed <n>            the random seed (default 42)
 ${DB_HELP}
   --json                one JSON object per finished run on stdout; progress goes to stderr
   -h, --help            show this help
+`,
+  evaluate: `Usage: casebook evaluate --run <id> [options]
+
+Evaluates a finished run's best model on its test set: accuracy, AUC (Hand–Till and the seed's),
+NLL, Brier score, ECE, AURC, per-class precision and recall, confusion matrix; for stochastic
+models (VNN, MC dropout) T samples per image with entropy, mutual information, variation ratio
+and boxplot statistics. The result is stored with the run.
+
+  --run <id>      the run to evaluate
+  --samples <T>   stochastic samples per image (default 1000, as the seed)
+${DB_HELP}
+  --json          print {"runId", "model", "metrics": {…}} on stdout
+  -h, --help      show this help
 `,
   serve: `Usage: casebook serve [options]
 
@@ -93,6 +110,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
         return await serveCommand(rest, io);
       case 'study':
         return await studyCommand(rest, io);
+      case 'evaluate':
+        return await evaluateCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -276,11 +295,13 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
     quick: { type: 'boolean', default: false },
     epochs: { type: 'string' },
     seed: { type: 'string' },
+    samples: { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return help(io, 'study');
+  const samples = intOption(values.samples, 'samples', { min: 2 });
   if (values.archive === undefined) throw new UsageError('--archive <path|url> is required');
   const models = (listOption(values.models) ?? ModelFamily.options).map((name) => {
     const parsed = ModelFamily.safeParse(name);
@@ -298,15 +319,7 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
 
   const databasePath = resolve(values.db ?? defaultDatabasePath());
   const progress = progressPrinter(io);
-  const lab = new Lab({
-    databasePath,
-    mode: 'browser',
-    version: VERSION,
-    launch: workerLauncher(),
-    emit: (name, payload) => {
-      if (name === 'jobProgress') progress.update((payload as EventPayload<'jobProgress'>).progress);
-    },
-  });
+  const lab = cliLab(databasePath, progress.update);
   const stop = () => {
     for (const job of lab.jobs.list()) if (job.status === 'running' || job.status === 'queued') lab.jobs.cancel(job.id);
   };
@@ -335,6 +348,14 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
         if (finished.job.status === 'cancelled') break;
         continue;
       }
+      io.stderr(`Evaluating ${MODEL_LABELS[model]}…\n`);
+      const evaluation = await lab.jobs.finished(lab.evaluate(run.id, samples).id);
+      progress.done();
+      if (evaluation.job.status !== 'done') {
+        failures += 1;
+        io.stderr(`evaluation of run ${run.id} ${evaluation.job.status}: ${evaluation.job.error ?? ''}\n`);
+      }
+      const metrics = lab.evaluations.latest(run.id)?.metrics ?? null;
       const line = {
         runId: done.id,
         model: done.model,
@@ -347,11 +368,12 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
         valLoss: done.bestValLoss,
         testLoss: done.testLoss,
         testAccuracy: done.testAccuracy,
+        metrics,
       };
       if (values.json) io.stdout(`${JSON.stringify(line)}\n`);
       else
         io.stdout(
-          `${MODEL_LABELS[model].padEnd(10)} run ${done.id}: test accuracy ${fmt(done.testAccuracy, 4)}, best val_loss ${fmt(done.bestValLoss, 4)} (epoch ${done.bestEpoch ?? '-'} of ${done.epochsDone}), ${fmt(done.imagesPerSecond, 0)} images/s on ${done.backend}\n`,
+          `${MODEL_LABELS[model].padEnd(10)} run ${done.id}: test accuracy ${fmt(done.testAccuracy, 4)}, best val_loss ${fmt(done.bestValLoss, 4)} (epoch ${done.bestEpoch ?? '-'} of ${done.epochsDone}), ${fmt(done.imagesPerSecond, 0)} images/s on ${done.backend}${metrics ? `; ${describeMetrics(metrics)}` : ''}\n`,
         );
     }
     return failures === 0 ? 0 : 1;
@@ -360,6 +382,57 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
     process.off('SIGINT', stop);
     lab.close();
   }
+}
+
+async function evaluateCommand(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    run: { type: 'string' },
+    samples: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return help(io, 'evaluate');
+  const runId = intOption(values.run, 'run', { min: 1 });
+  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const samples = intOption(values.samples, 'samples', { min: 2 });
+  const databasePath = resolve(values.db ?? defaultDatabasePath());
+  const progress = progressPrinter(io);
+  const lab = cliLab(databasePath, progress.update);
+  try {
+    const run = lab.runs.get(runId);
+    const finished = await lab.jobs.finished(lab.evaluate(runId, samples).id);
+    progress.done();
+    if (finished.job.status !== 'done')
+      throw new Error(`the evaluation of run ${runId} ${finished.job.status}: ${finished.job.error ?? ''}`);
+    const metrics = lab.evaluations.latest(runId)?.metrics;
+    if (!metrics) throw new Error(`the evaluation of run ${runId} stored nothing`);
+    if (values.json) io.stdout(`${JSON.stringify({ runId, model: run.model, metrics })}\n`);
+    else io.stdout(`${MODEL_LABELS[run.model]} run ${runId}: ${describeMetrics(metrics)}\n`);
+    return 0;
+  } finally {
+    progress.done();
+    lab.close();
+  }
+}
+
+/** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */
+function cliLab(databasePath: string, onProgress: (progress: Progress) => void): Lab {
+  return new Lab({
+    databasePath,
+    mode: 'browser',
+    version: VERSION,
+    launch: workerLauncher(),
+    autoEvaluate: false,
+    emit: (name, payload) => {
+      if (name === 'jobProgress') onProgress((payload as EventPayload<'jobProgress'>).progress);
+    },
+  });
+}
+
+function describeMetrics(m: RunMetrics): string {
+  const stochastic = m.samples > 1 ? `, ${m.samples} samples/image, mean MI ${fmt(m.meanMutualInformation, 4)}` : '';
+  return `accuracy ${fmt(m.accuracy, 4)}, AUC ${fmt(m.aucHandTill, 4)} (seed-style ${fmt(m.aucSeedStyle, 4)}), NLL ${fmt(m.nll, 4)}, Brier ${fmt(m.brier, 4)}, ECE ${fmt(m.ece, 4)}, AURC ${fmt(m.aurc, 4)}${stochastic} (${fmt(m.seconds, 1)} s)`;
 }
 
 function fmt(value: number | null, digits: number): string {

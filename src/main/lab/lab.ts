@@ -24,6 +24,7 @@ import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs
 import { openDatabase, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
 import { RunStore } from './store/runs';
+import { EvaluationStore } from './store/evaluations';
 import type { JobSpec } from './jobs/protocol';
 
 export interface LabOptions {
@@ -32,6 +33,8 @@ export interface LabOptions {
   version: string;
   launch: WorkerLauncher;
   emit: Emit;
+  /** Queue an evaluation as soon as a run finishes training (the app); default true. */
+  autoEvaluate?: boolean;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -44,6 +47,7 @@ export class Lab {
   readonly db: Db;
   readonly datasets: DatasetStore;
   readonly runs: RunStore;
+  readonly evaluations: EvaluationStore;
   readonly jobs: JobManager;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
@@ -53,6 +57,7 @@ export class Lab {
     this.db = openDatabase(options.databasePath);
     this.datasets = new DatasetStore(this.db);
     this.runs = new RunStore(this.db);
+    this.evaluations = new EvaluationStore(this.db);
     this.runs.markInterrupted();
     this.jobs = new JobManager({
       databasePath: options.databasePath,
@@ -85,6 +90,11 @@ export class Lab {
       startRun: (request) => this.startRun(request),
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
+      evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
+      getEvaluation: ({ runId }) => {
+        this.runs.get(runId);
+        return this.evaluations.latest(runId)?.metrics ?? null;
+      },
     };
   }
 
@@ -131,6 +141,16 @@ export class Lab {
     return this.runs.get(id);
   }
 
+  /** Queues an evaluation of a finished run. */
+  evaluate(id: number, samples?: number): JobInfo {
+    const run = this.runs.get(id);
+    if (run.status !== 'done') throw new Error(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    return this.jobs.start(
+      { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
+      `Evaluate run ${id}`,
+    );
+  }
+
   private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
     const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${run.model} (run ${run.id})`);
     this.runJobs.set(run.id, job.id);
@@ -143,6 +163,7 @@ export class Lab {
     if (spec.kind !== 'train') return;
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);
+    if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) this.evaluate(run.id);
     if (run.status !== 'queued' && run.status !== 'running') return;
     const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
     const updated = this.runs.setStatus(

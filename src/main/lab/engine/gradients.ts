@@ -41,15 +41,17 @@ export function writeWeights(model: tf.LayersModel, flat: Float32Array): void {
 
 /**
  * The training loss (the compiled loss, averaged over the batch, plus the layer losses:
- * regularisers, the VNN's KL term) and its gradient with respect to every trainable weight,
- * concatenated in `model.trainableWeights` order into `into`.
+ * regularisers, the VNN's KL term, exactly as `trainOnBatch` adds them) and its gradient with
+ * respect to every trainable weight, concatenated in `model.trainableWeights` order into `into`;
+ * also the batch's categorical accuracy from the same forward pass (the `accuracy` metric of a
+ * model compiled with categorical cross-entropy).
  */
 export function lossAndGradients(
   model: tf.LayersModel,
   x: tf.Tensor,
   y: tf.Tensor,
   into: Float32Array = new Float32Array(trainableSize(model)),
-): { loss: number; gradients: Float32Array } {
+): { loss: number; accuracy: number; gradients: Float32Array } {
   // A Sequential keeps its compiled losses on the functional model it wraps.
   const losses = model.lossFunctions ?? (model as unknown as { model?: tf.LayersModel }).model?.lossFunctions ?? [];
   const lossFunction = losses[0];
@@ -57,25 +59,33 @@ export function lossAndGradients(
     throw new Error(`lossAndGradients: model '${model.name}' must be compiled with one loss`);
   }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => {
-      const applied = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
-      const output = Array.isArray(applied) ? applied[0] : applied;
-      if (output === undefined) throw new Error(`lossAndGradients: model '${model.name}' gave no output`);
-      let total = tf.mean(lossFunction(y, output));
-      for (const extra of model.calculateLosses()) total = tf.add(total, extra);
-      return total as tf.Scalar;
-    }, variables);
-    let at = 0;
-    for (const v of variables) {
-      const g = grads[v.name];
-      if (g === undefined) throw new Error(`lossAndGradients: no gradient for ${v.name}`);
-      into.set(g.dataSync() as Float32Array, at);
-      at += v.size;
-    }
-    return value.dataSync()[0] ?? Number.NaN;
-  });
-  return { loss, gradients: into };
+  let accuracy: tf.Scalar | undefined;
+  try {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const applied = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
+        const output = Array.isArray(applied) ? applied[0] : applied;
+        if (output === undefined) throw new Error(`lossAndGradients: model '${model.name}' gave no output`);
+        // kept past the gradient's scope; off the path to the loss, so it adds nothing to backprop
+        accuracy = tf.keep(tf.mean(tf.metrics.categoricalAccuracy(y, output)) as tf.Scalar);
+        let total = tf.mean(lossFunction(y, output));
+        for (const extra of model.calculateLosses()) total = tf.add(total, extra);
+        return total as tf.Scalar;
+      }, variables);
+      let at = 0;
+      for (const v of variables) {
+        const g = grads[v.name];
+        if (g === undefined) throw new Error(`lossAndGradients: no gradient for ${v.name}`);
+        into.set(g.dataSync() as Float32Array, at);
+        at += v.size;
+      }
+      return value.dataSync()[0] ?? Number.NaN;
+    });
+    const kept = accuracy as tf.Scalar | undefined;
+    return { loss, accuracy: kept?.dataSync()[0] ?? Number.NaN, gradients: into };
+  } finally {
+    (accuracy as tf.Scalar | undefined)?.dispose();
+  }
 }
 
 /** One optimizer update of the trainable weights from concatenated gradients. */

@@ -40,7 +40,8 @@ const CANCEL_GRACE_MS = 5_000;
 
 /**
  * Runs heavy jobs in worker processes, one worker per job, and reports them as contract events.
- * Training jobs run one at a time (they would only share the same cores); later ones queue.
+ * Training and evaluation jobs run one at a time (they would only share the same cores); later
+ * ones queue.
  */
 export class JobManager {
   private readonly jobs = new Map<string, Entry>();
@@ -110,13 +111,13 @@ export class JobManager {
   private pump(): void {
     for (const entry of this.jobs.values()) {
       if (entry.settled || entry.worker) continue;
-      if (entry.spec.kind === 'train' && this.runningTraining()) continue;
+      if (heavy(entry.spec) && this.runningHeavy()) continue;
       this.launch(entry);
     }
   }
 
-  private runningTraining(): boolean {
-    return [...this.jobs.values()].some((e) => e.spec.kind === 'train' && e.worker !== null && !e.settled);
+  private runningHeavy(): boolean {
+    return [...this.jobs.values()].some((e) => heavy(e.spec) && e.worker !== null && !e.settled);
   }
 
   private launch(entry: Entry): void {
@@ -177,6 +178,11 @@ export class JobManager {
     for (const waiter of waiters) waiter();
     this.pump();
   }
+}
+
+/** Jobs that use every core for long (training, evaluation): they run one at a time. */
+function heavy(spec: JobSpec): boolean {
+  return spec.kind === 'train' || spec.kind === 'evaluate';
 }
 
 export class JobNotFoundError extends Error {

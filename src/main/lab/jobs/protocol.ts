@@ -8,6 +8,7 @@ import { eventNames, Id, ImportRequest, ImportResult, Progress } from '../../../
 export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), request: ImportRequest }),
   z.object({ kind: z.literal('train'), runId: Id }),
+  z.object({ kind: z.literal('evaluate'), runId: Id, samples: z.number().int().positive().optional() }),
 ]);
 export type JobSpec = z.output<typeof JobSpec>;
 

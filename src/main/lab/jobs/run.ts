@@ -2,6 +2,8 @@ import type { EventName, EventPayload, ImportResult, Progress } from '../../../s
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
 import { DatasetStore } from '../store/datasets';
+import { EvaluationStore } from '../store/evaluations';
+import { evaluateRun } from '../evaluation/evaluate-run';
 import { RunStore } from '../store/runs';
 import { trainRun } from '../training/train';
 import type { JobSpec } from './protocol';
@@ -41,6 +43,19 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onUpdate: (run, epoch) => context.onEvent('runUpdated', { run, epoch }),
         });
         return null;
+      case 'evaluate': {
+        const metrics = await evaluateRun({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          evaluations: new EvaluationStore(db),
+          runId: job.runId,
+          ...(job.samples !== undefined ? { samples: job.samples } : {}),
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runEvaluated', { runId: job.runId, metrics });
+        return null;
+      }
     }
   } finally {
     db.close();

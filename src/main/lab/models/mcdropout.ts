@@ -13,22 +13,43 @@ export interface McDropoutArgs extends LayerArgs {
   seed?: number;
 }
 
+/**
+ * Draws the keep mask for an input of the given shape: 1 where a unit is kept, 0 where it is
+ * dropped (the layer scales the kept units by 1 / (1 − rate)). Replaceable, e.g. with fixed masks
+ * in tests or with a faster generator (lab/evaluation/sampling.ts).
+ */
+export type KeepMaskSource = (shape: number[]) => tf.Tensor;
+
 /** Dropout that ignores the training flag: on in training and at prediction. */
 export class McDropout extends tf.layers.Layer {
   static readonly className = 'McDropout';
   readonly rate: number;
   readonly seed: number | undefined;
+  /**
+   * Where the keep masks come from. Default undefined: `tf.dropout`'s own masks (seeded if `seed`
+   * is set). Not serialised.
+   */
+  keepMask: KeepMaskSource | undefined;
 
   constructor(args: McDropoutArgs) {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`McDropout: rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
     this.seed = args.seed;
+    this.keepMask = undefined;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = single(inputs, 'McDropout');
-    return tf.tidy(() => (this.rate === 0 ? tf.clone(x) : tf.dropout(x, this.rate, undefined, this.seed)));
+    return tf.tidy(() => {
+      if (this.rate === 0) return tf.clone(x);
+      if (this.keepMask === undefined) return tf.dropout(x, this.rate, undefined, this.seed);
+      const mask = this.keepMask(x.shape);
+      if (!tf.util.arraysEqual(mask.shape, x.shape)) {
+        throw new Error(`McDropout: mask has shape [${mask.shape}], expected [${x.shape}]`);
+      }
+      return tf.mul(x, tf.div(mask, 1 - this.rate));
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -10,6 +10,7 @@ import type { RunStore } from '../store/runs';
 import { loadCheckpointModel, restoreOptimizer, saveCheckpoint } from './checkpoint';
 import { ImageSet, splitValidation } from './data';
 import { buildModel } from './models';
+import { chooseTrainingThreads, DataParallel, TRAINING_LOSS, TrainingThreadError, type ModelRecipe } from './parallel';
 import { permutation, seededRandom } from './random';
 import { layerLosses } from './layer-losses';
 
@@ -24,6 +25,16 @@ export interface TrainOptions {
   backend?: BackendName;
   /** Minimum milliseconds between two progress events. */
   progressIntervalMs?: number;
+  /**
+   * The training thread's script for two-thread training (default: the built train-thread.js
+   * next to the running bundle; from TypeScript sources there is none, and training uses one
+   * thread unless this is given).
+   */
+  threadEntry?: string | URL;
+  /** Environment consulted for CASEBOOK_TRAIN_THREADS (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where notes such as a fall-back to one training thread go (default: console.warn). */
+  log?: (message: string) => void;
 }
 
 interface LoopState {
@@ -69,12 +80,11 @@ async function train(options: TrainOptions): Promise<RunSummary> {
   const test = ImageSet.fromSplit(datasets.loadSplit(dataset.id, 'test'), shape, classes, config.testLimit);
 
   const last = runs.checkpoint(runId, 'last');
-  const model = last
-    ? await loadCheckpointModel(last)
-    : buildModel(config, { inputShape: shape, classes, trainingSize: fit.size });
+  const recipe: ModelRecipe = { config, data: { inputShape: shape, classes, trainingSize: fit.size } };
+  const model = last ? await loadCheckpointModel(last) : buildModel(recipe.config, recipe.data);
   model.compile({
     optimizer: tf.train.adam(config.learningRate),
-    loss: 'categoricalCrossentropy',
+    loss: TRAINING_LOSS,
     metrics: ['accuracy'],
   });
   if (last) await restoreOptimizer(model, last);
@@ -84,11 +94,28 @@ async function train(options: TrainOptions): Promise<RunSummary> {
     bestEpoch: null,
     wait: 0,
   };
-  run = runs.markStarted(runId, { backend: `${engine.backend} (${engine.how})`, params: model.countParams() });
+  const log = options.log ?? ((message: string) => console.warn(message));
+  let parallel: DataParallel | null = null;
+  const choice = chooseTrainingThreads(engine.backend, options.env);
+  if (choice.threads === 2) {
+    try {
+      parallel = await DataParallel.start(model, recipe, {
+        maxBatch: config.batchSize,
+        ...(options.threadEntry === undefined ? {} : { entry: options.threadEntry }),
+      });
+    } catch (error) {
+      log(`run ${runId}: training on one thread: the training thread did not start (${(error as Error).message})`);
+    }
+  }
+  const threads = parallel ? 2 : 1;
+  run = runs.markStarted(runId, {
+    backend: `${engine.backend} (${engine.how}), ${threads} training thread${threads === 1 ? '' : 's'}`,
+    params: model.countParams(),
+  });
   options.onUpdate?.(run, null);
 
   try {
-    await fitEpochs({ ...options, model, fit, validation, state });
+    await fitEpochs({ ...options, model, fit, validation, state, parallel, log });
     // Test with the best-val_loss weights, as the seed's checkpoint callback kept them.
     const best = runs.checkpoint(runId, 'best');
     const bestModel = best ? await loadCheckpointModel(best) : model;
@@ -100,6 +127,7 @@ async function train(options: TrainOptions): Promise<RunSummary> {
       if (bestModel !== model) bestModel.dispose();
     }
   } finally {
+    await parallel?.dispose();
     model.optimizer?.dispose();
     model.dispose();
   }
@@ -110,9 +138,18 @@ async function train(options: TrainOptions): Promise<RunSummary> {
 
 /** The epochs still to do, each ending with its metrics and checkpoints recorded. */
 async function fitEpochs(
-  options: TrainOptions & { model: tf.LayersModel; fit: ImageSet; validation: ImageSet; state: LoopState },
+  options: TrainOptions & {
+    model: tf.LayersModel;
+    fit: ImageSet;
+    validation: ImageSet;
+    state: LoopState;
+    /** Two-thread steps, or null for `trainOnBatch` on this thread. */
+    parallel: DataParallel | null;
+    log: (message: string) => void;
+  },
 ): Promise<void> {
-  const { runs, runId, signal, model, fit, validation, state } = options;
+  const { runs, runId, signal, model, fit, validation, state, log } = options;
+  let parallel = options.parallel;
   const { config } = runs.get(runId);
   const interval = options.progressIntervalMs ?? 250;
   const validationBatch = validation.batch(validation.range(0, validation.size));
@@ -131,6 +168,13 @@ async function fitEpochs(
         const { x, y } = fit.batch(indices);
         let result: number | number[];
         try {
+          result = parallel ? await parallelStep(parallel, x, y) : await model.trainOnBatch(x, y);
+        } catch (error) {
+          // The thread failed (nothing of this step was applied): go on with one thread.
+          if (parallel === null || !(error instanceof TrainingThreadError)) throw error;
+          log(`run ${runId}: training on one thread from epoch ${epoch}, batch ${b + 1}: ${error.message}`);
+          await parallel.dispose();
+          parallel = null;
           result = await model.trainOnBatch(x, y);
         } finally {
           x.dispose();
@@ -190,6 +234,12 @@ async function fitEpochs(
   } finally {
     tf.dispose([validationBatch.x, validationBatch.y]);
   }
+}
+
+/** One two-thread step, its result shaped as `trainOnBatch`'s: [loss, accuracy]. */
+async function parallelStep(parallel: DataParallel, x: tf.Tensor, y: tf.Tensor): Promise<number[]> {
+  const { loss, accuracy } = await parallel.step(x, y);
+  return [loss, accuracy];
 }
 
 /** Mean cross-entropy (NLL, without regularisers) and accuracy of one prediction per image. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { datasets } from './001-datasets';
 import { runs } from './002-runs';
+import { evaluations } from './003-evaluations';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
-export const migrations: readonly Migration[] = [datasets, runs];
+export const migrations: readonly Migration[] = [datasets, runs, evaluations];

@@ -1,0 +1,80 @@
+/**
+ * The evaluation job: the run's best model on its test set, T stochastic samples per image for
+ * stochastic models (trunk once, head T times), every metric of DESIGN.md §4, stored.
+ */
+import type { Progress, RunMetrics } from '../../../shared/contract';
+import { initEngine, tf } from '../engine/backend';
+import type { DatasetStore } from '../store/datasets';
+import type { EvaluationStore } from '../store/evaluations';
+import type { RunStore } from '../store/runs';
+import { loadCheckpointModel } from '../training/checkpoint';
+import { ImageSet } from '../training/data';
+import { summarise } from './report';
+import { sampleProbabilities, splitStochastic } from './sampling';
+
+export const DEFAULT_SAMPLES = 1000;
+
+export interface EvaluateOptions {
+  runs: RunStore;
+  datasets: DatasetStore;
+  evaluations: EvaluationStore;
+  runId: number;
+  /** T for stochastic models; default 1000, as the seed. */
+  samples?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Images per chunk: bounds memory (N·T·K floats per chunk) and lets progress and cancel through. */
+const CHUNK = 250;
+
+export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics> {
+  const { runs, datasets, runId } = options;
+  const run = runs.get(runId);
+  const best = runs.checkpoint(runId, 'best');
+  if (run.status !== 'done' || !best)
+    throw new Error(`run ${runId} is ${run.status}; only a finished run can be evaluated`);
+  const dataset = datasets.get(run.datasetId);
+  if (dataset.contentHash !== run.datasetHash)
+    throw new Error(`dataset ${dataset.id} no longer has the content run ${runId} was trained on`);
+  await initEngine();
+  const test = ImageSet.fromSplit(
+    datasets.loadSplit(dataset.id, 'test'),
+    dataset.imageShape,
+    dataset.classes.length,
+    run.config.testLimit,
+  );
+  const model = await loadCheckpointModel(best);
+  const started = performance.now();
+  try {
+    const split = splitStochastic(model);
+    const stochastic = split !== null;
+    const T = stochastic ? (options.samples ?? DEFAULT_SAMPLES) : 1;
+    const K = dataset.classes.length;
+    const samples = new Float32Array(test.size * T * K);
+    for (let start = 0; start < test.size; start += CHUNK) {
+      if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+      const end = Math.min(test.size, start + CHUNK);
+      const { x, y } = test.batch(test.range(start, end));
+      try {
+        samples.set(await sampleProbabilities(model, x, { samples: T, split }), start * T * K);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      options.onProgress?.({
+        phase: `evaluating (${T} sample${T === 1 ? '' : 's'} per image)`,
+        done: end,
+        total: test.size,
+        unit: 'images',
+      });
+    }
+    const { metrics, images } = summarise(
+      { labels: test.labels, samples, perImage: T, classes: dataset.classes },
+      (performance.now() - started) / 1000,
+    );
+    options.evaluations.add(runId, metrics, images);
+    return metrics;
+  } finally {
+    model.dispose();
+  }
+}

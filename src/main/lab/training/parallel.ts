@@ -1,0 +1,338 @@
+// Synchronous data-parallel training on two cores (the wasm backend runs on one thread under
+// Node). The main thread and one worker thread each hold a replica of the model on their own
+// TensorFlow.js engine. Every step each computes the loss and its gradient on its shard of the
+// batch (`lossAndGradients`), the main thread averages the two, weighted by shard size (which is
+// exactly the full batch's gradient: the mean cross-entropy and the VNN's batch-mean KL average
+// that way, and a data-independent regulariser counts once), and applies the optimizer to the
+// main model, which stays the one model that checkpoints, evaluation and prediction use. Weights,
+// the worker's shard and its gradients travel through SharedArrayBuffers; messages are small.
+// Randomness (dropout masks, the VNN's ε) is drawn per thread from unseeded generators, so the
+// two shards' draws are independent.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { RunConfig } from '../../../shared/contract';
+import { initEngine, tf, type BackendName } from '../engine/backend';
+import { applyGradients, lossAndGradients, readWeights, trainableSize, writeWeights } from '../engine/gradients';
+import { buildModel } from './models';
+
+/** The loss every run is compiled with (the replica is compiled with it too). */
+export const TRAINING_LOSS = 'categoricalCrossentropy';
+
+/** What `buildModel` needs to build a replica of a run's model. */
+export interface ModelRecipe {
+  config: RunConfig;
+  data: { inputShape: [number, number, number]; classes: number; trainingSize: number };
+}
+
+/** The file name of the thread's entry in the build (electron.vite.config.ts). */
+export const THREAD_ENTRY_FILE = 'train-thread.js';
+
+/**
+ * The built thread entry next to the running bundle: `import.meta.dirname` is `out/main` for an
+ * entry, or `out/main/chunks` when this module is bundled into a shared chunk. Undefined when
+ * running from TypeScript sources (tests), where there is no built entry.
+ */
+export function defaultThreadEntry(here: string = import.meta.dirname): string | undefined {
+  return [join(here, THREAD_ENTRY_FILE), join(here, '..', THREAD_ENTRY_FILE)].find((file) => existsSync(file));
+}
+
+/**
+ * How many threads to train on: 2 on the wasm backend with at least two cores, else 1 (native
+ * TensorFlow already uses every core; the cpu backend is too slow to matter); the environment
+ * variable CASEBOOK_TRAIN_THREADS=1|2 overrides the choice.
+ */
+export function chooseTrainingThreads(
+  backend: BackendName,
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = availableParallelism(),
+): { threads: 1 | 2; reason: string } {
+  const wanted = env['CASEBOOK_TRAIN_THREADS']?.trim();
+  if (wanted === '1' || wanted === '2') {
+    return { threads: wanted === '1' ? 1 : 2, reason: `CASEBOOK_TRAIN_THREADS=${wanted}` };
+  }
+  const ignored = wanted ? ` (ignoring CASEBOOK_TRAIN_THREADS=${wanted}: expected 1 or 2)` : '';
+  if (backend !== 'wasm') return { threads: 1, reason: `the ${backend} backend${ignored}` };
+  if (cores < 2) return { threads: 1, reason: `${cores} core${ignored}` };
+  return { threads: 2, reason: `wasm backend, ${cores} cores${ignored}` };
+}
+
+interface Init {
+  recipe: ModelRecipe;
+  loss: string;
+  /** Shapes of the trainable weights, to check that the replica is the same model. */
+  shapes: number[][];
+  weights: SharedArrayBuffer;
+  gradients: SharedArrayBuffer;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+}
+type Request = { kind: 'init'; init: Init } | { kind: 'step'; rows: number } | { kind: 'stop' };
+type Reply =
+  | { kind: 'ready' }
+  | { kind: 'done'; loss: number; accuracy: number }
+  | { kind: 'stopped' }
+  | { kind: 'error'; message: string };
+
+/** A failure of the training thread (as opposed to one of this thread's own work). */
+export class TrainingThreadError extends Error {
+  override name = 'TrainingThreadError';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The thread's side: answers init / step / stop on `port`; resolves once stopped. */
+export async function replicaMain(port: MessagePort): Promise<void> {
+  let replica:
+    | {
+        model: tf.LayersModel;
+        init: Init;
+        weights: Float32Array;
+        gradients: Float32Array;
+        x: Float32Array;
+        y: Float32Array;
+      }
+    | undefined;
+  const reply = (r: Reply) => port.postMessage(r);
+  const handle = async (request: Request): Promise<boolean> => {
+    if (request.kind === 'init') {
+      const engine = await initEngine({ prefer: 'wasm' });
+      if (engine.backend !== 'wasm') throw new Error(`the thread got the ${engine.backend} backend, not wasm`);
+      const { recipe } = request.init;
+      const model = buildModel(recipe.config, recipe.data);
+      model.compile({ optimizer: 'sgd', loss: request.init.loss });
+      const shapes = model.trainableWeights.map((w) => w.shape.join('×')).join(', ');
+      if (shapes !== request.init.shapes.map((s) => s.join('×')).join(', ')) {
+        model.dispose();
+        throw new Error(`the replica's weights (${shapes}) differ from the model's`);
+      }
+      replica = {
+        model,
+        init: request.init,
+        weights: new Float32Array(request.init.weights),
+        gradients: new Float32Array(request.init.gradients),
+        x: new Float32Array(request.init.x),
+        y: new Float32Array(request.init.y),
+      };
+      reply({ kind: 'ready' });
+    } else if (request.kind === 'step') {
+      if (replica === undefined) throw new Error('step before init');
+      const { model, init } = replica;
+      const [h, w, c] = init.recipe.data.inputShape;
+      const classes = init.recipe.data.classes;
+      const n = request.rows;
+      writeWeights(model, replica.weights);
+      const x = tf.tensor4d(replica.x.subarray(0, n * h * w * c), [n, h, w, c]);
+      const y = tf.tensor2d(replica.y.subarray(0, n * classes), [n, classes]);
+      try {
+        const { loss, accuracy } = lossAndGradients(model, x, y, replica.gradients);
+        reply({ kind: 'done', loss, accuracy });
+      } finally {
+        tf.dispose([x, y]);
+      }
+    } else {
+      replica?.model.dispose();
+      replica = undefined;
+      reply({ kind: 'stopped' });
+      return true;
+    }
+    return false;
+  };
+  await new Promise<void>((resolve) => {
+    // one request at a time, in order
+    let queue = Promise.resolve();
+    port.on('message', (request: Request) => {
+      queue = queue.then(async () => {
+        try {
+          if (await handle(request)) {
+            port.close();
+            resolve();
+          }
+        } catch (error) {
+          reply({ kind: 'error', message: errorText(error) });
+        }
+      });
+    });
+  });
+}
+
+export interface DataParallelOptions {
+  /** The thread's script; default: the built `train-thread.js` next to the running bundle. */
+  entry?: string | URL;
+  /** The largest batch `step` will be given (sizes the shared input buffers). */
+  maxBatch: number;
+  /** Milliseconds to wait for the thread to start (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+/** Two-thread synchronous data-parallel training steps for one compiled model. */
+export class DataParallel {
+  /** Threads started and not yet ended, process-wide (for tests and diagnostics). */
+  static live = 0;
+
+  private readonly size: number;
+  private readonly weightView: Float32Array;
+  private readonly theirGradients: Float32Array;
+  private readonly ours: Float32Array;
+  private readonly xView: Float32Array;
+  private readonly yView: Float32Array;
+  private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
+  private failure: TrainingThreadError | undefined;
+  private ended = false;
+  /** Loss of each shard in the last step (main thread's, worker's), for diagnostics and tests. */
+  lastShardLosses: [number, number] = [Number.NaN, Number.NaN];
+
+  private constructor(
+    private readonly model: tf.LayersModel,
+    recipe: ModelRecipe,
+    private readonly worker: Worker,
+    private readonly maxBatch: number,
+  ) {
+    DataParallel.live += 1;
+    this.size = trainableSize(model);
+    this.weightView = new Float32Array(new SharedArrayBuffer(this.size * 4));
+    this.theirGradients = new Float32Array(new SharedArrayBuffer(this.size * 4));
+    this.ours = new Float32Array(this.size);
+    const [h, w, c] = recipe.data.inputShape;
+    const half = Math.ceil(maxBatch / 2);
+    this.xView = new Float32Array(new SharedArrayBuffer(half * h * w * c * 4));
+    this.yView = new Float32Array(new SharedArrayBuffer(half * recipe.data.classes * 4));
+    worker.on('message', (reply: Reply) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      if (reply.kind === 'error') pending?.reject(new TrainingThreadError(`training thread: ${reply.message}`));
+      else pending?.resolve(reply);
+    });
+    const fail = (error: TrainingThreadError) => {
+      this.failure ??= error;
+      const pending = this.pending;
+      this.pending = undefined;
+      pending?.reject(this.failure);
+    };
+    worker.on('error', (error) => fail(new TrainingThreadError(`training thread failed: ${error.message}`)));
+    worker.on('exit', (code) => {
+      if (!this.ended) {
+        this.ended = true;
+        DataParallel.live -= 1;
+      }
+      fail(new TrainingThreadError(`training thread exited (code ${code})`));
+    });
+  }
+
+  /**
+   * Starts the thread and builds its replica of `model` (compiled, built from `recipe`, possibly
+   * since given other weights, e.g. from a checkpoint). Rejects (with the thread ended) if the
+   * thread cannot start or has no built entry to start from.
+   */
+  static async start(model: tf.LayersModel, recipe: ModelRecipe, options: DataParallelOptions): Promise<DataParallel> {
+    const entry = options.entry ?? defaultThreadEntry();
+    if (entry === undefined) {
+      throw new Error(`no built ${THREAD_ENTRY_FILE} next to ${import.meta.dirname} (running from sources?)`);
+    }
+    const worker = new Worker(entry);
+    const parallel = new DataParallel(model, recipe, worker, options.maxBatch);
+    try {
+      const timeout = options.startTimeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        parallel.ask({
+          kind: 'init',
+          init: {
+            recipe,
+            loss: TRAINING_LOSS,
+            shapes: model.trainableWeights.map((w) => [...w.shape] as number[]),
+            weights: parallel.weightView.buffer as SharedArrayBuffer,
+            gradients: parallel.theirGradients.buffer as SharedArrayBuffer,
+            x: parallel.xView.buffer as SharedArrayBuffer,
+            y: parallel.yView.buffer as SharedArrayBuffer,
+          },
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`the training thread did not start within ${timeout} ms`)),
+            timeout,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      await parallel.dispose();
+      throw error;
+    }
+    parallel.syncWeights();
+    return parallel;
+  }
+
+  private ask(request: Request): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.pending) return Promise.reject(new Error('DataParallel: one request at a time'));
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(request);
+    });
+  }
+
+  /**
+   * Copies the main model's weights for the thread. `step` does this before every step; call it
+   * after changing the weights outside `step` to hand them over at once.
+   */
+  syncWeights(): void {
+    readWeights(this.model, this.weightView);
+  }
+
+  /**
+   * One training step on the batch (x, y): the thread takes the second half, this thread the
+   * first; the size-weighted mean of their gradients updates the main model with its optimizer.
+   * Returns the batch's loss and accuracy, as `trainOnBatch` would. Nothing is applied if either
+   * half fails.
+   */
+  async step(x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; accuracy: number }> {
+    const n = x.shape[0] ?? 0;
+    if (n > this.maxBatch) throw new Error(`DataParallel: a batch of ${n} exceeds the maximum of ${this.maxBatch}`);
+    const theirRows = Math.floor(n / 2);
+    const ourRows = n - theirRows;
+    if (theirRows === 0) {
+      const { loss, accuracy, gradients } = lossAndGradients(this.model, x, y, this.ours);
+      applyGradients(this.model, gradients);
+      this.lastShardLosses = [loss, Number.NaN];
+      return { loss, accuracy };
+    }
+    this.syncWeights();
+    const imageSize = x.size / n;
+    const classes = y.size / n;
+    this.xView.set((x.dataSync() as Float32Array).subarray(ourRows * imageSize, n * imageSize));
+    this.yView.set((y.dataSync() as Float32Array).subarray(ourRows * classes, n * classes));
+    const theirs = this.ask({ kind: 'step', rows: theirRows });
+    theirs.catch(() => undefined); // awaited below; never unhandled if our half throws first
+    const our = tf.tidy(() => {
+      const xs = x.slice(0, ourRows);
+      const ys = y.slice(0, ourRows);
+      return lossAndGradients(this.model, xs, ys, this.ours);
+    });
+    const reply = await theirs;
+    if (reply.kind !== 'done') throw new TrainingThreadError(`training thread: unexpected reply '${reply.kind}'`);
+    const a = ourRows / n;
+    const b = theirRows / n;
+    const mean = this.ours;
+    const other = this.theirGradients;
+    for (let i = 0; i < this.size; i++) mean[i] = a * (mean[i] ?? 0) + b * (other[i] ?? 0);
+    applyGradients(this.model, mean);
+    this.lastShardLosses = [our.loss, reply.loss];
+    return { loss: a * our.loss + b * reply.loss, accuracy: a * our.accuracy + b * reply.accuracy };
+  }
+
+  /** Stops the thread (asking it to free its replica first, briefly) and ends it. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    DataParallel.live -= 1;
+    if (!this.failure && !this.pending) {
+      const stopped = this.ask({ kind: 'stop' }).catch(() => undefined);
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    }
+    this.failure ??= new TrainingThreadError('DataParallel: disposed');
+    await this.worker.terminate();
+  }
+}

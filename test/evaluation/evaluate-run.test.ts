@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig, type Progress, type RunConfig } from '../../src/shared/contract';
+import { initEngine, tf } from '../../src/main/lab/engine/backend';
+import { evaluateRun } from '../../src/main/lab/evaluation/evaluate-run';
+import { openDatabase } from '../../src/main/lab/store/database';
+import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { EvaluationStore } from '../../src/main/lab/store/evaluations';
+import { RunStore } from '../../src/main/lab/store/runs';
+import { trainRun } from '../../src/main/lab/training/train';
+import { syntheticDataset } from '../helpers/synthetic';
+
+async function trained(model: RunConfig['model']) {
+  const db = openDatabase(':memory:');
+  const datasets = new DatasetStore(db);
+  const runs = new RunStore(db);
+  const evaluations = new EvaluationStore(db);
+  const { dataset } = datasets.add(syntheticDataset({ train: 8, test: 4 }));
+  const config: RunConfig = { ...defaultRunConfig(model), epochs: 1, batchSize: 8 };
+  const run = runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config });
+  await trainRun({ runs, datasets, runId: run.id });
+  return { db, datasets, runs, evaluations, runId: run.id };
+}
+
+beforeAll(async () => {
+  await initEngine();
+});
+
+describe('evaluateRun', () => {
+  it('evaluates a deterministic model with one prediction per image', async () => {
+    const { runs, datasets, evaluations, runId } = await trained('cnn');
+    const progress: Progress[] = [];
+    const metrics = await evaluateRun({ runs, datasets, evaluations, runId, onProgress: (p) => progress.push(p) });
+    expect(metrics).toMatchObject({ images: 12, samples: 1, meanMutualInformation: null });
+    // the evaluation's accuracy is the test accuracy the trainer measured with the same weights
+    expect(metrics.accuracy).toBeCloseTo(runs.get(runId).testAccuracy ?? NaN, 6);
+    expect(metrics.aucHandTill).toBeGreaterThanOrEqual(0);
+    expect(metrics.aucHandTill).toBeLessThanOrEqual(1);
+    expect(evaluations.latest(runId)?.metrics).toEqual(metrics);
+    expect(progress.at(-1)).toMatchObject({ done: 12, total: 12, unit: 'images' });
+  });
+
+  it('samples a stochastic model T times per image and leaks no tensors', async () => {
+    const { runs, datasets, evaluations, runId } = await trained('mcdropout');
+    const before = tf.memory().numTensors;
+    const metrics = await evaluateRun({ runs, datasets, evaluations, runId, samples: 50 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(metrics.samples).toBe(50);
+    expect(metrics.meanMutualInformation).toBeGreaterThan(0);
+    expect(metrics.convergence.map((c) => c.samples)).toEqual([10, 30]);
+  });
+
+  it('refuses a run that has not finished', async () => {
+    const { runs, datasets, evaluations, runId, db } = await trained('vnn');
+    db.prepare("UPDATE runs SET status = 'failed' WHERE id = ?").run(runId);
+    await expect(evaluateRun({ runs, datasets, evaluations, runId })).rejects.toThrow(
+      `run ${runId} is failed; only a finished run can be evaluated`,
+    );
+  });
+});
