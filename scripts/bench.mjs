@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--parallel]`
+//   [--threads 1|2] [--only engine|sampling] [--skip-sampling] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -11,108 +11,69 @@
 // stochastic predictions per image (default `--samples 1000` over `--images 3000`) with the fast
 // path, and `naiveSecondsEstimate` for T full forward passes (measured on `--naive-images 20` ×
 // `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
-// `--only engine|sampling` runs one part, `--skip-sampling` leaves sampling out. `--parallel`
-// adds lines of the earlier data-parallel prototype (bench/parallel.ts). The
-// benchmark itself is TypeScript (bench/engine.ts, parallel.ts), loaded through Vite's module
-// runner; this file is also the entry of the prototype's worker.
-import { createServer, createServerModuleRunner } from 'vite';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `--only engine|sampling` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort } from 'node:worker_threads';
+import { withRunner } from './ts-runner.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string' },
+    backends: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
+    'wasm-kernels': { type: 'string' },
+    only: { type: 'string' },
+    'skip-sampling': { type: 'boolean', default: false },
+    samples: { type: 'string' },
+    images: { type: 'string' },
+    'naive-images': { type: 'string' },
+    'naive-samples': { type: 'string' },
+    // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
+    json: { type: 'boolean', default: false },
+  },
+});
+const list = (text) =>
+  text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+const count = (text) => (text === undefined ? undefined : Number.parseInt(text, 10));
+const report = (line) => console.log(JSON.stringify(line));
 
-async function withRunner(use) {
-  const server = await createServer({
-    configFile: false,
-    root,
-    logLevel: 'error',
-    appType: 'custom',
-    server: { middlewareMode: true, hmr: false, ws: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
-  });
-  const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
-  try {
-    await use((path) => runner.import(join(root, path)));
-  } finally {
-    await runner.close();
-    await server.close();
-  }
-}
-
-if (!isMainThread) {
-  await withRunner(async (load) => {
-    const { replicaMain } = await load('bench/parallel.ts');
-    await replicaMain(parentPort);
-  });
-} else {
-  const { values } = parseArgs({
-    options: {
-      models: { type: 'string' },
-      backends: { type: 'string' },
-      steps: { type: 'string' },
-      warmup: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      parallel: { type: 'boolean', default: false },
-      threads: { type: 'string', default: '2' },
-      'wasm-kernels': { type: 'string' },
-      only: { type: 'string' },
-      'skip-sampling': { type: 'boolean', default: false },
-      samples: { type: 'string' },
-      images: { type: 'string' },
-      'naive-images': { type: 'string' },
-      'naive-samples': { type: 'string' },
-      // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const list = (text) =>
-    text === undefined
-      ? undefined
-      : text
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-  const count = (text) => (text === undefined ? undefined : Number.parseInt(text, 10));
-  const report = (line) => console.log(JSON.stringify(line));
-
-  await withRunner(async (load) => {
-    const { benchEngine, MODELS } = await load('bench/engine.ts');
-    const wasmKernels = list(values['wasm-kernels']);
-    const models = list(values.models);
-    const options = {
+await withRunner(async (load) => {
+  const { benchEngine } = await load('bench/engine.ts');
+  const wasmKernels = list(values['wasm-kernels']);
+  const models = list(values.models);
+  const options = {
+    models,
+    backends: list(values.backends),
+    steps: count(values.steps),
+    warmup: count(values.warmup),
+    profile: values.profile,
+    wasmKernels: wasmKernels?.[0] === 'none' ? [] : wasmKernels,
+    report,
+    threadEntry: values.threads === '1' ? undefined : new URL('./dev-thread.mjs', import.meta.url),
+  };
+  const engine = values.only === undefined || values.only === 'engine';
+  const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
+  if (values.only !== undefined && !engine && !sampling)
+    throw new Error(`--only: engine or sampling, not ${values.only}`);
+  if (engine) await benchEngine(options);
+  if (sampling) {
+    const { benchSampling } = await load('bench/sampling.ts');
+    await benchSampling({
       models,
-      backends: list(values.backends),
-      steps: count(values.steps),
-      warmup: count(values.warmup),
-      profile: values.profile,
-      wasmKernels: wasmKernels?.[0] === 'none' ? [] : wasmKernels,
+      backends: options.backends,
+      samples: count(values.samples),
+      images: count(values.images),
+      naiveImages: count(values['naive-images']),
+      naiveSamples: count(values['naive-samples']),
       report,
-      threadEntry: values.threads === '1' ? undefined : new URL('./dev-thread.mjs', import.meta.url),
-    };
-    const engine = values.only === undefined || values.only === 'engine';
-    const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
-    if (values.only !== undefined && !engine && !sampling)
-      throw new Error(`--only: engine or sampling, not ${values.only}`);
-    if (engine) await benchEngine(options);
-    if (engine && values.parallel) {
-      const { benchDataParallel } = await load('bench/parallel.ts');
-      for (const name of models ?? Object.keys(MODELS)) {
-        report(await benchDataParallel(name, new URL(import.meta.url), options.steps, options.warmup));
-      }
-    }
-    if (sampling) {
-      const { benchSampling } = await load('bench/sampling.ts');
-      await benchSampling({
-        models,
-        backends: options.backends,
-        samples: count(values.samples),
-        images: count(values.images),
-        naiveImages: count(values['naive-images']),
-        naiveSamples: count(values['naive-samples']),
-        report,
-      });
-    }
-  });
-}
+    });
+  }
+});
