@@ -28,6 +28,27 @@ function runEnded(page: Page): Promise<RunUpdated> {
     .then((json) => JSON.parse(json) as RunUpdated);
 }
 
+interface RunEvaluated {
+  runId: number;
+  metrics: { accuracy: number; images: number; confusion: number[][] };
+}
+
+/** Resolves with the first `runEvaluated` event the app sees (evaluation follows training). Call before the action. */
+function runEvaluated(page: Page): Promise<RunEvaluated> {
+  return page
+    .evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          window.addEventListener(
+            'casebook:runEvaluated',
+            (event) => resolve(JSON.stringify((event as CustomEvent<unknown>).detail)),
+            { once: true },
+          );
+        }),
+    )
+    .then((json) => JSON.parse(json) as RunEvaluated);
+}
+
 /** Counts the `startRun` requests the page sends (browser mode: `POST /api/startRun`). */
 function countStartRequests(page: Page): { sent: number } {
   const counter = { sent: 0 };
@@ -63,6 +84,7 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   // round(9 × 0.25) = 2 images validated, 7 trained on
   await form.getByTestId('run-field-validationFraction').fill('0.25');
   const ended = runEnded(page);
+  const evaluated = runEvaluated(page);
   await form.getByTestId('run-start').click();
   await expect(form).toBeHidden();
 
@@ -95,6 +117,33 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   await expect(detail.getByTestId('chart-loss')).toHaveAttribute('data-points', '2');
   await expect(detail.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '2');
   await expect(detail.getByTestId('run-detail-backend')).toHaveText(run.backend ?? 'no backend recorded');
+
+  // The app evaluates the finished run on its test set by itself (6 test images, 3 classes).
+  const { runId, metrics } = await evaluated;
+  expect(runId).toBe(run.id);
+  expect(metrics.images).toBe(6);
+  const evaluation = detail.getByTestId('evaluation');
+  await expect(evaluation.getByTestId('evaluation-pending')).toHaveCount(0);
+  const accuracy = evaluation.getByTestId('metric-accuracy');
+  await expect(accuracy).toHaveText(/^\d+(\.\d)? %$/);
+  const shown = Number.parseFloat((await accuracy.textContent()) ?? '');
+  expect(shown).toBeGreaterThanOrEqual(0);
+  expect(shown).toBeLessThanOrEqual(100);
+  expect(shown).toBeCloseTo(metrics.accuracy * 100, 1);
+  for (const key of ['aucHandTill', 'aucSeedStyle', 'nll', 'brier', 'ece', 'aurc']) {
+    await expect(evaluation.getByTestId(`metric-${key}`)).toHaveText(/^\d+\.\d{4}$/);
+  }
+  const cells = evaluation.getByTestId('confusion-matrix').getByTestId('confusion-cell');
+  await expect(cells).toHaveCount(9);
+  const counts = (await cells.allTextContents()).map((text) => Number(text.trim()));
+  expect(counts.reduce((sum, n) => sum + n, 0)).toBe(6);
+  await expect(
+    evaluation.locator('[data-testid="confusion-cell"][data-true="deer"][data-predicted="deer"]'),
+  ).toHaveText(String(metrics.confusion[0]![0]));
+  await expect(evaluation.getByTestId('chart-reliability')).toBeVisible();
+  await expect(evaluation.getByTestId('chart-risk-coverage')).toBeVisible();
+  await expect(evaluation.getByTestId('chart-convergence')).toHaveCount(0);
+  await expect(evaluation.getByTestId('re-evaluate')).toBeEnabled();
 });
 
 test('a bad field shows its error by name and sends nothing', async ({ page, served }, testInfo) => {

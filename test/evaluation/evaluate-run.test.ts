@@ -47,6 +47,9 @@ describe('evaluateRun', () => {
     expect(metrics.samples).toBe(50);
     expect(metrics.meanMutualInformation).toBeGreaterThan(0);
     expect(metrics.convergence.map((c) => c.samples)).toEqual([10, 30]);
+    // the noise is seeded by the run: a second evaluation gives the same numbers
+    const again = await evaluateRun({ runs, datasets, evaluations, runId, samples: 50 });
+    expect({ ...again, seconds: 0 }).toEqual({ ...metrics, seconds: 0 });
   });
 
   it('refuses a run that has not finished', async () => {

@@ -48,3 +48,10 @@ export function formatTime(iso: string | null): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+/** A number with four decimals (AUC, ECE, Brier…), or an en dash. */
+export const formatDecimal = (value: number | null): string => (value === null ? '–' : fixed4.format(value));
+
+/** Seconds with one decimal below a minute ("0.4 s"), else as `formatDuration`. */
+export const formatSeconds = (seconds: number): string =>
+  seconds < 59.95 ? `${fixed1.format(seconds)} s` : formatDuration(seconds);

@@ -10,6 +10,7 @@ import type {
 } from '../../../shared/contract';
 import { unwrap, type CasebookClient } from '../lib/client';
 import type { ErrorsState } from './errors.svelte';
+import { EvaluationState } from './evaluation.svelte';
 
 export type ModelDefaults = Record<ModelFamily, RunConfig>;
 
@@ -47,6 +48,9 @@ export class RunsState {
   /** True while `getRun` for the selected run has not answered. */
   epochsLoading = $state(false);
 
+  /** The selected run's evaluation. */
+  readonly evaluation: EvaluationState;
+
   /** Runs with a cancel or resume request in flight. */
   readonly busy = new SvelteSet<number>();
   readonly active = $derived(this.list.filter((run) => CANCELLABLE.includes(run.status)).length);
@@ -68,9 +72,10 @@ export class RunsState {
   constructor(client: CasebookClient, errors: ErrorsState) {
     this.#client = client;
     this.#errors = errors;
+    this.evaluation = new EvaluationState(client, errors);
   }
 
-  /** Subscribes to `runUpdated` and `runProgress`; returns the disposer. */
+  /** Subscribes to `runUpdated`, `runProgress` and `runEvaluated`; returns the disposer. */
   listen(): () => void {
     const offUpdated = this.#client.on('runUpdated', (event) => this.#updated(event));
     const offProgress = this.#client.on('runProgress', (progress) => {
@@ -79,9 +84,11 @@ export class RunsState {
       if (run && !CANCELLABLE.includes(run.status)) return;
       this.#progress.set(progress.runId, progress);
     });
+    const offEvaluated = this.evaluation.listen();
     return () => {
       offUpdated();
       offProgress();
+      offEvaluated();
     };
   }
 
@@ -133,6 +140,7 @@ export class RunsState {
     this.selectedId = id;
     this.epochs = [];
     this.#heardEpochs = [];
+    void this.evaluation.load(id);
     if (id === null) {
       this.epochsLoading = false;
       return;
