@@ -30,6 +30,7 @@ function createWindow(): BrowserWindow {
     width: 1280,
     height: 860,
     title: 'Casebook',
+    icon: resolve(import.meta.dirname, '../../resources/icon.png'),
     show: false,
     webPreferences: {
       preload: resolve(import.meta.dirname, '../preload/index.cjs'),
