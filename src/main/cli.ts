@@ -27,6 +27,9 @@ import { startWebServer, type WebServer } from './web/server';
 
 export const VERSION = '0.1.0';
 
+/** The seed's three families: what `study` trains unless `--models` says otherwise. */
+const SEED_MODELS: readonly ModelFamily[] = ['cnn', 'vnn', 'mcdropout'];
+
 /** What `study --quick` trains on: enough to exercise every step, fast. */
 export const QUICK = { trainLimit: 600, testLimit: 300, epochs: 2 } as const;
 
@@ -65,7 +68,7 @@ seed's settings, one after another, in a worker process. Every run is recorded i
 
   --archive <path|url>  a cifar-10-binary.tar.gz ("official" = the official URL)
   --classes <list>      CIFAR-10 class names (default: deer,frog,truck)
-  --models <list>       any of cnn,vnn,mcdropout (default: all three)
+  --models <list>       any of cnn,vnn,mcdropout,ensemble (default: the seed's three, cnn,vnn,mcdropout)
   --quick               a smoke test: ${QUICK.trainLimit} training and ${QUICK.testLimit} test images, ${QUICK.epochs} epochs
   --epochs <n>          the maximum number of epochs (default: the seed's, 50 / 75 / 50)
   --samples <T>         stochastic samples per test image in the evaluation (default 1000)
@@ -79,7 +82,8 @@ ${DB_HELP}
 Evaluates a finished run's best model on its test set: accuracy, AUC (Hand–Till and the seed's),
 NLL, Brier score, ECE, AURC, per-class precision and recall, confusion matrix; for stochastic
 models (VNN, MC dropout) T samples per image with entropy, mutual information, variation ratio
-and boxplot statistics. The result is stored with the run.
+and boxplot statistics; a deep ensemble's samples are its members (T = members, --samples
+does not apply). The result is stored with the run.
 
   --run <id>      the run to evaluate
   --samples <T>   stochastic samples per image (default 1000, as the seed)
@@ -303,7 +307,7 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
   if (values.help) return help(io, 'study');
   const samples = intOption(values.samples, 'samples', { min: 2 });
   if (values.archive === undefined) throw new UsageError('--archive <path|url> is required');
-  const models = (listOption(values.models) ?? ModelFamily.options).map((name) => {
+  const models = (listOption(values.models) ?? SEED_MODELS).map((name) => {
     const parsed = ModelFamily.safeParse(name);
     if (!parsed.success) throw new UsageError(`unknown model "${name}"; choose from ${ModelFamily.options.join(', ')}`);
     return parsed.data;

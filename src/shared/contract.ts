@@ -116,9 +116,15 @@ export const ImagePage = z.object({
 });
 export type ImagePage = z.infer<typeof ImagePage>;
 
-export const ModelFamily = z.enum(['cnn', 'vnn', 'mcdropout']);
+/** 'ensemble': a deep ensemble of `members` CNNs, each its own run with its own seed. */
+export const ModelFamily = z.enum(['cnn', 'vnn', 'mcdropout', 'ensemble']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
-export const MODEL_LABELS: Record<ModelFamily, string> = { cnn: 'CNN', vnn: 'VNN', mcdropout: 'MC dropout' };
+export const MODEL_LABELS: Record<ModelFamily, string> = {
+  cnn: 'CNN',
+  vnn: 'VNN',
+  mcdropout: 'MC dropout',
+  ensemble: 'Deep ensemble',
+};
 
 /** Every hyperparameter of a run. Defaults per family are the seed's (`defaultRunConfig`). */
 export const RunConfig = z.object({
@@ -144,6 +150,8 @@ export const RunConfig = z.object({
   latent: z.number().int().min(1).max(1024),
   /** MC dropout's τ in its L2 weights keep_prob / (τ·N). */
   tau: z.number().positive(),
+  /** Deep ensemble: how many CNNs (seeds seed, seed + 1, …); unused by the other families. */
+  members: z.number().int().min(2).max(50).default(5),
   /** Use only the first n training images (and test images): for smoke tests. */
   trainLimit: z.number().int().positive().nullable(),
   testLimit: z.number().int().positive().nullable(),
@@ -159,6 +167,7 @@ const COMMON_DEFAULTS = {
   seed: 42,
   latent: 32,
   tau: 0.5,
+  members: 5,
   trainLimit: null,
   testLimit: null,
 } as const;
@@ -172,6 +181,8 @@ export function defaultRunConfig(model: ModelFamily): RunConfig {
       return { ...COMMON_DEFAULTS, model, epochs: 75, batchSize: 100, dropout: 0 };
     case 'mcdropout':
       return { ...COMMON_DEFAULTS, model, epochs: 50, batchSize: 200, dropout: 0.5 };
+    case 'ensemble':
+      return { ...defaultRunConfig('cnn'), model };
   }
 }
 
@@ -195,6 +206,8 @@ export const RunSummary = z.object({
   datasetHash: z.string(),
   model: ModelFamily,
   config: RunConfig,
+  /** The deep-ensemble run this run is a member of. */
+  parentId: Id.nullable(),
   status: RunStatus,
   error: z.string().nullable(),
   backend: z.string().nullable(),
@@ -226,6 +239,8 @@ export const RunProgress = z.object({
   imagesPerSecond: z.number().nonnegative(),
   /** Seconds left if every remaining epoch runs (early stopping may end sooner). */
   etaSeconds: z.number().nonnegative().nullable(),
+  /** When training a deep ensemble: which member (1-based) of how many; runId is the member's. */
+  member: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 

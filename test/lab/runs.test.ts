@@ -138,6 +138,50 @@ describe('runs through the lab', () => {
     expect(done).toMatchObject({ ok: false, error: { message: expect.stringContaining('is done') } });
   });
 
+  it('trains a deep ensemble as member runs in one job, then evaluates it with a sample per member', async () => {
+    const { lab, events } = testLab();
+    labs.push(lab);
+    const defaults = await lab.dispatch('modelDefaults', {});
+    expect(defaults.ok && defaults.value.ensemble).toMatchObject({ members: 5, batchSize: 256, dropout: 0.2 });
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const started = await lab.dispatch('startRun', {
+      datasetId: dataset.id,
+      model: 'ensemble',
+      members: 2,
+      epochs: 1,
+      batchSize: 6,
+      seed: 3,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    expect(started.value.job.title).toBe(`Train Deep ensemble (run ${started.value.run.id})`);
+    const evaluated = await until(events, (e) => e.name === 'runEvaluated');
+    expect(evaluated.payload).toMatchObject({ runId: started.value.run.id, metrics: { samples: 2 } });
+    const members = lab.runs.members(started.value.run.id);
+    expect(members.map((m) => [m.config.seed, m.status])).toEqual([
+      [3, 'done'],
+      [4, 'done'],
+    ]);
+    // one training job for the whole ensemble
+    expect(lab.jobs.list().filter((job) => job.kind === 'train')).toHaveLength(1);
+  });
+
+  it('cancelling a member cancels its whole ensemble', async () => {
+    const { lab, events } = testLab();
+    labs.push(lab);
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
+    const ensemble = lab.startRun({ datasetId: dataset.id, model: 'ensemble', members: 2, epochs: 1, batchSize: 6 });
+    const [member] = lab.runs.members(ensemble.run.id);
+    lab.cancelRun(member!.id);
+    await until(
+      events,
+      (e) => e.name === 'jobFinished' && (e.payload as { job: { id: string } }).job.id === ensemble.job.id,
+    );
+    expect(
+      [ensemble.run.id, ...lab.runs.members(ensemble.run.id).map((m) => m.id)].map((id) => lab.runs.get(id).status),
+    ).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
   it('shows runs left running by a previous session as interrupted', () => {
     const { lab, dir } = testLab();
     const { dataset } = lab.datasets.add(syntheticDataset());

@@ -39,6 +39,37 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('004-ensembles links member runs to their ensemble, and deletes them with it', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 3));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    const insert = db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', ?, '{}', 'done')",
+    );
+    insert.run('cnn'); // a run from before the migration
+    migrate(db, migrations.slice(0, 4));
+    expect(schemaVersion(db)).toBe(4);
+    expect(db.prepare('SELECT parent_id FROM runs WHERE id = 1').pluck().get()).toBeNull();
+    insert.run('ensemble');
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status, parent_id) VALUES (1, 'h', 'cnn', '{}', 'done', 2)",
+    ).run();
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO runs (dataset_id, dataset_hash, model, config, status, parent_id) VALUES (1, 'h', 'cnn', '{}', 'done', 99)",
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM runs WHERE id = 2').run();
+    expect(db.prepare('SELECT id FROM runs').pluck().all()).toEqual([1]);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

@@ -4,6 +4,7 @@ import {
   CIFAR10_URL,
   DEFAULT_CLASSES,
   defaultRunConfig,
+  MODEL_LABELS,
   ModelFamily,
   RunConfig,
   describeZodError,
@@ -80,11 +81,11 @@ export class Lab {
       startImport: (request) => ({ job: this.jobs.start({ kind: 'import', request }, importTitle(request)) }),
       listJobs: () => this.jobs.list(),
       cancelJob: ({ jobId }) => this.jobs.cancel(jobId),
-      modelDefaults: () => ({
-        cnn: defaultRunConfig('cnn'),
-        vnn: defaultRunConfig('vnn'),
-        mcdropout: defaultRunConfig('mcdropout'),
-      }),
+      modelDefaults: () =>
+        Object.fromEntries(ModelFamily.options.map((model) => [model, defaultRunConfig(model)])) as Record<
+          ModelFamily,
+          RunConfig
+        >,
       listRuns: () => this.runs.list(),
       getRun: ({ id }) => ({ run: this.runs.get(id), epochs: this.runs.epochs(id) }),
       startRun: (request) => this.startRun(request),
@@ -118,7 +119,8 @@ export class Lab {
     const model = ModelFamily.parse(request.model);
     const config = RunConfig.parse({ ...defaultRunConfig(model), ...stripUndefined(overrides) });
     const dataset = this.datasets.get(datasetId);
-    const run = this.runs.create({ datasetId, datasetHash: dataset.contentHash, config });
+    const input = { datasetId, datasetHash: dataset.contentHash, config };
+    const run = model === 'ensemble' ? this.runs.createEnsemble(input) : this.runs.create(input);
     return this.queueTraining(run);
   }
 
@@ -133,7 +135,8 @@ export class Lab {
 
   cancelRun(id: number): RunSummary {
     const run = this.runs.get(id);
-    const jobId = this.runJobs.get(id);
+    // a member of an ensemble trains inside its ensemble's job
+    const jobId = this.runJobs.get(id) ?? (run.parentId === null ? undefined : this.runJobs.get(run.parentId));
     if (jobId === undefined || (run.status !== 'queued' && run.status !== 'running')) {
       throw new Error(`run ${id} is ${run.status}, not training`);
     }
@@ -152,7 +155,7 @@ export class Lab {
   }
 
   private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
-    const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${run.model} (run ${run.id})`);
+    const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
     this.runJobs.set(run.id, job.id);
     this.options.emit('runUpdated', { run, epoch: null });
     return { run, job };
@@ -164,14 +167,16 @@ export class Lab {
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);
     if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) this.evaluate(run.id);
-    if (run.status !== 'queued' && run.status !== 'running') return;
     const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
-    const updated = this.runs.setStatus(
-      spec.runId,
-      status,
-      status === 'failed' ? (info.error ?? 'the trainer stopped') : null,
-    );
-    this.options.emit('runUpdated', { run: updated, epoch: null });
+    for (const stale of [run, ...this.runs.members(run.id)]) {
+      if (stale.status !== 'queued' && stale.status !== 'running') continue;
+      const updated = this.runs.setStatus(
+        stale.id,
+        status,
+        status === 'failed' ? (info.error ?? 'the trainer stopped') : null,
+      );
+      this.options.emit('runUpdated', { run: updated, epoch: null });
+    }
   }
 
   /** A stored image as PNG bytes (for the custom protocol and the HTTP door). */

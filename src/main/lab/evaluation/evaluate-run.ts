@@ -1,6 +1,7 @@
 /**
  * The evaluation job: the run's best model on its test set, T stochastic samples per image for
- * stochastic models (trunk once, head T times), every metric of DESIGN.md §4, stored.
+ * stochastic models (trunk once, head T times; an ensemble's members are its samples), every
+ * metric of DESIGN.md §4, stored.
  */
 import type { Progress, RunMetrics } from '../../../shared/contract';
 import { initEngine, tf } from '../engine/backend';
@@ -9,6 +10,7 @@ import type { EvaluationStore } from '../store/evaluations';
 import type { RunStore } from '../store/runs';
 import { loadCheckpointModel } from '../training/checkpoint';
 import { ImageSet } from '../training/data';
+import { loadMembers, memberProbabilities } from '../training/ensemble';
 import { summarise } from './report';
 import { sampleProbabilities, splitStochastic } from './sampling';
 
@@ -31,8 +33,9 @@ const CHUNK = 250;
 export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics> {
   const { runs, datasets, runId } = options;
   const run = runs.get(runId);
-  const best = runs.checkpoint(runId, 'best');
-  if (run.status !== 'done' || !best)
+  const ensemble = run.config.model === 'ensemble';
+  const best = ensemble ? null : runs.checkpoint(runId, 'best');
+  if (run.status !== 'done' || (!ensemble && !best))
     throw new Error(`run ${runId} is ${run.status}; only a finished run can be evaluated`);
   const dataset = datasets.get(run.datasetId);
   if (dataset.contentHash !== run.datasetHash)
@@ -44,12 +47,11 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
     dataset.classes.length,
     run.config.testLimit,
   );
-  const model = await loadCheckpointModel(best);
+  const models = best ? [await loadCheckpointModel(best)] : await loadMembers(runs, runId);
   const started = performance.now();
   try {
-    const split = splitStochastic(model);
-    const stochastic = split !== null;
-    const T = stochastic ? (options.samples ?? DEFAULT_SAMPLES) : 1;
+    const sample = sampler(models, options.samples ?? DEFAULT_SAMPLES);
+    const T = sample.perImage;
     const K = dataset.classes.length;
     const samples = new Float32Array(test.size * T * K);
     for (let start = 0; start < test.size; start += CHUNK) {
@@ -59,7 +61,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
       try {
         // seeded by the run's seed and the chunk: evaluating the same run twice gives the same numbers
         const seed = (run.config.seed * 7919 + start) >>> 0;
-        samples.set(await sampleProbabilities(model, x, { samples: T, split, seed }), start * T * K);
+        samples.set(await sample.run(x, seed), start * T * K);
       } finally {
         tf.dispose([x, y]);
       }
@@ -77,6 +79,33 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
     options.evaluations.add(runId, metrics, images);
     return metrics;
   } finally {
-    model.dispose();
+    for (const model of models) model.dispose();
   }
+}
+
+/**
+ * How a run's model(s) give T probability vectors per image: one prediction for a deterministic
+ * model, T samples of the head for a VNN or MC-dropout model, one per member for an ensemble.
+ */
+function sampler(
+  models: tf.LayersModel[],
+  samples: number,
+): { perImage: number; run: (x: tf.Tensor4D, seed: number) => Promise<Float32Array> } {
+  const [model] = models;
+  if (models.length === 1 && model) {
+    const split = splitStochastic(model);
+    const T = split === null ? 1 : samples;
+    return { perImage: T, run: (x, seed) => sampleProbabilities(model, x, { samples: T, split, seed }) };
+  }
+  return {
+    perImage: models.length,
+    run: async (x) => {
+      const p = memberProbabilities(models, x);
+      try {
+        return (await p.data()) as Float32Array;
+      } finally {
+        p.dispose();
+      }
+    },
+  };
 }

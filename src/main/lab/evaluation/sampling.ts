@@ -10,6 +10,7 @@
 import { tf } from '../engine/backend';
 import { McDropout } from '../models/mcdropout';
 import { Sampling } from '../models/vnn';
+import { parentsOf, runNodes, singleOutput, subModel, topologicalOrder, type GraphNode } from '../models/graph';
 
 /** A layer that draws fresh noise at prediction. */
 export type RandomLayer = Sampling | McDropout;
@@ -38,9 +39,7 @@ export interface StochasticSplit {
   headWidth: number;
 }
 
-type GraphNode = tf.layers.Layer['inboundNodes'][number];
-
-function isRandom(layer: tf.layers.Layer): layer is RandomLayer {
+export function isRandom(layer: tf.layers.Layer): layer is RandomLayer {
   return layer instanceof Sampling || layer instanceof McDropout;
 }
 
@@ -48,22 +47,31 @@ function containsRandom(layer: tf.layers.Layer): boolean {
   return layer instanceof tf.LayersModel && layer.layers.some((l) => isRandom(l) || containsRandom(l));
 }
 
-function nodeOf(tensor: tf.SymbolicTensor): GraphNode {
-  const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
-  if (node === undefined) throw new Error(`splitStochastic: tensor '${tensor.name}' has no producing node`);
-  return node;
-}
-
-function parentsOf(node: GraphNode): GraphNode[] {
-  return node.inboundLayers.map((layer, j) => {
-    const parent = layer.inboundNodes[node.nodeIndices[j] ?? -1];
-    if (parent === undefined) throw new Error(`splitStochastic: broken graph at layer '${node.outboundLayer.name}'`);
-    return parent;
-  });
-}
-
 function perExample(shape: tf.SymbolicTensor['shape']): number {
   return shape.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1);
+}
+
+/** Runs `fn` with the random layers drawing their noise from `noise` (when given), then restores them. */
+export function withNoise<T>(layers: readonly RandomLayer[], noise: HeadNoise | undefined, fn: () => T): T {
+  const restore: (() => void)[] = [];
+  try {
+    if (noise !== undefined) {
+      for (const layer of layers) {
+        if (layer instanceof Sampling) {
+          const previous = layer.epsilon;
+          layer.epsilon = (shape) => noise(layer, shape) as tf.Tensor2D;
+          restore.push(() => (layer.epsilon = previous));
+        } else {
+          const previous = layer.keepMask;
+          layer.keepMask = (shape) => noise(layer, shape);
+          restore.push(() => (layer.keepMask = previous));
+        }
+      }
+    }
+    return fn();
+  } finally {
+    for (const undo of restore.reverse()) undo();
+  }
 }
 
 /**
@@ -77,19 +85,8 @@ export function splitStochastic(model: tf.LayersModel): StochasticSplit | null {
     throw new Error(`splitStochastic: model '${model.name}' has random layers inside a nested model`);
   }
   if (!model.layers.some(isRandom)) return null;
-  if (model.outputs.length !== 1) throw new Error(`splitStochastic: model '${model.name}' must have one output`);
-  const output = model.outputs[0] as tf.SymbolicTensor;
-
-  // topological order of the nodes that lead to the output
-  const order: GraphNode[] = [];
-  const seen = new Set<GraphNode>();
-  const visit = (node: GraphNode): void => {
-    if (seen.has(node)) return;
-    seen.add(node);
-    for (const parent of parentsOf(node)) visit(parent);
-    order.push(node);
-  };
-  visit(nodeOf(output));
+  const output = singleOutput(model);
+  const order = topologicalOrder(model);
 
   const inHead = new Set<GraphNode>();
   for (const node of order) {
@@ -109,9 +106,7 @@ export function splitStochastic(model: tf.LayersModel): StochasticSplit | null {
   }
   const features = [...crossing.values()];
 
-  const trunk = tf.model({ inputs: model.inputs, outputs: features, name: `${model.name}_trunk` });
-  // the trunk's layers belong to the model: disposing the trunk must not free their weights
-  trunk.dispose = () => ({ refCountAfterDispose: 0, numDisposedVariables: 0 });
+  const trunk = subModel(model, features, `${model.name}_trunk`);
 
   const randomLayers = headNodes.map((node) => node.outboundLayer).filter(isRandom);
   const headWidth = Math.max(
@@ -123,47 +118,16 @@ export function splitStochastic(model: tf.LayersModel): StochasticSplit | null {
     if (values.length !== features.length) {
       throw new Error(`head: expected ${features.length} feature tensors, got ${values.length}`);
     }
-    const restore: (() => void)[] = [];
-    try {
-      if (noise !== undefined) {
-        for (const layer of randomLayers) {
-          if (layer instanceof Sampling) {
-            const previous = layer.epsilon;
-            layer.epsilon = (shape) => noise(layer, shape) as tf.Tensor2D;
-            restore.push(() => (layer.epsilon = previous));
-          } else {
-            const previous = layer.keepMask;
-            layer.keepMask = (shape) => noise(layer, shape);
-            restore.push(() => (layer.keepMask = previous));
-          }
-        }
-      }
-      return tf.tidy(() => {
+    return withNoise(randomLayers, noise, () =>
+      tf.tidy(() => {
         const known = new Map<number, tf.Tensor>();
         features.forEach((t, i) => known.set(t.id, values[i] as tf.Tensor));
-        for (const node of headNodes) {
-          const inputs = node.inputTensors.map((t) => {
-            const value = known.get(t.id);
-            if (value === undefined) throw new Error(`head: no value for '${t.name}'`);
-            return value;
-          });
-          const result = node.outboundLayer.apply(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs, {
-            ...node.callArgs,
-            training: false,
-          }) as tf.Tensor | tf.Tensor[];
-          const outputs = Array.isArray(result) ? result : [result];
-          node.outputTensors.forEach((t, k) => {
-            const value = outputs[k];
-            if (value !== undefined) known.set(t.id, value);
-          });
-        }
+        runNodes(headNodes, known);
         const probabilities = known.get(output.id);
         if (probabilities === undefined) throw new Error('head: the output was not computed');
         return probabilities;
-      });
-    } finally {
-      for (const undo of restore.reverse()) undo();
-    }
+      }),
+    );
   };
 
   return { trunk, head, randomLayers, headWidth };

@@ -33,10 +33,12 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           signal: context.signal,
           onProgress: (progress) => {
             context.onEvent('runProgress', progress);
+            const steps = progress.epochs * progress.batches;
+            const member = progress.member ?? { index: 1, count: 1 };
             context.onProgress({
-              phase: `epoch ${progress.epoch} of ${progress.epochs}`,
-              done: (progress.epoch - 1) * progress.batches + progress.batch,
-              total: progress.epochs * progress.batches,
+              phase: `${progress.member ? `member ${member.index} of ${member.count}, ` : ''}epoch ${progress.epoch} of ${progress.epochs}`,
+              done: (member.index - 1) * steps + (progress.epoch - 1) * progress.batches + progress.batch,
+              total: member.count * steps,
               unit: 'steps',
             });
           },

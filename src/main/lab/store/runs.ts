@@ -14,6 +14,7 @@ interface RunRow {
   dataset_hash: string;
   model: ModelFamily;
   config: string;
+  parent_id: number | null;
   status: RunStatus;
   error: string | null;
   backend: string | null;
@@ -48,11 +49,44 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  create(input: { datasetId: number; datasetHash: string; config: RunConfig }): RunSummary {
+  create(input: { datasetId: number; datasetHash: string; config: RunConfig; parentId?: number }): RunSummary {
     const info = this.db
-      .prepare("INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (?, ?, ?, ?, 'queued')")
-      .run(input.datasetId, input.datasetHash, input.config.model, JSON.stringify(input.config));
+      .prepare(
+        "INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status) VALUES (?, ?, ?, ?, ?, 'queued')",
+      )
+      .run(
+        input.datasetId,
+        input.datasetHash,
+        input.config.model,
+        JSON.stringify(input.config),
+        input.parentId ?? null,
+      );
     return this.get(Number(info.lastInsertRowid));
+  }
+
+  /**
+   * A deep-ensemble run and its member CNN runs (seeds seed, seed + 1, …), in one transaction.
+   * The members share every other hyperparameter of the ensemble.
+   */
+  createEnsemble(input: { datasetId: number; datasetHash: string; config: RunConfig }): RunSummary {
+    return this.db
+      .transaction(() => {
+        const ensemble = this.create(input);
+        for (let m = 0; m < input.config.members; m++) {
+          const config = { ...input.config, model: 'cnn' as const, seed: (input.config.seed + m) % 2 ** 31 };
+          this.create({ ...input, config, parentId: ensemble.id });
+        }
+        return ensemble;
+      })
+      .immediate();
+  }
+
+  /** The member runs of a deep ensemble, in seed order. */
+  members(id: number): RunSummary[] {
+    return this.db
+      .prepare<[number], RunRow>('SELECT * FROM runs WHERE parent_id = ? ORDER BY id')
+      .all(id)
+      .map(toSummary);
   }
 
   get(id: number): RunSummary {
@@ -145,6 +179,17 @@ export class RunStore {
     return this.get(id);
   }
 
+  /** A deep ensemble's totals over its members: parameters, training time, backend. */
+  recordEnsemble(
+    id: number,
+    totals: { backend: string | null; params: number; trainSeconds: number; epochs: number },
+  ): RunSummary {
+    this.db
+      .prepare('UPDATE runs SET backend = ?, params = ?, train_seconds = ?, epochs_done = ? WHERE id = ?')
+      .run(totals.backend, totals.params, totals.trainSeconds, totals.epochs, id);
+    return this.get(id);
+  }
+
   recordTest(id: number, result: { loss: number; accuracy: number }): RunSummary {
     this.db
       .prepare('UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?')
@@ -214,6 +259,7 @@ function toSummary(row: RunRow): RunSummary {
     datasetHash: row.dataset_hash,
     model: row.model,
     config: RunConfig.parse(JSON.parse(row.config)),
+    parentId: row.parent_id,
     status: row.status,
     error: row.error,
     backend: row.backend,

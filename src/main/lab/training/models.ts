@@ -25,5 +25,7 @@ export function buildModel(
         trainingSize: data.trainingSize,
         seed,
       });
+    case 'ensemble':
+      throw new Error('a deep ensemble has no model of its own: its members are CNN runs');
   }
 }

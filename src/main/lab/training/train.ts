@@ -13,6 +13,7 @@ import { buildModel } from './models';
 import { chooseTrainingThreads, DataParallel, TRAINING_LOSS, TrainingThreadError, type ModelRecipe } from './parallel';
 import { permutation, seededRandom } from './random';
 import { layerLosses } from './layer-losses';
+import { trainEnsemble } from './ensemble';
 
 export interface TrainOptions {
   runs: RunStore;
@@ -55,7 +56,7 @@ export class CancelledError extends Error {
 export async function trainRun(options: TrainOptions): Promise<RunSummary> {
   const { runs, runId } = options;
   try {
-    return await train(options);
+    return runs.get(runId).config.model === 'ensemble' ? await trainEnsemble(options, trainRun) : await train(options);
   } catch (error) {
     const cancelled = error instanceof Error && error.name === 'AbortError';
     const run = runs.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);

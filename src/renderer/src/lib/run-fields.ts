@@ -28,9 +28,18 @@ export const NUMBER_FIELDS: readonly NumberField[] = [
   { key: 'minDelta', label: 'Min delta', step: 'any', min: 0, hint: 'the least val_loss improvement that counts' },
   { key: 'validationFraction', label: 'Validation fraction', step: 'any', min: 0.01, max: 0.9 },
   { key: 'seed', label: 'Seed', step: '1', min: 0 },
-  { key: 'dropout', label: 'Dropout rate', step: 'any', min: 0, max: 0.95, families: ['cnn', 'mcdropout'] },
+  { key: 'dropout', label: 'Dropout rate', step: 'any', min: 0, max: 0.95, families: ['cnn', 'mcdropout', 'ensemble'] },
   { key: 'latent', label: 'Latent dimensions', step: '1', min: 1, families: ['vnn'] },
   { key: 'tau', label: 'τ (L2 weights keep_prob / (τ·N))', step: 'any', min: 0, families: ['mcdropout'] },
+  {
+    key: 'members',
+    label: 'Members',
+    step: '1',
+    min: 2,
+    max: 50,
+    hint: 'CNNs with seeds seed, seed + 1, …',
+    families: ['ensemble'],
+  },
   {
     key: 'trainLimit',
     label: 'Train limit',
@@ -58,6 +67,7 @@ export const CONFIG_LABELS: Record<ConfigKey, string> = {
   dropout: 'Dropout rate',
   latent: 'Latent dimensions',
   tau: 'τ',
+  members: 'Members',
   trainLimit: 'Train limit',
   testLimit: 'Test limit',
 };

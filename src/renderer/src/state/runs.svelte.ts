@@ -83,6 +83,8 @@ export class RunsState {
       // A late batch report must not bring back the bar of a run that has ended.
       if (run && !CANCELLABLE.includes(run.status)) return;
       this.#progress.set(progress.runId, progress);
+      // a member's batches are also its ensemble's progress
+      if (run?.parentId != null) this.#progress.set(run.parentId, progress);
     });
     const offEvaluated = this.evaluation.listen();
     return () => {
@@ -90,6 +92,11 @@ export class RunsState {
       offProgress();
       offEvaluated();
     };
+  }
+
+  /** The member runs of a deep ensemble, in seed order. */
+  members(runId: number): RunSummary[] {
+    return this.list.filter((run) => run.parentId === runId).sort((a, b) => a.id - b.id);
   }
 
   /** The latest batch report of a queued or running run. */

@@ -1,0 +1,110 @@
+/**
+ * Deep ensembles (Lakshminarayanan et al., 2017): M CNNs that differ only in their seed, each a
+ * run of its own (its epochs, checkpoints and learning curve), trained one after another inside
+ * the ensemble's job. The ensemble predicts with the mean of its members' probabilities; to the
+ * evaluation and Grad-CAM it is a stochastic model whose samples are its members.
+ */
+import type { RunSummary } from '../../../shared/contract';
+import { tf } from '../engine/backend';
+import type { DatasetStore } from '../store/datasets';
+import type { RunStore } from '../store/runs';
+import { loadCheckpointModel } from './checkpoint';
+import { ImageSet } from './data';
+import type { TrainOptions } from './train';
+
+/** Trains the members that are not done yet (resuming any that stopped), then scores the ensemble. */
+export async function trainEnsemble(
+  options: TrainOptions,
+  trainMember: (options: TrainOptions) => Promise<RunSummary>,
+): Promise<RunSummary> {
+  const { runs, runId } = options;
+  const members = runs.members(runId);
+  if (members.length === 0) throw new Error(`run ${runId} is an ensemble without members`);
+  runs.markStarted(runId, { backend: '', params: 0 });
+  let ensemble = recordTotals(runs, runId);
+  options.onUpdate?.(ensemble, null);
+  for (const [index, member] of members.entries()) {
+    if (member.status === 'done') continue;
+    await trainMember({
+      ...options,
+      runId: member.id,
+      onProgress: (progress) =>
+        options.onProgress?.({ ...progress, member: { index: index + 1, count: members.length } }),
+    });
+    ensemble = recordTotals(runs, runId);
+    options.onUpdate?.(ensemble, null);
+  }
+  const models = await loadMembers(runs, runId);
+  try {
+    runs.recordTest(runId, ensembleTestScores(models, options.datasets, ensemble));
+  } finally {
+    for (const model of models) model.dispose();
+  }
+  ensemble = runs.setStatus(runId, 'done');
+  options.onUpdate?.(ensemble, null);
+  return ensemble;
+}
+
+function recordTotals(runs: RunStore, runId: number): RunSummary {
+  const members = runs.members(runId);
+  const done = members.filter((m) => m.status === 'done');
+  return runs.recordEnsemble(runId, {
+    backend: members.find((m) => m.backend !== null)?.backend ?? null,
+    params: done.reduce((sum, m) => sum + (m.params ?? 0), 0),
+    trainSeconds: members.reduce((sum, m) => sum + m.trainSeconds, 0),
+    epochs: done.length,
+  });
+}
+
+/** The best-val_loss model of every member of an ensemble run, in seed order. */
+export async function loadMembers(runs: RunStore, runId: number): Promise<tf.LayersModel[]> {
+  const models: tf.LayersModel[] = [];
+  try {
+    for (const member of runs.members(runId)) {
+      const best = runs.checkpoint(member.id, 'best');
+      if (member.status !== 'done' || !best)
+        throw new Error(`member run ${member.id} of ensemble ${runId} is ${member.status}, not trained`);
+      models.push(await loadCheckpointModel(best));
+    }
+  } catch (error) {
+    for (const model of models) model.dispose();
+    throw error;
+  }
+  return models;
+}
+
+/** Each member's class probabilities for `x`, as [batch, members, classes]. */
+export function memberProbabilities(models: tf.LayersModel[], x: tf.Tensor4D, batchSize = 256): tf.Tensor3D {
+  return tf.tidy(
+    () =>
+      tf.stack(
+        models.map((model) => model.predict(x, { batchSize }) as tf.Tensor2D),
+        1,
+      ) as tf.Tensor3D,
+  );
+}
+
+function ensembleTestScores(
+  models: tf.LayersModel[],
+  datasets: DatasetStore,
+  run: RunSummary,
+): { loss: number; accuracy: number } {
+  const dataset = datasets.get(run.datasetId);
+  const test = ImageSet.fromSplit(
+    datasets.loadSplit(dataset.id, 'test'),
+    dataset.imageShape,
+    dataset.classes.length,
+    run.config.testLimit,
+  );
+  const { x, y } = test.batch(test.range(0, test.size));
+  try {
+    return tf.tidy(() => {
+      const p = memberProbabilities(models, x, run.config.batchSize).mean(1) as tf.Tensor2D;
+      const loss = tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0] ?? NaN;
+      const accuracy = tf.metrics.categoricalAccuracy(y, p).mean().dataSync()[0] ?? NaN;
+      return { loss, accuracy };
+    });
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
