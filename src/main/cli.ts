@@ -1,15 +1,19 @@
 /**
- * `casebook`: the headless door onto the lab. Commands: import, serve.
+ * `casebook`: the headless door onto the lab. Commands: import, serve, study, evaluate, explain.
  * stdout carries results (one JSON object per line with --json); progress and logs go to stderr.
  */
 import { existsSync } from 'node:fs';
+import type { z } from 'zod';
 import { resolve } from 'node:path';
 import {
+  CAM_METHOD_LABELS,
+  ExplainRequest,
   ImportRequest,
   MODEL_LABELS,
   ModelFamily,
   describeZodError,
   type EventPayload,
+  type ExplanationSummary,
   type ImportResult,
   type Progress,
   type RunMetrics,
@@ -41,8 +45,9 @@ const USAGE: Record<string, string> = {
 Commands:
   import   import a CIFAR-10 binary archive or an image folder into a study database
   serve    serve the Casebook app in a browser on 127.0.0.1 (browser mode)
-  study    import an archive and train the seed's models on it, one after another
+  study    import an archive, then train, evaluate and explain the seed's models, one after another
   evaluate evaluate a finished run on its test set (metrics, uncertainty)
+  explain  Grad-CAM of every test image of a finished run, with the deletion check
 
 Run "casebook <command> --help" for a command's options.
 `,
@@ -91,6 +96,21 @@ ${DB_HELP}
   --json          print {"runId", "model", "metrics": {…}} on stdout
   -h, --help      show this help
 `,
+  explain: `Usage: casebook explain --run <id> [options]
+
+Computes Grad-CAM maps of every test image of a finished run (predicted class, and the true
+class where they differ), MC Grad-CAM (mean and standard deviation over T samples of the head)
+for the VNN and MC dropout, the members' mean for an ensemble; each image's background share
+(the map's mass in the border 25 % of the image) and the run's deletion check. Stored with the run.
+
+  --method <m>    gradcam (default) or gradcampp
+  --layer <name>  the conv layer to explain (default: the last one)
+  --score <s>     logit (pre-softmax class score, default) or probability (the seed's variant)
+  --samples <T>   MC Grad-CAM samples per image for stochastic models (default 100)
+${DB_HELP}
+  --json          print {"runId", "model", "explanations": {…}} on stdout
+  -h, --help      show this help
+`,
   serve: `Usage: casebook serve [options]
 
 Serves the app and its API on http://127.0.0.1 with a random access token, and prints the URL
@@ -116,6 +136,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
         return await studyCommand(rest, io);
       case 'evaluate':
         return await evaluateCommand(rest, io);
+      case 'explain':
+        return await explainCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -360,6 +382,14 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
         io.stderr(`evaluation of run ${run.id} ${evaluation.job.status}: ${evaluation.job.error ?? ''}\n`);
       }
       const metrics = lab.evaluations.latest(run.id)?.metrics ?? null;
+      io.stderr(`Explaining ${MODEL_LABELS[model]}…\n`);
+      let explanations: ExplanationSummary | null = null;
+      try {
+        explanations = await explained(lab, ExplainRequest.parse({ id: run.id }), progress);
+      } catch (error) {
+        failures += 1;
+        io.stderr(`${(error as Error).message}\n`);
+      }
       const line = {
         runId: done.id,
         model: done.model,
@@ -373,11 +403,12 @@ async function studyCommand(argv: string[], io: Io): Promise<number> {
         testLoss: done.testLoss,
         testAccuracy: done.testAccuracy,
         metrics,
+        explanations,
       };
       if (values.json) io.stdout(`${JSON.stringify(line)}\n`);
       else
         io.stdout(
-          `${MODEL_LABELS[model].padEnd(10)} run ${done.id}: test accuracy ${fmt(done.testAccuracy, 4)}, best val_loss ${fmt(done.bestValLoss, 4)} (epoch ${done.bestEpoch ?? '-'} of ${done.epochsDone}), ${fmt(done.imagesPerSecond, 0)} images/s on ${done.backend}${metrics ? `; ${describeMetrics(metrics)}` : ''}\n`,
+          `${MODEL_LABELS[model].padEnd(10)} run ${done.id}: test accuracy ${fmt(done.testAccuracy, 4)}, best val_loss ${fmt(done.bestValLoss, 4)} (epoch ${done.bestEpoch ?? '-'} of ${done.epochsDone}), ${fmt(done.imagesPerSecond, 0)} images/s on ${done.backend}${metrics ? `; ${describeMetrics(metrics)}` : ''}${explanations ? `; ${describeExplanation(explanations)}` : ''}\n`,
         );
     }
     return failures === 0 ? 0 : 1;
@@ -418,6 +449,62 @@ async function evaluateCommand(argv: string[], io: Io): Promise<number> {
     progress.done();
     lab.close();
   }
+}
+
+async function explainCommand(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    run: { type: 'string' },
+    method: { type: 'string' },
+    layer: { type: 'string' },
+    score: { type: 'string' },
+    samples: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return help(io, 'explain');
+  const runId = intOption(values.run, 'run', { min: 1 });
+  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const request = ExplainRequest.safeParse({
+    id: runId,
+    method: values.method,
+    layer: values.layer,
+    score: values.score,
+    samples: intOption(values.samples, 'samples', { min: 2 }),
+  });
+  if (!request.success) throw new UsageError(describeZodError(request.error));
+  const databasePath = resolve(values.db ?? defaultDatabasePath());
+  const progress = progressPrinter(io);
+  const lab = cliLab(databasePath, progress.update);
+  try {
+    const run = lab.runs.get(runId);
+    const summary = await explained(lab, request.data, progress);
+    if (values.json) io.stdout(`${JSON.stringify({ runId, model: run.model, explanations: summary })}\n`);
+    else io.stdout(`${MODEL_LABELS[run.model]} run ${runId}: ${describeExplanation(summary)}\n`);
+    return 0;
+  } finally {
+    progress.done();
+    lab.close();
+  }
+}
+
+/** Runs an explanation job to its end; its stored summary, or an error saying why there is none. */
+async function explained(
+  lab: Lab,
+  request: z.output<typeof ExplainRequest>,
+  progress: { done: () => void },
+): Promise<ExplanationSummary> {
+  const finished = await lab.jobs.finished(lab.explain(request).id);
+  progress.done();
+  if (finished.job.status !== 'done')
+    throw new Error(`the explanation of run ${request.id} ${finished.job.status}: ${finished.job.error ?? ''}`);
+  const summary = lab.explanations.latest(request.id)?.summary;
+  if (!summary) throw new Error(`the explanation of run ${request.id} stored nothing`);
+  return summary;
+}
+
+function describeExplanation(e: ExplanationSummary): string {
+  return `${CAM_METHOD_LABELS[e.method]} of ${e.layer} over ${e.images} images${e.samples > 1 ? ` (${e.samples} samples each)` : ''}: probability drop at 20 % deleted ${fmt(e.deletionDrop, 3)} by CAM vs ${fmt(e.randomDrop, 3)} random, mean background share ${fmt(e.meanBackground, 3)} (${fmt(e.seconds, 1)} s)`;
 }
 
 /** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */

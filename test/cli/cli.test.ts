@@ -12,7 +12,7 @@ describe('casebook CLI', () => {
   });
 
   it('documents every command with --help', async () => {
-    for (const command of ['import', 'serve']) {
+    for (const command of ['import', 'serve', 'study', 'evaluate', 'explain']) {
       const io = captureIo();
       expect(await runCli([command, '--help'], io)).toBe(0);
       expect(io.out()).toContain(`Usage: casebook ${command}`);
@@ -28,6 +28,18 @@ describe('casebook CLI', () => {
     expect(await runCli(['import', '--archive', 'x.tar.gz', '--colour', 'red'], io2)).toBe(2);
     expect(io2.err()).toMatch(/Unknown option '--colour'/);
     expect(io2.err()).toContain('Usage: casebook import');
+  });
+
+  it('explain needs a run, and names a bad method', async () => {
+    const io = captureIo();
+    expect(await runCli(['explain'], io)).toBe(2);
+    expect(io.err()).toContain('--run <id> is required');
+    const io2 = captureIo();
+    expect(await runCli(['explain', '--run', '1', '--method', 'lime'], io2)).toBe(2);
+    expect(io2.err()).toMatch(/method/);
+    const io3 = captureIo();
+    expect(await runCli(['explain', '--run', '7', '--db', join(tempDir(), 'x.db')], io3)).toBe(1);
+    expect(io3.err()).toContain('no run with id 7');
   });
 
   it('needs exactly one of --archive and --folder', async () => {

@@ -163,6 +163,20 @@ describe('runs through the lab', () => {
     ]);
     // one training job for the whole ensemble
     expect(lab.jobs.list().filter((job) => job.kind === 'train')).toHaveLength(1);
+    // explained too, the members being the samples
+    const explained = await until(events, (e) => e.name === 'runExplained');
+    expect(explained.payload).toMatchObject({
+      runId: started.value.run.id,
+      summary: { samples: 2, method: 'gradcam' },
+    });
+    const page = await lab.dispatch('listExplanationImages', { runId: started.value.run.id, limit: 3 });
+    expect(page.ok && page.value.items.map((i) => i.index)).toEqual([0, 1, 2]);
+    expect(page.ok && page.value.total).toBe(6);
+    const bad = await lab.dispatch('explainRun', { id: started.value.run.id, method: 'lime' });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringContaining('method') },
+    });
   });
 
   it('cancelling a member cancels its whole ensemble', async () => {

@@ -70,6 +70,34 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('005-explanations keeps one row of maps per image and explanation, deleted with the run', () => {
+    const db = openDatabase(':memory:');
+    expect(schemaVersion(db)).toBeGreaterThanOrEqual(5);
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'done')",
+    ).run();
+    db.prepare(
+      "INSERT INTO explanations (run_id, method, layer, samples, summary) VALUES (1, 'gradcam', 'c', 1, '{}')",
+    ).run();
+    const image = db.prepare(
+      "INSERT INTO explanation_images (explanation_id, idx, label, predicted, probability, map) VALUES (1, ?, 0, 0, 0.5, x'00000000')",
+    );
+    image.run(0);
+    expect(() => image.run(0)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() =>
+      db
+        .prepare("INSERT INTO explanations (run_id, method, layer, samples, summary) VALUES (1, 'lime', 'c', 1, '{}')")
+        .run(),
+    ).toThrow(/CHECK/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM explanation_images').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

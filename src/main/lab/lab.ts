@@ -4,12 +4,15 @@ import {
   CIFAR10_URL,
   DEFAULT_CLASSES,
   defaultRunConfig,
+  CAM_METHOD_LABELS,
+  ExplainRequest as ExplainRequestSchema,
   MODEL_LABELS,
   ModelFamily,
   RunConfig,
   describeZodError,
   requests,
   type ErrorInfo,
+  type ExplainRequest,
   type ImportRequestParsed,
   type RequestArgs,
   type RequestName,
@@ -26,6 +29,7 @@ import { openDatabase, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
+import { ExplanationStore } from './store/explanations';
 import type { JobSpec } from './jobs/protocol';
 
 export interface LabOptions {
@@ -34,7 +38,7 @@ export interface LabOptions {
   version: string;
   launch: WorkerLauncher;
   emit: Emit;
-  /** Queue an evaluation as soon as a run finishes training (the app); default true. */
+  /** Queue an evaluation and an explanation as soon as a run finishes training (the app); default true. */
   autoEvaluate?: boolean;
 }
 
@@ -49,6 +53,7 @@ export class Lab {
   readonly datasets: DatasetStore;
   readonly runs: RunStore;
   readonly evaluations: EvaluationStore;
+  readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
@@ -59,6 +64,7 @@ export class Lab {
     this.datasets = new DatasetStore(this.db);
     this.runs = new RunStore(this.db);
     this.evaluations = new EvaluationStore(this.db);
+    this.explanations = new ExplanationStore(this.db);
     this.runs.markInterrupted();
     this.jobs = new JobManager({
       databasePath: options.databasePath,
@@ -95,6 +101,16 @@ export class Lab {
       getEvaluation: ({ runId }) => {
         this.runs.get(runId);
         return this.evaluations.latest(runId)?.metrics ?? null;
+      },
+      explainRun: (request) => ({ job: this.explain(request) }),
+      getExplanation: ({ runId }) => {
+        this.runs.get(runId);
+        return this.explanations.latest(runId)?.summary ?? null;
+      },
+      listExplanationImages: ({ runId, ...page }) => {
+        this.runs.get(runId);
+        const latest = this.explanations.latest(runId);
+        return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
       },
     };
   }
@@ -154,6 +170,17 @@ export class Lab {
     );
   }
 
+  /** Queues Grad-CAM of every test image of a finished run. */
+  explain(input: ExplainRequest): JobInfo {
+    const request = ExplainRequestSchema.parse(input);
+    const run = this.runs.get(request.id);
+    if (run.status !== 'done') throw new Error(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    return this.jobs.start(
+      { kind: 'explain', request },
+      `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
+    );
+  }
+
   private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
     const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
     this.runJobs.set(run.id, job.id);
@@ -166,7 +193,10 @@ export class Lab {
     if (spec.kind !== 'train') return;
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);
-    if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) this.evaluate(run.id);
+    if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) {
+      this.evaluate(run.id);
+      this.explain({ id: run.id });
+    }
     const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;

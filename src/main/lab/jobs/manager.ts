@@ -180,9 +180,9 @@ export class JobManager {
   }
 }
 
-/** Jobs that use every core for long (training, evaluation): they run one at a time. */
+/** Jobs that use every core for long (training, evaluation, explanation): they run one at a time. */
 function heavy(spec: JobSpec): boolean {
-  return spec.kind === 'train' || spec.kind === 'evaluate';
+  return spec.kind !== 'import';
 }
 
 export class JobNotFoundError extends Error {

@@ -3,12 +3,13 @@
  * runs heavy jobs. Both directions are validated: they cross a process boundary.
  */
 import { z } from 'zod';
-import { eventNames, Id, ImportRequest, ImportResult, Progress } from '../../../shared/contract';
+import { eventNames, ExplainRequest, Id, ImportRequest, ImportResult, Progress } from '../../../shared/contract';
 
 export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), request: ImportRequest }),
   z.object({ kind: z.literal('train'), runId: Id }),
   z.object({ kind: z.literal('evaluate'), runId: Id, samples: z.number().int().positive().optional() }),
+  z.object({ kind: z.literal('explain'), request: ExplainRequest }),
 ]);
 export type JobSpec = z.output<typeof JobSpec>;
 

@@ -5,6 +5,8 @@ import { DatasetStore } from '../store/datasets';
 import { EvaluationStore } from '../store/evaluations';
 import { evaluateRun } from '../evaluation/evaluate-run';
 import { RunStore } from '../store/runs';
+import { ExplanationStore } from '../store/explanations';
+import { explainRun } from '../explain/explain-run';
 import { trainRun } from '../training/train';
 import type { JobSpec } from './protocol';
 
@@ -56,6 +58,18 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
         });
         context.onEvent('runEvaluated', { runId: job.runId, metrics });
+        return null;
+      }
+      case 'explain': {
+        const summary = await explainRun({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          explanations: new ExplanationStore(db),
+          request: job.request,
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runExplained', { runId: job.request.id, summary });
         return null;
       }
     }

@@ -51,7 +51,8 @@ export function runNodes(nodes: readonly GraphNode[], known: Map<number, tf.Tens
   for (const node of nodes) {
     const inputs = node.inputTensors.map((t) => {
       const value = known.get(t.id);
-      if (value === undefined) throw new Error(`no value for '${t.name}' (the input of layer '${node.outboundLayer.name}')`);
+      if (value === undefined)
+        throw new Error(`no value for '${t.name}' (the input of layer '${node.outboundLayer.name}')`);
       return value;
     });
     const result = node.outboundLayer.apply(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs, {

@@ -3,6 +3,7 @@ import { datasets } from './001-datasets';
 import { runs } from './002-runs';
 import { evaluations } from './003-evaluations';
 import { ensembles } from './004-ensembles';
+import { explanations } from './005-explanations';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
-export const migrations: readonly Migration[] = [datasets, runs, evaluations, ensembles];
+export const migrations: readonly Migration[] = [datasets, runs, evaluations, ensembles, explanations];

@@ -1,0 +1,196 @@
+/**
+ * The explanation job: Grad-CAM (or Grad-CAM++) of every test image of a run, for the
+ * predicted class and, where it differs, the true class; MC Grad-CAM (T samples of the head)
+ * for stochastic models and the members' mean for ensembles; per image the background share;
+ * per run the deletion check. Stored in one transaction at the end.
+ */
+import type { ExplanationSummary, ExplainRequest, Progress } from '../../../shared/contract';
+import { backgroundShare, ringMask, upsampleBilinear } from '../../../shared/heatmap';
+import { initEngine, tf } from '../engine/backend';
+import { withNoise } from '../evaluation/sampling';
+import type { DatasetStore } from '../store/datasets';
+import type { ExplanationStore, StoredImageExplanation } from '../store/explanations';
+import type { RunStore } from '../store/runs';
+import { loadCheckpointModel } from '../training/checkpoint';
+import { ImageSet } from '../training/data';
+import { loadMembers } from '../training/ensemble';
+import { permutation, seededRandom } from '../training/random';
+import type { CamMethod } from './cam';
+import { argmaxRows, camMaps, type ExplainBatchOptions } from './explain';
+import { DELETION_FRACTIONS, deletePixels, rankByMap } from './faithfulness';
+import { GradCam } from './gradcam';
+import { GradCamPlusPlus } from './gradcampp';
+import { camModel, expectedNoise, type CamModel } from './target';
+
+/** T for MC Grad-CAM unless the request says otherwise. */
+export const DEFAULT_CAM_SAMPLES = 100;
+const CHUNK = 100;
+
+export const CAM_METHODS: Record<ExplanationSummary['method'], () => CamMethod> = {
+  gradcam: () => new GradCam(),
+  gradcampp: () => new GradCamPlusPlus(),
+};
+
+export interface ExplainOptions {
+  runs: RunStore;
+  datasets: DatasetStore;
+  explanations: ExplanationStore;
+  request: Omit<ExplainRequest, 'method' | 'score'> & Pick<ExplanationSummary, 'method' | 'score'>;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+export async function explainRun(options: ExplainOptions): Promise<ExplanationSummary> {
+  const { runs, datasets, request } = options;
+  const runId = request.id;
+  const run = runs.get(runId);
+  const ensemble = run.config.model === 'ensemble';
+  const best = ensemble ? null : runs.checkpoint(runId, 'best');
+  if (run.status !== 'done' || (!ensemble && !best))
+    throw new Error(`run ${runId} is ${run.status}; only a finished run can be explained`);
+  const dataset = datasets.get(run.datasetId);
+  if (dataset.contentHash !== run.datasetHash)
+    throw new Error(`dataset ${dataset.id} no longer has the content run ${runId} was trained on`);
+  await initEngine();
+  const test = ImageSet.fromSplit(
+    datasets.loadSplit(dataset.id, 'test'),
+    dataset.imageShape,
+    dataset.classes.length,
+    run.config.testLimit,
+  );
+  const models = best ? [await loadCheckpointModel(best)] : await loadMembers(runs, runId);
+  const started = performance.now();
+  try {
+    const cams = models.map((model) => camModel(model, request.layer));
+    const first = cams[0] as CamModel;
+    const stochastic = cams.length === 1 && first.randomLayers.length > 0;
+    const samples = cams.length > 1 ? cams.length : stochastic ? (request.samples ?? DEFAULT_CAM_SAMPLES) : 1;
+    const method = CAM_METHODS[request.method]();
+    const [h, w] = first.shape;
+    const [H, W] = dataset.imageShape;
+    const ring = ringMask(H, W);
+    const predict = (x: tf.Tensor4D): Float32Array =>
+      tf.tidy(() => {
+        const each = models.map((m) =>
+          withNoise(first.randomLayers, expectedNoise, () => m.predict(x, { batchSize: 256 }) as tf.Tensor2D),
+        );
+        return tf.stack(each).mean(0).dataSync() as Float32Array;
+      });
+    const images: StoredImageExplanation[] = [];
+    const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0 }));
+    const K = dataset.classes.length;
+    for (let start = 0; start < test.size; start += CHUNK) {
+      if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+      const end = Math.min(test.size, start + CHUNK);
+      const n = end - start;
+      const { x, y } = test.batch(test.range(start, end));
+      try {
+        const labels = Int32Array.from(test.labels.subarray(start, end));
+        const batchOptions: ExplainBatchOptions = {
+          method,
+          score: request.score,
+          samples,
+          seed: (run.config.seed * 7919 + start) >>> 0,
+        };
+        // the true class's maps first; then, where the prediction is wrong, the predicted class's
+        const truth = await camMaps(cams, x, labels, batchOptions);
+        const predicted = argmaxRows(truth.probabilities, K);
+        const wrong = [...predicted.keys()].filter((i) => predicted[i] !== labels[i]);
+        const other =
+          wrong.length === 0
+            ? null
+            : await (async () => {
+                const xw = tf.gather(x, wrong);
+                try {
+                  return await camMaps(
+                    cams,
+                    xw,
+                    Int32Array.from(wrong, (i) => predicted[i] ?? 0),
+                    { ...batchOptions, seed: batchOptions.seed + 1 },
+                  );
+                } finally {
+                  xw.dispose();
+                }
+              })();
+        const slice = (values: Float32Array | null, i: number) =>
+          values === null ? null : values.slice(i * h * w, (i + 1) * h * w);
+        const rankings: Uint32Array[] = [];
+        for (let i = 0; i < n; i++) {
+          const j = wrong.indexOf(i);
+          const map = j < 0 ? slice(truth.maps, i) : slice(other?.maps ?? null, j);
+          const std = j < 0 ? slice(truth.std, i) : slice(other?.std ?? null, j);
+          if (map === null) throw new Error('a map is missing');
+          const full = upsampleBilinear(map, h, w, H, W);
+          rankings.push(rankByMap(full));
+          images.push({
+            index: start + i,
+            label: labels[i] ?? 0,
+            predicted: predicted[i] ?? 0,
+            probability: truth.probabilities[i * K + (predicted[i] ?? 0)] ?? 0,
+            background: backgroundShare(full, ring),
+            map,
+            std,
+            trueMap: j < 0 ? null : slice(truth.maps, i),
+            trueStd: j < 0 ? null : slice(truth.std, i),
+          });
+        }
+        // deletion check, with the model's mean prediction (random layers at their mean; members averaged)
+        const pixels = x.dataSync() as Float32Array;
+        const random = seededRandom(batchOptions.seed);
+        const randomRankings = rankings.map(() => permutation(H * W, random));
+        const shape = dataset.imageShape;
+        const probabilityOf = (values: Float32Array): Float64Array => {
+          const batch = tf.tensor4d(values, [n, ...shape]);
+          try {
+            const p = predict(batch);
+            return Float64Array.from({ length: n }, (_, i) => p[i * K + (predicted[i] ?? 0)] ?? 0);
+          } finally {
+            batch.dispose();
+          }
+        };
+        const base = probabilityOf(pixels);
+        DELETION_FRACTIONS.forEach((fraction, f) => {
+          const deleted = probabilityOf(deletePixels(pixels, shape, rankings, fraction));
+          const randomised = probabilityOf(deletePixels(pixels, shape, randomRankings, fraction));
+          for (let i = 0; i < n; i++) {
+            const entry = drops[f] as { deletion: number; random: number };
+            entry.deletion += (base[i] ?? 0) - (deleted[i] ?? 0);
+            entry.random += (base[i] ?? 0) - (randomised[i] ?? 0);
+          }
+        });
+      } finally {
+        tf.dispose([x, y]);
+      }
+      options.onProgress?.({
+        phase: `explaining (${request.method}${samples > 1 ? `, ${samples} samples per image` : ''})`,
+        done: end,
+        total: test.size,
+        unit: 'images',
+      });
+    }
+    const deletion = DELETION_FRACTIONS.map((fraction, f) => ({
+      fraction,
+      deletionDrop: test.size > 0 ? (drops[f]?.deletion ?? 0) / test.size : 0,
+      randomDrop: test.size > 0 ? (drops[f]?.random ?? 0) / test.size : 0,
+    }));
+    const at20 = deletion.find((d) => d.fraction === 0.2);
+    const shares = images.map((image) => image.background).filter((b): b is number => b !== null);
+    const summary: ExplanationSummary = {
+      method: request.method,
+      layer: first.layer,
+      score: request.score,
+      samples,
+      images: test.size,
+      mapShape: [h, w],
+      deletion,
+      deletionDrop: at20?.deletionDrop ?? 0,
+      randomDrop: at20?.randomDrop ?? 0,
+      meanBackground: shares.length > 0 ? shares.reduce((a, b) => a + b, 0) / shares.length : null,
+      seconds: (performance.now() - started) / 1000,
+    };
+    options.explanations.add(runId, summary, images);
+    return summary;
+  } finally {
+    for (const model of models) model.dispose();
+  }
+}

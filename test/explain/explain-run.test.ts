@@ -1,0 +1,120 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultRunConfig, type Progress, type RunConfig } from '../../src/shared/contract';
+import { initEngine, tf } from '../../src/main/lab/engine/backend';
+import { explainRun } from '../../src/main/lab/explain/explain-run';
+import { openDatabase } from '../../src/main/lab/store/database';
+import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { ExplanationStore } from '../../src/main/lab/store/explanations';
+import { RunStore } from '../../src/main/lab/store/runs';
+import { trainRun } from '../../src/main/lab/training/train';
+import { syntheticDataset } from '../helpers/synthetic';
+
+async function trained(model: RunConfig['model'], overrides: Partial<RunConfig> = {}) {
+  const db = openDatabase(':memory:');
+  const datasets = new DatasetStore(db);
+  const runs = new RunStore(db);
+  const explanations = new ExplanationStore(db);
+  const { dataset } = datasets.add(syntheticDataset({ train: 8, test: 4 }));
+  const config: RunConfig = { ...defaultRunConfig(model), epochs: 1, batchSize: 8, members: 2, ...overrides };
+  const input = { datasetId: dataset.id, datasetHash: dataset.contentHash, config };
+  const run = model === 'ensemble' ? runs.createEnsemble(input) : runs.create(input);
+  await trainRun({ runs, datasets, runId: run.id });
+  return { db, datasets, runs, explanations, runId: run.id };
+}
+
+beforeAll(async () => {
+  await initEngine();
+});
+
+describe('explainRun', () => {
+  it('stores a map per test image, the deletion check and background shares', async () => {
+    const { runs, datasets, explanations, runId } = await trained('cnn');
+    const progress: Progress[] = [];
+    const tensors = tf.memory().numTensors;
+    const summary = await explainRun({
+      runs,
+      datasets,
+      explanations,
+      request: { id: runId, method: 'gradcam', score: 'logit' },
+      onProgress: (p) => progress.push(p),
+    });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(summary).toMatchObject({
+      method: 'gradcam',
+      layer: 'Conv_last',
+      samples: 1,
+      images: 12,
+      mapShape: [13, 13],
+    });
+    expect(summary.deletion.map((d) => d.fraction)).toEqual([0.1, 0.2, 0.3]);
+    expect(summary.deletionDrop).toBe(summary.deletion[1]!.deletionDrop);
+    expect(summary.meanBackground === null || (summary.meanBackground >= 0 && summary.meanBackground <= 1)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ done: 12, total: 12, unit: 'images' });
+    expect(explanations.latest(runId)?.summary).toEqual(summary);
+
+    const page = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 2, limit: 5 });
+    expect(page.total).toBe(12);
+    expect(page.items.map((i) => i.index)).toEqual([2, 3, 4, 5, 6]);
+    for (const image of page.items) {
+      expect(image.map).toHaveLength(169);
+      expect(Math.max(...image.map)).toBeLessThanOrEqual(1);
+      expect(image.std).toBeNull();
+      // a true-class map only where the prediction is wrong
+      expect(image.trueMap === null).toBe(image.predicted === image.label);
+    }
+    const byBackground = explanations.images(explanations.latest(runId)!.id, {
+      order: 'background',
+      offset: 0,
+      limit: 12,
+    });
+    const shares = byBackground.items.map((i) => i.background ?? -1);
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+  });
+
+  it('explains a stochastic model with MC Grad-CAM over T samples of its head', async () => {
+    const { runs, datasets, explanations, runId } = await trained('mcdropout');
+    const summary = await explainRun({
+      runs,
+      datasets,
+      explanations,
+      request: { id: runId, method: 'gradcampp', score: 'probability', samples: 8 },
+    });
+    expect(summary).toMatchObject({
+      method: 'gradcampp',
+      score: 'probability',
+      layer: 'conv_3',
+      samples: 8,
+      mapShape: [4, 4],
+    });
+    const [image] = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 1 }).items;
+    expect(image!.std).toHaveLength(16);
+  });
+
+  it('explains an ensemble with its members as the samples, on a chosen layer', async () => {
+    const { runs, datasets, explanations, runId } = await trained('ensemble');
+    const summary = await explainRun({
+      runs,
+      datasets,
+      explanations,
+      request: { id: runId, method: 'gradcam', score: 'logit', layer: 'conv_1' },
+    });
+    expect(summary).toMatchObject({ layer: 'conv_1', samples: 2, mapShape: [30, 30] });
+  });
+
+  it('refuses a run that has not finished, and a layer the model lacks', async () => {
+    const { runs, datasets, explanations, runId, db } = await trained('vnn');
+    await expect(
+      explainRun({
+        runs,
+        datasets,
+        explanations,
+        request: { id: runId, method: 'gradcam', score: 'logit', layer: 'z' },
+      }),
+    ).rejects.toThrow("model 'vnn' has no conv layer 'z'; its conv layers are conv_1, conv_2");
+    db.prepare("UPDATE runs SET status = 'failed' WHERE id = ?").run(runId);
+    await expect(
+      explainRun({ runs, datasets, explanations, request: { id: runId, method: 'gradcam', score: 'logit' } }),
+    ).rejects.toThrow(`run ${runId} is failed; only a finished run can be explained`);
+    expect(explanations.latest(runId)).toBeNull();
+  });
+});
