@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling] [--skip-sampling] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam] [--skip-sampling] [--cam-samples T] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -11,7 +11,9 @@
 // stochastic predictions per image (default `--samples 1000` over `--images 3000`) with the fast
 // path, and `naiveSecondsEstimate` for T full forward passes (measured on `--naive-images 20` ×
 // `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
-// `--only engine|sampling` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// Then Grad-CAM (bench/gradcam.ts): the maps of all `--images` for each model (`{"gradcam": true}`)
+// and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
+// `--only engine|sampling|gradcam` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     images: { type: 'string' },
     'naive-images': { type: 'string' },
     'naive-samples': { type: 'string' },
+    'cam-samples': { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -61,8 +64,9 @@ await withRunner(async (load) => {
   };
   const engine = values.only === undefined || values.only === 'engine';
   const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
-  if (values.only !== undefined && !engine && !sampling)
-    throw new Error(`--only: engine or sampling, not ${values.only}`);
+  const gradcam = values.only === undefined || values.only === 'gradcam';
+  if (values.only !== undefined && !engine && !sampling && !gradcam)
+    throw new Error(`--only: engine, sampling or gradcam, not ${values.only}`);
   if (engine) await benchEngine(options);
   if (sampling) {
     const { benchSampling } = await load('bench/sampling.ts');
@@ -73,6 +77,16 @@ await withRunner(async (load) => {
       images: count(values.images),
       naiveImages: count(values['naive-images']),
       naiveSamples: count(values['naive-samples']),
+      report,
+    });
+  }
+  if (gradcam) {
+    const { benchGradcam } = await load('bench/gradcam.ts');
+    await benchGradcam({
+      models,
+      backends: options.backends,
+      images: count(values.images),
+      samples: count(values['cam-samples']),
       report,
     });
   }
