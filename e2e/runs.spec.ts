@@ -33,20 +33,26 @@ interface RunEvaluated {
   metrics: { accuracy: number; images: number; confusion: number[][] };
 }
 
-/** Resolves with the first `runEvaluated` event the app sees (evaluation follows training). Call before the action. */
-function runEvaluated(page: Page): Promise<RunEvaluated> {
+/** Resolves with the next event of this name the app sees (evaluation and explanation follow training). Call before the action. */
+function nextEvent<T>(page: Page, name: 'runEvaluated' | 'runExplained'): Promise<T> {
   return page
     .evaluate(
-      () =>
+      (eventName) =>
         new Promise<string>((resolve) => {
           window.addEventListener(
-            'casebook:runEvaluated',
+            `casebook:${eventName}`,
             (event) => resolve(JSON.stringify((event as CustomEvent<unknown>).detail)),
             { once: true },
           );
         }),
+      name,
     )
-    .then((json) => JSON.parse(json) as RunEvaluated);
+    .then((json) => JSON.parse(json) as T);
+}
+
+interface RunExplained {
+  runId: number;
+  summary: { images: number; layer: string; samples: number; deletionDrop: number };
 }
 
 /** Counts the `startRun` requests the page sends (browser mode: `POST /api/startRun`). */
@@ -84,7 +90,8 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   // round(9 × 0.25) = 2 images validated, 7 trained on
   await form.getByTestId('run-field-validationFraction').fill('0.25');
   const ended = runEnded(page);
-  const evaluated = runEvaluated(page);
+  const evaluated = nextEvent<RunEvaluated>(page, 'runEvaluated');
+  const explained = nextEvent<RunExplained>(page, 'runExplained');
   await form.getByTestId('run-start').click();
   await expect(form).toBeHidden();
 
@@ -144,6 +151,65 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   await expect(evaluation.getByTestId('chart-risk-coverage')).toBeVisible();
   await expect(evaluation.getByTestId('chart-convergence')).toHaveCount(0);
   await expect(evaluation.getByTestId('re-evaluate')).toBeEnabled();
+
+  // ...and explains it: a Grad-CAM overlay per test image, the deletion check beside it
+  const { summary } = await explained;
+  expect(summary).toMatchObject({ images: 6, layer: 'Conv_last', samples: 1 });
+  const explanation = detail.getByTestId('explanation');
+  await expect(explanation.getByTestId('deletion-check').locator('tbody tr')).toHaveCount(3);
+  const tiles = explanation.getByTestId('cam-item');
+  await expect(tiles).toHaveCount(6);
+  const canvas = tiles.first().getByTestId('cam-canvas');
+  // drawn once the image has loaded: 32 × 32 pixels
+  await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.width)).toBe(32);
+  const pixels = (): Promise<string> => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  const viridis = await pixels();
+  await explanation.getByTestId('cam-colormap').selectOption('gray');
+  await expect.poll(pixels).not.toBe(viridis);
+  await explanation.getByTestId('cam-opacity').fill('0');
+  const bare = await pixels();
+  await explanation.getByTestId('cam-colormap').selectOption('inferno');
+  // at opacity 0 the colormap does not show: the image alone
+  await expect.poll(pixels).toBe(bare);
+  await explanation.getByTestId('cam-order').selectOption('background');
+  await expect(tiles).toHaveCount(6);
+});
+
+test('trains a deep ensemble as member runs and evaluates it with a sample per member', async ({
+  page,
+  served,
+}, testInfo) => {
+  await page.goto(served.url);
+  await waitReady(page);
+  await importThroughUi(page, await smallArchive(testInfo.outputDir));
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  const form = page.getByTestId('run-form');
+  await form.getByTestId('run-model').selectOption('ensemble');
+  await expect(form.getByTestId('run-field-members')).toHaveValue('5');
+  await form.getByTestId('run-field-members').fill('2');
+  await form.getByTestId('run-field-epochs').fill('1');
+  await form.getByTestId('run-field-batchSize').fill('4');
+  await form.getByTestId('run-field-validationFraction').fill('0.25');
+  const evaluated = nextEvent<RunEvaluated & { metrics: { samples: number } }>(page, 'runEvaluated');
+  await form.getByTestId('run-start').click();
+  await expect(form).toBeHidden();
+
+  const { runId, metrics } = await evaluated;
+  expect(metrics.samples).toBe(2);
+  const detail = page.getByTestId('run-detail');
+  await expect(detail).toHaveAttribute('data-run-id', String(runId));
+  const members = detail.getByTestId('ensemble-member');
+  await expect(members).toHaveCount(2);
+  await expect(members.locator('td:nth-child(2)')).toHaveText(['42', '43']);
+  await expect(detail.getByTestId('run-detail-epochs')).toHaveText('2 of 2');
+  const ensembleRow = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
+  await expect(ensembleRow.getByTestId('run-model-label')).toHaveText('Deep ensemble');
+  await expect(ensembleRow.getByTestId('run-epochs')).toHaveText('2 / 2 members');
+  await expect(page.getByTestId('run-model-label').filter({ hasText: `member of #${runId}` })).toHaveCount(2);
+  // a member opens from the table: a CNN run with its own curves
+  await members.first().getByRole('button').click();
+  await expect(detail.getByTestId('chart-loss')).toHaveAttribute('data-points', '1');
 });
 
 test('a bad field shows its error by name and sends nothing', async ({ page, served }, testInfo) => {

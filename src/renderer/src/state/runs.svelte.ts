@@ -11,6 +11,7 @@ import type {
 import { unwrap, type CasebookClient } from '../lib/client';
 import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
+import { ExplanationState } from './explanation.svelte';
 
 export type ModelDefaults = Record<ModelFamily, RunConfig>;
 
@@ -50,6 +51,8 @@ export class RunsState {
 
   /** The selected run's evaluation. */
   readonly evaluation: EvaluationState;
+  /** The selected run's Grad-CAM explanation. */
+  readonly explanation: ExplanationState;
 
   /** Runs with a cancel or resume request in flight. */
   readonly busy = new SvelteSet<number>();
@@ -73,6 +76,7 @@ export class RunsState {
     this.#client = client;
     this.#errors = errors;
     this.evaluation = new EvaluationState(client, errors);
+    this.explanation = new ExplanationState(client, errors);
   }
 
   /** Subscribes to `runUpdated`, `runProgress` and `runEvaluated`; returns the disposer. */
@@ -87,10 +91,12 @@ export class RunsState {
       if (run?.parentId != null) this.#progress.set(run.parentId, progress);
     });
     const offEvaluated = this.evaluation.listen();
+    const offExplained = this.explanation.listen();
     return () => {
       offUpdated();
       offProgress();
       offEvaluated();
+      offExplained();
     };
   }
 
@@ -148,6 +154,7 @@ export class RunsState {
     this.epochs = [];
     this.#heardEpochs = [];
     void this.evaluation.load(id);
+    void this.explanation.load(id);
     if (id === null) {
       this.epochsLoading = false;
       return;
