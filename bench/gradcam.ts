@@ -8,17 +8,12 @@ import { camMaps } from '../src/main/lab/explain/explain';
 import { GradCam } from '../src/main/lab/explain/gradcam';
 import { camModel } from '../src/main/lab/explain/target';
 import { buildCnn } from '../src/main/lab/models/cnn';
-import { buildMcDropout } from '../src/main/lab/models/mcdropout';
-import { buildVnn } from '../src/main/lab/models/vnn';
+import { STOCHASTIC_MODELS, type StochasticModelName } from './sampling';
 
-type ModelName = 'cnn' | 'vnn' | 'mcdropout';
+type ModelName = 'cnn' | StochasticModelName;
 
 /** Untrained models with seeded weights: the work does not depend on the weights' values. */
-const MODELS: Record<ModelName, () => tf.LayersModel> = {
-  cnn: () => buildCnn({ seed: 1 }),
-  vnn: () => buildVnn({ seed: 1 }),
-  mcdropout: () => buildMcDropout({ trainingSize: 12_000, seed: 1 }),
-};
+const MODELS: Record<ModelName, () => tf.LayersModel> = { cnn: () => buildCnn({ seed: 1 }), ...STOCHASTIC_MODELS };
 
 export interface GradcamBenchOptions {
   models?: string[];

@@ -4,13 +4,12 @@
  * metric of DESIGN.md §4, stored.
  */
 import type { Progress, RunMetrics } from '../../../shared/contract';
-import { initEngine, tf } from '../engine/backend';
+import { tf } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
 import type { RunStore } from '../store/runs';
-import { loadCheckpointModel } from '../training/checkpoint';
-import { ImageSet } from '../training/data';
-import { loadMembers, memberProbabilities } from '../training/ensemble';
+import { memberProbabilities } from '../training/ensemble';
+import { openFinishedRun } from '../training/finished-run';
 import { summarise } from './report';
 import { sampleProbabilities, splitStochastic } from './sampling';
 
@@ -32,22 +31,7 @@ const CHUNK = 250;
 
 export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics> {
   const { runs, datasets, runId } = options;
-  const run = runs.get(runId);
-  const ensemble = run.config.model === 'ensemble';
-  const best = ensemble ? null : runs.checkpoint(runId, 'best');
-  if (run.status !== 'done' || (!ensemble && !best))
-    throw new Error(`run ${runId} is ${run.status}; only a finished run can be evaluated`);
-  const dataset = datasets.get(run.datasetId);
-  if (dataset.contentHash !== run.datasetHash)
-    throw new Error(`dataset ${dataset.id} no longer has the content run ${runId} was trained on`);
-  await initEngine();
-  const test = ImageSet.fromSplit(
-    datasets.loadSplit(dataset.id, 'test'),
-    dataset.imageShape,
-    dataset.classes.length,
-    run.config.testLimit,
-  );
-  const models = best ? [await loadCheckpointModel(best)] : await loadMembers(runs, runId);
+  const { run, dataset, test, models } = await openFinishedRun(runs, datasets, runId, 'evaluated');
   const started = performance.now();
   try {
     const sample = sampler(models, options.samples ?? DEFAULT_SAMPLES);

@@ -6,14 +6,12 @@
  */
 import type { ExplanationSummary, ExplainRequest, Progress } from '../../../shared/contract';
 import { backgroundShare, ringMask, upsampleBilinear } from '../../../shared/heatmap';
-import { initEngine, tf } from '../engine/backend';
+import { tf } from '../engine/backend';
 import { withNoise } from '../evaluation/sampling';
 import type { DatasetStore } from '../store/datasets';
 import type { ExplanationStore, StoredImageExplanation } from '../store/explanations';
 import type { RunStore } from '../store/runs';
-import { loadCheckpointModel } from '../training/checkpoint';
-import { ImageSet } from '../training/data';
-import { loadMembers } from '../training/ensemble';
+import { openFinishedRun } from '../training/finished-run';
 import { permutation, seededRandom } from '../training/random';
 import type { CamMethod } from './cam';
 import { argmaxRows, camMaps, type ExplainBatchOptions } from './explain';
@@ -42,23 +40,8 @@ export interface ExplainOptions {
 
 export async function explainRun(options: ExplainOptions): Promise<ExplanationSummary> {
   const { runs, datasets, request } = options;
-  const runId = request.id;
-  const run = runs.get(runId);
-  const ensemble = run.config.model === 'ensemble';
-  const best = ensemble ? null : runs.checkpoint(runId, 'best');
-  if (run.status !== 'done' || (!ensemble && !best))
-    throw new Error(`run ${runId} is ${run.status}; only a finished run can be explained`);
-  const dataset = datasets.get(run.datasetId);
-  if (dataset.contentHash !== run.datasetHash)
-    throw new Error(`dataset ${dataset.id} no longer has the content run ${runId} was trained on`);
-  await initEngine();
-  const test = ImageSet.fromSplit(
-    datasets.loadSplit(dataset.id, 'test'),
-    dataset.imageShape,
-    dataset.classes.length,
-    run.config.testLimit,
-  );
-  const models = best ? [await loadCheckpointModel(best)] : await loadMembers(runs, runId);
+  const { run, dataset, test, models } = await openFinishedRun(runs, datasets, request.id, 'explained');
+  const runId = run.id;
   const started = performance.now();
   try {
     const cams = models.map((model) => camModel(model, request.layer));
