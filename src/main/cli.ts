@@ -99,7 +99,7 @@ ${DB_HELP}
   explain: `Usage: casebook explain --run <id> [options]
 
 Computes Grad-CAM maps of every test image of a finished run (predicted class, and the true
-class where they differ), MC Grad-CAM (mean and standard deviation over T samples of the head)
+class where they differ; or one chosen class), MC Grad-CAM (mean and standard deviation over T samples of the head)
 for the VNN and MC dropout, the members' mean for an ensemble; each image's background share
 (the map's mass in the border 25 % of the image) and the run's deletion check. Stored with the run.
 
@@ -107,6 +107,8 @@ for the VNN and MC dropout, the members' mean for an ensemble; each image's back
   --layer <name>  the conv layer to explain (default: the last one)
   --score <s>     logit (pre-softmax class score, default) or probability (the seed's variant)
   --samples <T>   MC Grad-CAM samples per image for stochastic models (default 100)
+  --class <name>  explain this class for every image (default: the predicted class, and the
+                  true class where it differs)
 ${DB_HELP}
   --json          print {"runId", "model", "explanations": {…}} on stdout
   -h, --help      show this help
@@ -458,6 +460,7 @@ async function explainCommand(argv: string[], io: Io): Promise<number> {
     layer: { type: 'string' },
     score: { type: 'string' },
     samples: { type: 'string' },
+    class: { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -478,7 +481,17 @@ async function explainCommand(argv: string[], io: Io): Promise<number> {
   const lab = cliLab(databasePath, progress.update);
   try {
     const run = lab.runs.get(runId);
-    const summary = await explained(lab, request.data, progress);
+    const classes = lab.datasets.get(run.datasetId).classes;
+    const targetClass = values.class === undefined ? undefined : classes.indexOf(values.class);
+    if (targetClass === -1)
+      throw new Error(
+        `--class: run ${runId}'s dataset has no class "${values.class}"; its classes are ${classes.join(', ')}`,
+      );
+    const summary = await explained(
+      lab,
+      { ...request.data, ...(targetClass === undefined ? {} : { targetClass }) },
+      progress,
+    );
     if (values.json) io.stdout(`${JSON.stringify({ runId, model: run.model, explanations: summary })}\n`);
     else io.stdout(`${MODEL_LABELS[run.model]} run ${runId}: ${describeExplanation(summary)}\n`);
     return 0;

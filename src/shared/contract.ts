@@ -297,6 +297,8 @@ export const ExplainRequest = z.object({
   layer: z.string().min(1).optional(),
   score: CamScore.default('logit'),
   samples: z.number().int().min(2).max(1000).optional(),
+  /** Explain this class (its index) for every image, instead of the predicted (and true) class. */
+  targetClass: z.number().int().nonnegative().optional(),
 });
 export type ExplainRequest = z.input<typeof ExplainRequest>;
 
@@ -305,6 +307,8 @@ export const ExplanationSummary = z.object({
   method: CamMethodName,
   layer: z.string(),
   score: CamScore,
+  /** The class every map explains, or null: the predicted class (and the true one where it differs). */
+  targetClass: z.number().int().nonnegative().nullable(),
   /** Samples per image: T (MC Grad-CAM), members (ensemble), or 1. */
   samples: z.number().int().positive(),
   images: z.number().int().nonnegative(),
@@ -327,7 +331,7 @@ export const ImageExplanation = z.object({
   label: z.number().int(),
   predicted: z.number().int(),
   probability: z.number(),
-  /** Map for the predicted class, scaled to [0, 1]; the mean over samples for stochastic models. */
+  /** Map for the explained class (the predicted one, or the chosen `targetClass`), scaled to [0, 1]; the mean over samples for stochastic models. */
   map: z.array(z.number()),
   /** Standard deviation over samples (stochastic models and ensembles), else null. */
   std: z.array(z.number()).nullable(),

@@ -101,6 +101,46 @@ describe('explainRun', () => {
     expect(summary).toMatchObject({ layer: 'conv_1', samples: 2, mapShape: [30, 30] });
   });
 
+  it('explains one chosen class for every image, and names a class that does not exist', async () => {
+    const { runs, datasets, explanations, runId } = await trained('cnn');
+    const summary = await explainRun({
+      runs,
+      datasets,
+      explanations,
+      request: { id: runId, method: 'gradcam', score: 'logit', targetClass: 2 },
+    });
+    expect(summary.targetClass).toBe(2);
+    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    expect(items.every((item) => item.trueMap === null)).toBe(true);
+    // the same maps as a first pass over the class-2 images of the default explanation, which explains their true class
+    const byDefault = await explainRun({
+      runs,
+      datasets,
+      explanations,
+      request: { id: runId, method: 'gradcam', score: 'logit' },
+    });
+    expect(byDefault.targetClass).toBeNull();
+    const defaults = explanations.images(explanations.latest(runId)!.id, {
+      order: 'index',
+      offset: 0,
+      limit: 12,
+    }).items;
+    for (const [i, item] of items.entries()) {
+      const other = defaults[i]!;
+      if (other.label !== 2) continue;
+      const expected = other.trueMap ?? other.map;
+      item.map.forEach((v, p) => expect(v).toBeCloseTo(expected[p]!, 5));
+    }
+    await expect(
+      explainRun({
+        runs,
+        datasets,
+        explanations,
+        request: { id: runId, method: 'gradcam', score: 'logit', targetClass: 3 },
+      }),
+    ).rejects.toThrow("targetClass: class 3 does not exist; the dataset's classes are 0 deer, 1 frog, 2 truck");
+  });
+
   it('refuses a run that has not finished, and a layer the model lacks', async () => {
     const { runs, datasets, explanations, runId, db } = await trained('vnn');
     await expect(

@@ -1,6 +1,6 @@
 /**
  * The explanation job: Grad-CAM (or Grad-CAM++) of every test image of a run, for the
- * predicted class and, where it differs, the true class; MC Grad-CAM (T samples of the head)
+ * predicted class and, where it differs, the true class (or for one chosen class); MC Grad-CAM (T samples of the head)
  * for stochastic models and the members' mean for ensembles; per image the background share;
  * per run the deletion check. Stored in one transaction at the end.
  */
@@ -62,6 +62,11 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
     const images: StoredImageExplanation[] = [];
     const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0 }));
     const K = dataset.classes.length;
+    const chosen = request.targetClass;
+    if (chosen !== undefined && chosen >= K)
+      throw new Error(
+        `targetClass: class ${chosen} does not exist; the dataset's classes are ${dataset.classes.map((c, k) => `${k} ${c}`).join(', ')}`,
+      );
     for (let start = 0; start < test.size; start += CHUNK) {
       if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const end = Math.min(test.size, start + CHUNK);
@@ -76,9 +81,16 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           seed: (run.config.seed * 7919 + start) >>> 0,
         };
         // the true class's maps first; then, where the prediction is wrong, the predicted class's
-        const truth = await camMaps(cams, x, labels, batchOptions);
+        // (a chosen class: its maps only)
+        const truth = await camMaps(
+          cams,
+          x,
+          chosen === undefined ? labels : new Int32Array(n).fill(chosen),
+          batchOptions,
+        );
         const predicted = argmaxRows(truth.probabilities, K);
-        const wrong = [...predicted.keys()].filter((i) => predicted[i] !== labels[i]);
+        const explained = chosen === undefined ? predicted : new Int32Array(n).fill(chosen);
+        const wrong = chosen === undefined ? [...predicted.keys()].filter((i) => predicted[i] !== labels[i]) : [];
         const other =
           wrong.length === 0
             ? null
@@ -126,7 +138,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           const batch = tf.tensor4d(values, [n, ...shape]);
           try {
             const p = predict(batch);
-            return Float64Array.from({ length: n }, (_, i) => p[i * K + (predicted[i] ?? 0)] ?? 0);
+            return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
           } finally {
             batch.dispose();
           }
@@ -162,6 +174,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
       method: request.method,
       layer: first.layer,
       score: request.score,
+      targetClass: chosen ?? null,
       samples,
       images: test.size,
       mapShape: [h, w],

@@ -55,8 +55,17 @@ export class ExplanationState extends RunResultState<ExplanationSummary> {
     }
   }
 
-  /** Asks main to explain the open run again. */
-  explain(method: CamMethodName, score: CamScore): Promise<void> {
-    return this.ask((id) => this.client.request('explainRun', { id, method, score }), 'Explaining');
+  /** Asks main to explain the open run again (for one class of every image, when `targetClass` is given). */
+  explain(method: CamMethodName, score: CamScore, targetClass: number | null): Promise<void> {
+    return this.ask(
+      (id) =>
+        this.client.request('explainRun', {
+          id,
+          method,
+          score,
+          ...(targetClass === null ? {} : { targetClass }),
+        }),
+      'Explaining',
+    );
   }
 }
