@@ -308,7 +308,7 @@ export const ExplanationSummary = z.object({
   layer: z.string(),
   score: CamScore,
   /** The class every map explains, or null: the predicted class (and the true one where it differs). */
-  targetClass: z.number().int().nonnegative().nullable(),
+  targetClass: z.number().int().nonnegative().nullable().default(null),
   /** Samples per image: T (MC Grad-CAM), members (ensemble), or 1. */
   samples: z.number().int().positive(),
   images: z.number().int().nonnegative(),
@@ -321,6 +321,9 @@ export const ExplanationSummary = z.object({
   randomDrop: z.number(),
   /** Mean share of the (predicted-class) map's mass in the image's outer ring (the border 25 % of the area). */
   meanBackground: z.number().nullable(),
+  /** Over all pixels of all maps: the mean and the largest standard deviation over samples (null with one sample). */
+  meanStd: z.number().nullable().default(null),
+  maxStd: z.number().nullable().default(null),
   seconds: z.number().nonnegative(),
 });
 export type ExplanationSummary = z.infer<typeof ExplanationSummary>;

@@ -45,6 +45,8 @@ describe('explainRun', () => {
       samples: 1,
       images: 12,
       mapShape: [13, 13],
+      meanStd: null,
+      maxStd: null,
     });
     expect(summary.deletion.map((d) => d.fraction)).toEqual([0.1, 0.2, 0.3]);
     expect(summary.deletionDrop).toBe(summary.deletion[1]!.deletionDrop);
@@ -86,8 +88,11 @@ describe('explainRun', () => {
       samples: 8,
       mapShape: [4, 4],
     });
-    const [image] = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 1 }).items;
-    expect(image!.std).toHaveLength(16);
+    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    expect(items[0]!.std).toHaveLength(16);
+    const stds = items.flatMap((item) => item.std ?? []);
+    expect(summary.maxStd).toBeCloseTo(Math.max(...stds), 5);
+    expect(summary.meanStd).toBeCloseTo(stds.reduce((a, b) => a + b, 0) / stds.length, 5);
   });
 
   it('explains an ensemble with its members as the samples, on a chosen layer', async () => {

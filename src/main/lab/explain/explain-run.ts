@@ -170,6 +170,14 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
     }));
     const at20 = deletion.find((d) => d.fraction === 0.2);
     const shares = images.map((image) => image.background).filter((b): b is number => b !== null);
+    let [stdSum, stdCount, maxStd] = [0, 0, 0];
+    for (const { std } of images) {
+      for (const v of std ?? []) {
+        stdSum += v;
+        maxStd = Math.max(maxStd, v);
+      }
+      stdCount += std?.length ?? 0;
+    }
     const summary: ExplanationSummary = {
       method: request.method,
       layer: first.layer,
@@ -182,6 +190,8 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
       deletionDrop: at20?.deletionDrop ?? 0,
       randomDrop: at20?.randomDrop ?? 0,
       meanBackground: shares.length > 0 ? shares.reduce((a, b) => a + b, 0) / shares.length : null,
+      meanStd: stdCount > 0 ? stdSum / stdCount : null,
+      maxStd: stdCount > 0 ? maxStd : null,
       seconds: (performance.now() - started) / 1000,
     };
     options.explanations.add(runId, summary, images);
