@@ -51,3 +51,35 @@ export async function expectCounts(page: Page, counts: Record<string, readonly [
     await expect(item.getByTestId(`count-test-${name}`)).toHaveText(String(test));
   }
 }
+
+/**
+ * Opens the new-run form from the Runs screen, asks for a tiny run of `model` (one epoch, batch 4,
+ * a quarter of the training images validated, plus `fields`) and starts it.
+ */
+export async function startTinyRun(page: Page, model: string, fields: Record<string, string> = {}): Promise<void> {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  const form = page.getByTestId('run-form');
+  await form.getByTestId('run-model').selectOption(model);
+  for (const [key, value] of Object.entries({ epochs: '1', batchSize: '4', validationFraction: '0.25', ...fields }))
+    await form.getByTestId(`run-field-${key}`).fill(value);
+  await form.getByTestId('run-start').click();
+  await expect(form).toBeHidden();
+}
+
+/** Resolves with the next event of this name the app emits. Call before the action that causes it. */
+export function nextEvent<T>(page: Page, name: 'runEvaluated' | 'runExplained'): Promise<T> {
+  return page
+    .evaluate(
+      (eventName) =>
+        new Promise<string>((resolve) => {
+          window.addEventListener(
+            `casebook:${eventName}`,
+            (event) => resolve(JSON.stringify((event as CustomEvent<unknown>).detail)),
+            { once: true },
+          );
+        }),
+      name,
+    )
+    .then((json) => JSON.parse(json) as T);
+}

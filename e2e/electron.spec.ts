@@ -3,11 +3,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron } from '@playwright/test';
 import { electronBinary } from '../scripts/electron-binary.mjs';
-import { expectCounts, importThroughUi, SMALL_COUNTS, smallArchive, waitReady } from './app';
+import { expectCounts, importThroughUi, nextEvent, SMALL_COUNTS, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, ROOT, test } from './fixtures';
 
 const binary = electronBinary();
 if (!('path' in binary)) console.log(`Electron end-to-end tests skipped: ${binary.reason}.`);
+
+// eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
+test('the desktop app trains in its utility process and draws Grad-CAM overlays of casebook:// images', async ({}, testInfo) => {
+  test.skip(!('path' in binary), `no Electron binary: ${'reason' in binary ? binary.reason : ''}`);
+  const databasePath = join(mkdtempSync(join(tmpdir(), 'casebook-electron-')), 'study.db');
+  const app = await electron.launch({
+    executablePath: 'path' in binary ? binary.path : '',
+    args: [ROOT, '--db', databasePath, ...(process.env.CI ? ['--no-sandbox'] : [])],
+  });
+  try {
+    const page = await app.firstWindow();
+    await waitReady(page);
+    await importThroughUi(page, await smallArchive(testInfo.outputDir));
+    const explained = nextEvent<{ summary: { images: number } }>(page, 'runExplained');
+    await startTinyRun(page, 'cnn');
+    expect((await explained).summary.images).toBe(6);
+    const canvas = page.getByTestId('cam-item').first().getByTestId('cam-canvas');
+    await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.width)).toBe(32);
+    // the image was drawn: the canvas is not tainted and not blank
+    const opaque = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')?.getImageData(0, 0, 32, 32).data ?? [];
+      return Array.from(data).filter((v, i) => i % 4 === 3 && v > 0).length;
+    });
+    expect(opaque).toBe(32 * 32);
+  } finally {
+    await app.close();
+  }
+});
 
 // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
 test('the desktop app imports an archive over IPC and shows its classes', async ({}, testInfo) => {

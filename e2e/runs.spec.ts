@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { importThroughUi, smallArchive, waitReady } from './app';
+import { importThroughUi, nextEvent, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, test } from './fixtures';
 
 interface RunUpdated {
@@ -31,23 +31,6 @@ function runEnded(page: Page): Promise<RunUpdated> {
 interface RunEvaluated {
   runId: number;
   metrics: { accuracy: number; images: number; confusion: number[][] };
-}
-
-/** Resolves with the next event of this name the app sees (evaluation and explanation follow training). Call before the action. */
-function nextEvent<T>(page: Page, name: 'runEvaluated' | 'runExplained'): Promise<T> {
-  return page
-    .evaluate(
-      (eventName) =>
-        new Promise<string>((resolve) => {
-          window.addEventListener(
-            `casebook:${eventName}`,
-            (event) => resolve(JSON.stringify((event as CustomEvent<unknown>).detail)),
-            { once: true },
-          );
-        }),
-      name,
-    )
-    .then((json) => JSON.parse(json) as T);
 }
 
 interface RunExplained {
@@ -162,6 +145,12 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   const canvas = tiles.first().getByTestId('cam-canvas');
   // drawn once the image has loaded: 32 × 32 pixels
   await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.width)).toBe(32);
+  // the image was drawn: the canvas is not tainted (toDataURL would throw) and every pixel is opaque
+  const opaque = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const data = c.getContext('2d')?.getImageData(0, 0, 32, 32).data ?? [];
+    return Array.from(data).filter((v, i) => i % 4 === 3 && v > 0).length;
+  });
+  expect(opaque).toBe(32 * 32);
   const pixels = (): Promise<string> => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL());
   const viridis = await pixels();
   await explanation.getByTestId('cam-colormap').selectOption('gray');
@@ -182,18 +171,8 @@ test('trains a deep ensemble as member runs and evaluates it with a sample per m
   await page.goto(served.url);
   await waitReady(page);
   await importThroughUi(page, await smallArchive(testInfo.outputDir));
-  await page.getByTestId('nav-runs').click();
-  await page.getByTestId('run-new').click();
-  const form = page.getByTestId('run-form');
-  await form.getByTestId('run-model').selectOption('ensemble');
-  await expect(form.getByTestId('run-field-members')).toHaveValue('5');
-  await form.getByTestId('run-field-members').fill('2');
-  await form.getByTestId('run-field-epochs').fill('1');
-  await form.getByTestId('run-field-batchSize').fill('4');
-  await form.getByTestId('run-field-validationFraction').fill('0.25');
   const evaluated = nextEvent<RunEvaluated & { metrics: { samples: number } }>(page, 'runEvaluated');
-  await form.getByTestId('run-start').click();
-  await expect(form).toBeHidden();
+  await startTinyRun(page, 'ensemble', { members: '2' });
 
   const { runId, metrics } = await evaluated;
   expect(metrics.samples).toBe(2);
