@@ -1,7 +1,7 @@
 // Overlay maths (shared by main and the renderer) and the deletion check's pixel surgery.
 import { describe, expect, it } from 'vitest';
 import { backgroundShare, blendOverlay, colormap, ringMask, upsampleBilinear } from '../../src/shared/heatmap';
-import { deletePixels, rankByMap } from '../../src/main/lab/explain/faithfulness';
+import { deletePixels, deletionCheck, rankByMap } from '../../src/main/lab/explain/faithfulness';
 
 describe('heatmaps', () => {
   it('upsample bilinearly with pixel centres aligned', () => {
@@ -61,5 +61,23 @@ describe('the deletion check', () => {
     expect(Array.from(out)).toEqual([2.5, 25, 2, 20, 3, 30, 2.5, 25]);
     // the input is left alone
     expect(pixels[0]).toBe(1);
+  });
+
+  it('sums the probability drops for the map-ranked and the random pixels at 10, 20 and 30 %', () => {
+    // one 2 × 2 grey image; the "model" believes in its class as much as pixel 0 is bright
+    const pixels = Float32Array.of(1, 0, 0, 0);
+    const checked = deletionCheck({
+      pixels,
+      shape: [2, 2, 1],
+      rankings: [Uint32Array.of(0, 1, 2, 3)],
+      randomRankings: [Uint32Array.of(3, 2, 1, 0)],
+      probabilityOf: (values) => Float64Array.of(values[0]!),
+    });
+    // 10 % of 4 pixels rounds to none; 20 % and 30 % to one: pixel 0 becomes the mean, 0.25
+    expect(checked).toEqual([
+      { deletion: 0, random: 0 },
+      { deletion: 0.75, random: 0 },
+      { deletion: 0.75, random: 0 },
+    ]);
   });
 });

@@ -15,7 +15,7 @@ import { openFinishedRun } from '../training/finished-run';
 import { permutation, seededRandom } from '../training/random';
 import type { CamMethod } from './cam';
 import { argmaxRows, camMaps, type ExplainBatchOptions } from './explain';
-import { DELETION_FRACTIONS, deletePixels, rankByMap } from './faithfulness';
+import { DELETION_FRACTIONS, deletionCheck, rankByMap } from './faithfulness';
 import { GradCam } from './gradcam';
 import { GradCamPlusPlus } from './gradcampp';
 import { camModel, expectedNoise, type CamModel } from './target';
@@ -130,28 +130,26 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           });
         }
         // deletion check, with the model's mean prediction (random layers at their mean; members averaged)
-        const pixels = x.dataSync() as Float32Array;
         const random = seededRandom(batchOptions.seed);
-        const randomRankings = rankings.map(() => permutation(H * W, random));
-        const shape = dataset.imageShape;
-        const probabilityOf = (values: Float32Array): Float64Array => {
-          const batch = tf.tensor4d(values, [n, ...shape]);
-          try {
-            const p = predict(batch);
-            return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
-          } finally {
-            batch.dispose();
-          }
-        };
-        const base = probabilityOf(pixels);
-        DELETION_FRACTIONS.forEach((fraction, f) => {
-          const deleted = probabilityOf(deletePixels(pixels, shape, rankings, fraction));
-          const randomised = probabilityOf(deletePixels(pixels, shape, randomRankings, fraction));
-          for (let i = 0; i < n; i++) {
-            const entry = drops[f] as { deletion: number; random: number };
-            entry.deletion += (base[i] ?? 0) - (deleted[i] ?? 0);
-            entry.random += (base[i] ?? 0) - (randomised[i] ?? 0);
-          }
+        const check = deletionCheck({
+          pixels: x.dataSync() as Float32Array,
+          shape: dataset.imageShape,
+          rankings,
+          randomRankings: rankings.map(() => permutation(H * W, random)),
+          probabilityOf: (values) => {
+            const batch = tf.tensor4d(values, [n, ...dataset.imageShape]);
+            try {
+              const p = predict(batch);
+              return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
+            } finally {
+              batch.dispose();
+            }
+          },
+        });
+        check.forEach((sums, f) => {
+          const entry = drops[f] as { deletion: number; random: number };
+          entry.deletion += sums.deletion;
+          entry.random += sums.random;
         });
       } finally {
         tf.dispose([x, y]);

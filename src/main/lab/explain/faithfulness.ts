@@ -36,3 +36,25 @@ export function rankByMap(map: Float32Array): Uint32Array {
   const order = Uint32Array.from({ length: map.length }, (_, i) => i);
   return order.sort((a, b) => (map[b] ?? 0) - (map[a] ?? 0) || a - b);
 }
+
+/**
+ * For each of `DELETION_FRACTIONS`, the summed drop in the explained class's probability over
+ * the images when their top pixels by map (`rankings`), or random ones (`randomRankings`), are
+ * replaced by the image mean. `probabilityOf` gives each image's probability of its explained
+ * class for a batch of pixel values.
+ */
+export function deletionCheck(input: {
+  pixels: Float32Array;
+  shape: readonly [number, number, number];
+  rankings: readonly Uint32Array[];
+  randomRankings: readonly Uint32Array[];
+  probabilityOf: (pixels: Float32Array) => Float64Array;
+}): { deletion: number; random: number }[] {
+  const { pixels, shape, rankings, randomRankings, probabilityOf } = input;
+  const base = probabilityOf(pixels);
+  const drop = (after: Float64Array) => base.reduce((sum, p, i) => sum + p - (after[i] ?? 0), 0);
+  return DELETION_FRACTIONS.map((fraction) => ({
+    deletion: drop(probabilityOf(deletePixels(pixels, shape, rankings, fraction))),
+    random: drop(probabilityOf(deletePixels(pixels, shape, randomRankings, fraction))),
+  }));
+}
