@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { _electron as electron } from '@playwright/test';
+import { _electron as electron, type ElectronApplication } from '@playwright/test';
 import { electronBinary } from '../scripts/electron-binary.mjs';
 import { expectCounts, importThroughUi, nextEvent, SMALL_COUNTS, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, ROOT, test } from './fixtures';
@@ -9,14 +9,19 @@ import { expect, ROOT, test } from './fixtures';
 const binary = electronBinary();
 if (!('path' in binary)) console.log(`Electron end-to-end tests skipped: ${binary.reason}.`);
 
-// eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
-test('the desktop app trains in its utility process and draws Grad-CAM overlays of casebook:// images', async ({}, testInfo) => {
-  test.skip(!('path' in binary), `no Electron binary: ${'reason' in binary ? binary.reason : ''}`);
+/** The app on a fresh database in a temporary folder. */
+function launch(): Promise<ElectronApplication> {
   const databasePath = join(mkdtempSync(join(tmpdir(), 'casebook-electron-')), 'study.db');
-  const app = await electron.launch({
+  return electron.launch({
     executablePath: 'path' in binary ? binary.path : '',
     args: [ROOT, '--db', databasePath, ...(process.env.CI ? ['--no-sandbox'] : [])],
   });
+}
+
+// eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
+test('the desktop app trains in its utility process and draws Grad-CAM overlays of casebook:// images', async ({}, testInfo) => {
+  test.skip(!('path' in binary), `no Electron binary: ${'reason' in binary ? binary.reason : ''}`);
+  const app = await launch();
   try {
     const page = await app.firstWindow();
     await waitReady(page);
@@ -40,11 +45,7 @@ test('the desktop app trains in its utility process and draws Grad-CAM overlays 
 // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a destructured object
 test('the desktop app imports an archive over IPC and shows its classes', async ({}, testInfo) => {
   test.skip(!('path' in binary), `no Electron binary: ${'reason' in binary ? binary.reason : ''}`);
-  const databasePath = join(mkdtempSync(join(tmpdir(), 'casebook-electron-')), 'study.db');
-  const app = await electron.launch({
-    executablePath: 'path' in binary ? binary.path : '',
-    args: [ROOT, '--db', databasePath, ...(process.env.CI ? ['--no-sandbox'] : [])],
-  });
+  const app = await launch();
   try {
     const page = await app.firstWindow();
     await waitReady(page);
