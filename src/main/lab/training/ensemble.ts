@@ -10,6 +10,7 @@ import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
 import { loadCheckpointModel } from './checkpoint';
 import { ImageSet } from './data';
+import { testScores } from './scores';
 import type { TrainOptions } from './train';
 
 /** Trains the members that are not done yet (resuming any that stopped), then scores the ensemble. */
@@ -98,11 +99,9 @@ function ensembleTestScores(
   );
   const { x, y } = test.batch(test.range(0, test.size));
   try {
-    return tf.tidy(() => {
-      const p = memberProbabilities(models, x, run.config.batchSize).mean(1) as tf.Tensor2D;
-      const loss = tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0] ?? NaN;
-      const accuracy = tf.metrics.categoricalAccuracy(y, p).mean().dataSync()[0] ?? NaN;
-      return { loss, accuracy };
+    return testScores((batch) => memberProbabilities(models, batch, run.config.batchSize).mean(1) as tf.Tensor2D, {
+      x,
+      y,
     });
   } finally {
     tf.dispose([x, y]);

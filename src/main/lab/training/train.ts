@@ -13,6 +13,7 @@ import { buildModel } from './models';
 import { chooseTrainingThreads, DataParallel, TRAINING_LOSS, TrainingThreadError, type ModelRecipe } from './parallel';
 import { permutation, seededRandom } from './random';
 import { layerLosses } from './layer-losses';
+import { testScores } from './scores';
 import { trainEnsemble } from './ensemble';
 
 export interface TrainOptions {
@@ -122,7 +123,10 @@ async function train(options: TrainOptions): Promise<RunSummary> {
     const bestModel = best ? await loadCheckpointModel(best) : model;
     const testBatch = test.batch(test.range(0, test.size));
     try {
-      runs.recordTest(runId, testScores(bestModel, testBatch, config.batchSize));
+      runs.recordTest(
+        runId,
+        testScores((x) => bestModel.predict(x, { batchSize: config.batchSize }) as tf.Tensor2D, testBatch),
+      );
     } finally {
       tf.dispose([testBatch.x, testBatch.y]);
       if (bestModel !== model) bestModel.dispose();
@@ -241,20 +245,6 @@ async function fitEpochs(
 async function parallelStep(parallel: DataParallel, x: tf.Tensor, y: tf.Tensor): Promise<number[]> {
   const { loss, accuracy } = await parallel.step(x, y);
   return [loss, accuracy];
-}
-
-/** Mean cross-entropy (NLL, without regularisers) and accuracy of one prediction per image. */
-function testScores(
-  model: tf.LayersModel,
-  data: { x: tf.Tensor4D; y: tf.Tensor2D },
-  batchSize: number,
-): { loss: number; accuracy: number } {
-  return tf.tidy(() => {
-    const p = model.predict(data.x, { batchSize }) as tf.Tensor2D;
-    const loss = tf.metrics.categoricalCrossentropy(data.y, p).mean().dataSync()[0] ?? NaN;
-    const accuracy = tf.metrics.categoricalAccuracy(data.y, p).mean().dataSync()[0] ?? NaN;
-    return { loss, accuracy };
-  });
 }
 
 function stopEarly(state: LoopState, patience: number): boolean {
