@@ -429,7 +429,7 @@ export const eventChannel = (name: EventName): string => `casebook:event:${name}
 
 /** Result envelope: no exception ever crosses a process boundary. */
 export const ErrorInfo = z.object({
-  code: z.enum(['bad-request', 'not-found', 'failed', 'unavailable', 'unauthorized']),
+  code: z.enum(['bad-request', 'not-found', 'conflict', 'failed', 'unavailable', 'unauthorized']),
   message: z.string(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;

@@ -23,6 +23,7 @@ import {
   type Split,
   type StartRunRequest,
 } from '../../shared/contract';
+import { ConflictError, errorCode } from './errors';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
 import { openDatabase, type Db } from './store/database';
@@ -124,8 +125,7 @@ export class Lab {
       const handler = this.handlers[name] as (args: unknown) => RequestOutput<K> | Promise<RequestOutput<K>>;
       return { ok: true, value: await handler(parsed.data) };
     } catch (error) {
-      const code: ErrorInfo['code'] = error instanceof Error && error.name === 'NotFoundError' ? 'not-found' : 'failed';
-      return failure(code, errorMessage(error));
+      return failure(errorCode(error), errorMessage(error));
     }
   }
 
@@ -144,7 +144,7 @@ export class Lab {
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
     const run = this.runs.get(id);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new Error(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
+      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
     }
     return this.queueTraining(this.runs.setStatus(id, 'queued'));
   }
@@ -154,7 +154,7 @@ export class Lab {
     // a member of an ensemble trains inside its ensemble's job
     const jobId = this.runJobs.get(id) ?? (run.parentId === null ? undefined : this.runJobs.get(run.parentId));
     if (jobId === undefined || (run.status !== 'queued' && run.status !== 'running')) {
-      throw new Error(`run ${id} is ${run.status}, not training`);
+      throw new ConflictError(`run ${id} is ${run.status}, not training`);
     }
     this.jobs.cancel(jobId);
     return this.runs.get(id);
@@ -163,7 +163,7 @@ export class Lab {
   /** Queues an evaluation of a finished run. */
   evaluate(id: number, samples?: number): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done') throw new Error(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     return this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
@@ -174,7 +174,7 @@ export class Lab {
   explain(input: ExplainRequest): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done') throw new Error(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,

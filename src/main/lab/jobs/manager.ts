@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { events, type EventName, type EventPayload, type JobInfo } from '../../../shared/contract';
+import { NotFoundError } from '../errors';
 import { errorMessage } from './errors';
 import { FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { workerCore } from './worker-core';
@@ -185,8 +186,9 @@ function heavy(spec: JobSpec): boolean {
   return spec.kind !== 'import';
 }
 
-export class JobNotFoundError extends Error {
-  override name = 'NotFoundError';
+/** No job with that id. */
+export class JobNotFoundError extends NotFoundError {
+  override name = 'JobNotFoundError';
 }
 
 /**

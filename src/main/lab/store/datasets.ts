@@ -1,3 +1,4 @@
+import { NotFoundError } from '../errors';
 import type { DatasetSummary, ImagePage, Split } from '../../../shared/contract';
 import { contentHash } from '../datasets/hash';
 import { SPLITS, type NewDataset, type SplitData } from '../datasets/types';
@@ -161,6 +162,3 @@ export class DatasetStore {
   }
 }
 
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}

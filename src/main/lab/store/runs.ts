@@ -6,7 +6,7 @@ import {
   type RunSummary,
 } from '../../../shared/contract';
 import type { Db } from './database';
-import { NotFoundError } from './datasets';
+import { NotFoundError } from '../errors';
 
 interface RunRow {
   id: number;

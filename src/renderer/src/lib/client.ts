@@ -228,6 +228,7 @@ const statusCode = (status: number): ErrorInfo['code'] => {
   if (status === 400 || status === 422) return 'bad-request';
   if (status === 401 || status === 403) return 'unauthorized';
   if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
   if (status === 502 || status === 503 || status === 504) return 'unavailable';
   return 'failed';
 };
