@@ -17,7 +17,14 @@ import {
   runRequests,
 } from '../../src/shared/contract';
 
-const concernRequests = [appRequests, datasetRequests, runRequests, evaluationRequests, explanationRequests, jobRequests];
+const concernRequests = [
+  appRequests,
+  datasetRequests,
+  runRequests,
+  evaluationRequests,
+  explanationRequests,
+  jobRequests,
+];
 const concernEvents = [jobEvents, datasetEvents, runEvents, evaluationEvents, explanationEvents];
 
 describe('the contract assembled from its concerns', () => {
