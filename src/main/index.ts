@@ -1,10 +1,12 @@
 /** Electron main: one window, the custom protocol, IPC wiring. The domain lives in ./lab. */
 import { resolve } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, session } from 'electron';
 import { Lab } from './lab/lab';
 import { defaultDatabasePath } from './lab/paths';
 import { broadcast, wireRequests } from './electron/ipc';
-import { APP_ORIGIN, handleProtocol, registerScheme } from './electron/protocol';
+import { APP_ORIGIN } from './electron/origin';
+import { handleProtocol, registerScheme } from './electron/protocol';
+import { lockDown, lockPermissions } from './electron/security';
 import { utilityLauncher } from './electron/worker';
 
 const VERSION = app.getVersion();
@@ -13,16 +15,6 @@ function databasePathFromArgs(argv: string[]): string {
   const i = argv.indexOf('--db');
   const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--db='))?.slice('--db='.length);
   return resolve(given ?? defaultDatabasePath());
-}
-
-/** Navigation and new windows are blocked in this one place. */
-function lockDown(): void {
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(APP_ORIGIN)) event.preventDefault();
-    });
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
 }
 
 function createWindow(): BrowserWindow {
@@ -49,6 +41,7 @@ lockDown();
 
 app.whenReady().then(
   () => {
+    lockPermissions(session.defaultSession);
     const lab = new Lab({
       databasePath: databasePathFromArgs(process.argv),
       mode: 'electron',

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import type { Lab } from '../../src/main/lab/lab';
+import { defaultRunConfig } from '../../src/shared/contract';
 import { syntheticDataset } from '../helpers/synthetic';
 import { testLab } from '../helpers/lab';
 
@@ -21,7 +22,26 @@ async function start() {
   server = await startWebServer({ lab: made.lab, rendererDir: made.rendererDir });
   const base = new URL(server.url).origin;
   const auth = { authorization: `Bearer ${server.token}` };
-  return { ...made, base, auth, server };
+  /** What the app's own page sends: the token, a JSON body. */
+  const json = { ...auth, 'content-type': 'application/json' };
+  return { ...made, base, auth, json, server };
+}
+
+/** The cookie the server hands out for its URL token, as a browser would then send it. */
+async function cookieFor(server: WebServer): Promise<string> {
+  const opened = await fetch(server.url, { redirect: 'manual' });
+  return (opened.headers.get('set-cookie') ?? '').split(';')[0]!;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': /default-src 'self';.*frame-ancestors 'none'/,
+  'x-content-type-options': /^nosniff$/,
+  'referrer-policy': /^no-referrer$/,
+  'cross-origin-opener-policy': /^same-origin$/,
+};
+
+function expectSecurityHeaders(res: Response): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name), name).toMatch(value);
 }
 
 describe('web server (browser mode)', () => {
@@ -34,6 +54,10 @@ describe('web server (browser mode)', () => {
     const { base } = await start();
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(401);
+    // people who ran `npm start` never saw `casebook serve`
+    expect(await page.text()).toMatch(
+      /printed when it started \(`npm start` or `casebook serve`\).*changes at each launch/,
+    );
     const api = await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}' });
     expect(api.status).toBe(401);
     const wrong = await fetch(`${base}/api/appInfo`, {
@@ -74,28 +98,132 @@ describe('web server (browser mode)', () => {
   });
 
   it('answers contract requests in result envelopes', async () => {
-    const { base, auth } = await start();
-    const info = await (await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}', headers: auth })).json();
+    const { base, json } = await start();
+    const info = await (await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}', headers: json })).json();
     expect(info).toMatchObject({ ok: true, value: { mode: 'browser', defaultClasses: ['deer', 'frog', 'truck'] } });
-    const list = await (await fetch(`${base}/api/listDatasets`, { method: 'POST', body: '{}', headers: auth })).json();
+    const list = await (await fetch(`${base}/api/listDatasets`, { method: 'POST', body: '{}', headers: json })).json();
     expect(list).toEqual({ ok: true, value: [] });
   });
 
-  it('validates inputs and names the bad field', async () => {
-    const { base, auth } = await start();
-    const res = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": "one"}', headers: auth });
+  it('validates inputs, names the bad field, and answers failures with their status', async () => {
+    const { base, json } = await start();
+    const res = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": "one"}', headers: json });
+    expect(res.status).toBe(400);
     const body = (await res.json()) as { ok: boolean; error: { code: string; message: string } };
     expect(body.ok).toBe(false);
     expect(body.error.code).toBe('bad-request');
     expect(body.error.message).toMatch(/^getDataset: id: /);
-    const missing = await (
-      await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": 42}', headers: auth })
-    ).json();
-    expect(missing).toEqual({ ok: false, error: { code: 'not-found', message: 'no dataset with id 42' } });
-    const notJson = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{', headers: auth });
+    const missing = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{"id": 42}', headers: json });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ ok: false, error: { code: 'not-found', message: 'no dataset with id 42' } });
+    const notJson = await fetch(`${base}/api/getDataset`, { method: 'POST', body: '{', headers: json });
     expect(notJson.status).toBe(400);
-    const unknown = await fetch(`${base}/api/dropTables`, { method: 'POST', body: '{}', headers: auth });
+    expect(await notJson.json()).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const unknown = await fetch(`${base}/api/dropTables`, { method: 'POST', body: '{}', headers: json });
     expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('answers an unknown run with 404 and resuming a finished run with 409', async () => {
+    const { base, json, lab } = await start();
+    const unknown = await fetch(`${base}/api/getRun`, { method: 'POST', body: '{"id": 999}', headers: json });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const { dataset } = lab.datasets.add(syntheticDataset());
+    const run = lab.runs.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('cnn'),
+    });
+    lab.runs.setStatus(run.id, 'done');
+    const resumed = await fetch(`${base}/api/resumeRun`, {
+      method: 'POST',
+      body: JSON.stringify({ id: run.id }),
+      headers: json,
+    });
+    expect(resumed.status).toBe(409);
+    expect(await resumed.json()).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(lab.runs.get(run.id).status).toBe('done');
+    expect(lab.jobs.list()).toEqual([]);
+  });
+
+  it('refuses a POST from another site, even with the cookie, and carries nothing out', async () => {
+    const { base, server, lab, rendererDir } = await start();
+    const cookie = await cookieFor(server);
+    // a valid import a foreign page would like to start
+    const body = JSON.stringify({ kind: 'folder', path: rendererDir });
+    const headers = { cookie, 'content-type': 'application/json' };
+    const foreigners: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://127.0.0.1:${Number(new URL(base).port) + 1}` },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const foreign of foreigners) {
+      const res = await fetch(`${base}/api/startImport`, { method: 'POST', body, headers: { ...headers, ...foreign } });
+      expect(res.status, JSON.stringify(foreign)).toBe(403);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    }
+    expect(lab.jobs.list()).toEqual([]);
+    // the page's own origin, either spelling, is fine
+    for (const own of [base, base.replace('127.0.0.1', 'localhost')]) {
+      const res = await fetch(`${base}/api/listJobs`, {
+        method: 'POST',
+        body: '{}',
+        headers: { ...headers, origin: own, 'sec-fetch-site': 'same-origin' },
+      });
+      expect(res.status, own).toBe(200);
+    }
+  });
+
+  it('refuses a state-changing request whose body is not declared JSON', async () => {
+    const { base, server, auth, lab, rendererDir } = await start();
+    const cookie = await cookieFor(server);
+    const body = JSON.stringify({ kind: 'folder', path: rendererDir });
+    const refused: Record<string, string>[] = [
+      { cookie, 'content-type': 'text/plain' },
+      { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      { ...auth, 'content-type': 'text/plain;charset=UTF-8' },
+      auth,
+    ];
+    for (const headers of refused) {
+      const res = await fetch(`${base}/api/startImport`, { method: 'POST', body, headers });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    }
+    expect(lab.jobs.list()).toEqual([]);
+    const withCharset = await fetch(`${base}/api/listJobs`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ...auth, 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(withCharset.status).toBe(200);
+  });
+
+  it('sends the security headers with every kind of response', async () => {
+    const { base, auth, json, lab } = await start();
+    const { dataset } = lab.datasets.add(syntheticDataset());
+    const responses = [
+      await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}', headers: json }),
+      await fetch(`${base}/api/getRun`, { method: 'POST', body: '{"id": 5}', headers: json }),
+      await fetch(`${base}/`, { headers: auth }),
+      await fetch(`${base}/image/${dataset.id}/test/0.png`, { headers: auth }),
+      await fetch(`${base}/missing.js`, { headers: auth }),
+      await fetch(`${base}/`),
+    ];
+    expect(responses.map((res) => res.status)).toEqual([200, 404, 200, 200, 404, 401]);
+    for (const res of responses) expectSecurityHeaders(res);
+  });
+
+  it('answers a malformed percent-encoding with 400, not 500', async () => {
+    const { base, auth } = await start();
+    for (const path of ['/%E0%A4%A', '/image/%E0%A4%A.png', '/%00']) {
+      const res = await fetch(`${base}${path}`, { headers: auth });
+      expect(res.status, path).toBe(400);
+    }
+    // and the server still answers
+    expect((await fetch(`${base}/`, { headers: auth })).status).toBe(200);
   });
 
   it('serves stored images as PNG', async () => {

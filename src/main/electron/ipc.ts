@@ -1,14 +1,13 @@
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { eventChannel, requestChannel, requestNames, type EventName, type EventPayload } from '../../shared/contract';
 import { failure, type Lab } from '../lab/lab';
-import { APP_ORIGIN } from './protocol';
+import { isAppUrl } from './origin';
 
 /** One handler per contract request; only our own page may call them. */
 export function wireRequests(lab: Lab): void {
   for (const name of requestNames) {
     ipcMain.handle(requestChannel(name), (event: IpcMainInvokeEvent, input: unknown) => {
-      if (!event.senderFrame?.url.startsWith(APP_ORIGIN))
-        return failure('unauthorized', 'request from an unknown page');
+      if (!isAppUrl(event.senderFrame?.url ?? '')) return failure('unauthorized', 'request from an unknown page');
       return lab.dispatch(name, input);
     });
   }

@@ -1,19 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
 import { protocol } from 'electron';
-import { IMAGE_PATH_PATTERN } from '../../shared/contract';
+import { toFetchResponse } from '../doors/fetch-response';
+import { routeStatic, text } from '../doors/static-route';
+import { errorMessage } from '../lab/jobs/errors';
 import type { Lab } from '../lab/lab';
-
-export const SCHEME = 'casebook';
-export const APP_ORIGIN = `${SCHEME}://app`;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
+import { SCHEME } from './origin';
 
 /** Must run before the app is ready. */
 export function registerScheme(): void {
@@ -22,30 +12,16 @@ export function registerScheme(): void {
   ]);
 }
 
-/** Serves the built renderer and stored images from casebook://app/…. */
+/** Serves the built renderer and stored images from casebook://app/… (the same route as the HTTP door). */
 export function handleProtocol(lab: Lab, rendererDir: string): void {
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
-    if (url.host !== 'app') return new Response('not found', { status: 404 });
-    const image = IMAGE_PATH_PATTERN.exec(url.pathname);
-    if (image) {
-      const [, datasetId, split, index] = image;
-      try {
-        const png = await lab.imagePng(Number(datasetId), split as 'train' | 'test', Number(index));
-        return new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
-      } catch (error) {
-        return new Response((error as Error).message, { status: 404 });
-      }
-    }
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = normalize(join(rendererDir, relative));
-    if (!file.startsWith(normalize(rendererDir) + sep)) return new Response('forbidden', { status: 403 });
+    if (url.host !== 'app') return toFetchResponse(text(404, `not found: ${request.url}`));
     try {
-      return new Response(new Uint8Array(await readFile(file)), {
-        headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' },
-      });
-    } catch {
-      return new Response('not found', { status: 404 });
+      return toFetchResponse(await routeStatic({ lab, rendererDir }, request.method, url.pathname));
+    } catch (error) {
+      console.error(`casebook: ${request.url}:`, error);
+      return toFetchResponse(text(500, `internal error: ${errorMessage(error)}`));
     }
   });
 }

@@ -4,18 +4,21 @@
  * and every later request (API, events, images, assets) must carry it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
 import {
   eventNames,
-  IMAGE_PATH_PATTERN,
   requestNames,
+  type ErrorInfo,
   type EventName,
   type EventPayload,
   type RequestName,
 } from '../../shared/contract';
+import { routeStatic } from '../doors/static-route';
+import { securityHeaders } from '../doors/security-headers';
+import { HTTP_STATUS } from '../doors/status';
+import { errorMessage } from '../lab/jobs/errors';
 import type { Lab } from '../lab/lab';
+import { contentTypeRefusal, crossSiteRefusal } from './guards';
 
 export interface WebServerOptions {
   lab: Lab;
@@ -36,16 +39,6 @@ export interface WebServer {
 
 const COOKIE = 'casebook_token';
 const MAX_BODY = 1 << 20;
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -53,15 +46,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let port = 0;
 
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     handle(req, res).catch((error: unknown) => {
       console.error('casebook serve:', error);
-      if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${(error as Error).message}`);
+      if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${errorMessage(error)}`);
       else res.end();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = URL.parse(req.url ?? '/', 'http://127.0.0.1');
+    if (url === null) return send(res, 400, 'text/plain', `malformed request target ${req.url}`);
     // Only answer requests addressed to this loopback server (guards against DNS rebinding).
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 421, 'text/plain', 'wrong host');
@@ -80,7 +75,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         res,
         401,
         'text/plain',
-        'Casebook: open the URL that `casebook serve` printed (it carries the access token).',
+        'Casebook: open the URL Casebook printed when it started (`npm start` or `casebook serve`); ' +
+          'it carries the access token, which changes at each launch.',
       );
     }
 
@@ -95,36 +91,36 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       req.on('close', () => clients.delete(res));
       return;
     }
-    if (url.pathname.startsWith('/api/')) {
-      const name = url.pathname.slice('/api/'.length);
-      if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST');
-      if (!isRequestName(name))
-        return sendJson(res, 404, { ok: false, error: { code: 'bad-request', message: `unknown request ${name}` } });
-      let input: unknown;
-      try {
-        input = JSON.parse((await readBody(req)) || '{}');
-      } catch (error) {
-        return sendJson(res, 400, {
-          ok: false,
-          error: { code: 'bad-request', message: `body is not JSON: ${(error as Error).message}` },
-        });
-      }
-      const result = await options.lab.dispatch(name, input);
-      return sendJson(res, 200, result);
+    if (url.pathname.startsWith('/api/')) return api(req, res, url.pathname.slice('/api/'.length));
+    const routed = await routeStatic(options, req.method ?? 'GET', url.pathname);
+    res.writeHead(routed.status, routed.headers);
+    res.end(routed.body);
+  }
+
+  /** A contract request: POST from this server's page (or a script), a JSON body, an envelope back. */
+  async function api(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return send(res, 405, 'text/plain', `use POST for /api/${name}`);
     }
-    const image = IMAGE_PATH_PATTERN.exec(url.pathname);
-    if (image && req.method === 'GET') {
-      const [, datasetId, split, index] = image;
-      try {
-        const png = await options.lab.imagePng(Number(datasetId), split as 'train' | 'test', Number(index));
-        res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
-        return void res.end(png);
-      } catch (error) {
-        return send(res, 404, 'text/plain', (error as Error).message);
-      }
+    const crossSite = crossSiteRefusal(req.headers, port);
+    if (crossSite !== null) return sendFailure(res, 403, 'unauthorized', crossSite);
+    const wrongType = contentTypeRefusal(req.headers);
+    if (wrongType !== null) return sendFailure(res, 415, 'bad-request', `${name}: ${wrongType}`);
+    if (!isRequestName(name)) return sendFailure(res, 404, 'not-found', `unknown request ${name}`);
+    const body = await readBody(req);
+    if (body === null) {
+      res.setHeader('connection', 'close');
+      return sendFailure(res, 413, 'bad-request', `${name}: request body over ${MAX_BODY} bytes`);
     }
-    if (req.method === 'GET') return serveStatic(options.rendererDir, url.pathname, res);
-    return send(res, 405, 'text/plain', 'method not allowed');
+    let input: unknown;
+    try {
+      input = JSON.parse(body || '{}');
+    } catch (error) {
+      return sendFailure(res, 400, 'bad-request', `${name}: body is not JSON: ${errorMessage(error)}`);
+    }
+    const result = await options.lab.dispatch(name, input);
+    return sendJson(res, result.ok ? 200 : HTTP_STATUS[result.error.code], result);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -180,32 +176,16 @@ function authorised(req: IncomingMessage, token: string): boolean {
   return cookie !== undefined && sameToken(cookie, token);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text, or null when it is over MAX_BODY bytes (reading stops there). */
+async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error(`request body over ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) return null;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
-  const file = normalize(join(root, relative));
-  if (!file.startsWith(normalize(root) + sep)) return send(res, 403, 'text/plain', 'forbidden');
-  try {
-    if (!(await stat(file)).isFile()) throw new Error('not a file');
-  } catch {
-    return send(res, 404, 'text/plain', `not found: ${pathname}`);
-  }
-  const body = await readFile(file);
-  res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-cache',
-  });
-  res.end(body);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -216,4 +196,8 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
+}
+
+function sendFailure(res: ServerResponse, status: number, code: ErrorInfo['code'], message: string): void {
+  sendJson(res, status, { ok: false, error: { code, message } });
 }

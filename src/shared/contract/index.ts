@@ -1,0 +1,67 @@
+/**
+ * The one contract between the renderer and the main side. Every request and every event is
+ * declared once, with a runtime schema, in the file of its concern; the TypeScript types are
+ * derived from the schemas. Electron IPC, the preload and the HTTP server are all generated from
+ * the two maps assembled here, so a channel name never appears twice. A new concern is one file
+ * exporting its `…Requests` and `…Events`, plus one spread in each map below.
+ * No Node and no DOM in this folder.
+ */
+import type { z } from 'zod';
+import type { Result } from './common';
+import { appRequests } from './app';
+import { datasetEvents, datasetRequests } from './datasets';
+import { runEvents, runRequests } from './runs';
+import { evaluationEvents, evaluationRequests } from './evaluation';
+import { explanationEvents, explanationRequests } from './explanation';
+import { jobEvents, jobRequests } from './jobs';
+
+export * from './common';
+export * from './app';
+export * from './datasets';
+export * from './runs';
+export * from './evaluation';
+export * from './explanation';
+export * from './jobs';
+
+/** Requests: renderer → main, each answered with a result envelope. */
+export const requests = {
+  ...appRequests,
+  ...datasetRequests,
+  ...runRequests,
+  ...evaluationRequests,
+  ...explanationRequests,
+  ...jobRequests,
+} as const;
+
+/** Events: main → renderer, pushed. */
+export const events = {
+  ...jobEvents,
+  ...datasetEvents,
+  ...runEvents,
+  ...evaluationEvents,
+  ...explanationEvents,
+} as const;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type RequestInput<K extends RequestName> = z.input<Requests[K]['input']>;
+export type RequestArgs<K extends RequestName> = z.output<Requests[K]['input']>;
+export type RequestOutput<K extends RequestName> = z.output<Requests[K]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+
+export const requestNames = Object.keys(requests) as RequestName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+/** Channel names, derived in one place for IPC and HTTP alike. */
+export const requestChannel = (name: RequestName): string => `casebook:request:${name}`;
+export const eventChannel = (name: EventName): string => `casebook:event:${name}`;
+
+/** The typed surface the renderer sees, whatever carries it (Electron IPC or HTTP). */
+export interface CasebookApi {
+  request<K extends RequestName>(name: K, input: RequestInput<K>): Promise<Result<RequestOutput<K>>>;
+  /** Subscribes to an event; returns a disposer. */
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
+}

@@ -1,0 +1,148 @@
+/** Runs: a model family's hyperparameters, training, and what each epoch measured. */
+import { z } from 'zod';
+import { Empty, Id, JobInfo, type RequestSpec } from './common';
+
+/** 'ensemble': a deep ensemble of `members` CNNs, each its own run with its own seed. */
+export const ModelFamily = z.enum(['cnn', 'vnn', 'mcdropout', 'ensemble']);
+export type ModelFamily = z.infer<typeof ModelFamily>;
+export const MODEL_LABELS: Record<ModelFamily, string> = {
+  cnn: 'CNN',
+  vnn: 'VNN',
+  mcdropout: 'MC dropout',
+  ensemble: 'Deep ensemble',
+};
+
+/** Every hyperparameter of a run. Defaults per family are the seed's (`defaultRunConfig`). */
+export const RunConfig = z.object({
+  model: ModelFamily,
+  epochs: z.number().int().min(1).max(10_000),
+  batchSize: z.number().int().min(1).max(8192),
+  learningRate: z.number().positive().max(10),
+  /** Early stopping on val_loss: epochs without improvement before stopping; 0 turns it off. */
+  patience: z.number().int().min(0),
+  minDelta: z.number().min(0),
+  /** Share of the training set held out for validation. */
+  validationFraction: z.number().min(0.01).max(0.9),
+  /** 'tail': the last share, as the seed (Keras validation_split); 'shuffled': drawn with the seed. */
+  validationSplit: z.enum(['tail', 'shuffled']),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  /** Dropout rate (CNN 0.2, MC dropout 0.5; unused by the VNN). */
+  dropout: z.number().min(0).max(0.95),
+  /** VNN latent dimensions. */
+  latent: z.number().int().min(1).max(1024),
+  /** MC dropout's τ in its L2 weights keep_prob / (τ·N). */
+  tau: z.number().positive(),
+  /** Deep ensemble: how many CNNs (seeds seed, seed + 1, …); unused by the other families. */
+  members: z.number().int().min(2).max(50).default(5),
+  /** Use only the first n training images (and test images): for smoke tests. */
+  trainLimit: z.number().int().positive().nullable(),
+  testLimit: z.number().int().positive().nullable(),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
+const COMMON_DEFAULTS = {
+  learningRate: 1e-3,
+  patience: 10,
+  minDelta: 0,
+  validationFraction: 0.2,
+  validationSplit: 'tail',
+  seed: 42,
+  latent: 32,
+  tau: 0.5,
+  members: 5,
+  trainLimit: null,
+  testLimit: null,
+} as const;
+
+/** The seed's settings for each family (DESIGN.md §1). */
+export function defaultRunConfig(model: ModelFamily): RunConfig {
+  switch (model) {
+    case 'cnn':
+      return { ...COMMON_DEFAULTS, model, epochs: 50, batchSize: 256, dropout: 0.2 };
+    case 'vnn':
+      return { ...COMMON_DEFAULTS, model, epochs: 75, batchSize: 100, dropout: 0 };
+    case 'mcdropout':
+      return { ...COMMON_DEFAULTS, model, epochs: 50, batchSize: 200, dropout: 0.5 };
+    case 'ensemble':
+      return { ...defaultRunConfig('cnn'), model };
+  }
+}
+
+export const RunStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const EpochMetrics = z.object({
+  epoch: z.number().int().positive(),
+  loss: z.number(),
+  accuracy: z.number(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  seconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nonnegative(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetrics>;
+
+export const RunSummary = z.object({
+  id: Id,
+  datasetId: Id,
+  datasetHash: z.string(),
+  model: ModelFamily,
+  config: RunConfig,
+  /** The deep-ensemble run this run is a member of. */
+  parentId: Id.nullable(),
+  status: RunStatus,
+  error: z.string().nullable(),
+  backend: z.string().nullable(),
+  params: z.number().int().nullable(),
+  epochsDone: z.number().int().nonnegative(),
+  bestEpoch: z.number().int().nullable(),
+  bestValLoss: z.number().nullable(),
+  trainSeconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const StartRunRequest = RunConfig.partial().extend({ datasetId: Id, model: ModelFamily });
+export type StartRunRequest = z.input<typeof StartRunRequest>;
+
+export const RunProgress = z.object({
+  runId: Id,
+  epoch: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  batch: z.number().int().nonnegative(),
+  batches: z.number().int().positive(),
+  loss: z.number(),
+  accuracy: z.number(),
+  imagesPerSecond: z.number().nonnegative(),
+  /** Seconds left if every remaining epoch runs (early stopping may end sooner). */
+  etaSeconds: z.number().nonnegative().nullable(),
+  /** When training a deep ensemble: which member (1-based) of how many; runId is the member's. */
+  member: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const runRequests = {
+  modelDefaults: { input: Empty, output: z.record(ModelFamily, RunConfig) },
+  listRuns: { input: Empty, output: z.array(RunSummary) },
+  getRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, epochs: z.array(EpochMetrics) }) },
+  startRun: { input: StartRunRequest, output: z.object({ run: RunSummary, job: JobInfo }) },
+  /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
+  resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
+  cancelRun: { input: z.object({ id: Id }), output: RunSummary },
+} as const satisfies Record<string, RequestSpec>;
+
+export const runEvents = {
+  /** A run changed status or finished an epoch. */
+  runUpdated: z.object({ run: RunSummary, epoch: EpochMetrics.nullable() }),
+  /** Per-batch training progress (throttled). */
+  runProgress: RunProgress,
+} as const satisfies Record<string, z.ZodType>;
