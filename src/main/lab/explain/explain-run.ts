@@ -7,18 +7,18 @@
 import type { ExplanationSummary, ExplainRequest, Progress } from '../../../shared/contract';
 import { backgroundShare, ringMask, upsampleBilinear } from '../../../shared/heatmap';
 import { tf } from '../engine/backend';
-import { withNoise } from '../evaluation/sampling';
+import { openFinishedRun } from '../inference/finished-run';
+import { chunkSeed, expectedProbabilities } from '../inference/sampler';
 import type { DatasetStore } from '../store/datasets';
 import type { ExplanationStore, StoredImageExplanation } from '../store/explanations';
 import type { RunStore } from '../store/runs';
-import { openFinishedRun } from '../training/finished-run';
 import { permutation, seededRandom } from '../training/random';
 import type { CamMethod } from './cam';
 import { argmaxRows, camMaps, type ExplainBatchOptions } from './explain';
 import { DELETION_FRACTIONS, deletionCheck, rankByMap } from './faithfulness';
 import { GradCam } from './gradcam';
 import { GradCamPlusPlus } from './gradcampp';
-import { camModel, expectedNoise, type CamModel } from './target';
+import { camModel, type CamModel } from './target';
 
 /** T for MC Grad-CAM unless the request says otherwise. */
 export const DEFAULT_CAM_SAMPLES = 100;
@@ -52,13 +52,6 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
     const [h, w] = first.shape;
     const [H, W] = dataset.imageShape;
     const ring = ringMask(H, W);
-    const predict = (x: tf.Tensor4D): Float32Array =>
-      tf.tidy(() => {
-        const each = models.map((m) =>
-          withNoise(first.randomLayers, expectedNoise, () => m.predict(x, { batchSize: 256 }) as tf.Tensor2D),
-        );
-        return tf.stack(each).mean(0).dataSync() as Float32Array;
-      });
     const images: StoredImageExplanation[] = [];
     const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0 }));
     const K = dataset.classes.length;
@@ -78,7 +71,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           method,
           score: request.score,
           samples,
-          seed: (run.config.seed * 7919 + start) >>> 0,
+          seed: chunkSeed(run.config.seed, start),
         };
         // the true class's maps first; then, where the prediction is wrong, the predicted class's
         // (a chosen class: its maps only)
@@ -139,7 +132,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           probabilityOf: (values) => {
             const batch = tf.tensor4d(values, [n, ...dataset.imageShape]);
             try {
-              const p = predict(batch);
+              const p = expectedProbabilities(models, batch);
               return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
             } finally {
               batch.dispose();

@@ -6,10 +6,12 @@
  * to [0, 1] before the mean, as the seed scaled its maps.
  */
 import { tf } from '../engine/backend';
-import { fastNoise, headNoise, repeatRows } from '../evaluation/sampling';
+import { fastNoise, headNoise } from '../inference/noise';
+import { repeatRows } from '../inference/sampling';
+import { expectedNoise } from '../inference/stochastic';
 import type { CamMethod } from './cam';
 import { minMaxScale } from './cam';
-import { camGradients, expectedNoise, type CamModel, type ScoreKind } from './target';
+import { camGradients, type CamModel, type ScoreKind } from './target';
 
 export interface ExplainBatchOptions {
   method: CamMethod;
