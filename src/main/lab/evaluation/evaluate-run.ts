@@ -1,7 +1,7 @@
 /**
  * The evaluation job: the run's best model on its test set, T stochastic samples per image for
  * stochastic models (trunk once, head T times; an ensemble's members are its samples), every
- * metric of DESIGN.md §4, stored.
+ * metric of DESIGN.md §4, stored with the samples behind the boxplots (stochastic runs only).
  */
 import type { Progress, RunMetrics } from '../../../shared/contract';
 import { tf } from '../engine/backend';
@@ -56,7 +56,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
       { labels: test.labels, samples, perImage: T, classes: dataset.classes },
       (performance.now() - started) / 1000,
     );
-    options.evaluations.add(runId, metrics, images);
+    options.evaluations.add(runId, metrics, images, samples);
     return metrics;
   } finally {
     for (const model of models) model.dispose();

@@ -53,7 +53,11 @@ export function chunkSeed(runSeed: number, start: number): number {
  * The models' mean prediction for `x`, N × K: random layers at their mean (ε = 0, every unit
  * kept), an ensemble's members averaged. Deterministic, for checks that must not depend on noise.
  */
-export function expectedProbabilities(models: readonly tf.LayersModel[], x: tf.Tensor4D, batchSize = 256): Float32Array {
+export function expectedProbabilities(
+  models: readonly tf.LayersModel[],
+  x: tf.Tensor4D,
+  batchSize = 256,
+): Float32Array {
   return tf.tidy(() => {
     const each = models.map((model) =>
       withNoise(model.layers.filter(isRandom), expectedNoise, () => model.predict(x, { batchSize }) as tf.Tensor2D),
