@@ -126,15 +126,3 @@ function scaledMaps(
     tf.dispose([maps, probs]);
   }
 }
-
-/** The class with the highest probability of each row of n × K. */
-export function argmaxRows(probabilities: Float32Array, K: number): Int32Array {
-  const n = probabilities.length / K;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if ((probabilities[i * K + k] ?? 0) > (probabilities[i * K + best] ?? 0)) best = k;
-    out[i] = best;
-  }
-  return out;
-}
