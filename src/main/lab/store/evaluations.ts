@@ -59,6 +59,12 @@ export class EvaluationStore {
           .prepare('INSERT INTO evaluations (run_id, samples, metrics) VALUES (?, ?, ?)')
           .run(runId, metrics.samples, JSON.stringify(metrics));
         const id = Number(info.lastInsertRowid);
+        // only the current evaluation keeps samples; freed first, their pages take the new ones
+        this.db
+          .prepare(
+            'DELETE FROM evaluation_samples WHERE evaluation_id IN (SELECT id FROM evaluations WHERE run_id = ? AND id < ?)',
+          )
+          .run(runId, id);
         for (const image of images) {
           insertPrediction.run(
             id,
@@ -78,11 +84,6 @@ export class EvaluationStore {
             insertSamples.run(id, image.index, encodeProbabilities(samples.subarray(j * T * K, (j + 1) * T * K))),
           );
         }
-        this.db
-          .prepare(
-            'DELETE FROM evaluation_samples WHERE evaluation_id IN (SELECT id FROM evaluations WHERE run_id = ? AND id < ?)',
-          )
-          .run(runId, id);
         return id;
       })
       .immediate();
