@@ -1,10 +1,11 @@
 // MC-sampling benchmark of the stochastic seed models (DESIGN.md §4): T samples per image over a
-// test-set-sized batch with the fast path (lab/evaluation/sampling.ts: trunk once, head T times),
+// test-set-sized batch with the fast path (lab/inference/sampling.ts: trunk once, head T times),
 // beside an estimate of the naive way (T full forward passes), measured on a subset and scaled.
 // Not a test: `node scripts/bench.mjs --only sampling` runs it and prints one JSON line per
 // (model, backend).
 import { BACKENDS, initEngine, tf, type BackendName } from '../src/main/lab/engine/backend';
-import { sampleProbabilities, splitStochastic } from '../src/main/lab/evaluation/sampling';
+import { sampleProbabilities } from '../src/main/lab/inference/sampling';
+import { splitStochastic } from '../src/main/lab/inference/stochastic';
 import { buildMcDropout } from '../src/main/lab/models/mcdropout';
 import { buildVnn } from '../src/main/lab/models/vnn';
 

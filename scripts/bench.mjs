@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam] [--skip-sampling] [--cam-samples T] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam|store] [--skip-sampling] [--cam-samples T] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -13,7 +13,9 @@
 // `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
 // Then Grad-CAM (bench/gradcam.ts): the maps of all `--images` for each model (`{"gradcam": true}`)
 // and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
-// `--only engine|sampling|gradcam` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// Then the sample store (bench/samples-store.ts): the time and database size of an evaluation's
+// samples, `--images` × `--samples` × 3 classes (`{"sampleStore": true}`).
+// `--only engine|sampling|gradcam|store` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
@@ -65,8 +67,9 @@ await withRunner(async (load) => {
   const engine = values.only === undefined || values.only === 'engine';
   const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
   const gradcam = values.only === undefined || values.only === 'gradcam';
-  if (values.only !== undefined && !engine && !sampling && !gradcam)
-    throw new Error(`--only: engine, sampling or gradcam, not ${values.only}`);
+  const store = values.only === undefined || values.only === 'store';
+  if (values.only !== undefined && !engine && !sampling && !gradcam && !store)
+    throw new Error(`--only: engine, sampling, gradcam or store, not ${values.only}`);
   if (engine) await benchEngine(options);
   if (sampling) {
     const { benchSampling } = await load('bench/sampling.ts');
@@ -89,5 +92,9 @@ await withRunner(async (load) => {
       samples: count(values['cam-samples']),
       report,
     });
+  }
+  if (store) {
+    const { benchSampleStore } = await load('bench/samples-store.ts');
+    benchSampleStore({ images: count(values.images), samples: count(values.samples), report });
   }
 });

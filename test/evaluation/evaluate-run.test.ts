@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type Progress, type RunConfig } from '../../src/shared/contract';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
 import { evaluateRun } from '../../src/main/lab/evaluation/evaluate-run';
+import { classBoxplots, type BoxplotStats } from '../../src/main/lab/evaluation/uncertainty';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
@@ -50,6 +51,45 @@ describe('evaluateRun', () => {
     // the noise is seeded by the run: a second evaluation gives the same numbers
     const again = await evaluateRun({ runs, datasets, evaluations, runId, samples: 50 });
     expect({ ...again, seconds: 0 }).toEqual({ ...metrics, seconds: 0 });
+  });
+
+  it('stores the samples behind the boxplots of a stochastic run: the boxplots recomputed from them match', async () => {
+    const { db, runs, datasets, evaluations, runId } = await trained('vnn');
+    const metrics = await evaluateRun({ runs, datasets, evaluations, runId, samples: 200 });
+    const current = evaluations.latest(runId)!;
+    const stored = db
+      .prepare<[number], { idx: number; boxplots: string }>(
+        'SELECT idx, boxplots FROM predictions WHERE evaluation_id = ? ORDER BY idx',
+      )
+      .all(current.id);
+    expect(stored).toHaveLength(metrics.images);
+    for (const { idx, boxplots } of stored) {
+      const samples = evaluations.samples(current.id, idx);
+      expect(samples).toMatchObject({ samples: 200, classes: 3 });
+      const recomputed = classBoxplots(samples!.values, samples!.classes);
+      const expected = JSON.parse(boxplots) as BoxplotStats[];
+      recomputed.forEach((box, k) => {
+        const want = expected[k]!;
+        [...box.stats, ...box.conf].forEach((v, j) =>
+          expect(Math.abs(v - [...want.stats, ...want.conf][j]!)).toBeLessThanOrEqual(1e-4),
+        );
+        expect(box.n).toBe(want.n);
+        expect(box.out).toHaveLength(want.out.length);
+        box.out.forEach((v, j) => expect(Math.abs(v - want.out[j]!)).toBeLessThanOrEqual(1e-4));
+      });
+    }
+    // re-evaluating keeps the older evaluation's predictions but not its samples
+    await evaluateRun({ runs, datasets, evaluations, runId, samples: 20 });
+    expect(evaluations.samples(current.id, 0)).toBeNull();
+    expect(evaluations.predictionCount(current.id)).toBe(metrics.images);
+    expect(evaluations.samples(evaluations.latest(runId)!.id, 0)).toMatchObject({ samples: 20, classes: 3 });
+  });
+
+  it('stores no samples for a deterministic run', async () => {
+    const { db, runs, datasets, evaluations, runId } = await trained('cnn');
+    await evaluateRun({ runs, datasets, evaluations, runId });
+    expect(evaluations.predictionCount(evaluations.latest(runId)!.id)).toBe(12);
+    expect(db.prepare('SELECT count(*) FROM evaluation_samples').pluck().get()).toBe(0);
   });
 
   it('refuses a run that has not finished', async () => {

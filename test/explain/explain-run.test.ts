@@ -1,25 +1,30 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type Progress, type RunConfig } from '../../src/shared/contract';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
+import { evaluateRun } from '../../src/main/lab/evaluation/evaluate-run';
 import { explainRun } from '../../src/main/lab/explain/explain-run';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { ExplanationStore } from '../../src/main/lab/store/explanations';
 import { RunStore } from '../../src/main/lab/store/runs';
 import { trainRun } from '../../src/main/lab/training/train';
 import { syntheticDataset } from '../helpers/synthetic';
 
-async function trained(model: RunConfig['model'], overrides: Partial<RunConfig> = {}) {
+/** A tiny trained run, evaluated with `samples` samples per image (none: not evaluated). */
+async function trained(model: RunConfig['model'], overrides: Partial<RunConfig> = {}, samples: number | null = 20) {
   const db = openDatabase(':memory:');
   const datasets = new DatasetStore(db);
   const runs = new RunStore(db);
+  const evaluations = new EvaluationStore(db);
   const explanations = new ExplanationStore(db);
   const { dataset } = datasets.add(syntheticDataset({ train: 8, test: 4 }));
   const config: RunConfig = { ...defaultRunConfig(model), epochs: 1, batchSize: 8, members: 2, ...overrides };
   const input = { datasetId: dataset.id, datasetHash: dataset.contentHash, config };
   const run = model === 'ensemble' ? runs.createEnsemble(input) : runs.create(input);
   await trainRun({ runs, datasets, runId: run.id });
-  return { db, datasets, runs, explanations, runId: run.id };
+  if (samples !== null) await evaluateRun({ runs, datasets, evaluations, runId: run.id, samples });
+  return { db, datasets, runs, evaluations, explanations, runId: run.id };
 }
 
 beforeAll(async () => {
@@ -28,12 +33,13 @@ beforeAll(async () => {
 
 describe('explainRun', () => {
   it('stores a map per test image, the deletion check and background shares', async () => {
-    const { runs, datasets, explanations, runId } = await trained('cnn');
+    const { runs, datasets, evaluations, explanations, runId } = await trained('cnn');
     const progress: Progress[] = [];
     const tensors = tf.memory().numTensors;
     const summary = await explainRun({
       runs,
       datasets,
+      evaluations,
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit' },
       onProgress: (p) => progress.push(p),
@@ -74,10 +80,11 @@ describe('explainRun', () => {
   });
 
   it('explains a stochastic model with MC Grad-CAM over T samples of its head', async () => {
-    const { runs, datasets, explanations, runId } = await trained('mcdropout');
+    const { runs, datasets, evaluations, explanations, runId } = await trained('mcdropout');
     const summary = await explainRun({
       runs,
       datasets,
+      evaluations,
       explanations,
       request: { id: runId, method: 'gradcampp', score: 'probability', samples: 8 },
     });
@@ -96,10 +103,11 @@ describe('explainRun', () => {
   });
 
   it('explains an ensemble with its members as the samples, on a chosen layer', async () => {
-    const { runs, datasets, explanations, runId } = await trained('ensemble');
+    const { runs, datasets, evaluations, explanations, runId } = await trained('ensemble');
     const summary = await explainRun({
       runs,
       datasets,
+      evaluations,
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit', layer: 'conv_1' },
     });
@@ -107,10 +115,11 @@ describe('explainRun', () => {
   });
 
   it('explains one chosen class for every image, and names a class that does not exist', async () => {
-    const { runs, datasets, explanations, runId } = await trained('cnn');
+    const { runs, datasets, evaluations, explanations, runId } = await trained('cnn');
     const summary = await explainRun({
       runs,
       datasets,
+      evaluations,
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit', targetClass: 2 },
     });
@@ -121,6 +130,7 @@ describe('explainRun', () => {
     const byDefault = await explainRun({
       runs,
       datasets,
+      evaluations,
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit' },
     });
@@ -140,25 +150,68 @@ describe('explainRun', () => {
       explainRun({
         runs,
         datasets,
+        evaluations,
         explanations,
         request: { id: runId, method: 'gradcam', score: 'logit', targetClass: 3 },
       }),
     ).rejects.toThrow("targetClass: class 3 does not exist; the dataset's classes are 0 deer, 1 frog, 2 truck");
   });
 
+  it("takes each image's predicted class and probability from the run's current evaluation (stochastic run)", async () => {
+    // an evaluation with 3 samples and MC Grad-CAM with 8 other ones: near a tie their own argmaxes would differ
+    const { runs, datasets, evaluations, explanations, runId } = await trained('mcdropout', {}, 3);
+    await explainRun({
+      runs,
+      datasets,
+      evaluations,
+      explanations,
+      request: { id: runId, method: 'gradcam', score: 'logit', samples: 8 },
+    });
+    const predictions = evaluations.predictions(evaluations.latest(runId)!.id);
+    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    expect(items).toHaveLength(predictions.length);
+    for (const [i, item] of items.entries()) {
+      expect(item.predicted).toBe(predictions[i]!.predicted);
+      expect(item.probability).toBeCloseTo(predictions[i]!.confidence, 6);
+      expect(item.trueMap === null).toBe(item.predicted === item.label);
+    }
+  });
+
+  it('fails clearly for a run without an evaluation, or one that covers other test images', async () => {
+    const { db, runs, datasets, evaluations, explanations, runId } = await trained('vnn', {}, null);
+    const request = { id: runId, method: 'gradcam', score: 'logit' } as const;
+    await expect(explainRun({ runs, datasets, evaluations, explanations, request })).rejects.toThrow(
+      `run ${runId} has no evaluation; evaluate it first`,
+    );
+    await evaluateRun({ runs, datasets, evaluations, runId, samples: 5 });
+    const id = evaluations.latest(runId)!.id;
+    db.prepare('DELETE FROM predictions WHERE evaluation_id = ? AND idx = 11').run(id);
+    await expect(explainRun({ runs, datasets, evaluations, explanations, request })).rejects.toThrow(
+      `evaluation ${id} of run ${runId} covers 11 test images, the run's test set has 12; evaluate it again`,
+    );
+    expect(explanations.latest(runId)).toBeNull();
+  });
+
   it('refuses a run that has not finished, and a layer the model lacks', async () => {
-    const { runs, datasets, explanations, runId, db } = await trained('vnn');
+    const { runs, datasets, evaluations, explanations, runId, db } = await trained('vnn');
     await expect(
       explainRun({
         runs,
         datasets,
+        evaluations,
         explanations,
         request: { id: runId, method: 'gradcam', score: 'logit', layer: 'z' },
       }),
     ).rejects.toThrow("model 'vnn' has no conv layer 'z'; its conv layers are conv_1, conv_2");
     db.prepare("UPDATE runs SET status = 'failed' WHERE id = ?").run(runId);
     await expect(
-      explainRun({ runs, datasets, explanations, request: { id: runId, method: 'gradcam', score: 'logit' } }),
+      explainRun({
+        runs,
+        datasets,
+        evaluations,
+        explanations,
+        request: { id: runId, method: 'gradcam', score: 'logit' },
+      }),
     ).rejects.toThrow(`run ${runId} is failed; only a finished run can be explained`);
     expect(explanations.latest(runId)).toBeNull();
   });

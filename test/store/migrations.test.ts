@@ -39,6 +39,75 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('002-runs creates runs, their epochs and checkpoints, deleted with the run', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 2));
+    expect(schemaVersion(db)).toBe(2);
+    const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all();
+    expect(columns).toEqual(
+      expect.arrayContaining(['dataset_hash', 'config', 'status', 'best_val_loss', 'test_accuracy']),
+    );
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    const run = db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (?, 'h', 'cnn', ?, ?)",
+    );
+    run.run(1, '{}', 'done');
+    // a run of an unknown dataset, an unknown status, a config that is not JSON: refused
+    expect(() => run.run(99, '{}', 'done')).toThrow(/FOREIGN KEY/);
+    expect(() => run.run(1, '{}', 'paused')).toThrow(/CHECK/);
+    expect(() => run.run(1, 'not json', 'done')).toThrow(/CHECK/);
+    const epoch = db.prepare(
+      'INSERT INTO run_epochs (run_id, epoch, loss, accuracy, seconds, images_per_second) VALUES (1, ?, 0.5, 0.5, 1, 10)',
+    );
+    epoch.run(1);
+    expect(() => epoch.run(1)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => epoch.run(0)).toThrow(/CHECK/);
+    const checkpoint = db.prepare(
+      "INSERT INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights) VALUES (1, ?, 1, '{}', '[]', x'00')",
+    );
+    checkpoint.run('best');
+    checkpoint.run('last');
+    expect(() => checkpoint.run('worst')).toThrow(/CHECK/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM run_epochs').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM checkpoints').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('003-evaluations keeps one prediction per image and evaluation, deleted with the run', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 3));
+    expect(schemaVersion(db)).toBe(3);
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'done')",
+    ).run();
+    const evaluation = db.prepare('INSERT INTO evaluations (run_id, samples, metrics) VALUES (?, ?, ?)');
+    evaluation.run(1, 1, '{}');
+    expect(() => evaluation.run(1, 0, '{}')).toThrow(/CHECK/);
+    expect(() => evaluation.run(99, 1, '{}')).toThrow(/FOREIGN KEY/);
+    const prediction = db.prepare(
+      `INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, probabilities, boxplots)
+       VALUES (1, ?, 0, 0, 1, 0, ?, ?)`,
+    );
+    prediction.run(0, '[1]', null);
+    expect(() => prediction.run(0, '[1]', null)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => prediction.run(1, 'not json', null)).toThrow(/CHECK/);
+    expect(() => prediction.run(1, '[1]', 'not json')).toThrow(/CHECK/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM evaluations').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM predictions').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('004-ensembles links member runs to their ensemble, and deletes them with it', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
@@ -95,6 +164,41 @@ describe('migrations', () => {
     ).toThrow(/CHECK/);
     db.prepare('DELETE FROM runs WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) FROM explanation_images').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('006-evaluation-samples keeps one blob of samples per image and evaluation, deleted with the evaluation', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 5));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'vnn', '{}', 'done')",
+    ).run();
+    db.prepare("INSERT INTO evaluations (run_id, samples, metrics) VALUES (1, 2, '{}')").run();
+    migrate(db, migrations.slice(0, 6));
+    expect(schemaVersion(db)).toBe(6);
+    const columns = db
+      .prepare<[], { name: string; type: string; notnull: number; pk: number }>(
+        'SELECT name, type, "notnull", pk FROM pragma_table_info(\'evaluation_samples\')',
+      )
+      .all();
+    expect(columns).toEqual([
+      { name: 'evaluation_id', type: 'INTEGER', notnull: 1, pk: 1 },
+      { name: 'idx', type: 'INTEGER', notnull: 1, pk: 2 },
+      { name: 'samples', type: 'BLOB', notnull: 1, pk: 0 },
+    ]);
+    const insert = db.prepare('INSERT INTO evaluation_samples (evaluation_id, idx, samples) VALUES (?, ?, ?)');
+    insert.run(1, 0, Buffer.from([0, 0, 255, 255]));
+    expect(() => insert.run(1, 0, Buffer.from([0, 0]))).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => insert.run(1, 1, null)).toThrow(/NOT NULL/);
+    expect(() => insert.run(1, -1, Buffer.from([0, 0]))).toThrow(/CHECK/);
+    expect(() => insert.run(99, 0, Buffer.from([0, 0]))).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM evaluations WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM evaluation_samples').pluck().get()).toBe(0);
     db.close();
   });
 

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { RunStore } from '../../src/main/lab/store/runs';
-import { loadMembers, memberProbabilities } from '../../src/main/lab/training/ensemble';
+import { loadMembers, memberProbabilities } from '../../src/main/lab/inference/ensemble-predict';
 import { ImageSet } from '../../src/main/lab/training/data';
 import { trainRun } from '../../src/main/lab/training/train';
 import { syntheticDataset } from '../helpers/synthetic';

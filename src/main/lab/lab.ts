@@ -58,6 +58,8 @@ export class Lab {
   readonly jobs: JobManager;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
+  /** The newest evaluation job of each run, while it is queued or running. */
+  private readonly evaluationJobs = new Map<number, string>();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: LabOptions) {
@@ -164,21 +166,36 @@ export class Lab {
   evaluate(id: number, samples?: number): JobInfo {
     const run = this.runs.get(id);
     if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
-    return this.jobs.start(
+    const job = this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
     );
+    this.evaluationJobs.set(id, job.id);
+    return job;
   }
 
-  /** Queues Grad-CAM of every test image of a finished run. */
+  /**
+   * Queues Grad-CAM of every test image of a finished run. The explanation follows the run's
+   * current evaluation's predictions, so a run without one (and no evaluation queued or running)
+   * is evaluated first: jobs run one at a time in order.
+   */
   explain(input: ExplainRequest): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
     if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
     );
+  }
+
+  /** Whether an evaluation of the run is queued or running. */
+  private evaluating(runId: number): boolean {
+    const jobId = this.evaluationJobs.get(runId);
+    if (jobId === undefined) return false;
+    const { status } = this.jobs.get(jobId);
+    return status === 'queued' || status === 'running';
   }
 
   private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
@@ -190,6 +207,9 @@ export class Lab {
 
   /** Keeps a run's status true when its job ended without the worker saying so (a crash, a kill). */
   private jobSettled(info: JobInfo, spec: JobSpec): void {
+    if (spec.kind === 'evaluate' && this.evaluationJobs.get(spec.runId) === info.id) {
+      this.evaluationJobs.delete(spec.runId);
+    }
     if (spec.kind !== 'train') return;
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);

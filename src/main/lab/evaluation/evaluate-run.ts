@@ -1,19 +1,16 @@
 /**
  * The evaluation job: the run's best model on its test set, T stochastic samples per image for
  * stochastic models (trunk once, head T times; an ensemble's members are its samples), every
- * metric of DESIGN.md §4, stored.
+ * metric of DESIGN.md §4, stored with the samples behind the boxplots (stochastic runs only).
  */
 import type { Progress, RunMetrics } from '../../../shared/contract';
 import { tf } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
 import type { RunStore } from '../store/runs';
-import { memberProbabilities } from '../training/ensemble';
-import { openFinishedRun } from '../training/finished-run';
+import { openFinishedRun } from '../inference/finished-run';
+import { chunkSeed, DEFAULT_SAMPLES, runSampler } from '../inference/sampler';
 import { summarise } from './report';
-import { sampleProbabilities, splitStochastic } from './sampling';
-
-export const DEFAULT_SAMPLES = 1000;
 
 export interface EvaluateOptions {
   runs: RunStore;
@@ -34,7 +31,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
   const { run, dataset, test, models } = await openFinishedRun(runs, datasets, runId, 'evaluated');
   const started = performance.now();
   try {
-    const sample = sampler(models, options.samples ?? DEFAULT_SAMPLES);
+    const sample = runSampler(models, options.samples ?? DEFAULT_SAMPLES);
     const T = sample.perImage;
     const K = dataset.classes.length;
     const samples = new Float32Array(test.size * T * K);
@@ -44,8 +41,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
       const { x, y } = test.batch(test.range(start, end));
       try {
         // seeded by the run's seed and the chunk: evaluating the same run twice gives the same numbers
-        const seed = (run.config.seed * 7919 + start) >>> 0;
-        samples.set(await sample.run(x, seed), start * T * K);
+        samples.set(await sample.run(x, chunkSeed(run.config.seed, start)), start * T * K);
       } finally {
         tf.dispose([x, y]);
       }
@@ -60,36 +56,9 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
       { labels: test.labels, samples, perImage: T, classes: dataset.classes },
       (performance.now() - started) / 1000,
     );
-    options.evaluations.add(runId, metrics, images);
+    options.evaluations.add(runId, metrics, images, samples);
     return metrics;
   } finally {
     for (const model of models) model.dispose();
   }
-}
-
-/**
- * How a run's model(s) give T probability vectors per image: one prediction for a deterministic
- * model, T samples of the head for a VNN or MC-dropout model, one per member for an ensemble.
- */
-function sampler(
-  models: tf.LayersModel[],
-  samples: number,
-): { perImage: number; run: (x: tf.Tensor4D, seed: number) => Promise<Float32Array> } {
-  const [model] = models;
-  if (models.length === 1 && model) {
-    const split = splitStochastic(model);
-    const T = split === null ? 1 : samples;
-    return { perImage: T, run: (x, seed) => sampleProbabilities(model, x, { samples: T, split, seed }) };
-  }
-  return {
-    perImage: models.length,
-    run: async (x) => {
-      const p = memberProbabilities(models, x);
-      try {
-        return (await p.data()) as Float32Array;
-      } finally {
-        p.dispose();
-      }
-    },
-  };
 }

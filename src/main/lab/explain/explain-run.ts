@@ -3,22 +3,27 @@
  * predicted class and, where it differs, the true class (or for one chosen class); MC Grad-CAM (T samples of the head)
  * for stochastic models and the members' mean for ensembles; per image the background share;
  * per run the deletion check. Stored in one transaction at the end.
+ *
+ * The predicted class (and its mean probability) of each image is the run's current
+ * evaluation's, never the explanation's own samples: the gallery and the confusion matrix agree.
  */
 import type { ExplanationSummary, ExplainRequest, Progress } from '../../../shared/contract';
 import { backgroundShare, ringMask, upsampleBilinear } from '../../../shared/heatmap';
 import { tf } from '../engine/backend';
-import { withNoise } from '../evaluation/sampling';
+import { openFinishedRun } from '../inference/finished-run';
+import { chunkSeed, expectedProbabilities } from '../inference/sampler';
+import { ConflictError } from '../errors';
 import type { DatasetStore } from '../store/datasets';
+import type { EvaluationStore, StoredPrediction } from '../store/evaluations';
 import type { ExplanationStore, StoredImageExplanation } from '../store/explanations';
 import type { RunStore } from '../store/runs';
-import { openFinishedRun } from '../training/finished-run';
 import { permutation, seededRandom } from '../training/random';
 import type { CamMethod } from './cam';
-import { argmaxRows, camMaps, type ExplainBatchOptions } from './explain';
+import { camMaps, type ExplainBatchOptions } from './explain';
 import { DELETION_FRACTIONS, deletionCheck, rankByMap } from './faithfulness';
 import { GradCam } from './gradcam';
 import { GradCamPlusPlus } from './gradcampp';
-import { camModel, expectedNoise, type CamModel } from './target';
+import { camModel, type CamModel } from './target';
 
 /** T for MC Grad-CAM unless the request says otherwise. */
 export const DEFAULT_CAM_SAMPLES = 100;
@@ -32,6 +37,7 @@ export const CAM_METHODS: Record<ExplanationSummary['method'], () => CamMethod> 
 export interface ExplainOptions {
   runs: RunStore;
   datasets: DatasetStore;
+  evaluations: EvaluationStore;
   explanations: ExplanationStore;
   request: Omit<ExplainRequest, 'method' | 'score'> & Pick<ExplanationSummary, 'method' | 'score'>;
   signal?: AbortSignal;
@@ -44,6 +50,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
   const runId = run.id;
   const started = performance.now();
   try {
+    const evaluated = currentPredictions(options.evaluations, runId, test.labels);
     const cams = models.map((model) => camModel(model, request.layer));
     const first = cams[0] as CamModel;
     const stochastic = cams.length === 1 && first.randomLayers.length > 0;
@@ -52,13 +59,6 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
     const [h, w] = first.shape;
     const [H, W] = dataset.imageShape;
     const ring = ringMask(H, W);
-    const predict = (x: tf.Tensor4D): Float32Array =>
-      tf.tidy(() => {
-        const each = models.map((m) =>
-          withNoise(first.randomLayers, expectedNoise, () => m.predict(x, { batchSize: 256 }) as tf.Tensor2D),
-        );
-        return tf.stack(each).mean(0).dataSync() as Float32Array;
-      });
     const images: StoredImageExplanation[] = [];
     const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0 }));
     const K = dataset.classes.length;
@@ -78,17 +78,17 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           method,
           score: request.score,
           samples,
-          seed: (run.config.seed * 7919 + start) >>> 0,
+          seed: chunkSeed(run.config.seed, start),
         };
-        // the true class's maps first; then, where the prediction is wrong, the predicted class's
-        // (a chosen class: its maps only)
+        // the true class's maps first; then, where the evaluation's prediction is wrong, the
+        // predicted class's (a chosen class: its maps only)
         const truth = await camMaps(
           cams,
           x,
           chosen === undefined ? labels : new Int32Array(n).fill(chosen),
           batchOptions,
         );
-        const predicted = argmaxRows(truth.probabilities, K);
+        const predicted = Int32Array.from(evaluated.slice(start, end), (p) => p.predicted);
         const explained = chosen === undefined ? predicted : new Int32Array(n).fill(chosen);
         const wrong = chosen === undefined ? [...predicted.keys()].filter((i) => predicted[i] !== labels[i]) : [];
         const other =
@@ -121,7 +121,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
             index: start + i,
             label: labels[i] ?? 0,
             predicted: predicted[i] ?? 0,
-            probability: truth.probabilities[i * K + (predicted[i] ?? 0)] ?? 0,
+            probability: evaluated[start + i]?.confidence ?? 0,
             background: backgroundShare(full, ring),
             map,
             std,
@@ -139,7 +139,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
           probabilityOf: (values) => {
             const batch = tf.tensor4d(values, [n, ...dataset.imageShape]);
             try {
-              const p = predict(batch);
+              const p = expectedProbabilities(models, batch);
               return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
             } finally {
               batch.dispose();
@@ -197,4 +197,27 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
   } finally {
     for (const model of models) model.dispose();
   }
+}
+
+/**
+ * The run's current evaluation's prediction for every test image, checked to cover the same
+ * test images as the explanation (the run's test set, `testLimit` applied).
+ */
+function currentPredictions(
+  evaluations: EvaluationStore,
+  runId: number,
+  labels: ArrayLike<number>,
+): StoredPrediction[] {
+  const evaluation = evaluations.latest(runId);
+  if (evaluation === null) throw new ConflictError(`run ${runId} has no evaluation; evaluate it first`);
+  const predictions = evaluations.predictions(evaluation.id);
+  const mismatch = predictions.findIndex((p, i) => p.index !== i || p.label !== labels[i]);
+  if (predictions.length !== labels.length || mismatch >= 0) {
+    throw new ConflictError(
+      predictions.length !== labels.length
+        ? `evaluation ${evaluation.id} of run ${runId} covers ${predictions.length} test images, the run's test set has ${labels.length}; evaluate it again`
+        : `evaluation ${evaluation.id} of run ${runId} does not cover the run's test image ${mismatch} (index or label differs); evaluate it again`,
+    );
+  }
+  return predictions;
 }

@@ -6,10 +6,12 @@
  * to [0, 1] before the mean, as the seed scaled its maps.
  */
 import { tf } from '../engine/backend';
-import { fastNoise, headNoise, repeatRows } from '../evaluation/sampling';
+import { fastNoise, headNoise } from '../inference/noise';
+import { repeatRows } from '../inference/sampling';
+import { expectedNoise } from '../inference/stochastic';
 import type { CamMethod } from './cam';
 import { minMaxScale } from './cam';
-import { camGradients, expectedNoise, type CamModel, type ScoreKind } from './target';
+import { camGradients, type CamModel, type ScoreKind } from './target';
 
 export interface ExplainBatchOptions {
   method: CamMethod;
@@ -123,16 +125,4 @@ function scaledMaps(
   } finally {
     tf.dispose([maps, probs]);
   }
-}
-
-/** The class with the highest probability of each row of n × K. */
-export function argmaxRows(probabilities: Float32Array, K: number): Int32Array {
-  const n = probabilities.length / K;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if ((probabilities[i * K + k] ?? 0) > (probabilities[i * K + best] ?? 0)) best = k;
-    out[i] = best;
-  }
-  return out;
 }

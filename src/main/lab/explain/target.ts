@@ -4,8 +4,7 @@
  * score with respect to them can be taken, with the random layers' noise under our control.
  */
 import { tf } from '../engine/backend';
-import { isRandom, withNoise, type HeadNoise, type RandomLayer } from '../evaluation/sampling';
-import { McDropout } from '../models/mcdropout';
+import { isRandom, withNoise, type HeadNoise, type RandomLayer } from '../inference/stochastic';
 import { nodeOf, parentsOf, runNodes, singleOutput, subModel, topologicalOrder, type GraphNode } from '../models/graph';
 
 /** What is differentiated: the pre-softmax class score (Selvaraju et al.; default) or the softmax output (the seed). */
@@ -32,10 +31,6 @@ export interface CamModel {
 export function convLayers(model: tf.LayersModel): string[] {
   return model.layers.filter((layer) => layer.getClassName() === 'Conv2D').map((layer) => layer.name);
 }
-
-/** The noise whose outcome is each random layer's mean: ε = 0, every unit kept (inverted dropout then changes nothing). */
-export const expectedNoise: HeadNoise = (layer, shape) =>
-  layer instanceof McDropout ? tf.fill(shape, 1 - layer.rate) : tf.zeros(shape);
 
 /** Cuts `model` at conv layer `layer` (default: the last conv layer). */
 export function camModel(model: tf.LayersModel, layer?: string): CamModel {

@@ -64,6 +64,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
         const summary = await explainRun({
           runs: new RunStore(db),
           datasets: new DatasetStore(db),
+          evaluations: new EvaluationStore(db),
           explanations: new ExplanationStore(db),
           request: job.request,
           signal: context.signal,

@@ -16,7 +16,7 @@ export interface McDropoutArgs extends LayerArgs {
 /**
  * Draws the keep mask for an input of the given shape: 1 where a unit is kept, 0 where it is
  * dropped (the layer scales the kept units by 1 / (1 − rate)). Replaceable, e.g. with fixed masks
- * in tests or with a faster generator (lab/evaluation/sampling.ts).
+ * in tests or with a faster generator (lab/inference/noise.ts).
  */
 export type KeepMaskSource = (shape: number[]) => tf.Tensor;
 

@@ -2,13 +2,14 @@
  * Deep ensembles (Lakshminarayanan et al., 2017): M CNNs that differ only in their seed, each a
  * run of its own (its epochs, checkpoints and learning curve), trained one after another inside
  * the ensemble's job. The ensemble predicts with the mean of its members' probabilities; to the
- * evaluation and Grad-CAM it is a stochastic model whose samples are its members.
+ * evaluation and Grad-CAM it is a stochastic model whose samples are its members
+ * (`inference/ensemble-predict.ts`).
  */
 import type { RunSummary } from '../../../shared/contract';
 import { tf } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
-import { loadCheckpointModel } from './checkpoint';
+import { loadMembers, memberProbabilities } from '../inference/ensemble-predict';
 import { ImageSet } from './data';
 import { testScores } from './scores';
 import type { TrainOptions } from './train';
@@ -55,34 +56,6 @@ function recordTotals(runs: RunStore, runId: number): RunSummary {
     trainSeconds: members.reduce((sum, m) => sum + m.trainSeconds, 0),
     epochs: done.length,
   });
-}
-
-/** The best-val_loss model of every member of an ensemble run, in seed order. */
-export async function loadMembers(runs: RunStore, runId: number): Promise<tf.LayersModel[]> {
-  const models: tf.LayersModel[] = [];
-  try {
-    for (const member of runs.members(runId)) {
-      const best = runs.checkpoint(member.id, 'best');
-      if (member.status !== 'done' || !best)
-        throw new Error(`member run ${member.id} of ensemble ${runId} is ${member.status}, not trained`);
-      models.push(await loadCheckpointModel(best));
-    }
-  } catch (error) {
-    for (const model of models) model.dispose();
-    throw error;
-  }
-  return models;
-}
-
-/** Each member's class probabilities for `x`, as [batch, members, classes]. */
-export function memberProbabilities(models: tf.LayersModel[], x: tf.Tensor4D, batchSize = 256): tf.Tensor3D {
-  return tf.tidy(
-    () =>
-      tf.stack(
-        models.map((model) => model.predict(x, { batchSize }) as tf.Tensor2D),
-        1,
-      ) as tf.Tensor3D,
-  );
 }
 
 function ensembleTestScores(

@@ -2,9 +2,9 @@ import type { DatasetSummary, RunSummary } from '../../../shared/contract';
 import { initEngine, type tf } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
-import { loadCheckpointModel } from './checkpoint';
-import { ImageSet } from './data';
-import { loadMembers } from './ensemble';
+import { loadCheckpointModel } from '../training/checkpoint';
+import { ImageSet } from '../training/data';
+import { loadMembers } from './ensemble-predict';
 
 /** A finished run's trained model(s) (its best checkpoint; an ensemble's members) and its test set. */
 export interface FinishedRun {

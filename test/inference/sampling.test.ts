@@ -1,16 +1,11 @@
-// Fast stochastic predictions (src/main/lab/evaluation/sampling.ts): with the same noise per
+// Fast stochastic predictions (src/main/lab/inference/sampling.ts): with the same noise per
 // (image, sample), trunk-once / head-T-times sampling must equal T full forward passes
 // (model.predict) of each image; the expected values here come from those full passes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
-import {
-  fastNoise,
-  sampleProbabilities,
-  splitStochastic,
-  type NoiseRequest,
-  type NoiseSource,
-  type RandomLayer,
-} from '../../src/main/lab/evaluation/sampling';
+import { fastNoise, type NoiseRequest, type NoiseSource } from '../../src/main/lab/inference/noise';
+import { sampleProbabilities } from '../../src/main/lab/inference/sampling';
+import { splitStochastic, type RandomLayer } from '../../src/main/lab/inference/stochastic';
 import { buildCnn } from '../../src/main/lab/models/cnn';
 import { buildMcDropout, McDropout } from '../../src/main/lab/models/mcdropout';
 import { buildVnn, Sampling } from '../../src/main/lab/models/vnn';
