@@ -10,8 +10,8 @@ export class EvaluationStore {
   add(runId: number, metrics: RunMetrics, images: readonly ImagePrediction[]): number {
     const insertPrediction = this.db.prepare(
       `INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, mutual_information,
-                                variation_ratio, probabilities, boxplots)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                variation_ratio, majority, probabilities, boxplots)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return this.db
       .transaction(() => {
@@ -29,6 +29,7 @@ export class EvaluationStore {
             image.entropy,
             image.mutualInformation,
             image.variationRatio,
+            image.majority,
             JSON.stringify(image.probabilities),
             image.boxplots === null ? null : JSON.stringify(image.boxplots),
           );
