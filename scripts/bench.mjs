@@ -13,7 +13,9 @@
 // `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
 // Then Grad-CAM (bench/gradcam.ts): the maps of all `--images` for each model (`{"gradcam": true}`)
 // and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
-// `--only engine|sampling|gradcam` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over 3 runs × `--images`
+// test images, the finder, one case: `{"cases": true, …}`.
+// `--only engine|sampling|gradcam|cases` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
@@ -65,8 +67,9 @@ await withRunner(async (load) => {
   const engine = values.only === undefined || values.only === 'engine';
   const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
   const gradcam = values.only === undefined || values.only === 'gradcam';
-  if (values.only !== undefined && !engine && !sampling && !gradcam)
-    throw new Error(`--only: engine, sampling or gradcam, not ${values.only}`);
+  const cases = values.only === undefined || values.only === 'cases';
+  if (values.only !== undefined && !engine && !sampling && !gradcam && !cases)
+    throw new Error(`--only: engine, sampling, gradcam or cases, not ${values.only}`);
   if (engine) await benchEngine(options);
   if (sampling) {
     const { benchSampling } = await load('bench/sampling.ts');
@@ -89,5 +92,9 @@ await withRunner(async (load) => {
       samples: count(values['cam-samples']),
       report,
     });
+  }
+  if (cases) {
+    const { benchCases } = await load('bench/cases.ts');
+    benchCases({ images: count(values.images), report });
   }
 });

@@ -12,9 +12,9 @@ import {
   type FinderThresholds,
 } from '../../../shared/contract-cases';
 import type { Db } from '../store/database';
-import { caseSummary } from './query';
+import { readCases } from './query';
 import type { RunSet } from './run-set';
-import { CaseSql, type CaseRow, type Params } from './sql';
+import { CaseSql, type Params } from './sql';
 
 interface ListDefinition {
   /** The condition an image must meet (besides the run set's base). */
@@ -134,29 +134,30 @@ export function findCases(
     // the disagreement of one run is meaningless: that list needs two runs
     if (list === 'disagree' && set.runs.length < 2) return { list, title: FINDER_TITLES[list], total: 0, entries: [] };
     const where = `${sql.base} AND (${def.where(sql)})${only}`;
-    const total = db.prepare<[Params], number>(`SELECT count(*) ${sql.from} WHERE ${where}`).pluck().get(params) ?? 0;
-    const rows = db
-      .prepare<[Params], CaseRow & { score: number | null }>(
-        `SELECT ${sql.columns}, ${def.score(sql)} AS score
+    const ranked = db
+      .prepare<[Params], { idx: number; score: number | null; total: number }>(
+        `SELECT i.idx AS idx, ${def.score(sql)} AS score, count(*) OVER () AS total
          ${sql.from}
          WHERE ${where}
          ORDER BY score DESC NULLS LAST${def.then ? `, ${def.then(sql)} DESC NULLS LAST` : ''}, i.idx
          LIMIT @limit`,
       )
       .all({ ...params, limit: options.limit });
-    const entries: FinderEntry[] = rows.map((row) => {
-      const summary = caseSummary(set, row);
-      return {
-        list,
-        datasetId: summary.datasetId,
-        split: summary.split,
-        index: summary.index,
-        trueClass: summary.trueClass,
-        reason: def.reason(summary, options.thresholds, set.dataset.classes),
-        score: row.score ?? 0,
-      };
-    });
-    return { list, title: FINDER_TITLES[list], total, entries };
+    const summaries = readCases(
+      db,
+      sql,
+      ranked.map((r) => r.idx),
+    );
+    const entries: FinderEntry[] = summaries.map((summary, n) => ({
+      list,
+      datasetId: summary.datasetId,
+      split: summary.split,
+      index: summary.index,
+      trueClass: summary.trueClass,
+      reason: def.reason(summary, options.thresholds, set.dataset.classes),
+      score: ranked[n]?.score ?? 0,
+    }));
+    return { list, title: FINDER_TITLES[list], total: ranked[0]?.total ?? 0, entries };
   });
   return { lists };
 }

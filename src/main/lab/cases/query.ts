@@ -69,37 +69,61 @@ export function listCases(db: Db, set: RunSet, args: ListArgs): CasePage {
   const sql = new CaseSql(set);
   const { where, params } = filterSql(sql, args.filter);
   const all = { ...sql.params, ...params };
-  const rows = db
-    .prepare<[Params & { limit: number; offset: number }], CaseRow>(
-      `SELECT ${sql.columns}
+  // rank on the bare keys first, then read the page's rows in full: sorting whole rows would
+  // compute every column (probabilities, tags) of every image
+  const page = db
+    .prepare<[Params & { limit: number; offset: number }], number>(
+      `SELECT i.idx
        ${sql.from}
        WHERE ${where.join('\n AND ')}
        ORDER BY ${sortSql(sql, args.sort, args.order)}
        LIMIT @limit OFFSET @offset`,
     )
+    .pluck()
     .all({ ...all, limit: args.limit, offset: args.offset });
   const counts = countCases(db, sql, where, all);
-  return { total: counts.total, items: rows.map((row) => caseSummary(set, row)), counts };
+  return { total: counts.total, items: readCases(db, sql, page), counts };
+}
+
+/** The full rows of the given images, in the given order. */
+export function readCases(db: Db, sql: CaseSql, indices: readonly number[]): CaseSummary[] {
+  if (indices.length === 0) return [];
+  const rows = db
+    .prepare<[Params], CaseRow>(
+      `SELECT ${sql.columns}
+       ${sql.from}
+       WHERE ${sql.base} AND i.idx IN (SELECT value FROM json_each(@indices))`,
+    )
+    .all({ ...sql.params, indices: JSON.stringify(indices) });
+  const byIndex = new Map(rows.map((row) => [row.idx, row]));
+  return indices.flatMap((index) => {
+    const row = byIndex.get(index);
+    return row ? [caseSummary(sql.set, row)] : [];
+  });
 }
 
 function countCases(db: Db, sql: CaseSql, where: string[], params: Params): CaseCounts {
-  const groups = db
-    .prepare<[Params], { label: number; wrong: number; right: number; disagree: number; noted: number; n: number }>(
-      `SELECT i.label AS label, ${sql.wrongAny} AS wrong, coalesce(${sql.rightAll}, 0) AS right,
-              ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted, count(*) AS n
-       ${sql.from}
-       WHERE ${where.join('\n AND ')}
-       GROUP BY 1, 2, 3, 4, 5`,
+  // one scan: the filtered images' groups, and their tags
+  const rows = db
+    .prepare<
+      [Params],
+      { tag: string | null; label: number; wrong: number; right: number; disagree: number; noted: number; n: number }
+    >(
+      `WITH f AS MATERIALIZED (
+         SELECT i.idx AS idx, i.label AS label, ${sql.wrongAny} AS wrong, coalesce(${sql.rightAll}, 0) AS right,
+                ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted
+         ${sql.from}
+         WHERE ${where.join('\n AND ')})
+       SELECT NULL AS tag, label, wrong, right, disagree, noted, count(*) AS n FROM f GROUP BY 2, 3, 4, 5, 6
+       UNION ALL
+       SELECT t.tag, 0, 0, 0, 0, 0, count(*) FROM annotation_tags t JOIN f ON f.idx = t.idx
+        WHERE t.dataset_hash = @hash AND t.split = 'test' GROUP BY t.tag`,
     )
     .all(params);
-  const tags = db
-    .prepare<[Params], { tag: string; n: number }>(
-      `SELECT t.tag AS tag, count(*) AS n FROM annotation_tags t
-        WHERE t.dataset_hash = @hash AND t.split = 'test'
-          AND t.idx IN (SELECT i.idx ${sql.from} WHERE ${where.join('\n AND ')})
-        GROUP BY t.tag ORDER BY t.tag`,
-    )
-    .all(params);
+  const groups = rows.filter((row) => row.tag === null);
+  const tags = rows
+    .flatMap((row) => (row.tag === null ? [] : [{ tag: row.tag, n: row.n }]))
+    .sort((a, b) => a.tag.localeCompare(b.tag));
   const { classes } = sql.set.dataset;
   const counts: CaseCounts = {
     total: 0,

@@ -24,11 +24,11 @@ export class CaseSql {
 
   get from(): string {
     const joins = this.set.runs.map((run, j) => {
-      const p = `LEFT JOIN predictions p${j} ON p${j}.evaluation_id = @e${j} AND p${j}.idx = i.idx`;
+      const p = `LEFT JOIN predictions p${j} INDEXED BY predictions_for_cases ON p${j}.evaluation_id = @e${j} AND p${j}.idx = i.idx`;
       const x =
         run.explanationId === null
           ? ''
-          : `\n LEFT JOIN explanation_images x${j} ON x${j}.explanation_id = @x${j} AND x${j}.idx = i.idx`;
+          : `\n LEFT JOIN explanation_images x${j} INDEXED BY explanation_images_for_cases ON x${j}.explanation_id = @x${j} AND x${j}.idx = i.idx`;
       return p + x;
     });
     return `FROM images i

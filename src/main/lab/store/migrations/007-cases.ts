@@ -11,7 +11,10 @@ export const cases: Migration = {
   up: (db) => {
     db.exec(`
       ALTER TABLE predictions ADD COLUMN majority INTEGER;
-      CREATE INDEX predictions_by_predicted ON predictions (evaluation_id, predicted, idx);
+      -- covering indexes: case queries read these columns of every image without touching the rows
+      CREATE INDEX predictions_for_cases ON predictions
+        (evaluation_id, idx, predicted, confidence, entropy, mutual_information, variation_ratio, majority);
+      CREATE INDEX explanation_images_for_cases ON explanation_images (explanation_id, idx, background);
       CREATE TABLE annotations (
         dataset_hash TEXT NOT NULL,
         split        TEXT NOT NULL CHECK (split IN ('train', 'test')),
