@@ -15,7 +15,9 @@
 // and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
 // Then the sample store (bench/samples-store.ts): the time and database size of an evaluation's
 // samples, `--images` × `--samples` × 3 classes (`{"sampleStore": true}`).
-// `--only engine|sampling|gradcam|store` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over 3 runs × `--images`
+// test images, the finder, one case: `{"cases": true, …}`.
+// `--only <part>` (one of PARTS below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
@@ -64,24 +66,45 @@ await withRunner(async (load) => {
     report,
     threadEntry: values.threads === '1' ? undefined : new URL('./dev-thread.mjs', import.meta.url),
   };
-  const engine = values.only === undefined || values.only === 'engine';
-  const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
-  const gradcam = values.only === undefined || values.only === 'gradcam';
-  const store = values.only === undefined || values.only === 'store';
-  if (values.only !== undefined && !engine && !sampling && !gradcam && !store)
-    throw new Error(`--only: engine, sampling, gradcam or store, not ${values.only}`);
-  if (engine) await benchEngine(options);
-  if (sampling) {
-    const { benchSampling } = await load('bench/sampling.ts');
-    await benchSampling({
-      models,
-      backends: options.backends,
-      samples: count(values.samples),
-      images: count(values.images),
-      naiveImages: count(values['naive-images']),
-      naiveSamples: count(values['naive-samples']),
-      report,
-    });
+  // every part of the benchmark, in the order they run; `--only <name>` runs one
+  const parts = {
+    engine: () => benchEngine(options),
+    sampling: async () => {
+      if (values.only === undefined && values['skip-sampling']) return;
+      const { benchSampling } = await load('bench/sampling.ts');
+      await benchSampling({
+        models,
+        backends: options.backends,
+        samples: count(values.samples),
+        images: count(values.images),
+        naiveImages: count(values['naive-images']),
+        naiveSamples: count(values['naive-samples']),
+        report,
+      });
+    },
+    gradcam: async () => {
+      const { benchGradcam } = await load('bench/gradcam.ts');
+      await benchGradcam({
+        models,
+        backends: options.backends,
+        images: count(values.images),
+        samples: count(values['cam-samples']),
+        report,
+      });
+    },
+    store: async () => {
+      const { benchSampleStore } = await load('bench/samples-store.ts');
+      benchSampleStore({ images: count(values.images), samples: count(values.samples), report });
+    },
+    cases: async () => {
+      const { benchCases } = await load('bench/cases.ts');
+      benchCases({ images: count(values.images), report });
+    },
+  };
+  if (values.only !== undefined && !(values.only in parts))
+    throw new Error(`--only: one of ${Object.keys(parts).join(', ')}, not ${values.only}`);
+  for (const [name, part] of Object.entries(parts)) if (values.only === undefined || values.only === name) await part();
+});
   }
   if (gradcam) {
     const { benchGradcam } = await load('bench/gradcam.ts');

@@ -34,6 +34,21 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
+  listCases: {
+    runs: [1],
+    filter: { outcome: 'wrong', tag: 'interesting' },
+    sort: 'mi',
+    order: 'desc',
+    offset: 0,
+    limit: 10,
+  },
+  getCase: { datasetId: 1, split: 'test', index: 0, runs: [1], method: 'gradcam' },
+  getCaseSamples: { runId: 1, index: 0 },
+  findCases: { runs: [1], limit: 5, thresholds: { confidence: 0.8 } },
+  annotate: { datasetId: 1, split: 'test', index: 0, addTags: ['interesting'], note: 'a note', runId: 1 },
+  deleteAnnotation: { datasetId: 1, split: 'test', index: 0 },
+  undoAnnotation: { datasetId: 1, split: 'test', index: 0 },
+  listAnnotations: { datasetId: 1 },
 };
 
 const HUGE = [1e308, -1e308, 2 ** 53 + 2, -(2 ** 53), Number.MAX_SAFE_INTEGER * 4, 1.5, -1, 0, -0.000001];

@@ -11,6 +11,7 @@ import {
   RunConfig,
   describeZodError,
   requests,
+  type Annotation,
   type ErrorInfo,
   type ExplainRequest,
   type ImportRequestParsed,
@@ -23,6 +24,7 @@ import {
   type Split,
   type StartRunRequest,
 } from '../../shared/contract';
+import { CaseService } from './cases/cases';
 import { ConflictError, errorCode } from './errors';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
@@ -56,6 +58,7 @@ export class Lab {
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
+  readonly cases: CaseService;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
   /** The newest evaluation job of each run, while it is queued or running. */
@@ -68,6 +71,7 @@ export class Lab {
     this.runs = new RunStore(this.db);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
+    this.cases = new CaseService(this);
     this.runs.markInterrupted();
     this.jobs = new JobManager({
       databasePath: options.databasePath,
@@ -115,6 +119,17 @@ export class Lab {
         const latest = this.explanations.latest(runId);
         return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
       },
+      listCases: (args) => this.cases.list(args),
+      getCase: (args) => this.cases.get(args),
+      getCaseSamples: ({ runId, index }) => this.cases.samples(runId, index),
+      findCases: (args) => this.cases.find(args),
+      annotate: (args) => this.annotated(this.cases.annotate(args)),
+      deleteAnnotation: (key) => this.annotated(this.cases.clear(key)),
+      undoAnnotation: (args) => {
+        const annotation = this.cases.undo(args);
+        return annotation === null ? null : this.annotated(annotation);
+      },
+      listAnnotations: ({ datasetId }) => this.cases.listAnnotations(datasetId),
     };
   }
 
@@ -129,6 +144,12 @@ export class Lab {
     } catch (error) {
       return failure(errorCode(error), errorMessage(error));
     }
+  }
+
+  /** Tells every page that an image's annotation changed. */
+  private annotated(annotation: Annotation): Annotation {
+    this.options.emit('annotationChanged', { annotation });
+    return annotation;
   }
 
   /** Creates a run with the seed's defaults overridden by the request, and queues its training. */
@@ -146,7 +167,9 @@ export class Lab {
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
     const run = this.runs.get(id);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
+      throw new ConflictError(
+        `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
+      );
     }
     return this.queueTraining(this.runs.setStatus(id, 'queued'));
   }
@@ -165,7 +188,8 @@ export class Lab {
   /** Queues an evaluation of a finished run. */
   evaluate(id: number, samples?: number): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     const job = this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
@@ -182,7 +206,8 @@ export class Lab {
   explain(input: ExplainRequest): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id);
     return this.jobs.start(
       { kind: 'explain', request },

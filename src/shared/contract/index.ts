@@ -14,6 +14,7 @@ import { runEvents, runRequests } from './runs';
 import { evaluationEvents, evaluationRequests } from './evaluation';
 import { explanationEvents, explanationRequests } from './explanation';
 import { jobEvents, jobRequests } from './jobs';
+import { caseEvents, caseRequests } from './cases';
 
 export * from './common';
 export * from './app';
@@ -22,6 +23,7 @@ export * from './runs';
 export * from './evaluation';
 export * from './explanation';
 export * from './jobs';
+export * from './cases';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -31,6 +33,7 @@ export const requests = {
   ...evaluationRequests,
   ...explanationRequests,
   ...jobRequests,
+  ...caseRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
@@ -40,6 +43,7 @@ export const events = {
   ...runEvents,
   ...evaluationEvents,
   ...explanationEvents,
+  ...caseEvents,
 } as const;
 
 export type Requests = typeof requests;

@@ -36,6 +36,8 @@ export interface ImagePrediction {
   /** Stochastic models only. */
   mutualInformation: number | null;
   variationRatio: number | null;
+  /** The class most samples vote for (stochastic models only). */
+  majority: number | null;
   boxplots: BoxplotStats[] | null;
 }
 
@@ -69,6 +71,7 @@ export function summarise(
       entropy: summary.predictiveEntropy,
       mutualInformation: stochastic ? summary.mutualInformation : null,
       variationRatio: stochastic ? summary.variationRatio : null,
+      majority: stochastic ? summary.modalClass : null,
       boxplots: stochastic ? classBoxplots(block, K) : null,
     });
     if (stochastic) {

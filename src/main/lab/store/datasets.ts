@@ -102,6 +102,17 @@ export class DatasetStore {
     return { total, items };
   }
 
+  /** One image's label; throws when the dataset has no such image. */
+  label(datasetId: number, split: Split, index: number): number {
+    this.get(datasetId);
+    const label = this.db
+      .prepare<[number, string, number], number>('SELECT label FROM images WHERE dataset_id = ? AND split = ? AND idx = ?')
+      .pluck()
+      .get(datasetId, split, index);
+    if (label === undefined) throw new NotFoundError(`dataset ${datasetId} has no ${split} image ${index}`);
+    return label;
+  }
+
   /** One image's pixels (HWC uint8) and shape; throws when it does not exist. */
   image(
     datasetId: number,

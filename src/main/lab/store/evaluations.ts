@@ -50,8 +50,8 @@ export class EvaluationStore {
     );
     const insertPrediction = this.db.prepare(
       `INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, mutual_information,
-                                variation_ratio, probabilities, boxplots)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                variation_ratio, majority, probabilities, boxplots)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return this.db
       .transaction(() => {
@@ -75,6 +75,7 @@ export class EvaluationStore {
             image.entropy,
             image.mutualInformation,
             image.variationRatio,
+            image.majority,
             JSON.stringify(image.probabilities),
             image.boxplots === null ? null : JSON.stringify(image.boxplots),
           );

@@ -29,7 +29,8 @@ interface ImageRow {
 const blob = (values: Float32Array | null): Buffer | null =>
   values === null ? null : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 
-function floats(buffer: Buffer | null): number[] | null {
+/** A stored float32 blob as numbers (null stays null). */
+export function floats(buffer: Buffer | null): number[] | null {
   if (buffer === null) return null;
   const copy = new Float32Array(buffer.byteLength / 4);
   new Uint8Array(copy.buffer).set(buffer);

@@ -5,6 +5,7 @@ import { evaluations } from './003-evaluations';
 import { ensembles } from './004-ensembles';
 import { explanations } from './005-explanations';
 import { evaluationSamples } from './006-evaluation-samples';
+import { cases } from './007-cases';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   ensembles,
   explanations,
   evaluationSamples,
+  cases,
 ];

@@ -1,0 +1,205 @@
+// Case-query benchmark: a study database with 3 evaluated runs (CNN, VNN, MC dropout) over 3,000
+// test images (random but plausible predictions, a Grad-CAM explanation each, 100 annotated
+// images), then the time of a filtered, sorted page of 100 cases, of the finder over the three
+// runs, and of one case across them. Targets (the cases issue): a page ≤ 20 ms, the finder
+// ≤ 100 ms. `node scripts/bench.mjs --only cases` prints one `{"cases": true, …}` line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultRunConfig, type ModelFamily, type RunMetrics } from '../src/shared/contract';
+import { FindCasesRequest, GetCaseRequest, ListCasesRequest } from '../src/shared/contract';
+import { CaseService } from '../src/main/lab/cases/cases';
+import type { ImagePrediction } from '../src/main/lab/evaluation/report';
+import { openDatabase, type Db } from '../src/main/lab/store/database';
+import { DatasetStore } from '../src/main/lab/store/datasets';
+import { EvaluationStore } from '../src/main/lab/store/evaluations';
+import { ExplanationStore } from '../src/main/lab/store/explanations';
+import { RunStore } from '../src/main/lab/store/runs';
+import { seededRandom } from '../src/main/lab/training/random';
+
+export interface CasesBenchLine {
+  cases: true;
+  runs: number;
+  images: number;
+  /** Median over pages of `wrong in any run`, sorted by mutual information, 100 a page. */
+  msPerPage: number;
+  finderMs: number;
+  caseMs: number;
+}
+
+const K = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function time(fn: () => void, repeats: number): number {
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    const cpu = process.cpuUsage();
+    fn();
+    times.push(performance.now() - start);
+    if (process.env.CASEBOOK_BENCH_CPU) console.error('cpu ms', process.cpuUsage(cpu).user / 1000);
+  }
+  return Math.round(median(times) * 100) / 100;
+}
+
+/** A study database of 3 evaluated, explained runs over `images` test images; the caller closes it. */
+export function benchStudy(
+  images: number,
+  dir: string,
+): { db: Db; ids: number[]; datasetId: number; cases: CaseService } {
+  const db = openDatabase(join(dir, 'study.db'));
+  {
+    const random = seededRandom(7);
+    const labels = Uint8Array.from({ length: images }, (_, i) => i % K);
+    const pixels = new Uint8Array(images * 32 * 32 * 3).map(() => Math.floor(random() * 256));
+    const { dataset } = new DatasetStore(db).add({
+      name: 'bench',
+      kind: 'cifar10',
+      source: 'bench',
+      sourceSha256: null,
+      content: {
+        classes: ['deer', 'frog', 'truck'],
+        shape: [32, 32, 3],
+        train: { labels: labels.slice(0, 3), pixels: pixels.slice(0, 3 * 3072) },
+        test: { labels, pixels },
+      },
+    });
+    const runs = new RunStore(db);
+    const evaluations = new EvaluationStore(db);
+    const explanations = new ExplanationStore(db);
+    const ids = (['cnn', 'vnn', 'mcdropout'] as ModelFamily[]).map((model) => {
+      const run = runs.create({
+        datasetId: dataset.id,
+        datasetHash: dataset.contentHash,
+        config: defaultRunConfig(model),
+      });
+      runs.setStatus(run.id, 'done');
+      const stochastic = model !== 'cnn';
+      const predictions: ImagePrediction[] = Array.from({ length: images }, (_, index) => {
+        const label = labels[index] ?? 0;
+        const raw = [random(), random(), random()];
+        raw[label] = (raw[label] ?? 0) + 1.5 * random();
+        const sum = raw.reduce((a, b) => a + b, 0);
+        const probabilities = raw.map((v) => v / sum);
+        const predicted = probabilities.indexOf(Math.max(...probabilities));
+        return {
+          index,
+          label,
+          predicted,
+          confidence: probabilities[predicted] ?? 0,
+          probabilities,
+          entropy: -probabilities.reduce((h, p) => h + p * Math.log(p), 0),
+          mutualInformation: stochastic ? random() * 0.3 : null,
+          variationRatio: stochastic ? random() * 0.5 : null,
+          majority: stochastic ? (random() < 0.05 ? (predicted + 1) % K : predicted) : null,
+          boxplots: stochastic
+            ? probabilities.map((p) => ({
+                stats: [p - 0.2, p - 0.1, p, p + 0.1, p + 0.2],
+                n: 1000,
+                conf: [p, p],
+                out: [],
+              }))
+            : null,
+        };
+      });
+      const metrics = { images, samples: stochastic ? 1000 : 1 } as RunMetrics;
+      evaluations.add(
+        run.id,
+        {
+          ...metrics,
+          accuracy: 0,
+          aucHandTill: 0,
+          aucSeedStyle: 0,
+          nll: 0,
+          brier: 0,
+          ece: 0,
+          aurc: 0,
+          perClass: [],
+          confusion: [],
+          reliability: [],
+          riskCoverage: [],
+          convergence: [],
+          meanEntropy: 0,
+          meanMutualInformation: null,
+          seconds: 0,
+        },
+        predictions,
+      );
+      explanations.add(
+        run.id,
+        {
+          method: 'gradcam',
+          layer: 'conv',
+          score: 'logit',
+          targetClass: null,
+          samples: 1,
+          images,
+          mapShape: [13, 13],
+          deletion: [],
+          deletionDrop: 0,
+          randomDrop: 0,
+          meanBackground: 0.2,
+          meanStd: null,
+          maxStd: null,
+          seconds: 0,
+        },
+        predictions.map((p) => ({
+          index: p.index,
+          label: p.label,
+          predicted: p.predicted,
+          probability: p.confidence,
+          background: random() * 0.7,
+          map: new Float32Array(169).map(() => random()),
+          std: null,
+          trueMap: null,
+          trueStd: null,
+        })),
+      );
+      return run.id;
+    });
+    const cases = new CaseService({ db, runs, datasets: new DatasetStore(db) });
+    for (let i = 0; i < 100; i++)
+      cases.annotate({
+        datasetId: dataset.id,
+        split: 'test',
+        index: i * 29,
+        addTags: ['interesting'],
+        removeTags: [],
+        note: `note ${i}`,
+      });
+
+    return { db, ids, datasetId: dataset.id, cases };
+  }
+}
+
+export function benchCases(options: { images?: number; report: (line: CasesBenchLine) => void }): void {
+  const images = options.images ?? 3000;
+  const dir = mkdtempSync(join(tmpdir(), 'casebook-bench-cases-'));
+  const { db, ids, datasetId, cases } = benchStudy(images, dir);
+  try {
+    let offset = 0;
+    const page = () => {
+      const result = cases.list(
+        ListCasesRequest.parse({ runs: ids, filter: { outcome: 'wrong' }, sort: 'mi', offset, limit: 100 }),
+      );
+      if (result.items.length === 0) offset = 0;
+      else offset += 100;
+    };
+    page();
+    const msPerPage = time(page, 20);
+    const find = () => cases.find(FindCasesRequest.parse({ runs: ids }));
+    find();
+    const finderMs = time(find, 7);
+    const one = () => cases.get(GetCaseRequest.parse({ datasetId, index: 17, runs: ids }));
+    one();
+    const caseMs = time(one, 20);
+    options.report({ cases: true, runs: ids.length, images, msPerPage, finderMs, caseMs });
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
