@@ -76,7 +76,7 @@ describe('import limits against decompression bombs', () => {
     expect(count('datasets')).toBe(0);
   });
 
-  it('refuses a plain .tar larger than the limit from its size alone', async () => {
+  it('refuses a plain .tar larger than the limit from its size alone, before hashing or reading it', async () => {
     const file = join(dir, 'huge.tar');
     const handle = await open(file, 'w');
     try {
@@ -85,6 +85,11 @@ describe('import limits against decompression bombs', () => {
     } finally {
       await handle.close();
     }
+    const { error, readBytes } = await failedImport(file);
+    expect(error.message).toBe(
+      `${file} is 200,000,001 bytes, more than the 200 MB an archive may have (CIFAR-10's is 170 MB); refusing it`,
+    );
+    expect(readBytes).toBe(0);
     await expect(readCifarArchive(file, { classes: ['deer'] })).rejects.toThrow(
       `${file} is more than 200 MB, the limit for a CIFAR-10 binary archive`,
     );
