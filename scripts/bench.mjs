@@ -1,6 +1,7 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam] [--skip-sampling] [--cam-samples T] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam|imports] [--skip-sampling] [--cam-samples T]
+//   [--bomb-batches N] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -13,8 +14,11 @@
 // `--naive-samples 50`, scaled): one `{"mcSampling": true, ...}` line per (model, backend).
 // Then Grad-CAM (bench/gradcam.ts): the maps of all `--images` for each model (`{"gradcam": true}`)
 // and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
-// `--only engine|sampling|gradcam` runs one part, `--skip-sampling` leaves sampling out. The benchmarks
-// are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
+// Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
+// 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
+// entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
+// `--only engine|sampling|gradcam|imports` runs one part, `--skip-sampling` leaves sampling out.
+// The benchmarks are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
 
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     'naive-images': { type: 'string' },
     'naive-samples': { type: 'string' },
     'cam-samples': { type: 'string' },
+    'bomb-batches': { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -49,7 +54,6 @@ const count = (text) => (text === undefined ? undefined : Number.parseInt(text, 
 const report = (line) => console.log(JSON.stringify(line));
 
 await withRunner(async (load) => {
-  const { benchEngine } = await load('bench/engine.ts');
   const wasmKernels = list(values['wasm-kernels']);
   const models = list(values.models);
   const options = {
@@ -65,9 +69,14 @@ await withRunner(async (load) => {
   const engine = values.only === undefined || values.only === 'engine';
   const sampling = (values.only === undefined && !values['skip-sampling']) || values.only === 'sampling';
   const gradcam = values.only === undefined || values.only === 'gradcam';
-  if (values.only !== undefined && !engine && !sampling && !gradcam)
-    throw new Error(`--only: engine, sampling or gradcam, not ${values.only}`);
-  if (engine) await benchEngine(options);
+  const imports = values.only === undefined || values.only === 'imports';
+  if (values.only !== undefined && !engine && !sampling && !gradcam && !imports)
+    throw new Error(`--only: engine, sampling, gradcam or imports, not ${values.only}`);
+  if (engine) {
+    // loaded only when run: tfjs would otherwise sit in the memory the imports bench measures
+    const { benchEngine } = await load('bench/engine.ts');
+    await benchEngine(options);
+  }
   if (sampling) {
     const { benchSampling } = await load('bench/sampling.ts');
     await benchSampling({
@@ -89,5 +98,9 @@ await withRunner(async (load) => {
       samples: count(values['cam-samples']),
       report,
     });
+  }
+  if (imports) {
+    const { benchImports } = await load('bench/imports.ts');
+    await benchImports({ batches: count(values['bomb-batches']), report });
   }
 });
