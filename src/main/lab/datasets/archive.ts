@@ -24,6 +24,8 @@ const LABEL_COUNT = 10;
 /** Images per storage block while collecting; the last block of a split is at most this much slack. */
 const BLOCK_IMAGES = 1024;
 const READ_CHUNK_BYTES = 1 << 20;
+/** gunzip output pieces: larger than its 16 KiB default, so fewer pieces pass through the tar reader. */
+const INFLATE_CHUNK_BYTES = 256 << 10;
 const META_MAX_BYTES = 1 << 16;
 
 export interface ReadCifarOptions {
@@ -327,7 +329,7 @@ async function scanArchive(scan: ScanOptions): Promise<ScanResult> {
   const pipe = { signal: options.signal };
   report();
   const piping = compressed
-    ? pipeline(input, countBytes, createGunzip(), limit.stage, sink, pipe)
+    ? pipeline(input, countBytes, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), limit.stage, sink, pipe)
     : pipeline(input, countBytes, limit.stage, sink, pipe);
   try {
     for await (const entry of extract) await state.entry(entry);
