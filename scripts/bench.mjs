@@ -1,6 +1,7 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store] [--skip-sampling] [--cam-samples T] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|imports] [--skip-sampling] [--cam-samples T]
+//   [--bomb-batches N] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -17,7 +18,10 @@
 // samples, `--images` × `--samples` × 3 classes (`{"sampleStore": true}`).
 // Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over 3 runs × `--images`
 // test images, the finder, one case: `{"cases": true, …}`.
-// `--only <part>` (one of PARTS below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
+// Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
+// 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
+// entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
+// `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
 import { withRunner } from './ts-runner.mjs';
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     'naive-images': { type: 'string' },
     'naive-samples': { type: 'string' },
     'cam-samples': { type: 'string' },
+    'bomb-batches': { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -53,7 +58,6 @@ const count = (text) => (text === undefined ? undefined : Number.parseInt(text, 
 const report = (line) => console.log(JSON.stringify(line));
 
 await withRunner(async (load) => {
-  const { benchEngine } = await load('bench/engine.ts');
   const wasmKernels = list(values['wasm-kernels']);
   const models = list(values.models);
   const options = {
@@ -68,7 +72,11 @@ await withRunner(async (load) => {
   };
   // every part of the benchmark, in the order they run; `--only <name>` runs one
   const parts = {
-    engine: () => benchEngine(options),
+    engine: async () => {
+      // loaded only when run: tfjs would otherwise sit in the memory the imports bench measures
+      const { benchEngine } = await load('bench/engine.ts');
+      await benchEngine(options);
+    },
     sampling: async () => {
       if (values.only === undefined && values['skip-sampling']) return;
       const { benchSampling } = await load('bench/sampling.ts');
@@ -99,6 +107,10 @@ await withRunner(async (load) => {
     cases: async () => {
       const { benchCases } = await load('bench/cases.ts');
       benchCases({ images: count(values.images), report });
+    },
+    imports: async () => {
+      const { benchImports } = await load('bench/imports.ts');
+      await benchImports({ batches: count(values['bomb-batches']), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

@@ -21,6 +21,7 @@ import {
 import { UsageError, listOption, numberOption, parseOptions, processIo, intOption, type Io } from './cli/args';
 import { progressPrinter } from './cli/progress';
 import { importDataset } from './lab/datasets/import';
+import { sweepStaleDownloads } from './lab/datasets/partials';
 import { forkLauncher } from './lab/jobs/fork';
 import { inProcessLauncher, type Emit } from './lab/jobs/manager';
 import { Lab } from './lab/lab';
@@ -263,6 +264,7 @@ export async function serve(options: ServeOptions): Promise<{ lab: Lab; web: Web
   if (!existsSync(resolve(rendererDir, 'index.html'))) {
     throw new Error(`the app is not built (no ${resolve(rendererDir, 'index.html')}); run "npm run build"`);
   }
+  void sweepStaleDownloads(); // leftovers of downloads whose process was killed
   let web: WebServer | null = null;
   const emit: Emit = (name, payload) => web?.broadcast(name, payload);
   const lab = new Lab({

@@ -1,6 +1,7 @@
 /** Electron main: one window, the custom protocol, IPC wiring. The domain lives in ./lab. */
 import { resolve } from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
+import { sweepStaleDownloads } from './lab/datasets/partials';
 import { Lab } from './lab/lab';
 import { defaultDatabasePath } from './lab/paths';
 import { broadcast, wireRequests } from './electron/ipc';
@@ -49,6 +50,7 @@ app.whenReady().then(
       launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
       emit: broadcast,
     });
+    void sweepStaleDownloads(); // leftovers of downloads whose process was killed
     handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));
     wireRequests(lab);
     createWindow();

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type ExtractEvents } from 'tar-stream';
 import { CIFAR10_CLASSES, type Progress, type Split } from '../../../shared/contract';
+import { ARCHIVE_LIMITS, checkBatchSize, checkTarSize, InflatedLimit, type ArchiveLimits } from './limits';
 import { checkPath, ImportError, type DatasetContent, type SplitData } from './types';
 
 /**
@@ -23,6 +24,8 @@ const LABEL_COUNT = 10;
 /** Images per storage block while collecting; the last block of a split is at most this much slack. */
 const BLOCK_IMAGES = 1024;
 const READ_CHUNK_BYTES = 1 << 20;
+/** gunzip output pieces: larger than its 16 KiB default, so fewer pieces pass through the tar reader. */
+const INFLATE_CHUNK_BYTES = 256 << 10;
 const META_MAX_BYTES = 1 << 16;
 
 export interface ReadCifarOptions {
@@ -30,14 +33,22 @@ export interface ReadCifarOptions {
   classes: string[];
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /** What the archive may inflate to; ARCHIVE_LIMITS unless given (tests). */
+  limits?: ArchiveLimits;
 }
 
-/** Streams a CIFAR-10 binary archive (.tar.gz or .tar) and keeps only the requested classes. */
+/**
+ * Streams a CIFAR-10 binary archive (.tar.gz or .tar) and keeps only the requested classes.
+ * Memory stays bounded whatever the file: a batch larger than `limits.batchBytes` is refused from
+ * its tar header, and the read stops once the inflated tar passes `limits.inflatedBytes`.
+ */
 export async function readCifarArchive(file: string, options: ReadCifarOptions): Promise<DatasetContent> {
   checkRequestedClasses(options.classes);
   const size = await checkPath(file, 'archive');
   const compressed = await sniffArchive(file);
-  const scanOptions = { file, size, compressed, options };
+  const limits = options.limits ?? ARCHIVE_LIMITS;
+  if (!compressed) checkTarSize(file, size, limits);
+  const scanOptions = { file, size, compressed, limits, options };
   let scan = await scanArchive({ ...scanOptions, knownNames: null });
   if (scan.needsRescan) {
     // batches.meta.txt came after some batches and named the classes differently from the
@@ -172,6 +183,7 @@ interface ScanOptions {
   file: string;
   size: number;
   compressed: boolean;
+  limits: ArchiveLimits;
   options: ReadCifarOptions;
   knownNames: string[] | null;
 }
@@ -235,6 +247,7 @@ class ArchiveScan {
   private async readRecords(entry: TarEntry, collector: SplitCollector): Promise<void> {
     const name = entry.header.name;
     const size = entry.header.size;
+    checkBatchSize(this.scan.file, name, size, this.scan.limits);
     if (size % RECORD_BYTES !== 0) {
       throw new ImportError(
         `${this.scan.file}: ${name} has ${size} bytes, not a whole number of ${RECORD_BYTES}-byte records`,
@@ -298,6 +311,7 @@ function checkClassesKnown(requested: readonly string[], names: readonly string[
 
 async function scanArchive(scan: ScanOptions): Promise<ScanResult> {
   const { file, size, compressed, options } = scan;
+  const limit = new InflatedLimit(file, scan.limits.inflatedBytes);
   const state = new ArchiveScan(scan);
   const extract = tarExtract();
   let done = 0;
@@ -315,19 +329,19 @@ async function scanArchive(scan: ScanOptions): Promise<ScanResult> {
   const pipe = { signal: options.signal };
   report();
   const piping = compressed
-    ? pipeline(input, countBytes, createGunzip(), sink, pipe)
-    : pipeline(input, countBytes, sink, pipe);
+    ? pipeline(input, countBytes, createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }), limit.stage, sink, pipe)
+    : pipeline(input, countBytes, limit.stage, sink, pipe);
   try {
     for await (const entry of extract) await state.entry(entry);
   } catch (error) {
     // Our own error stops the pipeline; wait for it to wind down, then report the cause.
     await piping.catch(() => undefined);
-    throw archiveError(error, file);
+    throw limit.error ?? archiveError(error, file);
   }
   try {
     await piping;
   } catch (error) {
-    throw archiveError(error, file);
+    throw limit.error ?? archiveError(error, file);
   }
   return state.result;
 }

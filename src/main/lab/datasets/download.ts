@@ -1,14 +1,16 @@
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { CIFAR10_MD5, CIFAR10_URL, type Progress } from '../../../shared/contract';
+import { ARCHIVE_LIMITS, megabytes } from './limits';
+import { downloadPath } from './partials';
 import { checkPath, ImportError } from './types';
+import { DOWNLOAD_TIMEOUTS, DownloadWatchdog, type DownloadTimeouts } from './watchdog';
 
 const PROGRESS_STEP_BYTES = 1 << 20;
 
@@ -19,6 +21,13 @@ export interface ResolveArchiveOptions {
   cacheDir?: string;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /** How long a download may wait for an answer and for each piece; DOWNLOAD_TIMEOUTS unless given. */
+  timeouts?: Partial<DownloadTimeouts>;
+  /**
+   * The largest archive accepted, local or downloaded; by default the inflated-size limit (a
+   * gzipped CIFAR-10 is smaller than its tar, a plain tar is its own size).
+   */
+  maxBytes?: number;
 }
 
 export interface ResolvedArchive {
@@ -33,7 +42,8 @@ export interface ResolvedArchive {
 /**
  * Turns what the user handed in (a local path, a file: URL or an http(s) URL) into a local file
  * with its sha256 and md5. A local file is used in place; a URL is downloaded to a temporary file,
- * which is deleted again if the download or the md5 check fails.
+ * which is deleted again if the download or the md5 check fails. A download that gets no answer
+ * or stalls fails after its timeout, and anything larger than `maxBytes` is refused.
  */
 export async function resolveArchive(source: string, options: ResolveArchiveOptions = {}): Promise<ResolvedArchive> {
   const expectedMd5 = (options.md5 ?? (source === CIFAR10_URL ? CIFAR10_MD5 : undefined))?.toLowerCase();
@@ -89,6 +99,8 @@ function digestStage(digester: Digester, report: (done: number) => void) {
 
 async function hashLocalFile(file: string, options: ResolveArchiveOptions): Promise<Digests> {
   const size = await checkPath(file, 'archive');
+  const maxBytes = options.maxBytes ?? ARCHIVE_LIMITS.inflatedBytes;
+  if (size > maxBytes) throw tooLarge(file, `is ${size.toLocaleString('en-US')} bytes`, maxBytes);
   const digester = new Digester();
   const report = byteProgress('checking archive', size, options.onProgress);
   report(0);
@@ -110,6 +122,12 @@ async function discard(source: AsyncIterable<Uint8Array>): Promise<void> {
   }
 }
 
+function tooLarge(source: string, what: string, maxBytes: number): ImportError {
+  return new ImportError(
+    `${source} ${what}, more than the ${megabytes(maxBytes)} an archive may have (CIFAR-10's is 170 MB); refusing it`,
+  );
+}
+
 function checkMd5(check: { source: string; expected: string | undefined; actual: string }): void {
   if (check.expected === undefined || check.expected === check.actual) return;
   throw new ImportError(
@@ -121,26 +139,33 @@ async function download(
   url: string,
   options: ResolveArchiveOptions & { expectedMd5: string | undefined },
 ): Promise<ResolvedArchive> {
-  const response = await request(url, options.signal);
-  const dir = options.cacheDir ?? tmpdir();
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `casebook-${randomUUID()}-${downloadName(url)}`);
+  const watchdog = new DownloadWatchdog(url, { ...DOWNLOAD_TIMEOUTS, ...options.timeouts }, options.signal);
+  const maxBytes = options.maxBytes ?? ARCHIVE_LIMITS.inflatedBytes;
   try {
-    const digests = await saveBody(response, { url, file, ...options });
-    checkMd5({ source: url, expected: options.expectedMd5, actual: digests.md5 });
-    return { file, ...digests, temporary: true };
-  } catch (error) {
-    await rm(file, { force: true });
-    throw error;
+    const response = await request(url, watchdog, maxBytes);
+    const dir = options.cacheDir ?? tmpdir();
+    await mkdir(dir, { recursive: true });
+    const file = downloadPath(dir, url);
+    try {
+      const digests = await saveBody(response, { url, file, watchdog, maxBytes, onProgress: options.onProgress });
+      checkMd5({ source: url, expected: options.expectedMd5, actual: digests.md5 });
+      return { file, ...digests, temporary: true };
+    } catch (error) {
+      await rm(file, { force: true });
+      throw error;
+    }
+  } finally {
+    watchdog.stop();
   }
 }
 
-async function request(url: string, signal: AbortSignal | undefined): Promise<Response> {
+async function request(url: string, watchdog: DownloadWatchdog, maxBytes: number): Promise<Response> {
   let response: Response;
+  watchdog.awaitResponse();
   try {
-    response = await fetch(url, { signal: signal ?? null, redirect: 'follow' });
+    response = await fetch(url, { signal: watchdog.signal, redirect: 'follow' });
   } catch (error) {
-    throw networkError(error, url);
+    throw watchdog.error ?? networkError(error, url);
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -148,7 +173,17 @@ async function request(url: string, signal: AbortSignal | undefined): Promise<Re
     throw new ImportError(`download of ${url} failed: HTTP ${response.status}${text}`);
   }
   if (!response.body) throw new ImportError(`download of ${url} failed: the response has no body`);
+  const total = contentLength(response);
+  if (total !== null && total > maxBytes) {
+    await response.body.cancel();
+    throw tooLarge(url, `is ${megabytes(total)} (its content-length)`, maxBytes);
+  }
   return response;
+}
+
+function contentLength(response: Response): number | null {
+  const header = response.headers.get('content-length');
+  return header !== null && /^\d+$/.test(header) ? Number(header) : null;
 }
 
 /** fetch reports network failures as "fetch failed" with the real reason in `cause`. */
@@ -161,33 +196,42 @@ function networkError(error: unknown, url: string): Error {
   return new ImportError(`cannot download ${url}: ${message}${suffix}`);
 }
 
-async function saveBody(
-  response: Response,
-  target: { url: string; file: string; onProgress?: (progress: Progress) => void; signal?: AbortSignal },
-): Promise<Digests> {
-  const header = response.headers.get('content-length');
-  const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+interface SaveTarget {
+  url: string;
+  file: string;
+  watchdog: DownloadWatchdog;
+  maxBytes: number;
+  onProgress?: ((progress: Progress) => void) | undefined;
+}
+
+async function saveBody(response: Response, target: SaveTarget): Promise<Digests> {
+  const { url, file, watchdog, maxBytes } = target;
+  const total = contentLength(response);
   const digester = new Digester();
   const report = byteProgress('downloading', total, target.onProgress);
   report(0);
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-  try {
-    await pipeline(body, digestStage(digester, report), createWriteStream(target.file), { signal: target.signal });
-  } catch (error) {
-    if (error instanceof Error && 'path' in error && error.path === target.file) {
-      throw new ImportError(`cannot write the download of ${target.url} to ${target.file}: ${error.message}`);
+  const guard = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      watchdog.received(chunk.length);
+      if (digester.bytes + chunk.length > maxBytes) throw tooLarge(url, 'is larger', maxBytes);
+      yield chunk;
     }
-    throw networkError(error, target.url);
+  };
+  watchdog.awaitBody();
+  try {
+    await pipeline(body, guard, digestStage(digester, report), createWriteStream(file), { signal: watchdog.signal });
+  } catch (error) {
+    if (watchdog.error) throw watchdog.error;
+    if (error instanceof ImportError) throw error;
+    if (error instanceof Error && 'path' in error && error.path === file) {
+      throw new ImportError(`cannot write the download of ${url} to ${file}: ${error.message}`);
+    }
+    throw networkError(error, url);
   }
   if (total !== null && digester.bytes !== total) {
-    throw new ImportError(`download of ${target.url} stopped after ${digester.bytes} of ${total} bytes`);
+    throw new ImportError(`download of ${url} stopped after ${digester.bytes} of ${total} bytes`);
   }
   report(digester.bytes, true);
   return digester.digests();
-}
-
-/** A readable file name for the download, from the URL's last path segment. */
-function downloadName(url: string): string {
-  const name = basename(new URL(url).pathname).replace(/[^\w.-]/g, '_');
-  return name.length > 0 ? name : 'archive.tar.gz';
 }

@@ -5,13 +5,17 @@ import type { DatasetStore } from '../store/datasets';
 import { readCifarArchive } from './archive';
 import { resolveArchive } from './download';
 import { readImageFolder } from './folder';
+import { sweepStaleDownloads } from './partials';
 import type { NewDataset } from './types';
+import type { DownloadTimeouts } from './watchdog';
 
 export interface ImportOptions {
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
   /** Where downloads go while they are read; defaults to the system's temporary folder. */
   cacheDir?: string;
+  /** A download's timeouts (DOWNLOAD_TIMEOUTS unless given). */
+  timeouts?: Partial<DownloadTimeouts>;
 }
 
 type ArchiveRequest = Extract<ImportRequestParsed, { kind: 'archive' }>;
@@ -47,9 +51,12 @@ interface ReadDataset {
 }
 
 async function readArchive(request: ArchiveRequest, options: ImportOptions): Promise<ReadDataset> {
+  // leftovers of downloads whose process was killed (the app also sweeps at start)
+  await sweepStaleDownloads({ dir: options.cacheDir });
   const archive = await resolveArchive(request.source, {
     md5: request.md5,
     cacheDir: options.cacheDir,
+    timeouts: options.timeouts,
     onProgress: options.onProgress,
     signal: options.signal,
   });

@@ -35,14 +35,19 @@ export interface JobManagerOptions {
   emit: Emit;
   /** Called once per job when it ends, however it ends (for bookkeeping such as run status). */
   onSettled?: (info: JobInfo, spec: JobSpec) => void;
+  /** Import jobs that may run at once (default MAX_IMPORTS); later ones queue. */
+  maxImports?: number;
 }
+
+/** Each import worker holds its archive's kept images (up to a few hundred MB): two at once. */
+export const MAX_IMPORTS = 2;
 
 const CANCEL_GRACE_MS = 5_000;
 
 /**
  * Runs heavy jobs in worker processes, one worker per job, and reports them as contract events.
- * Training and evaluation jobs run one at a time (they would only share the same cores); later
- * ones queue.
+ * Training and evaluation jobs run one at a time (they would only share the same cores), imports
+ * at most `maxImports` at a time; later ones queue.
  */
 export class JobManager {
   private readonly jobs = new Map<string, Entry>();
@@ -113,12 +118,17 @@ export class JobManager {
     for (const entry of this.jobs.values()) {
       if (entry.settled || entry.worker) continue;
       if (heavy(entry.spec) && this.runningHeavy()) continue;
+      if (!heavy(entry.spec) && this.runningImports() >= (this.options.maxImports ?? MAX_IMPORTS)) continue;
       this.launch(entry);
     }
   }
 
   private runningHeavy(): boolean {
     return [...this.jobs.values()].some((e) => heavy(e.spec) && e.worker !== null && !e.settled);
+  }
+
+  private runningImports(): number {
+    return [...this.jobs.values()].filter((e) => !heavy(e.spec) && e.worker !== null && !e.settled).length;
   }
 
   private launch(entry: Entry): void {

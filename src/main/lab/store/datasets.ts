@@ -1,4 +1,4 @@
-import { NotFoundError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
 import type { DatasetSummary, ImagePage, Split } from '../../../shared/contract';
 import { contentHash } from '../datasets/hash';
 import { SPLITS, type NewDataset, type SplitData } from '../datasets/types';
@@ -24,50 +24,67 @@ export class DatasetStore {
 
   /**
    * Stores a dataset in one transaction, or returns the stored one with the same content.
-   * Either every image is written or none is.
+   * Either every image is written or none is. Safe against another connection (another worker or
+   * CLI process) storing the same content at the same time: the check is repeated inside an
+   * IMMEDIATE transaction, which holds the database's write lock, so exactly one of them inserts
+   * and the others find its dataset (`reused: true`).
    */
   add(dataset: NewDataset): { dataset: DatasetSummary; reused: boolean } {
     const hash = contentHash(dataset.content);
-    const existing = this.db
-      .prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?')
-      .get(hash);
-    if (existing) return { dataset: this.get(existing.id), reused: true };
+    const stored = this.idByHash(hash);
+    if (stored !== null) return { dataset: this.get(stored), reused: true };
+    let outcome: { id: number; reused: boolean };
+    try {
+      outcome = this.db
+        .transaction(() => {
+          const raced = this.idByHash(hash);
+          return raced !== null ? { id: raced, reused: true } : { id: this.insert(dataset, hash), reused: false };
+        })
+        .immediate();
+    } catch (error) {
+      throw busyError(error, dataset.name, this.db.name);
+    }
+    return { dataset: this.get(outcome.id), reused: outcome.reused };
+  }
+
+  private idByHash(hash: string): number | null {
+    const row = this.db.prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?').get(hash);
+    return row?.id ?? null;
+  }
+
+  /** Inserts the dataset row and its images (inside the caller's transaction); returns its id. */
+  private insert(dataset: NewDataset, hash: string): number {
     const { content } = dataset;
     const [height, width, channels] = content.shape;
     const imageBytes = height * width * channels;
     const insertImage = this.db.prepare(
       'INSERT INTO images (dataset_id, split, idx, label, pixels, origin) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const id = this.db
-      .transaction(() => {
-        const info = this.db
-          .prepare(
-            `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash, source_sha256)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            dataset.name,
-            dataset.kind,
-            dataset.source,
-            JSON.stringify(content.classes),
-            height,
-            width,
-            channels,
-            hash,
-            dataset.sourceSha256,
-          );
-        const datasetId = Number(info.lastInsertRowid);
-        for (const split of SPLITS) {
-          const data = content[split];
-          for (let i = 0; i < data.labels.length; i++) {
-            const pixels = data.pixels.subarray(i * imageBytes, (i + 1) * imageBytes);
-            insertImage.run(datasetId, split, i, data.labels[i], pixels, data.origins?.[i] ?? null);
-          }
-        }
-        return datasetId;
-      })
-      .immediate();
-    return { dataset: this.get(id), reused: false };
+    const info = this.db
+      .prepare(
+        `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash, source_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        dataset.name,
+        dataset.kind,
+        dataset.source,
+        JSON.stringify(content.classes),
+        height,
+        width,
+        channels,
+        hash,
+        dataset.sourceSha256,
+      );
+    const datasetId = Number(info.lastInsertRowid);
+    for (const split of SPLITS) {
+      const data = content[split];
+      for (let i = 0; i < data.labels.length; i++) {
+        const pixels = data.pixels.subarray(i * imageBytes, (i + 1) * imageBytes);
+        insertImage.run(datasetId, split, i, data.labels[i], pixels, data.origins?.[i] ?? null);
+      }
+    }
+    return datasetId;
   }
 
   list(): DatasetSummary[] {
@@ -173,3 +190,13 @@ export class DatasetStore {
   }
 }
 
+/**
+ * SQLITE_BUSY: another connection held the write lock for longer than the busy timeout (10 s).
+ * Said in words, not as SQLite's "database is locked"; anything else passes through.
+ */
+function busyError(error: unknown, name: string, file: string): unknown {
+  if (!(error instanceof Error) || !('code' in error) || error.code !== 'SQLITE_BUSY') return error;
+  return new UnavailableError(
+    `cannot store dataset "${name}": the database ${file} stayed busy (another process is writing to it); try again`,
+  );
+}
