@@ -117,19 +117,3 @@ await withRunner(async (load) => {
     throw new Error(`--only: one of ${Object.keys(parts).join(', ')}, not ${values.only}`);
   for (const [name, part] of Object.entries(parts)) if (values.only === undefined || values.only === name) await part();
 });
-  }
-  if (gradcam) {
-    const { benchGradcam } = await load('bench/gradcam.ts');
-    await benchGradcam({
-      models,
-      backends: options.backends,
-      images: count(values.images),
-      samples: count(values['cam-samples']),
-      report,
-    });
-  }
-  if (store) {
-    const { benchSampleStore } = await load('bench/samples-store.ts');
-    benchSampleStore({ images: count(values.images), samples: count(values.samples), report });
-  }
-});
