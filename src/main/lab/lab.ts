@@ -32,6 +32,7 @@ import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import type { JobSpec } from './jobs/protocol';
+import { QUICK, SEED_MODELS, Studies } from './study';
 
 export interface LabOptions {
   databasePath: string;
@@ -39,7 +40,10 @@ export interface LabOptions {
   version: string;
   launch: WorkerLauncher;
   emit: Emit;
-  /** Queue an evaluation and an explanation as soon as a run finishes training (the app); default true. */
+  /**
+   * Queue an evaluation and an explanation as soon as any run finishes training (the app);
+   * default true. Without it (the CLI) only the runs of a study are analysed.
+   */
   autoEvaluate?: boolean;
 }
 
@@ -56,6 +60,7 @@ export class Lab {
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
+  readonly studies: Studies;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
   private readonly handlers: Handlers;
@@ -73,6 +78,7 @@ export class Lab {
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
     });
+    this.studies = new Studies(this, options.autoEvaluate ?? true);
     this.handlers = {
       appInfo: () => ({
         version: options.version,
@@ -96,6 +102,9 @@ export class Lab {
       listRuns: () => this.runs.list(),
       getRun: ({ id }) => ({ run: this.runs.get(id), epochs: this.runs.epochs(id) }),
       startRun: (request) => this.startRun(request),
+      startStudy: ({ datasetId, models, quick }) =>
+        this.studies.start(datasetId, models ?? SEED_MODELS, quick ? QUICK : {}),
+      startSampleStudy: () => this.studies.startSample(),
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
@@ -144,7 +153,9 @@ export class Lab {
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
     const run = this.runs.get(id);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
+      throw new ConflictError(
+        `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
+      );
     }
     return this.queueTraining(this.runs.setStatus(id, 'queued'));
   }
@@ -160,24 +171,28 @@ export class Lab {
     return this.runs.get(id);
   }
 
-  /** Queues an evaluation of a finished run. */
-  evaluate(id: number, samples?: number): JobInfo {
+  /** Queues an evaluation of a finished run (`next`: ahead of the waiting trainings). */
+  evaluate(id: number, samples?: number, queue: { next?: boolean } = {}): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     return this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
+      queue,
     );
   }
 
-  /** Queues Grad-CAM of every test image of a finished run. */
-  explain(input: ExplainRequest): JobInfo {
+  /** Queues Grad-CAM of every test image of a finished run (`next`: ahead of the waiting trainings). */
+  explain(input: ExplainRequest, queue: { next?: boolean } = {}): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
+      queue,
     );
   }
 
@@ -193,10 +208,7 @@ export class Lab {
     if (spec.kind !== 'train') return;
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);
-    if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) {
-      this.evaluate(run.id);
-      this.explain({ id: run.id });
-    }
+    this.studies.trainingSettled(run, info);
     const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;
