@@ -48,6 +48,26 @@ describe('casebook CLI', () => {
     expect(io.err()).toContain('give exactly one of --archive');
   });
 
+  it('study takes exactly one of --archive and --sample', async () => {
+    const io = captureIo();
+    expect(await runCli(['study', '--sample', '--archive', 'a.tar.gz'], io)).toBe(2);
+    expect(io.err()).toContain('give either --archive or --sample, not both');
+    expect(io.err()).toContain('Usage: casebook study');
+    const io2 = captureIo();
+    expect(await runCli(['study'], io2)).toBe(2);
+    expect(io2.err()).toContain('--archive <path|url> or --sample is required');
+    const io3 = captureIo();
+    expect(await runCli(['study', '--sample', '--classes', 'cat,dog'], io3)).toBe(2);
+    expect(io3.err()).toContain('--classes goes with --archive');
+  });
+
+  it('lists every command with its summary in the main usage', async () => {
+    const io = captureIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.out()).toContain('  import   import a CIFAR-10 binary archive or an image folder');
+    expect(io.out()).toContain('  evaluate evaluate a finished run on its test set');
+  });
+
   it('rejects a malformed md5 and a bad port as usage errors', async () => {
     const io = captureIo();
     expect(await runCli(['import', '--archive', 'a.tar.gz', '--md5', 'xyz'], io)).toBe(2);
