@@ -153,9 +153,7 @@ export class Lab {
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
     const run = this.runs.get(id);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new ConflictError(
-        `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
-      );
+      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
     }
     return this.queueTraining(this.runs.setStatus(id, 'queued'));
   }
@@ -174,8 +172,7 @@ export class Lab {
   /** Queues an evaluation of a finished run (`next`: ahead of the waiting trainings). */
   evaluate(id: number, samples?: number, queue: { next?: boolean } = {}): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done')
-      throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     return this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
@@ -187,8 +184,7 @@ export class Lab {
   explain(input: ExplainRequest, queue: { next?: boolean } = {}): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done')
-      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,

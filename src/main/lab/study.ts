@@ -31,10 +31,11 @@ export const QUICK = { trainLimit: 600, testLimit: 300, epochs: 2 } as const sat
 
 /**
  * The sample study (`study --sample`, `startSampleStudy`): every image of the bundled sample
- * (1,200 training, 300 validation, 300 test) for a few epochs; the three seed models train,
- * evaluate and explain in about two minutes on two cores (docs/decisions.md, "CLI and study").
+ * (1,200 training, 300 validation, 300 test) for 5 epochs in batches of 64 (the seed's 100–256
+ * would give only 5–12 updates an epoch on 1,200 images). The three seed models train, evaluate
+ * and explain in 1–2 minutes of an idle 2-core machine (docs/decisions.md, "CLI and study").
  */
-export const SAMPLE = { epochs: 4 } as const satisfies StudySettings;
+export const SAMPLE = { epochs: 5, batchSize: 64 } as const satisfies StudySettings;
 
 /** What the lab imports for the sample study. */
 export function sampleImportRequest(archive = sampleArchivePath()): ImportRequestParsed {
@@ -89,8 +90,9 @@ export interface StudyPlan {
  * every run (`autoAnalyse`); a lab without it (the CLI's) only for the runs of a study.
  */
 export class Studies {
-  /** Runs of a study still to be analysed, with the evaluation's T. */
+  /** Runs of a study still training, with their evaluation's T. */
   private readonly pending = new Map<number, { samples?: number }>();
+  /** The analyses of a study's runs, until `run` has waited for them. */
   private readonly analyses = new Map<number, Analysis>();
 
   constructor(
@@ -102,9 +104,7 @@ export class Studies {
   analyse(runId: number, samples?: number): Analysis {
     const evaluation = this.lab.evaluate(runId, samples, { next: true });
     const explanation = this.lab.explain({ id: runId }, { next: true });
-    const analysis = { evaluation, explanation };
-    this.analyses.set(runId, analysis);
-    return analysis;
+    return { evaluation, explanation };
   }
 
   /** The lab calls this when a run's training job has settled. */
@@ -112,7 +112,9 @@ export class Studies {
     const study = this.pending.get(run.id);
     this.pending.delete(run.id);
     if (run.status !== 'done' || job.status !== 'done' || (!study && !this.autoAnalyse)) return;
-    this.analyse(run.id, study?.samples);
+    const analysis = this.analyse(run.id, study?.samples);
+    // `run` waits for the analyses of its study's runs
+    if (study) this.analyses.set(run.id, analysis);
   }
 
   /** Creates a run per model with the study's settings and queues their trainings, in order. */

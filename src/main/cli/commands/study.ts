@@ -19,7 +19,8 @@ run is recorded in the database.
 
   --archive <path|url>  a cifar-10-binary.tar.gz ("official" = the official URL)
   --sample              the bundled sample instead (500 training and 100 test images each of
-                        deer, frog, truck), quick-trained: ${SAMPLE.epochs} epochs on all of it, a few minutes
+                        deer, frog, truck), quick-trained on all of it: ${SAMPLE.epochs} epochs in
+                        batches of ${SAMPLE.batchSize}, a few minutes
   --classes <list>      CIFAR-10 class names (default: deer,frog,truck)
   --models <list>       any of cnn,vnn,mcdropout,ensemble (default: the seed's three, cnn,vnn,mcdropout)
   --quick               a smoke test: ${QUICK.trainLimit} training and ${QUICK.testLimit} test images, ${QUICK.epochs} epochs
