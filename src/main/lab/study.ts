@@ -33,7 +33,7 @@ export const QUICK = { trainLimit: 600, testLimit: 300, epochs: 2 } as const sat
  * The sample study (`study --sample`, `startSampleStudy`): every image of the bundled sample
  * (1,200 training, 300 validation, 300 test) for 5 epochs in batches of 64 (the seed's 100–256
  * would give only 5–12 updates an epoch on 1,200 images). The three seed models train, evaluate
- * and explain in 1–2 minutes of an idle 2-core machine (docs/decisions.md, "CLI and study").
+ * and explain in about 2 CPU-minutes (docs/decisions.md, "CLI and study").
  */
 export const SAMPLE = { epochs: 5, batchSize: 64 } as const satisfies StudySettings;
 
