@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main/cli';
+import { cifarEntries, records, writeArchive } from '../datasets/helpers';
 import { captureIo } from '../helpers/io';
 import { tempDir } from '../helpers/lab';
 
@@ -46,6 +47,77 @@ describe('casebook CLI', () => {
     const io = captureIo();
     expect(await runCli(['import', '--db', join(tempDir(), 'x.db')], io)).toBe(2);
     expect(io.err()).toContain('give exactly one of --archive');
+  });
+
+  it('study takes exactly one of --archive and --sample', async () => {
+    const io = captureIo();
+    expect(await runCli(['study', '--sample', '--archive', 'a.tar.gz'], io)).toBe(2);
+    expect(io.err()).toContain('give either --archive or --sample, not both');
+    expect(io.err()).toContain('Usage: casebook study');
+    const io2 = captureIo();
+    expect(await runCli(['study'], io2)).toBe(2);
+    expect(io2.err()).toContain('--archive <path|url> or --sample is required');
+    const io3 = captureIo();
+    expect(await runCli(['study', '--sample', '--classes', 'cat,dog'], io3)).toBe(2);
+    expect(io3.err()).toContain('--classes goes with --archive');
+  });
+
+  it('study trains, evaluates and explains, and prints one JSON line per run', async () => {
+    const dir = tempDir();
+    const labels = [4, 6, 9, 4, 6, 9, 4, 6, 9, 4, 6, 9];
+    const archive = await writeArchive(
+      dir,
+      'tiny.tar.gz',
+      cifarEntries({ train: [records(labels, 0)], test: records(labels.slice(0, 6), 100) }),
+    );
+    const io = captureIo();
+    const argv = [
+      'study',
+      '--archive',
+      archive,
+      '--models',
+      'cnn',
+      '--epochs',
+      '1',
+      '--json',
+      '--db',
+      join(dir, 'x.db'),
+    ];
+    expect(await runCli(argv, io)).toBe(0);
+    const lines = io.out().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual([
+      'runId',
+      'model',
+      'params',
+      'backend',
+      'epochs',
+      'bestEpoch',
+      'trainImagesPerSecond',
+      'trainSeconds',
+      'valLoss',
+      'testLoss',
+      'testAccuracy',
+      'metrics',
+      'explanations',
+    ]);
+    expect(line).toMatchObject({
+      runId: 1,
+      model: 'cnn',
+      epochs: 1,
+      metrics: { images: 6 },
+      explanations: { images: 6 },
+    });
+    expect(io.err()).toContain('Training CNN…');
+    expect(io.err()).toContain('Explaining CNN…');
+  });
+
+  it('lists every command with its summary in the main usage', async () => {
+    const io = captureIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.out()).toContain('  import   import a CIFAR-10 binary archive or an image folder');
+    expect(io.out()).toContain('  evaluate evaluate a finished run on its test set');
   });
 
   it('rejects a malformed md5 and a bad port as usage errors', async () => {

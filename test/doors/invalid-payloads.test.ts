@@ -25,6 +25,8 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   listRuns: {},
   getRun: { id: 1 },
   startRun: { datasetId: 1, model: 'cnn', epochs: 1, batchSize: 4, seed: 7, trainLimit: 8 },
+  startStudy: { datasetId: 1, models: ['cnn'], quick: true },
+  startSampleStudy: {},
   resumeRun: { id: 1 },
   cancelRun: { id: 1 },
   evaluateRun: { id: 1, samples: 10 },

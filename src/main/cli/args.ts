@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
 
 /** A wrong command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
@@ -49,4 +50,9 @@ export function listOption(value: string | undefined): string[] | undefined {
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** An `--archive` value: an http(s) URL as given, anything else an absolute local path. */
+export function localOrUrl(source: string): string {
+  return /^https?:\/\//i.test(source) ? source : resolve(source);
 }

@@ -34,6 +34,7 @@ import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import type { JobSpec } from './jobs/protocol';
+import { QUICK, SEED_MODELS, Studies } from './study';
 
 export interface LabOptions {
   databasePath: string;
@@ -41,7 +42,10 @@ export interface LabOptions {
   version: string;
   launch: WorkerLauncher;
   emit: Emit;
-  /** Queue an evaluation and an explanation as soon as a run finishes training (the app); default true. */
+  /**
+   * Queue an evaluation and an explanation as soon as any run finishes training (the app);
+   * default true. Without it (the CLI) only the runs of a study are analysed.
+   */
   autoEvaluate?: boolean;
 }
 
@@ -59,6 +63,7 @@ export class Lab {
   readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
+  readonly studies: Studies;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
   /** The newest evaluation job of each run, while it is queued or running. */
@@ -79,6 +84,7 @@ export class Lab {
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
     });
+    this.studies = new Studies(this, options.autoEvaluate ?? true);
     this.handlers = {
       appInfo: () => ({
         version: options.version,
@@ -102,6 +108,9 @@ export class Lab {
       listRuns: () => this.runs.list(),
       getRun: ({ id }) => ({ run: this.runs.get(id), epochs: this.runs.epochs(id) }),
       startRun: (request) => this.startRun(request),
+      startStudy: ({ datasetId, models, quick }) =>
+        this.studies.start(datasetId, models ?? SEED_MODELS, quick ? QUICK : {}),
+      startSampleStudy: () => this.studies.startSample(),
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
@@ -185,33 +194,35 @@ export class Lab {
     return this.runs.get(id);
   }
 
-  /** Queues an evaluation of a finished run. */
-  evaluate(id: number, samples?: number): JobInfo {
+  /** Queues an evaluation of a finished run (`next`: ahead of the waiting trainings). */
+  evaluate(id: number, samples?: number, queue: { next?: boolean } = {}): JobInfo {
     const run = this.runs.get(id);
     if (run.status !== 'done')
       throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     const job = this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
+      queue,
     );
     this.evaluationJobs.set(id, job.id);
     return job;
   }
 
   /**
-   * Queues Grad-CAM of every test image of a finished run. The explanation follows the run's
-   * current evaluation's predictions, so a run without one (and no evaluation queued or running)
-   * is evaluated first: jobs run one at a time in order.
+   * Queues Grad-CAM of every test image of a finished run (`next`: ahead of the waiting
+   * trainings). The explanation follows the run's current evaluation's predictions, so a run
+   * without one (and no evaluation queued or running) is evaluated first: jobs run in order.
    */
-  explain(input: ExplainRequest): JobInfo {
+  explain(input: ExplainRequest, queue: { next?: boolean } = {}): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
     if (run.status !== 'done')
       throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
-    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id);
+    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
+      queue,
     );
   }
 
@@ -238,10 +249,7 @@ export class Lab {
     if (spec.kind !== 'train') return;
     this.runJobs.delete(spec.runId);
     const run = this.runs.get(spec.runId);
-    if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true)) {
-      this.evaluate(run.id);
-      this.explain({ id: run.id });
-    }
+    this.studies.trainingSettled(run, info);
     const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;

@@ -114,6 +114,21 @@ export type RunSummary = z.infer<typeof RunSummary>;
 export const StartRunRequest = RunConfig.partial().extend({ datasetId: Id, model: ModelFamily });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
+/**
+ * A study: one run per model (default the seed's three: cnn, vnn, mcdropout) on a dataset, each
+ * trained, then evaluated, then explained, one model after another. `quick`: a smoke test on
+ * few images and epochs.
+ */
+export const StartStudyRequest = z.object({
+  datasetId: Id,
+  models: z.array(ModelFamily).min(1).optional(),
+  quick: z.boolean().default(false),
+});
+export type StartStudyRequest = z.input<typeof StartStudyRequest>;
+/** A started study: its runs, and the training job of each (their analysis is queued as each finishes). */
+export const StudyStarted = z.object({ runs: z.array(RunSummary), jobs: z.array(JobInfo) });
+export type StudyStarted = z.infer<typeof StudyStarted>;
+
 export const RunProgress = z.object({
   runId: Id,
   epoch: z.number().int().positive(),
@@ -135,6 +150,10 @@ export const runRequests = {
   listRuns: { input: Empty, output: z.array(RunSummary) },
   getRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, epochs: z.array(EpochMetrics) }) },
   startRun: { input: StartRunRequest, output: z.object({ run: RunSummary, job: JobInfo }) },
+  /** Starts a study: a run per model, each trained, evaluated and explained in turn. */
+  startStudy: { input: StartStudyRequest, output: StudyStarted },
+  /** Imports the bundled sample (500 training and 100 test images each of deer, frog, truck) and quick-studies the seed's three models on it. */
+  startSampleStudy: { input: Empty, output: StudyStarted.extend({ datasetId: Id }) },
   /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
   resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
   cancelRun: { input: z.object({ id: Id }), output: RunSummary },

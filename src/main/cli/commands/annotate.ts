@@ -7,7 +7,7 @@ import { DB_HELP, databasePath } from '../lab';
 
 export const annotateCommand: Command = {
   name: 'annotate',
-  summary: "tag an image, write its note, or undo the last change",
+  summary: 'tag an image, write its note, or undo the last change',
   usage: `Usage: casebook annotate --dataset <id> --image <split>/<index> [options]
 
 Changes an image's annotation: its tags and note belong to the image (kept across re-runs,
@@ -49,7 +49,11 @@ async function run(argv: string[], io: Io): Promise<number> {
   const image = /^(train|test)\/(\d+)$/.exec(values.image ?? '');
   if (!image) throw new UsageError('--image <split>/<index> is required, e.g. --image test/17');
   const key = { datasetId, split: Split.parse(image[1]), index: Number(image[2]) };
-  const changes = (values.tag?.length ?? 0) + (values.untag?.length ?? 0) + (values.note !== undefined ? 1 : 0) + (values.run !== undefined ? 1 : 0);
+  const changes =
+    (values.tag?.length ?? 0) +
+    (values.untag?.length ?? 0) +
+    (values.note !== undefined ? 1 : 0) +
+    (values.run !== undefined ? 1 : 0);
   if ((values.clear || values.undo) && changes > 0) throw new UsageError('--clear and --undo go alone');
   if (values.clear && values.undo) throw new UsageError('give --clear or --undo, not both');
   const runId = intOption(values.run, 'run', { min: 1 });
@@ -66,7 +70,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     let annotation: Annotation | null;
     if (values.undo) {
       annotation = cases.undo(key);
-      if (annotation === null) throw new Error(`${key.split}/${key.index} of dataset ${datasetId} has no change to undo`);
+      if (annotation === null)
+        throw new Error(`${key.split}/${key.index} of dataset ${datasetId} has no change to undo`);
     } else if (values.clear) annotation = cases.clear(key);
     else annotation = cases.annotate(request.data);
     const line = {

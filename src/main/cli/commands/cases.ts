@@ -56,7 +56,10 @@ async function run(argv: string[], io: Io): Promise<number> {
         const k = classes.indexOf(name);
         if (k < 0) throw new UsageError(`--filter class:${name}: the runs' classes are ${classes.join(', ')}`);
         filter.trueClass = k;
-      } else throw new UsageError(`--filter: unknown filter "${f}"; use wrong, right, disagree, note, tag:<t> or class:<name>`);
+      } else
+        throw new UsageError(
+          `--filter: unknown filter "${f}"; use wrong, right, disagree, note, tag:<t> or class:<name>`,
+        );
     }
     const request = ListCasesRequest.safeParse({
       runs,
@@ -104,4 +107,3 @@ function plain(item: CaseSummary): string {
   const tags = item.tags.length > 0 ? `  [${item.tags.join(', ')}]` : '';
   return `${item.split}/${String(item.index).padEnd(5)} ${item.trueClass.padEnd(12)} ${runs}${tags}\n`;
 }
-

@@ -47,7 +47,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   const runs = runIdsOption(values.runs);
   const lists = listOption(values.lists)?.map((name) => {
     const parsed = FinderList.safeParse(name);
-    if (!parsed.success) throw new UsageError(`--lists: unknown list "${name}"; choose from ${FinderList.options.join(', ')}`);
+    if (!parsed.success)
+      throw new UsageError(`--lists: unknown list "${name}"; choose from ${FinderList.options.join(', ')}`);
     return parsed.data;
   });
   const thresholds = Object.fromEntries(
@@ -56,7 +57,12 @@ async function run(argv: string[], io: Io): Promise<number> {
       return value === undefined ? [] : [[name, value]];
     }),
   );
-  const request = FindCasesRequest.safeParse({ runs, limit: intOption(values.limit, 'limit', { min: 1 }), thresholds, lists });
+  const request = FindCasesRequest.safeParse({
+    runs,
+    limit: intOption(values.limit, 'limit', { min: 1 }),
+    thresholds,
+    lists,
+  });
   if (!request.success) throw new UsageError(describeZodError(request.error));
   const { cases, close } = openCases(databasePath(values.db));
   try {

@@ -26,6 +26,8 @@ interface Entry {
   spec: JobSpec;
   worker: WorkerHandle | null;
   settled: boolean;
+  /** Starts before jobs queued without `next` (see `start`). */
+  next: boolean;
   result?: EventPayload<'jobFinished'>['result'];
 }
 
@@ -54,13 +56,19 @@ export class JobManager {
 
   constructor(private readonly options: JobManagerOptions) {}
 
-  start(spec: JobSpec, title: string): JobInfo {
+  /**
+   * Queues a job. With `next`, it starts before the waiting jobs queued without `next` (after
+   * those queued with `next` earlier): a finished run's evaluation and explanation go ahead of
+   * the trainings still waiting.
+   */
+  start(spec: JobSpec, title: string, { next = false }: { next?: boolean } = {}): JobInfo {
     const id = randomUUID();
     const entry: Entry = {
       info: { id, kind: spec.kind, title, status: 'queued', error: null },
       spec,
       worker: null,
       settled: false,
+      next,
     };
     this.jobs.set(id, entry);
     this.pump();
@@ -115,7 +123,8 @@ export class JobManager {
 
   /** Starts queued jobs that may run now. */
   private pump(): void {
-    for (const entry of this.jobs.values()) {
+    const entries = [...this.jobs.values()];
+    for (const entry of [...entries.filter((e) => e.next), ...entries.filter((e) => !e.next)]) {
       if (entry.settled || entry.worker) continue;
       if (heavy(entry.spec) && this.runningHeavy()) continue;
       if (!heavy(entry.spec) && this.runningImports() >= (this.options.maxImports ?? MAX_IMPORTS)) continue;

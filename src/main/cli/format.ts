@@ -1,0 +1,18 @@
+import type { ExplanationSummary, RunMetrics } from '../../shared/contract';
+import { CAM_METHOD_LABELS } from '../../shared/contract';
+
+/** A number with fixed digits, or "-" when there is none. */
+export function fmt(value: number | null, digits: number): string {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+/** One line of an evaluation's headline figures. */
+export function describeMetrics(m: RunMetrics): string {
+  const stochastic = m.samples > 1 ? `, ${m.samples} samples/image, mean MI ${fmt(m.meanMutualInformation, 4)}` : '';
+  return `accuracy ${fmt(m.accuracy, 4)}, AUC ${fmt(m.aucHandTill, 4)} (seed-style ${fmt(m.aucSeedStyle, 4)}), NLL ${fmt(m.nll, 4)}, Brier ${fmt(m.brier, 4)}, ECE ${fmt(m.ece, 4)}, AURC ${fmt(m.aurc, 4)}${stochastic} (${fmt(m.seconds, 1)} s)`;
+}
+
+/** One line of an explanation's headline figures. */
+export function describeExplanation(e: ExplanationSummary): string {
+  return `${CAM_METHOD_LABELS[e.method]} of ${e.layer} over ${e.images} images${e.samples > 1 ? ` (${e.samples} samples each)` : ''}: probability drop at 20 % deleted ${fmt(e.deletionDrop, 3)} by CAM vs ${fmt(e.randomDrop, 3)} random, mean background share ${fmt(e.meanBackground, 3)} (${fmt(e.seconds, 1)} s)`;
+}
