@@ -63,6 +63,9 @@ describe('metricRows', () => {
     expect(accuracy.best).toEqual([1]);
     expect(accuracy.deltas).toEqual(['', '+25.0 pp', '']);
     expect(rows.find((row) => row.key === 'nll')!.best).toEqual([1]);
+    expect(rows.find((row) => row.key === 'nll')!.deltas).toEqual(['', '−0.3000', '']);
+    expect(rows.find((row) => row.key === 'params')!.deltas).toEqual(['', '±0', '±0']);
+    expect(rows.find((row) => row.key === 'trainSeconds')!.shown).toEqual(['10.0 s', '5.0 s', '10.0 s']);
     expect(rows.find((row) => row.key === 'trainSeconds')!.best).toEqual([1]);
     // equal everywhere, or no better direction: nothing marked
     expect(rows.find((row) => row.key === 'aucHandTill')!.best).toEqual([]);
@@ -146,7 +149,10 @@ describe('run sort', () => {
     expect(parseSort('nonsense')).toEqual({ key: 'id', descending: true });
     expect(formatSort({ key: 'id', descending: true })).toBeNull();
     expect(formatSort({ key: 'bestValLoss', descending: false })).toBe('bestValLoss');
-    expect(toggleSort({ key: 'id', descending: true }, 'bestValLoss')).toEqual({ key: 'bestValLoss', descending: false });
+    expect(toggleSort({ key: 'id', descending: true }, 'bestValLoss')).toEqual({
+      key: 'bestValLoss',
+      descending: false,
+    });
     expect(toggleSort({ key: 'bestValLoss', descending: false }, 'bestValLoss')).toEqual({
       key: 'bestValLoss',
       descending: true,

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type JobInfo, type RunSummary } from '../../src/shared/contract';
-import { backendLabel, backendShort, jobRunId, queuedText } from '../../src/renderer/src/lib/labels';
+import {
+  backendLabel,
+  backendShort,
+  evaluationAccuracyLabel,
+  jobRunId,
+  queuedText,
+  testAccuracyNote,
+} from '../../src/renderer/src/lib/labels';
 
 describe('backendLabel', () => {
   it('reads what main reports', () => {
-    expect(backendLabel('wasm (SIMD, 1 thread(s)), 2 training threads')).toBe('WebAssembly (SIMD) · 2 training threads');
+    expect(backendLabel('wasm (SIMD, 1 thread(s)), 2 training threads')).toBe(
+      'WebAssembly (SIMD) · 2 training threads',
+    );
     expect(backendLabel('wasm (no SIMD, 4 thread(s)), 1 training thread')).toBe(
       'WebAssembly (no SIMD, 4 kernel threads) · 1 training thread',
     );
@@ -62,7 +71,11 @@ describe('queuedText', () => {
     expect(queuedText(runs[1]!, runs, [job('evaluate', 'Evaluate run 1')])).toBe('queued: waits for evaluate run 1');
   });
   it('does not count its own ensemble', () => {
-    const runs = [run(7, 'running', { model: 'ensemble' }), run(8, 'running', { parentId: 7 }), run(9, 'queued', { parentId: 7 })];
+    const runs = [
+      run(7, 'running', { model: 'ensemble' }),
+      run(8, 'running', { parentId: 7 }),
+      run(9, 'queued', { parentId: 7 }),
+    ];
     expect(queuedText(runs[2]!, runs, [])).toBe('queued: waits for run #8 to finish');
   });
 });
@@ -73,5 +86,15 @@ describe('jobRunId', () => {
     expect(jobRunId(job('train', 'Train CNN (run 12)'))).toBe(12);
     expect(jobRunId(job('explain', 'Explain run 4 (Grad-CAM)'))).toBe(4);
     expect(jobRunId(job('import', 'Import CIFAR-10 run 3'))).toBeNull();
+  });
+});
+
+describe('accuracy labels', () => {
+  it('say which accuracy is which', () => {
+    expect(testAccuracyNote('vnn')).toBe(' · one pass, one random draw per image');
+    expect(testAccuracyNote('cnn')).toBe('');
+    expect(evaluationAccuracyLabel('mcdropout', 1000)).toBe('Accuracy (mean of T = 1,000)');
+    expect(evaluationAccuracyLabel('ensemble', 5)).toBe('Accuracy (mean of 5 members)');
+    expect(evaluationAccuracyLabel('cnn', 1)).toBe('Accuracy');
   });
 });

@@ -4,7 +4,7 @@
  * the runs, so they can be tested and, later, shared with Node-side reports.
  */
 import { MODEL_LABELS, type RunConfig, type RunMetrics, type RunSummary } from '../../../shared/contract';
-import { formatCount, formatDecimal, formatDuration, formatOptionalCount, formatPercent } from './format';
+import { formatCount, formatDecimal, formatOptionalCount, formatPercent, formatSeconds } from './format';
 import { CONFIG_LABELS, NUMBER_FIELDS, usesField, type ConfigKey } from './run-fields';
 
 /**
@@ -46,11 +46,16 @@ interface MetricSpec {
   delta: (difference: number) => string;
 }
 
-const signed = (text: string, difference: number): string => (difference > 0 ? `+${text}` : text);
-const decimalDelta = (d: number): string => signed(formatDecimal(d), d);
-const percentPoints = (d: number): string => signed(`${(d * 100).toFixed(1)} pp`, d);
-const countDelta = (d: number): string => signed(formatCount(d), d);
-const secondsDelta = (d: number): string => (d < 0 ? `−${formatDuration(-d)}` : `+${formatDuration(d)}`);
+/** "+0.0123", "−0.0123" (a true minus sign), or "±0" when the shown figure would be zero. */
+function signed(format: (magnitude: number) => string, difference: number): string {
+  const text = format(Math.abs(difference));
+  if (Number(text.replace(/[^\d.]/g, '')) === 0) return '±0';
+  return `${difference > 0 ? '+' : '−'}${text}`;
+}
+const decimalDelta = (d: number): string => signed(formatDecimal, d);
+const percentPoints = (d: number): string => signed((m) => `${(m * 100).toFixed(1)} pp`, d);
+const countDelta = (d: number): string => signed(formatCount, d);
+const secondsDelta = (d: number): string => signed(formatSeconds, d);
 
 const evaluated =
   (pick: (metrics: RunMetrics) => number | null) =>
@@ -83,7 +88,14 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
     format: formatDecimal,
     delta: decimalDelta,
   },
-  { key: 'nll', label: 'NLL', better: 'lower', value: evaluated((m) => m.nll), format: formatDecimal, delta: decimalDelta },
+  {
+    key: 'nll',
+    label: 'NLL',
+    better: 'lower',
+    value: evaluated((m) => m.nll),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
   {
     key: 'brier',
     label: 'Brier score',
@@ -92,8 +104,22 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
     format: formatDecimal,
     delta: decimalDelta,
   },
-  { key: 'ece', label: 'ECE', better: 'lower', value: evaluated((m) => m.ece), format: formatDecimal, delta: decimalDelta },
-  { key: 'aurc', label: 'AURC', better: 'lower', value: evaluated((m) => m.aurc), format: formatDecimal, delta: decimalDelta },
+  {
+    key: 'ece',
+    label: 'ECE',
+    better: 'lower',
+    value: evaluated((m) => m.ece),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'aurc',
+    label: 'AURC',
+    better: 'lower',
+    value: evaluated((m) => m.aurc),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
   {
     key: 'meanEntropy',
     label: 'Mean predictive entropy',
@@ -139,7 +165,7 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
     label: 'Training time',
     better: 'lower',
     value: ({ run }) => (run.status === 'done' ? run.trainSeconds : null),
-    format: formatDuration,
+    format: (v) => (v === null ? '–' : formatSeconds(v)),
     delta: secondsDelta,
   },
   {

@@ -1,5 +1,5 @@
 /** Readable labels for what main reports in its own terms. */
-import type { JobInfo, RunSummary } from '../../../shared/contract';
+import type { JobInfo, ModelFamily, RunSummary } from '../../../shared/contract';
 
 const BACKEND_NAMES: Record<string, string> = {
   wasm: 'WebAssembly',
@@ -48,7 +48,8 @@ export function queuedText(run: RunSummary, runs: readonly RunSummary[], jobs: r
     .filter((other) => other.model !== 'ensemble' && other.id !== run.parentId)
     .sort((a, b) => a.id - b.id);
   if (ahead.length === 1) return `queued: waits for run #${ahead[0]?.id} to finish`;
-  if (ahead.length > 1) return `queued: waits for ${ahead.length} runs before it (#${ahead.map((r) => r.id).join(', #')})`;
+  if (ahead.length > 1)
+    return `queued: waits for ${ahead.length} runs before it (#${ahead.map((r) => r.id).join(', #')})`;
   const busy = jobs.filter((job) => job.kind !== 'import' && job.kind !== 'train' && job.status === 'running');
   if (busy.length > 0) return `queued: waits for ${busy.map((job) => job.title.toLowerCase()).join(', ')}`;
   return 'queued: starts next';
@@ -59,4 +60,29 @@ export function jobRunId(job: JobInfo): number | null {
   if (job.kind === 'import') return null;
   const match = /\brun (\d+)\b/.exec(job.title);
   return match ? Number(match[1]) : null;
+}
+
+/**
+ * What the run's "test accuracy" (recorded when training ends, from the best-val_loss weights) is.
+ * The VNN's sampling layer and MC dropout's dropout stay on at prediction, so for them it is one
+ * pass with one random draw per image (as the seed's Keras `evaluate`); an ensemble's is the
+ * accuracy of its members' mean probabilities.
+ */
+export function testAccuracyNote(model: ModelFamily): string {
+  switch (model) {
+    case 'vnn':
+    case 'mcdropout':
+      return ' · one pass, one random draw per image';
+    case 'ensemble':
+      return " · of the members' mean";
+    case 'cnn':
+      return '';
+  }
+}
+
+/** What the evaluation's accuracy is: of the mean prediction over T samples (members), or of the one prediction. */
+export function evaluationAccuracyLabel(model: ModelFamily, samples: number): string {
+  if (model === 'ensemble') return `Accuracy (mean of ${samples} members)`;
+  if (samples > 1) return `Accuracy (mean of T = ${samples.toLocaleString('en-US')})`;
+  return 'Accuracy';
 }

@@ -46,6 +46,8 @@ export class JobsState {
   listen(onFinished?: (event: EventPayload<'jobFinished'>) => void): () => void {
     const offProgress = this.#client.on('jobProgress', ({ jobId, progress }) => {
       this.#progress.set(jobId, progress);
+      // Main queues some jobs by itself (a finished run's evaluation and explanation): ask for their titles.
+      if (!this.#jobs.has(jobId) && !this.#finished.has(jobId)) this.#learn();
     });
     const offFinished = this.#client.on('jobFinished', (event) => {
       this.#jobs.set(event.job.id, event.job);
@@ -90,6 +92,16 @@ export class JobsState {
       this.#errors.report(error, 'Loading jobs');
       return false;
     }
+  }
+
+  #learning: Promise<boolean> | null = null;
+
+  /** One `listJobs` at a time for jobs heard of only through their progress. */
+  #learn(): void {
+    if (this.#learning !== null) return;
+    this.#learning = this.refresh().finally(() => {
+      this.#learning = null;
+    });
   }
 
   view(jobId: string): JobView | null {

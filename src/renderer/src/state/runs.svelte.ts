@@ -8,7 +8,8 @@ import type {
   RunSummary,
   StartRunRequest,
 } from '../../../shared/contract';
-import { unwrap, type CasebookClient } from '../lib/client';
+import { messageOf, unwrap, type CasebookClient } from '../lib/client';
+import { MAX_COMPARED } from '../lib/route';
 import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ExplanationState } from './explanation.svelte';
@@ -48,6 +49,10 @@ export class RunsState {
   epochs = $state.raw<EpochMetrics[]>([]);
   /** True while `getRun` for the selected run has not answered. */
   epochsLoading = $state(false);
+  /** Why the selected run's epochs could not be loaded; null when they loaded (or are loading). */
+  epochsError = $state<string | null>(null);
+  /** Runs ticked in the table for comparison, in the order they were ticked. */
+  picked = $state.raw<number[]>([]);
 
   /** The selected run's evaluation. */
   readonly evaluation: EvaluationState;
@@ -152,6 +157,7 @@ export class RunsState {
     const generation = ++this.#detailGeneration;
     this.selectedId = id;
     this.epochs = [];
+    this.epochsError = null;
     this.#heardEpochs = [];
     void this.evaluation.load(id);
     void this.explanation.load(id);
@@ -167,13 +173,23 @@ export class RunsState {
       this.#answered(run, heard);
       this.epochs = this.#heardEpochs.reduce(mergeEpoch, epochs);
     } catch (error) {
-      if (generation === this.#detailGeneration) this.#errors.report(error, `Loading run ${id}`);
+      if (generation === this.#detailGeneration) {
+        this.epochsError = messageOf(error);
+        this.#errors.report(error, `Loading run ${id}`);
+      }
     } finally {
       if (generation === this.#detailGeneration) {
         this.epochsLoading = false;
         this.#heardEpochs = [];
       }
     }
+  }
+
+  /** Ticks or unticks a run for comparison (at most `MAX_COMPARED`; more are refused). */
+  pick(id: number, picked: boolean): void {
+    const without = this.picked.filter((known) => known !== id);
+    if (!picked) this.picked = without;
+    else if (without.length < MAX_COMPARED) this.picked = [...without, id];
   }
 
   /** Starts a run; resolves to it, or to the reason it did not start. */
