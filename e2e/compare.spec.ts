@@ -25,7 +25,12 @@ const drawn = (canvas: Locator): Promise<boolean> =>
 /** Saves a screenshot for review when CASEBOOK_SHOTS names a folder (never committed). */
 async function shot(page: Page, name: string): Promise<void> {
   const folder = process.env['CASEBOOK_SHOTS'];
-  if (folder) await page.screenshot({ path: `${folder}/${name}.png`, fullPage: true });
+  if (!folder) return;
+  // the views scroll inside the window: a tall window shows all of one
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1400, height: 2400 });
+  await page.screenshot({ path: `${folder}/${name}.png` });
+  if (size) await page.setViewportSize(size);
 }
 
 test('compares two runs from the runs table and by URL', async ({ page, served }, testInfo) => {

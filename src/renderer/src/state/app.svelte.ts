@@ -33,6 +33,7 @@ export class AppState {
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
     this.runForm = new RunFormState(this.runs);
+    this.runs.onJob = (job) => this.jobs.track(job);
   }
 
   /** Opens the "New run" form, on this dataset if given (else the one being browsed, else the first). */
@@ -76,6 +77,10 @@ export class AppState {
       this.datasets.listen(),
       this.runs.listen(),
       this.compare.listen(),
+      // a run that starts or ends changes the queue: main starts its job, or queues its evaluation
+      this.client.on('runUpdated', ({ run, epoch }) => {
+        if (epoch === null && run.status !== 'queued') this.jobs.learn();
+      }),
       this.jobs.listen(({ result }) => {
         if (!result) return;
         this.datasets.upsert(result.dataset);

@@ -2,6 +2,7 @@ import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type {
   EpochMetrics,
   EventPayload,
+  JobInfo,
   ModelFamily,
   RunConfig,
   RunProgress,
@@ -51,6 +52,8 @@ export class RunsState {
   epochsLoading = $state(false);
   /** Why the selected run's epochs could not be loaded; null when they loaded (or are loading). */
   epochsError = $state<string | null>(null);
+  /** Told of every job this state starts (training, resuming), for the activity indicator. */
+  onJob: ((job: JobInfo) => void) | null = null;
   /** Runs ticked in the table for comparison, in the order they were ticked. */
   picked = $state.raw<number[]>([]);
 
@@ -95,6 +98,8 @@ export class RunsState {
       // a member's batches are also its ensemble's progress
       if (run?.parentId != null) this.#progress.set(run.parentId, progress);
     });
+    this.evaluation.onJob = (job) => this.onJob?.(job);
+    this.explanation.onJob = (job) => this.onJob?.(job);
     const offEvaluated = this.evaluation.listen();
     const offExplained = this.explanation.listen();
     return () => {
@@ -198,6 +203,7 @@ export class RunsState {
     if (!result.ok) return result.error.message;
     // The run is new: any event about it is newer than this answer.
     this.#answered(result.value.run, 0);
+    this.onJob?.(result.value.job);
     return result.value.run;
   }
 
@@ -206,7 +212,11 @@ export class RunsState {
   }
 
   async resume(id: number): Promise<void> {
-    await this.#act(id, 'Resuming', async () => unwrap(await this.#client.request('resumeRun', { id })).run);
+    await this.#act(id, 'Resuming', async () => {
+      const { run, job } = unwrap(await this.#client.request('resumeRun', { id }));
+      this.onJob?.(job);
+      return run;
+    });
   }
 
   async #act(id: number, doing: string, action: () => Promise<RunSummary>): Promise<void> {
