@@ -106,7 +106,12 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   await row.click();
   await expect(detail.getByTestId('chart-loss')).toHaveAttribute('data-points', '2');
   await expect(detail.getByTestId('chart-accuracy')).toHaveAttribute('data-points', '2');
-  await expect(detail.getByTestId('run-detail-backend')).toHaveText(run.backend ?? 'no backend recorded');
+  // a readable label ("WebAssembly (SIMD) · 2 training threads"); main's own words are its title
+  await expect(detail.getByTestId('run-detail-backend')).toHaveAttribute('title', run.backend ?? 'no backend recorded');
+  await expect(detail.getByTestId('run-detail-backend')).toHaveText(
+    /^(WebAssembly|TensorFlow|JavaScript)\b.* · \d training threads?$/,
+  );
+  await expect(detail.getByTestId('run-detail-train-time')).toHaveText(/^\d+(\.\d)? s$|min/);
 
   // The app evaluates the finished run on its test set by itself (6 test images, 3 classes).
   const { runId, metrics } = await evaluated;
@@ -187,7 +192,8 @@ test('trains a deep ensemble as member runs and evaluates it with a sample per m
   await expect(ensembleRow.getByTestId('run-epochs')).toHaveText('2 / 2 members');
   await expect(page.getByTestId('run-model-label').filter({ hasText: `member of #${runId}` })).toHaveCount(2);
   // a member opens from the table: a CNN run with its own curves
-  await members.first().getByRole('button').click();
+  await members.first().getByRole('link').click();
+  await expect(page).toHaveURL(/#\/runs\/\d+$/);
   await expect(detail.getByTestId('chart-loss')).toHaveAttribute('data-points', '1');
 });
 

@@ -1,18 +1,17 @@
 import type { AppInfo } from '../../../shared/contract';
 import { messageOf, unwrap, type CasebookClient, type ConnectionState } from '../lib/client';
+import type { Route } from '../lib/route';
+import { CompareState } from './compare.svelte';
 import { DatasetsState } from './datasets.svelte';
 import { ErrorsState } from './errors.svelte';
 import { JobsState } from './jobs.svelte';
 import { RunFormState } from './run-form.svelte';
+import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
-
-/** The app's top-level screens. */
-export type View = 'datasets' | 'runs';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
 export class AppState {
   info = $state.raw<AppInfo | null>(null);
-  view = $state<View>('datasets');
   connection = $state<ConnectionState>('connecting');
   /** True once `appInfo` and the first dataset list have loaded (and events are flowing). */
   ready = $state(false);
@@ -23,13 +22,18 @@ export class AppState {
   readonly jobs: JobsState;
   readonly runs: RunsState;
   readonly runForm: RunFormState;
+  readonly router: RouterState;
+  readonly compare: CompareState;
 
-  constructor(client: CasebookClient) {
+  constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
+    this.router = new RouterState(target);
+    this.compare = new CompareState(client);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
     this.runForm = new RunFormState(this.runs);
+    this.runs.onJob = (job) => this.jobs.track(job);
   }
 
   /** Opens the "New run" form, on this dataset if given (else the one being browsed, else the first). */
@@ -38,12 +42,26 @@ export class AppState {
     void this.runForm.show(chosen);
   }
 
-  /** Sends the form; on success shows the new run in the Runs view. */
+  /** Sends the form; on success shows the new run's page. */
   async startRun(): Promise<void> {
     const run = await this.runForm.submit();
     if (run === null) return;
-    this.view = 'runs';
-    void this.runs.select(run.id);
+    const current = this.router.route;
+    this.router.go({ view: 'runs', runId: run.id, sort: current.view === 'runs' ? current.sort : null });
+  }
+
+  /**
+   * Brings the state in line with the route on show (after a link, Back/Forward, a reload): the
+   * dataset browsed, the run whose page is open, the runs compared. Cheap when nothing changed.
+   */
+  apply(route: Route): void {
+    if (route.view === 'datasets') {
+      if (this.datasets.selectedId !== route.datasetId) this.datasets.select(route.datasetId);
+    } else if (route.view === 'runs') {
+      if (this.runs.selectedId !== route.runId) void this.runs.select(route.runId);
+    } else if (route.view === 'compare') {
+      void this.compare.load(route.runIds);
+    }
   }
 
   /** Subscribes to everything, loads the first data; returns the disposer. */
@@ -55,13 +73,22 @@ export class AppState {
     const disposers = [
       () => window.removeEventListener('error', onError),
       () => window.removeEventListener('unhandledrejection', onRejection),
+      this.router.listen(),
       this.datasets.listen(),
       this.runs.listen(),
+      this.compare.listen(),
+      // a run that starts or ends changes the queue: main starts its job, or queues its evaluation
+      this.client.on('runUpdated', ({ run, epoch }) => {
+        if (epoch === null && run.status !== 'queued') this.jobs.learn();
+      }),
       this.jobs.listen(({ result }) => {
         if (!result) return;
         this.datasets.upsert(result.dataset);
         // With nothing open yet, show what was just imported.
-        if (this.datasets.selectedId === null) this.datasets.select(result.dataset.id);
+        const route = this.router.route;
+        if (route.view === 'datasets' && route.datasetId === null) {
+          this.router.replace({ view: 'datasets', datasetId: result.dataset.id });
+        }
       }),
       this.client.onProblem((message) => this.errors.report(message, 'Live updates')),
       this.client.onConnection((state) => {

@@ -46,6 +46,8 @@ export class JobsState {
   listen(onFinished?: (event: EventPayload<'jobFinished'>) => void): () => void {
     const offProgress = this.#client.on('jobProgress', ({ jobId, progress }) => {
       this.#progress.set(jobId, progress);
+      // Main queues some jobs by itself (a finished run's evaluation and explanation): ask for their titles.
+      if (!this.#jobs.has(jobId) && !this.#finished.has(jobId)) this.learn();
     });
     const offFinished = this.#client.on('jobFinished', (event) => {
       this.#jobs.set(event.job.id, event.job);
@@ -58,9 +60,10 @@ export class JobsState {
     };
   }
 
-  /** Records a job the app started or was told about. */
+  /** Records a job the app started or was told about (a newer status replaces an older one). */
   track(job: JobInfo): void {
-    if (!this.#jobs.has(job.id)) this.#jobs.set(job.id, job);
+    const known = this.#jobs.get(job.id);
+    if (!known || (known.status === 'queued' && job.status !== 'queued')) this.#jobs.set(job.id, job);
     // An ending seen only here (no event) carries no result; an event's ending is never overwritten.
     const ended = job.status !== 'running' && job.status !== 'queued';
     if (ended && !this.#finished.has(job.id)) this.#finished.set(job.id, { job, result: null });
@@ -90,6 +93,16 @@ export class JobsState {
       this.#errors.report(error, 'Loading jobs');
       return false;
     }
+  }
+
+  #learning: Promise<boolean> | null = null;
+
+  /** Asks for the jobs again (one request at a time): for jobs main queued by itself. */
+  learn(): void {
+    if (this.#learning !== null) return;
+    this.#learning = this.refresh().finally(() => {
+      this.#learning = null;
+    });
   }
 
   view(jobId: string): JobView | null {

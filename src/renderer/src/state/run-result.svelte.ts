@@ -16,6 +16,8 @@ export abstract class RunResultState<T> {
   /** True from a request until its result arrives (or the request failed). */
   requested = $state(false);
 
+  /** Told of every job this state starts, for the activity indicator. */
+  onJob: ((job: JobInfo) => void) | null = null;
   protected readonly client: CasebookClient;
   readonly #errors: ErrorsState;
   #generation = 0;
@@ -102,6 +104,7 @@ export abstract class RunResultState<T> {
       this.#errors.report(result.error.message, `${title} run ${id}`);
     } else if (this.requested) {
       const { job } = result.value;
+      this.onJob?.(job);
       if (job.status === 'failed' || job.status === 'cancelled') {
         this.requested = false;
         if (job.error !== null) this.#errors.report(job.error, job.title);

@@ -2,13 +2,15 @@ import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type {
   EpochMetrics,
   EventPayload,
+  JobInfo,
   ModelFamily,
   RunConfig,
   RunProgress,
   RunSummary,
   StartRunRequest,
 } from '../../../shared/contract';
-import { unwrap, type CasebookClient } from '../lib/client';
+import { messageOf, unwrap, type CasebookClient } from '../lib/client';
+import { MAX_COMPARED } from '../lib/route';
 import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ExplanationState } from './explanation.svelte';
@@ -48,6 +50,12 @@ export class RunsState {
   epochs = $state.raw<EpochMetrics[]>([]);
   /** True while `getRun` for the selected run has not answered. */
   epochsLoading = $state(false);
+  /** Why the selected run's epochs could not be loaded; null when they loaded (or are loading). */
+  epochsError = $state<string | null>(null);
+  /** Told of every job this state starts (training, resuming), for the activity indicator. */
+  onJob: ((job: JobInfo) => void) | null = null;
+  /** Runs ticked in the table for comparison, in the order they were ticked. */
+  picked = $state.raw<number[]>([]);
 
   /** The selected run's evaluation. */
   readonly evaluation: EvaluationState;
@@ -90,6 +98,8 @@ export class RunsState {
       // a member's batches are also its ensemble's progress
       if (run?.parentId != null) this.#progress.set(run.parentId, progress);
     });
+    this.evaluation.onJob = (job) => this.onJob?.(job);
+    this.explanation.onJob = (job) => this.onJob?.(job);
     const offEvaluated = this.evaluation.listen();
     const offExplained = this.explanation.listen();
     return () => {
@@ -152,6 +162,7 @@ export class RunsState {
     const generation = ++this.#detailGeneration;
     this.selectedId = id;
     this.epochs = [];
+    this.epochsError = null;
     this.#heardEpochs = [];
     void this.evaluation.load(id);
     void this.explanation.load(id);
@@ -167,7 +178,10 @@ export class RunsState {
       this.#answered(run, heard);
       this.epochs = this.#heardEpochs.reduce(mergeEpoch, epochs);
     } catch (error) {
-      if (generation === this.#detailGeneration) this.#errors.report(error, `Loading run ${id}`);
+      if (generation === this.#detailGeneration) {
+        this.epochsError = messageOf(error);
+        this.#errors.report(error, `Loading run ${id}`);
+      }
     } finally {
       if (generation === this.#detailGeneration) {
         this.epochsLoading = false;
@@ -176,12 +190,20 @@ export class RunsState {
     }
   }
 
+  /** Ticks or unticks a run for comparison (at most `MAX_COMPARED`; more are refused). */
+  pick(id: number, picked: boolean): void {
+    const without = this.picked.filter((known) => known !== id);
+    if (!picked) this.picked = without;
+    else if (without.length < MAX_COMPARED) this.picked = [...without, id];
+  }
+
   /** Starts a run; resolves to it, or to the reason it did not start. */
   async start(request: StartRunRequest): Promise<RunSummary | string> {
     const result = await this.#client.request('startRun', request);
     if (!result.ok) return result.error.message;
     // The run is new: any event about it is newer than this answer.
     this.#answered(result.value.run, 0);
+    this.onJob?.(result.value.job);
     return result.value.run;
   }
 
@@ -190,7 +212,11 @@ export class RunsState {
   }
 
   async resume(id: number): Promise<void> {
-    await this.#act(id, 'Resuming', async () => unwrap(await this.#client.request('resumeRun', { id })).run);
+    await this.#act(id, 'Resuming', async () => {
+      const { run, job } = unwrap(await this.#client.request('resumeRun', { id }));
+      this.onJob?.(job);
+      return run;
+    });
   }
 
   async #act(id: number, doing: string, action: () => Promise<RunSummary>): Promise<void> {

@@ -1,0 +1,243 @@
+/**
+ * Runs side by side (after W&B's and TensorBoard's run comparison): the metrics table with the best
+ * value per row and the difference to the first run, and the configuration diff. Pure functions of
+ * the runs, so they can be tested and, later, shared with Node-side reports.
+ */
+import { MODEL_LABELS, type RunConfig, type RunMetrics, type RunSummary } from '../../../shared/contract';
+import { formatCount, formatDecimal, formatOptionalCount, formatPercent, formatSeconds } from './format';
+import { CONFIG_LABELS, NUMBER_FIELDS, usesField, type ConfigKey } from './run-fields';
+
+/**
+ * One colour per compared run, in the order the runs are listed, the same in every chart and
+ * table (Okabe–Ito's colour-blind-safe palette, darkest first).
+ */
+export const RUN_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'] as const;
+export const runColour = (position: number): string => RUN_COLOURS[position % RUN_COLOURS.length] ?? '#000000';
+
+/** What is known of one compared run: its summary, and its evaluation once it has one. */
+export interface ComparedRun {
+  run: RunSummary;
+  metrics: RunMetrics | null;
+}
+
+export type Better = 'higher' | 'lower' | null;
+
+export interface MetricRow {
+  key: string;
+  label: string;
+  /** Which way is better; null: neither (the row marks no best). */
+  better: Better;
+  values: (number | null)[];
+  /** The values as shown. */
+  shown: string[];
+  /** Positions of the best value (ties share it); empty when fewer than two runs have a value or nothing is better. */
+  best: number[];
+  /** Each run's difference to the first, as shown ("" for the first run and where either is missing). */
+  deltas: string[];
+}
+
+interface MetricSpec {
+  key: string;
+  label: string;
+  better: Better;
+  value: (compared: ComparedRun) => number | null;
+  format: (value: number | null) => string;
+  /** How a difference is written. */
+  delta: (difference: number) => string;
+}
+
+/** "+0.0123", "−0.0123" (a true minus sign), or "±0" when the shown figure would be zero. */
+function signed(format: (magnitude: number) => string, difference: number): string {
+  const text = format(Math.abs(difference));
+  if (Number(text.replace(/[^\d.]/g, '')) === 0) return '±0';
+  return `${difference > 0 ? '+' : '−'}${text}`;
+}
+const decimalDelta = (d: number): string => signed(formatDecimal, d);
+const percentPoints = (d: number): string => signed((m) => `${(m * 100).toFixed(1)} pp`, d);
+const countDelta = (d: number): string => signed(formatCount, d);
+const secondsDelta = (d: number): string => signed(formatSeconds, d);
+
+const evaluated =
+  (pick: (metrics: RunMetrics) => number | null) =>
+  ({ metrics }: ComparedRun): number | null =>
+    metrics === null ? null : pick(metrics);
+
+/** The rows of the metrics table, in order. */
+export const METRIC_SPECS: readonly MetricSpec[] = [
+  {
+    key: 'accuracy',
+    label: 'Accuracy (of the mean prediction)',
+    better: 'higher',
+    value: evaluated((m) => m.accuracy),
+    format: formatPercent,
+    delta: percentPoints,
+  },
+  {
+    key: 'aucHandTill',
+    label: 'AUC (Hand–Till)',
+    better: 'higher',
+    value: evaluated((m) => m.aucHandTill),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'aucSeedStyle',
+    label: "AUC (seed's, hard labels)",
+    better: 'higher',
+    value: evaluated((m) => m.aucSeedStyle),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'nll',
+    label: 'NLL',
+    better: 'lower',
+    value: evaluated((m) => m.nll),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'brier',
+    label: 'Brier score',
+    better: 'lower',
+    value: evaluated((m) => m.brier),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'ece',
+    label: 'ECE',
+    better: 'lower',
+    value: evaluated((m) => m.ece),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'aurc',
+    label: 'AURC',
+    better: 'lower',
+    value: evaluated((m) => m.aurc),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'meanEntropy',
+    label: 'Mean predictive entropy',
+    better: null,
+    value: evaluated((m) => m.meanEntropy),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'meanMutualInformation',
+    label: 'Mean mutual information',
+    better: null,
+    value: evaluated((m) => m.meanMutualInformation),
+    format: formatDecimal,
+    delta: decimalDelta,
+  },
+  {
+    key: 'samples',
+    label: 'Samples per image (T)',
+    better: null,
+    value: evaluated((m) => m.samples),
+    format: formatOptionalCount,
+    delta: countDelta,
+  },
+  {
+    key: 'params',
+    label: 'Parameters',
+    better: null,
+    value: ({ run }) => run.params,
+    format: formatOptionalCount,
+    delta: countDelta,
+  },
+  {
+    key: 'epochs',
+    label: 'Epochs trained',
+    better: null,
+    value: ({ run }) => run.epochsDone,
+    format: formatOptionalCount,
+    delta: countDelta,
+  },
+  {
+    key: 'trainSeconds',
+    label: 'Training time',
+    better: 'lower',
+    value: ({ run }) => (run.status === 'done' ? run.trainSeconds : null),
+    format: (v) => (v === null ? '–' : formatSeconds(v)),
+    delta: secondsDelta,
+  },
+  {
+    key: 'imagesPerSecond',
+    label: 'Images/s (training)',
+    better: 'higher',
+    value: ({ run }) => run.imagesPerSecond,
+    format: (v) => (v === null ? '–' : formatCount(v)),
+    delta: countDelta,
+  },
+];
+
+/** Positions holding the best value; ties all count. */
+export function bestPositions(values: readonly (number | null)[], better: Better): number[] {
+  if (better === null) return [];
+  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (known.length < 2) return [];
+  const best = better === 'higher' ? Math.max(...known) : Math.min(...known);
+  if (known.every((v) => v === best)) return [];
+  return values.flatMap((v, i) => (v === best ? [i] : []));
+}
+
+export function metricRows(runs: readonly ComparedRun[]): MetricRow[] {
+  return METRIC_SPECS.map((spec) => {
+    const values = runs.map(spec.value);
+    const first = values[0] ?? null;
+    return {
+      key: spec.key,
+      label: spec.label,
+      better: spec.better,
+      values,
+      shown: values.map(spec.format),
+      best: bestPositions(values, spec.better),
+      deltas: values.map((v, i) => (i === 0 || v === null || first === null ? '' : spec.delta(v - first))),
+    };
+  });
+}
+
+export interface ConfigRow {
+  key: ConfigKey | 'model' | 'dataset';
+  label: string;
+  /** Each run's value as shown ("n/a" where the run's family does not use it). */
+  values: string[];
+  differs: boolean;
+}
+
+const NOT_USED = 'n/a';
+
+function configValue(config: RunConfig, key: ConfigKey): string {
+  const field = NUMBER_FIELDS.find((f) => f.key === key);
+  if (field !== undefined && !usesField(field, config.model)) return NOT_USED;
+  const value = config[key];
+  return value === null ? 'all' : String(value);
+}
+
+/**
+ * The configurations side by side: every hyperparameter, flagged where the runs differ. The
+ * dataset counts as a row (by its content), so runs on different data say so.
+ */
+export function configRows(runs: readonly RunSummary[], datasetName: (id: number) => string): ConfigRow[] {
+  const rows: Omit<ConfigRow, 'differs'>[] = [
+    { key: 'model', label: 'Model', values: runs.map((run) => MODEL_LABELS[run.model]) },
+    {
+      key: 'dataset',
+      label: 'Dataset',
+      values: runs.map((run) => `${datasetName(run.datasetId)} (${run.datasetHash.slice(0, 8)})`),
+    },
+    ...(Object.keys(CONFIG_LABELS) as ConfigKey[]).map((key) => ({
+      key,
+      label: CONFIG_LABELS[key],
+      values: runs.map((run) => configValue(run.config, key)),
+    })),
+  ];
+  return rows.map((row) => ({ ...row, differs: new Set(row.values).size > 1 }));
+}

@@ -1,0 +1,92 @@
+import type { EpochMetrics, RunMetrics, RunSummary } from '../../../shared/contract';
+import { messageOf, unwrap, type CasebookClient } from '../lib/client';
+import { MAX_COMPARED, MIN_COMPARED } from '../lib/route';
+import { mergeEpoch } from './runs.svelte';
+
+/** One compared run: its summary, its epochs and its newest evaluation, or why they did not load. */
+export interface CompareEntry {
+  id: number;
+  run: RunSummary | null;
+  epochs: EpochMetrics[];
+  metrics: RunMetrics | null;
+  /** Why the run could not be loaded; null when it loaded. */
+  error: string | null;
+}
+
+/**
+ * The runs being compared (`#/compare/1,2,3`): each one's `getRun` and `getEvaluation`, kept fresh
+ * by `runUpdated` and `runEvaluated` events, so a run still training grows in the charts.
+ */
+export class CompareState {
+  ids = $state.raw<number[]>([]);
+  entries = $state.raw<CompareEntry[]>([]);
+  loading = $state(false);
+  /** The learning curves' EMA weight (0: raw) and whether losses are drawn on a log scale. */
+  smoothing = $state(0);
+  logLoss = $state(false);
+  /** Why the list of ids itself cannot be compared (too few, too many); null when it can. */
+  readonly problem = $derived(
+    this.ids.length < MIN_COMPARED
+      ? `Pick at least ${MIN_COMPARED} runs to compare.`
+      : this.ids.length > MAX_COMPARED
+        ? `At most ${MAX_COMPARED} runs can be compared at once; ${this.ids.length} were asked for.`
+        : null,
+  );
+
+  readonly #client: CasebookClient;
+  #generation = 0;
+
+  constructor(client: CasebookClient) {
+    this.#client = client;
+  }
+
+  /** Follows training and evaluation of the compared runs; returns the disposer. */
+  listen(): () => void {
+    const offUpdated = this.#client.on('runUpdated', ({ run, epoch }) =>
+      this.#patch(run.id, (entry) => ({
+        ...entry,
+        run,
+        epochs: epoch === null ? entry.epochs : mergeEpoch(entry.epochs, epoch),
+      })),
+    );
+    const offEvaluated = this.#client.on('runEvaluated', ({ runId, metrics }) =>
+      this.#patch(runId, (entry) => ({ ...entry, metrics })),
+    );
+    return () => {
+      offUpdated();
+      offEvaluated();
+    };
+  }
+
+  /** Loads these runs (in this order); the same list again keeps what is loaded. */
+  async load(ids: readonly number[]): Promise<void> {
+    if (ids.length === this.ids.length && ids.every((id, i) => id === this.ids[i]) && this.entries.length > 0) return;
+    const generation = ++this.#generation;
+    this.ids = [...ids];
+    this.entries = [];
+    if (this.problem !== null) return;
+    this.loading = true;
+    const entries = await Promise.all(ids.map((id) => this.#loadOne(id)));
+    if (generation !== this.#generation) return;
+    this.entries = entries;
+    this.loading = false;
+  }
+
+  async #loadOne(id: number): Promise<CompareEntry> {
+    try {
+      const [detail, metrics] = await Promise.all([
+        this.#client.request('getRun', { id }).then(unwrap),
+        this.#client.request('getEvaluation', { runId: id }).then(unwrap),
+      ]);
+      return { id, run: detail.run, epochs: detail.epochs, metrics, error: null };
+    } catch (error) {
+      return { id, run: null, epochs: [], metrics: null, error: messageOf(error) };
+    }
+  }
+
+  #patch(id: number, change: (entry: CompareEntry) => CompareEntry): void {
+    const index = this.entries.findIndex((entry) => entry.id === id && entry.run !== null);
+    const entry = this.entries[index];
+    if (entry !== undefined) this.entries = this.entries.with(index, change(entry));
+  }
+}
