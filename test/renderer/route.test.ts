@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatRoute, parseIds, parseRoute, screenOf, type Route } from '../../src/renderer/src/lib/route';
+import {
+  DEFAULT_CASE_QUERY,
+  formatCaseQuery,
+  listRequest,
+  parseCaseQuery,
+} from '../../src/renderer/src/lib/case-query';
 import { RouterState, type RouterWindow } from '../../src/renderer/src/state/router.svelte';
 
 describe('parseRoute', () => {
@@ -14,9 +20,15 @@ describe('parseRoute', () => {
     ['#/runs?sort=-accuracy', { view: 'runs', runId: null, sort: '-accuracy' }],
     ['#/runs/3?sort=params', { view: 'runs', runId: 3, sort: 'params' }],
     ['#/compare/1,2,3', { view: 'compare', runIds: [1, 2, 3] }],
-    ['#/cases/2/test/0?runs=1,2,3', { view: 'case', datasetId: 2, split: 'test', index: 0, runIds: [1, 2, 3] }],
-    ['#/cases/2/test/17', { view: 'case', datasetId: 2, split: 'test', index: 17, runIds: [] }],
-    ['#/gallery?runs=4,5', { view: 'gallery', runIds: [4, 5] }],
+    [
+      '#/cases/2/test/0?runs=1,2,3',
+      { view: 'case', datasetId: 2, split: 'test', index: 0, runIds: [1, 2, 3], query: DEFAULT_CASE_QUERY },
+    ],
+    [
+      '#/cases/2/test/17',
+      { view: 'case', datasetId: 2, split: 'test', index: 17, runIds: [], query: DEFAULT_CASE_QUERY },
+    ],
+    ['#/gallery?runs=4,5', { view: 'gallery', runIds: [4, 5], query: DEFAULT_CASE_QUERY }],
     ['#/finder', { view: 'finder', runIds: [] }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -54,6 +66,7 @@ describe('formatRoute', () => {
     '#/cases/2/test/0?runs=1,2,3',
     '#/cases/2/test/9',
     '#/gallery?runs=4,5',
+    '#/gallery?runs=1,2,3&outcome=wrong&class=0&tag=background+bias&note=1&pred=2%3A1&sort=mi&order=asc',
     '#/finder?runs=1',
     '#/finder',
   ])('round-trips %s', (hash) => {
@@ -135,5 +148,44 @@ describe('RouterState', () => {
     dispose();
     target.location.hash = '#/';
     expect(router.route.view).toBe('runs');
+  });
+});
+
+describe('the case list in a URL', () => {
+  it('round-trips every filter and sort, and leaves defaults out', () => {
+    const query = {
+      outcome: 'disagree' as const,
+      trueClass: 2,
+      tag: 'mislabelled?',
+      note: false,
+      predicted: [
+        { runId: 3, class: 1 },
+        { runId: 4, class: 0 },
+      ],
+      sort: 'background' as const,
+      order: 'asc' as const,
+    };
+    expect(parseCaseQuery(formatCaseQuery(query))).toEqual(query);
+    expect(formatCaseQuery(DEFAULT_CASE_QUERY).toString()).toBe('');
+    const route = parseRoute(`#/cases/1/test/17?runs=3,4&${formatCaseQuery(query).toString()}`);
+    expect(route).toMatchObject({ view: 'case', index: 17, runIds: [3, 4], query });
+    expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it('falls back to the defaults on malformed parameters', () => {
+    expect(
+      parseCaseQuery(new URLSearchParams('outcome=sideways&class=-1&note=maybe&pred=x:1&sort=size&order=up&tag=%20')),
+    ).toEqual(DEFAULT_CASE_QUERY);
+  });
+
+  it('becomes the listCases request of a page', () => {
+    const query = parseCaseQuery(new URLSearchParams('outcome=wrong&class=1&note=1&sort=mi'));
+    expect(listRequest([1, 2], query, { offset: 100, limit: 50 })).toEqual({
+      runs: [1, 2],
+      filter: { outcome: 'wrong', predicted: [], trueClass: 1, hasNote: true },
+      sort: 'mi',
+      offset: 100,
+      limit: 50,
+    });
   });
 });

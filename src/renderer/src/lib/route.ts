@@ -7,12 +7,17 @@
  *   #/runs[?sort=<key>|-<key>]           the runs table (sorted by a column, "-" descending)
  *   #/runs/<id>[?sort=…]                 a run's page (below the table)
  *   #/compare/<id>,<id>…                 runs side by side (2 to 6)
- *   #/cases/<dataset>/test/<index>?runs=1,2,3   one test image across runs (reserved)
- *   #/gallery?runs=1,2,3                 (reserved)
- *   #/finder?runs=1,2,3                  (reserved)
+ *   #/cases/<dataset>/test/<index>?runs=1,2,3[&<case list>]   one test image across runs
+ *   #/gallery?runs=1,2,3[&<case list>]   the test images of runs, filtered and sorted
+ *   #/finder?runs=1,2,3                  the interesting-case finder
+ *
+ * <case list>: the filter and sort of the list a case belongs to (lib/case-query.ts), so a
+ * gallery, a case's previous/next and a pasted link all show the same list.
  *
  * Parsing and formatting are pure and inverse to each other for every route they produce.
  */
+
+import { DEFAULT_CASE_QUERY, formatCaseQuery, parseCaseQuery, type CaseListQuery } from './case-query';
 
 export const MIN_COMPARED = 2;
 export const MAX_COMPARED = 6;
@@ -21,8 +26,8 @@ export type Route =
   | { view: 'datasets'; datasetId: number | null }
   | { view: 'runs'; runId: number | null; sort: string | null }
   | { view: 'compare'; runIds: number[] }
-  | { view: 'case'; datasetId: number; split: 'test'; index: number; runIds: number[] }
-  | { view: 'gallery'; runIds: number[] }
+  | { view: 'case'; datasetId: number; split: 'test'; index: number; runIds: number[]; query: CaseListQuery }
+  | { view: 'gallery'; runIds: number[]; query: CaseListQuery }
   | { view: 'finder'; runIds: number[] }
   /** A hash no view answers to: shown as such, never silently turned into another view. */
   | { view: 'unknown'; hash: string };
@@ -82,17 +87,32 @@ export function parseRoute(hash: string): Route {
       const datasetId = id(dataset);
       const imageIndex = index !== undefined && /^(0|[1-9]\d{0,8})$/.test(index) ? Number(index) : null;
       if (rest.length !== 3 || datasetId === null || split !== 'test' || imageIndex === null) return unknown;
-      return { view: 'case', datasetId, split, index: imageIndex, runIds: parseIds(query.get('runs')) ?? [] };
+      return {
+        view: 'case',
+        datasetId,
+        split,
+        index: imageIndex,
+        runIds: parseIds(query.get('runs')) ?? [],
+        query: parseCaseQuery(query),
+      };
     }
     case 'gallery':
+      return rest.length === 0
+        ? { view: 'gallery', runIds: parseIds(query.get('runs')) ?? [], query: parseCaseQuery(query) }
+        : unknown;
     case 'finder':
-      return rest.length === 0 ? { view: head, runIds: parseIds(query.get('runs')) ?? [] } : unknown;
+      return rest.length === 0 ? { view: 'finder', runIds: parseIds(query.get('runs')) ?? [] } : unknown;
     default:
       return unknown;
   }
 }
 
-const runsQuery = (runIds: readonly number[]): string => (runIds.length > 0 ? `?runs=${runIds.join(',')}` : '');
+/** `?runs=1,2&outcome=wrong…`: the runs first (commas kept readable), then the case list. */
+function runsQuery(runIds: readonly number[], query: CaseListQuery = DEFAULT_CASE_QUERY): string {
+  const list = formatCaseQuery(query).toString();
+  const parts = [...(runIds.length > 0 ? [`runs=${runIds.join(',')}`] : []), ...(list === '' ? [] : [list])];
+  return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
 
 /** The hash of a route, with its "#": `formatRoute(parseRoute(h))` is the canonical form of h. */
 export function formatRoute(route: Route): string {
@@ -106,10 +126,11 @@ export function formatRoute(route: Route): string {
     case 'compare':
       return `#/compare/${route.runIds.join(',')}`;
     case 'case':
-      return `#/cases/${route.datasetId}/${route.split}/${route.index}${runsQuery(route.runIds)}`;
+      return `#/cases/${route.datasetId}/${route.split}/${route.index}${runsQuery(route.runIds, route.query)}`;
     case 'gallery':
+      return `#/gallery${runsQuery(route.runIds, route.query)}`;
     case 'finder':
-      return `#/${route.view}${runsQuery(route.runIds)}`;
+      return `#/finder${runsQuery(route.runIds)}`;
     case 'unknown':
       return `#${route.hash}`;
   }
@@ -122,6 +143,11 @@ export const href = {
   runs: (sort: string | null = null): string => formatRoute({ view: 'runs', runId: null, sort }),
   run: (id: number, sort: string | null = null): string => formatRoute({ view: 'runs', runId: id, sort }),
   compare: (ids: readonly number[]): string => formatRoute({ view: 'compare', runIds: [...ids] }),
+  gallery: (ids: readonly number[], query: CaseListQuery = DEFAULT_CASE_QUERY): string =>
+    formatRoute({ view: 'gallery', runIds: [...ids], query }),
+  case: (datasetId: number, index: number, ids: readonly number[], query: CaseListQuery = DEFAULT_CASE_QUERY): string =>
+    formatRoute({ view: 'case', datasetId, split: 'test', index, runIds: [...ids], query }),
+  finder: (ids: readonly number[]): string => formatRoute({ view: 'finder', runIds: [...ids] }),
 };
 
 /** The screen a route belongs to in the top navigation. */

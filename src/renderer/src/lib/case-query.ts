@@ -1,0 +1,88 @@
+/**
+ * The case list a gallery, a case view's previous/next and a link share: its filter and sort, as
+ * URL query parameters beside `runs=`. Pure; `parseCaseQuery(formatCaseQuery(q))` gives back q.
+ *
+ *   outcome=wrong|right|disagree   class=<k>   tag=<text>   note=1|0   pred=<runId>:<k> (repeated)
+ *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
+ */
+import { CaseOutcome, CaseSort, type ListCasesRequest } from '../../../shared/contract';
+
+export interface CaseListQuery {
+  outcome: CaseOutcome;
+  trueClass: number | null;
+  tag: string | null;
+  note: boolean | null;
+  predicted: { runId: number; class: number }[];
+  sort: CaseSort;
+  order: 'asc' | 'desc' | null;
+}
+
+export const DEFAULT_CASE_QUERY: CaseListQuery = {
+  outcome: 'any',
+  trueClass: null,
+  tag: null,
+  note: null,
+  predicted: [],
+  sort: 'index',
+  order: null,
+};
+
+const wholeNumber = (text: string | null): number | null =>
+  text !== null && /^(0|[1-9]\d{0,8})$/.test(text) ? Number(text) : null;
+
+/** Reads the query's case-list parameters; anything malformed falls back to its default. */
+export function parseCaseQuery(params: URLSearchParams): CaseListQuery {
+  const outcome = CaseOutcome.safeParse(params.get('outcome'));
+  const sort = CaseSort.safeParse(params.get('sort'));
+  const order = params.get('order');
+  const note = params.get('note');
+  const tag = params.get('tag');
+  const predicted = params.getAll('pred').flatMap((text) => {
+    const match = /^([1-9]\d{0,14}):(0|[1-9]\d{0,3})$/.exec(text);
+    return match ? [{ runId: Number(match[1]), class: Number(match[2]) }] : [];
+  });
+  return {
+    outcome: outcome.success ? outcome.data : 'any',
+    trueClass: wholeNumber(params.get('class')),
+    tag: tag !== null && tag.trim() !== '' ? tag : null,
+    note: note === '1' ? true : note === '0' ? false : null,
+    predicted,
+    sort: sort.success ? sort.data : 'index',
+    order: order === 'asc' || order === 'desc' ? order : null,
+  };
+}
+
+/** The query's parameters (defaults left out), in a fixed order. */
+export function formatCaseQuery(query: CaseListQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  if (query.outcome !== 'any') params.set('outcome', query.outcome);
+  if (query.trueClass !== null) params.set('class', String(query.trueClass));
+  if (query.tag !== null) params.set('tag', query.tag);
+  if (query.note !== null) params.set('note', query.note ? '1' : '0');
+  for (const p of query.predicted) params.append('pred', `${p.runId}:${p.class}`);
+  if (query.sort !== 'index') params.set('sort', query.sort);
+  if (query.order !== null) params.set('order', query.order);
+  return params;
+}
+
+/** The `listCases` request of a page of the list. */
+export function listRequest(
+  runIds: readonly number[],
+  query: CaseListQuery,
+  page: { offset: number; limit: number },
+): ListCasesRequest {
+  return {
+    runs: [...runIds],
+    filter: {
+      outcome: query.outcome,
+      predicted: query.predicted,
+      ...(query.trueClass !== null ? { trueClass: query.trueClass } : {}),
+      ...(query.tag !== null ? { tag: query.tag } : {}),
+      ...(query.note !== null ? { hasNote: query.note } : {}),
+    },
+    sort: query.sort,
+    ...(query.order !== null ? { order: query.order } : {}),
+    offset: page.offset,
+    limit: page.limit,
+  };
+}
