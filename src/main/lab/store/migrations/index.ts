@@ -4,6 +4,7 @@ import { runs } from './002-runs';
 import { evaluations } from './003-evaluations';
 import { ensembles } from './004-ensembles';
 import { explanations } from './005-explanations';
+import { runOwners } from './008-run-owners';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -13,4 +14,11 @@ export interface Migration {
 }
 
 /** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
-export const migrations: readonly Migration[] = [datasets, runs, evaluations, ensembles, explanations];
+export const migrations: readonly Migration[] = [
+  datasets,
+  runs,
+  evaluations,
+  ensembles,
+  explanations,
+  runOwners,
+];
