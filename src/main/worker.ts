@@ -1,11 +1,13 @@
 /**
  * The worker process: runs heavy jobs (imports, training) off the UI and main threads and streams
  * progress back. Started with child_process.fork (Node) or utilityProcess.fork (Electron).
+ * It exits at once when its parent is gone: the parent owns the runs it trains.
  */
 import { workerCore } from './lab/jobs/worker-core';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
   postMessage(message: unknown): void;
 }
 
@@ -16,5 +18,19 @@ const receive = workerCore((message) => {
   else process.send?.(message);
 });
 
-if (electronPort) electronPort.on('message', (event) => receive(event.data));
-else process.on('message', receive);
+const orphaned = () => process.exit(0);
+
+if (electronPort) {
+  electronPort.on('message', (event) => receive(event.data));
+  electronPort.on('close', orphaned);
+} else {
+  process.on('message', receive);
+  // the IPC channel closes when the parent dies (or lets go of this worker)
+  process.on('disconnect', orphaned);
+}
+
+// Whatever the channel says: re-parented (the parent died) means orphaned.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) orphaned();
+}, 500).unref();

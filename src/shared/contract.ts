@@ -370,6 +370,11 @@ export const requests = {
   /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
   resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
   cancelRun: { input: z.object({ id: Id }), output: RunSummary },
+  /**
+   * Deletes a run with its epochs, checkpoints, evaluations, explanations and (an ensemble's)
+   * members; refused while any process trains it. Answers the ids deleted.
+   */
+  deleteRun: { input: z.object({ id: Id }), output: z.object({ deleted: z.array(Id) }) },
   /** Evaluates a finished run on its test set (T samples per image for stochastic models). */
   evaluateRun: {
     input: z.object({ id: Id, samples: z.number().int().min(2).max(10_000).optional() }),
