@@ -1,5 +1,6 @@
 /**
- * `casebook`: the headless door onto the lab. Commands: import, serve, study, evaluate, explain.
+ * `casebook`: the headless door onto the lab. Commands: import, serve, study, evaluate, explain,
+ * runs, resume, cancel, delete.
  * stdout carries results (one JSON object per line with --json); progress and logs go to stderr.
  */
 import { existsSync } from 'node:fs';
@@ -12,24 +13,34 @@ import {
   MODEL_LABELS,
   ModelFamily,
   describeZodError,
-  type EventPayload,
   type ExplanationSummary,
   type ImportResult,
-  type Progress,
   type RunMetrics,
 } from '../shared/contract';
 import { UsageError, listOption, numberOption, parseOptions, processIo, intOption, type Io } from './cli/args';
+import type { Command } from './cli/command';
+import { cancelCommand } from './cli/commands/cancel';
+import { deleteCommand } from './cli/commands/delete';
+import { resumeCommand } from './cli/commands/resume';
+import { runsCommand } from './cli/commands/runs';
+import { cliLab, workerLauncher } from './cli/lab';
 import { progressPrinter } from './cli/progress';
+import { onStopSignal } from './cli/signals';
+import { VERSION } from './cli/version';
 import { importDataset } from './lab/datasets/import';
-import { forkLauncher } from './lab/jobs/fork';
-import { inProcessLauncher, type Emit } from './lab/jobs/manager';
+import type { Emit } from './lab/jobs/manager';
 import { Lab } from './lab/lab';
 import { defaultDatabasePath } from './lab/paths';
 import { openDatabase } from './lab/store/database';
 import { DatasetStore } from './lab/store/datasets';
 import { startWebServer, type WebServer } from './web/server';
 
-export const VERSION = '0.1.0';
+export { VERSION };
+
+/** Commands that live in a file of their own (src/main/cli/commands). */
+const COMMANDS: Record<string, Command> = Object.fromEntries(
+  [runsCommand, resumeCommand, cancelCommand, deleteCommand].map((command) => [command.name, command]),
+);
 
 /** The seed's three families: what `study` trains unless `--models` says otherwise. */
 const SEED_MODELS: readonly ModelFamily[] = ['cnn', 'vnn', 'mcdropout'];
@@ -48,6 +59,10 @@ Commands:
   study    import an archive, then train, evaluate and explain the seed's models, one after another
   evaluate evaluate a finished run on its test set (metrics, uncertainty)
   explain  Grad-CAM of every test image of a finished run, with the deletion check
+  runs     list the runs of a study database
+  resume   continue an interrupted, failed or cancelled run to its end
+  cancel   stop a run that is training, in whichever process trains it
+  delete   delete a run with its epochs, checkpoints, evaluations and explanations
 
 Run "casebook <command> --help" for a command's options.
 `,
@@ -140,6 +155,11 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
         return await evaluateCommand(rest, io);
       case 'explain':
         return await explainCommand(rest, io);
+      case 'runs':
+      case 'resume':
+      case 'cancel':
+      case 'delete':
+        return await (COMMANDS[command] ?? runsCommand).run(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -154,7 +174,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`casebook: ${error.message}\n\n${USAGE[command ?? 'main'] ?? USAGE.main}`);
+      const usage = USAGE[command ?? 'main'] ?? COMMANDS[command ?? '']?.usage ?? USAGE.main;
+      io.stderr(`casebook: ${error.message}\n\n${usage}`);
       return 2;
     }
     io.stderr(`casebook: ${(error as Error).message}\n`);
@@ -282,9 +303,10 @@ export async function serve(options: ServeOptions): Promise<{ lab: Lab; web: Web
   return {
     lab,
     web: server,
+    // the door first (no new requests), then the lab: jobs stopped resumable, database closed last
     close: async () => {
       await server.close();
-      lab.close();
+      await lab.shutdown();
     },
   };
 }
@@ -300,19 +322,25 @@ async function serveCommand(argv: string[], io: Io): Promise<number> {
   const port = intOption(values.port, 'port');
   if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
   const databasePath = resolve(values.db ?? defaultDatabasePath());
-  const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
-  if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
-  else
-    io.stdout(
-      `Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`,
-    );
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // listening from the start: a signal while the lab opens also stops it cleanly
+  let unregister: () => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((done) => {
+    unregister = onStopSignal(done);
   });
-  await running.close();
-  return 0;
+  try {
+    const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
+    if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
+    else
+      io.stdout(
+        `Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`,
+      );
+    const signal = await stopped;
+    io.stderr(`casebook serve: ${signal}: stopping; a running job is stopped so that it can be resumed\n`);
+    await running.close();
+    return 0;
+  } finally {
+    unregister();
+  }
 }
 
 async function studyCommand(argv: string[], io: Io): Promise<number> {
@@ -520,20 +548,6 @@ function describeExplanation(e: ExplanationSummary): string {
   return `${CAM_METHOD_LABELS[e.method]} of ${e.layer} over ${e.images} images${e.samples > 1 ? ` (${e.samples} samples each)` : ''}: probability drop at 20 % deleted ${fmt(e.deletionDrop, 3)} by CAM vs ${fmt(e.randomDrop, 3)} random, mean background share ${fmt(e.meanBackground, 3)} (${fmt(e.seconds, 1)} s)`;
 }
 
-/** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */
-function cliLab(databasePath: string, onProgress: (progress: Progress) => void): Lab {
-  return new Lab({
-    databasePath,
-    mode: 'browser',
-    version: VERSION,
-    launch: workerLauncher(),
-    autoEvaluate: false,
-    emit: (name, payload) => {
-      if (name === 'jobProgress') onProgress((payload as EventPayload<'jobProgress'>).progress);
-    },
-  });
-}
-
 function describeMetrics(m: RunMetrics): string {
   const stochastic = m.samples > 1 ? `, ${m.samples} samples/image, mean MI ${fmt(m.meanMutualInformation, 4)}` : '';
   return `accuracy ${fmt(m.accuracy, 4)}, AUC ${fmt(m.aucHandTill, 4)} (seed-style ${fmt(m.aucSeedStyle, 4)}), NLL ${fmt(m.nll, 4)}, Brier ${fmt(m.brier, 4)}, ECE ${fmt(m.ece, 4)}, AURC ${fmt(m.aurc, 4)}${stochastic} (${fmt(m.seconds, 1)} s)`;
@@ -541,11 +555,6 @@ function describeMetrics(m: RunMetrics): string {
 
 function fmt(value: number | null, digits: number): string {
   return value === null ? '-' : value.toFixed(digits);
-}
-
-/** The built worker script when there is one (the app is built), else jobs run in this process. */
-function workerLauncher(workerScript = resolve(import.meta.dirname, 'worker.js')) {
-  return existsSync(workerScript) ? forkLauncher(workerScript) : inProcessLauncher;
 }
 
 function help(io: Io, command: string): number {

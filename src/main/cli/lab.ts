@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { EventPayload, Progress } from '../../shared/contract';
+import { forkLauncher } from '../lab/jobs/fork';
+import { inProcessLauncher, type WorkerLauncher } from '../lab/jobs/manager';
+import { Lab } from '../lab/lab';
+import { defaultDatabasePath } from '../lab/paths';
+import { VERSION } from './version';
+
+/** `--db` help line shared by the commands. */
+export const DB_HELP = `  --db <file>        the study database (default: $CASEBOOK_DB, else ${defaultDatabasePath({ ...process.env, CASEBOOK_DB: undefined })})`;
+
+/** The database a command works on: --db, else the default. */
+export function databasePathOption(db: string | undefined): string {
+  return resolve(db ?? defaultDatabasePath());
+}
+
+/** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */
+export function cliLab(databasePath: string, onProgress: (progress: Progress) => void = () => undefined): Lab {
+  return new Lab({
+    databasePath,
+    mode: 'browser',
+    version: VERSION,
+    launch: workerLauncher(),
+    autoEvaluate: false,
+    emit: (name, payload) => {
+      if (name === 'jobProgress') onProgress((payload as EventPayload<'jobProgress'>).progress);
+    },
+  });
+}
+
+/** The built worker script when there is one (the app is built), else jobs run in this process. */
+export function workerLauncher(workerScript = resolve(import.meta.dirname, 'worker.js')): WorkerLauncher {
+  return existsSync(workerScript) ? forkLauncher(workerScript) : inProcessLauncher;
+}
