@@ -67,6 +67,8 @@ export class Lab {
   private readonly heartbeat: NodeJS.Timeout;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
+  /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
+  private shuttingDown = false;
   private stopping: Promise<void> | null = null;
   private closed = false;
 
@@ -134,7 +136,7 @@ export class Lab {
   async dispatch<K extends RequestName>(name: K, input: unknown): Promise<Result<RequestOutput<K>>> {
     const spec = requests[name] as (typeof requests)[RequestName] | undefined;
     if (!spec) return failure('bad-request', `unknown request ${String(name)}`);
-    if (this.stopping) return failure('unavailable', `${name}: Casebook is shutting down`);
+    if (this.shuttingDown) return failure('unavailable', `${name}: Casebook is shutting down`);
     const parsed = (spec.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return failure('bad-request', `${name}: ${describeZodError(parsed.error)}`);
     try {
@@ -167,10 +169,13 @@ export class Lab {
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
     this.runs.markInterrupted();
     const run = this.runs.get(id);
-    if (run.parentId !== null) throw new ConflictError(`run ${id} is a member of ensemble run ${run.parentId}; resume the ensemble`);
+    if (run.parentId !== null)
+      throw new ConflictError(`run ${id} is a member of ensemble run ${run.parentId}; resume the ensemble`);
     this.runs.owners.assertNotOwned(id, 'resume');
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
+      throw new ConflictError(
+        `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
+      );
     }
     const queued = this.db
       .transaction(() => {
@@ -212,7 +217,8 @@ export class Lab {
   /** Queues an evaluation of a finished run. */
   evaluate(id: number, samples?: number): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     return this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
@@ -223,7 +229,8 @@ export class Lab {
   explain(input: ExplainRequest): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
@@ -252,7 +259,7 @@ export class Lab {
     this.runJobs.delete(spec.runId);
     this.cancelForwarded.delete(spec.runId);
     const run = this.runs.get(spec.runId);
-    const shuttingDown = this.stopping !== null;
+    const shuttingDown = this.shuttingDown;
     if (run.status === 'done' && info.status === 'done' && (this.options.autoEvaluate ?? true) && !shuttingDown) {
       this.evaluate(run.id);
       this.explain({ id: run.id });
@@ -286,7 +293,8 @@ export class Lab {
       this.runs.owners.heartbeat(owned, this.me);
       for (const runId of owned) {
         const jobId = this.runJobs.get(runId);
-        if (jobId === undefined || this.cancelForwarded.has(runId) || !this.runs.owners.cancelRequested(runId)) continue;
+        if (jobId === undefined || this.cancelForwarded.has(runId) || !this.runs.owners.cancelRequested(runId))
+          continue;
         this.cancelForwarded.add(runId);
         this.jobs.cancel(jobId);
       }
@@ -308,16 +316,17 @@ export class Lab {
    * and the database closes last. Idempotent.
    */
   shutdown(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.jobs.shutdown();
-      this.close();
-    })();
+    if (!this.stopping) {
+      this.shuttingDown = true;
+      this.stopping = this.jobs.shutdown().then(() => this.close());
+    }
     return this.stopping;
   }
 
   /** Closes at once: kills the workers, gives up this Lab's runs (the next Lab marks them interrupted) and closes the database. */
   close(): void {
     if (this.closed) return;
+    this.shuttingDown = true;
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
     for (const runId of this.runJobs.keys()) this.runs.owners.release(runId, this.me);

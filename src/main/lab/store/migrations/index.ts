@@ -14,11 +14,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first; versions are 1, 2, 3, … with no gaps. */
-export const migrations: readonly Migration[] = [
-  datasets,
-  runs,
-  evaluations,
-  ensembles,
-  explanations,
-  runOwners,
-];
+export const migrations: readonly Migration[] = [datasets, runs, evaluations, ensembles, explanations, runOwners];
