@@ -12,6 +12,7 @@ import { memberProbabilities } from '../training/ensemble';
 import { openFinishedRun } from '../training/finished-run';
 import { summarise } from './report';
 import { sampleProbabilities, splitStochastic } from './sampling';
+import { yieldToEventLoop } from '../jobs/yield';
 
 export const DEFAULT_SAMPLES = 1000;
 
@@ -39,6 +40,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
     const K = dataset.classes.length;
     const samples = new Float32Array(test.size * T * K);
     for (let start = 0; start < test.size; start += CHUNK) {
+      await yieldToEventLoop(); // so that a cancel can arrive
       if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const end = Math.min(test.size, start + CHUNK);
       const { x, y } = test.batch(test.range(start, end));

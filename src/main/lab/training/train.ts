@@ -16,6 +16,7 @@ import { layerLosses } from './layer-losses';
 import { testScores } from './scores';
 import { trainEnsemble } from './ensemble';
 import { stoppedForShutdown } from '../jobs/protocol';
+import { yieldToEventLoop } from '../jobs/yield';
 
 export interface TrainOptions {
   runs: RunStore;
@@ -172,6 +173,7 @@ async function fitEpochs(
       let accSum = 0;
       let lastReport = 0;
       for (let b = 0; b < batches; b++) {
+        await yieldToEventLoop(); // so that a cancel or the parent's death can be heard
         // a cancel from this process (the signal) or from another one (the run's flag)
         if (signal?.aborted || runs.cancelRequested(runId)) throw new CancelledError();
         const indices = order.subarray(b * config.batchSize, Math.min(fit.size, (b + 1) * config.batchSize));
