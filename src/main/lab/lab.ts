@@ -173,9 +173,7 @@ export class Lab {
       throw new ConflictError(`run ${id} is a member of ensemble run ${run.parentId}; resume the ensemble`);
     this.runs.owners.assertNotOwned(id, 'resume');
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
-      throw new ConflictError(
-        `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
-      );
+      throw new ConflictError(`run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`);
     }
     const queued = this.db
       .transaction(() => {
@@ -217,8 +215,7 @@ export class Lab {
   /** Queues an evaluation of a finished run. */
   evaluate(id: number, samples?: number): JobInfo {
     const run = this.runs.get(id);
-    if (run.status !== 'done')
-      throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
+    if (run.status !== 'done') throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be evaluated`);
     return this.jobs.start(
       { kind: 'evaluate', runId: id, ...(samples !== undefined ? { samples } : {}) },
       `Evaluate run ${id}`,
@@ -229,8 +226,7 @@ export class Lab {
   explain(input: ExplainRequest): JobInfo {
     const request = ExplainRequestSchema.parse(input);
     const run = this.runs.get(request.id);
-    if (run.status !== 'done')
-      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
+    if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
@@ -275,7 +271,7 @@ export class Lab {
       status === 'failed'
         ? (info.error ?? 'the trainer stopped')
         : status === 'interrupted'
-          ? 'Casebook stopped while this run was training'
+          ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
           : null;
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;
