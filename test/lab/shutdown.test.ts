@@ -40,16 +40,22 @@ describe('Lab.shutdown', () => {
       [training.job.id, 'cancelled'],
     ]);
     expect(finished[0]?.error).toBe('Casebook stopped before this job started');
+    // the worker heard the cancel and stopped by itself (it was not killed)
+    expect(finished[1]?.error).toBe('cancelled');
 
     const { lab: again } = labOn(dir, { launch });
     try {
       const run = again.runs.get(training.run.id);
-      expect(run.status).toBe('interrupted');
+      expect(run).toMatchObject({ status: 'interrupted', error: 'Casebook stopped while this run was training' });
       expect(run.epochsDone).toBeGreaterThanOrEqual(1);
       expect(again.runs.epochs(run.id)).toHaveLength(run.epochsDone);
       expect(again.runs.checkpoint(run.id, 'last')?.epoch).toBe(run.epochsDone);
       expect(again.runs.owners.owner(run.id)).toBeNull();
-      expect(again.runs.get(queued.run.id)).toMatchObject({ status: 'interrupted', epochsDone: 0 });
+      expect(again.runs.get(queued.run.id)).toMatchObject({
+        status: 'interrupted',
+        error: 'Casebook stopped while this run was training (Casebook stopped before this job started)',
+        epochsDone: 0,
+      });
       expect(again.db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(errors).not.toHaveBeenCalled();
     } finally {
