@@ -21,6 +21,8 @@ let receive: (message: unknown) => void = (message) => {
 
 if (electronPort) {
   electronPort.on('message', (event) => receive(event.data));
+  // not a documented parentPort event (only 'message' is); harmless if never emitted: the
+  // re-parenting check below is what catches a dead Electron main process
   electronPort.on('close', orphaned);
 } else {
   process.on('message', (message) => receive(message));
