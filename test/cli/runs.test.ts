@@ -127,3 +127,19 @@ describe('casebook delete', () => {
     expect(lab.runs.list()).toHaveLength(1);
   });
 });
+
+describe('another command on a database a live process trains in', () => {
+  it('leaves the run alone (the reported "evaluate flips it to interrupted")', async () => {
+    const { db, lab } = study([]);
+    const dataset = lab.datasets.list()[0];
+    const { run } = lab.startRun({ datasetId: dataset?.id ?? 0, model: 'cnn', epochs: 1 });
+    lab.runs.markStarted(run.id, { backend: 'wasm', params: 1 });
+    const io = captureIo();
+    expect(await runCli(['evaluate', '--run', String(run.id), '--db', db], io)).toBe(1);
+    expect(io.err()).toContain(`run ${run.id} is running; only a finished run can be evaluated`);
+    const resume = captureIo();
+    expect(await runCli(['resume', '--run', String(run.id), '--db', db], resume)).toBe(1);
+    expect(resume.err()).toContain(`process ${process.pid} is training it`);
+    expect(lab.runs.get(run.id).status).toBe('running');
+  });
+});
