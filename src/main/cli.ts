@@ -6,6 +6,10 @@
 import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
+import { cancelCommand } from './cli/commands/cancel';
+import { deleteCommand } from './cli/commands/delete';
+import { resumeCommand } from './cli/commands/resume';
+import { runsCommand } from './cli/commands/runs';
 import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
@@ -26,6 +30,10 @@ const COMMANDS: readonly Command[] = [
   studyCommand,
   evaluateCommand,
   explainCommand,
+  runsCommand,
+  resumeCommand,
+  cancelCommand,
+  deleteCommand,
   casesCommand,
   findCommand,
   annotateCommand,

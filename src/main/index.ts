@@ -57,7 +57,19 @@ app.whenReady().then(
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
-    app.on('will-quit', () => lab.close());
+    // Quitting (the window, Cmd-Q, SIGINT/SIGTERM) waits for the lab to stop its job resumable
+    // and close the database, then exits.
+    app.on('will-quit', (event) => {
+      event.preventDefault();
+      lab.shutdown().then(
+        () => app.exit(0),
+        (error: unknown) => {
+          console.error('Casebook could not stop cleanly:', error);
+          app.exit(1);
+        },
+      );
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
   },
   (error: unknown) => {
     console.error('Casebook failed to start:', error);

@@ -28,6 +28,7 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   startStudy: { datasetId: 1, models: ['cnn'], quick: true },
   startSampleStudy: {},
   resumeRun: { id: 1 },
+  deleteRun: { id: 1 },
   cancelRun: { id: 1 },
   evaluateRun: { id: 1, samples: 10 },
   getEvaluation: { runId: 1 },

@@ -202,6 +202,79 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("007-cases keeps annotations by content hash, their tags and history, and predictions' majority", () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 6));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'vnn', '{}', 'done')",
+    ).run();
+    db.prepare("INSERT INTO evaluations (run_id, samples, metrics) VALUES (1, 2, '{}')").run();
+    db.prepare(
+      "INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, probabilities) VALUES (1, 0, 0, 0, 0.9, 0.1, '[0.9]')",
+    ).run();
+    migrate(db, migrations.slice(0, 7));
+    expect(schemaVersion(db)).toBe(7);
+    // a prediction from before the migration has no majority
+    expect(db.prepare('SELECT majority FROM predictions').pluck().get()).toBeNull();
+    const annotate = db.prepare(
+      "INSERT INTO annotations (dataset_hash, split, idx, note, run_id) VALUES ('h', 'test', ?, ?, ?)",
+    );
+    annotate.run(0, 'a note', 1);
+    expect(() => annotate.run(0, 'again', null)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => annotate.run(1, 'x'.repeat(10_001), null)).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO annotations (dataset_hash, split, idx) VALUES ('h', 'val', 0)").run()).toThrow(
+      /CHECK/,
+    );
+    const tag = db.prepare("INSERT INTO annotation_tags (dataset_hash, split, idx, tag) VALUES ('h', 'test', ?, ?)");
+    tag.run(0, 'interesting');
+    expect(() => tag.run(0, '  ')).toThrow(/CHECK/);
+    expect(() => tag.run(5, 'orphan')).toThrow(/FOREIGN KEY/);
+    // the annotation outlives its run (the run it is about becomes null) and its dataset
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT run_id FROM annotations').pluck().get()).toBeNull();
+    db.prepare('DELETE FROM datasets').run();
+    expect(db.prepare('SELECT count(*) FROM annotation_tags').pluck().get()).toBe(1);
+    // tags go with their annotation
+    db.prepare('DELETE FROM annotations').run();
+    expect(db.prepare('SELECT count(*) FROM annotation_tags').pluck().get()).toBe(0);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO annotation_history (dataset_hash, split, idx, before) VALUES ('h', 'test', 0, 'not json')",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
+    db.close();
+  });
+
+  it("008-run-owners records a run's owner and cancel request, empty for older runs", () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 7));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'running')",
+    ).run();
+    migrate(db, migrations.slice(0, 8));
+    expect(schemaVersion(db)).toBe(8);
+    expect(db.prepare('SELECT owner_pid, owner_host, owner_heartbeat, cancel_requested FROM runs').get()).toEqual({
+      owner_pid: null,
+      owner_host: null,
+      owner_heartbeat: null,
+      cancel_requested: 0,
+    });
+    expect(() => db.prepare('UPDATE runs SET cancel_requested = 2').run()).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

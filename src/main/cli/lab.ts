@@ -16,7 +16,7 @@ export function databasePath(db: string | undefined): string {
 }
 
 /** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */
-export function cliLab(databasePath: string, onProgress: (progress: Progress) => void): Lab {
+export function cliLab(databasePath: string, onProgress: (progress: Progress) => void = () => undefined): Lab {
   return new Lab({
     databasePath,
     mode: 'browser',

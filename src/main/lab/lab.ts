@@ -33,6 +33,7 @@ import { DatasetStore } from './store/datasets';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
+import { DEFAULT_OWNERSHIP_TIMING, thisProcess, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, Studies } from './study';
 
@@ -47,6 +48,8 @@ export interface LabOptions {
    * default true. Without it (the CLI) only the runs of a study are analysed.
    */
   autoEvaluate?: boolean;
+  /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s). */
+  ownership?: OwnershipTiming;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -69,15 +72,28 @@ export class Lab {
   /** The newest evaluation job of each run, while it is queued or running. */
   private readonly evaluationJobs = new Map<number, string>();
   private readonly handlers: Handlers;
+  /** This process: the owner of every run this Lab queues (its workers are its children). */
+  private readonly me = thisProcess();
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Runs whose cross-process cancel request was passed on to their job. */
+  private readonly cancelForwarded = new Set<number>();
+  /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
+  private shuttingDown = false;
+  private stopping: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private readonly options: LabOptions) {
+    const timing = options.ownership ?? DEFAULT_OWNERSHIP_TIMING;
     this.db = openDatabase(options.databasePath);
     this.datasets = new DatasetStore(this.db);
-    this.runs = new RunStore(this.db);
+    this.runs = new RunStore(this.db, timing.staleMs);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
     this.cases = new CaseService(this);
+    // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
+    this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
+    this.heartbeat.unref();
     this.jobs = new JobManager({
       databasePath: options.databasePath,
       launch: options.launch,
@@ -113,6 +129,7 @@ export class Lab {
       startSampleStudy: () => this.studies.startSample(),
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
+      deleteRun: ({ id }) => ({ deleted: this.deleteRun(id) }),
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
       getEvaluation: ({ runId }) => {
         this.runs.get(runId);
@@ -145,6 +162,7 @@ export class Lab {
   async dispatch<K extends RequestName>(name: K, input: unknown): Promise<Result<RequestOutput<K>>> {
     const spec = requests[name] as (typeof requests)[RequestName] | undefined;
     if (!spec) return failure('bad-request', `unknown request ${String(name)}`);
+    if (this.shuttingDown) return failure('unavailable', `${name}: Casebook is shutting down`);
     const parsed = (spec.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return failure('bad-request', `${name}: ${describeZodError(parsed.error)}`);
     try {
@@ -168,30 +186,64 @@ export class Lab {
     const config = RunConfig.parse({ ...defaultRunConfig(model), ...stripUndefined(overrides) });
     const dataset = this.datasets.get(datasetId);
     const input = { datasetId, datasetHash: dataset.contentHash, config };
-    const run = model === 'ensemble' ? this.runs.createEnsemble(input) : this.runs.create(input);
+    // created and claimed in one transaction: no other process ever sees it queued without an owner
+    const run = this.db
+      .transaction(() => {
+        const created = model === 'ensemble' ? this.runs.createEnsemble(input) : this.runs.create(input);
+        this.runs.owners.claim(created.id, this.me);
+        return created;
+      })
+      .immediate();
     return this.queueTraining(run);
   }
 
   /** Continues a run that did not finish, from its last checkpoint (or from scratch if it has none). */
   resumeRun(id: number): { run: RunSummary; job: JobInfo } {
+    this.runs.markInterrupted();
     const run = this.runs.get(id);
+    if (run.parentId !== null)
+      throw new ConflictError(`run ${id} is a member of ensemble run ${run.parentId}; resume the ensemble`);
+    this.runs.owners.assertNotOwned(id, 'resume');
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status)) {
       throw new ConflictError(
         `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
       );
     }
-    return this.queueTraining(this.runs.setStatus(id, 'queued'));
+    const queued = this.db
+      .transaction(() => {
+        this.runs.owners.claim(id, this.me);
+        return this.runs.setStatus(id, 'queued');
+      })
+      .immediate();
+    return this.queueTraining(queued);
   }
 
+  /**
+   * Stops a queued or running run: through its job when this Lab trains it, else by asking its
+   * owner (another process) through the run's cancel flag, which that process acts on within a
+   * heartbeat (or its trainer at the next batch).
+   */
   cancelRun(id: number): RunSummary {
+    this.runs.markInterrupted();
     const run = this.runs.get(id);
+    const training = run.status === 'queued' || run.status === 'running';
     // a member of an ensemble trains inside its ensemble's job
-    const jobId = this.runJobs.get(id) ?? (run.parentId === null ? undefined : this.runJobs.get(run.parentId));
-    if (jobId === undefined || (run.status !== 'queued' && run.status !== 'running')) {
+    const root = run.parentId ?? id;
+    const jobId = this.runJobs.get(root);
+    if (training && jobId !== undefined) {
+      this.jobs.cancel(jobId);
+    } else if (training && this.runs.owners.liveOwner(root)) {
+      this.runs.owners.requestCancel(root);
+    } else {
       throw new ConflictError(`run ${id} is ${run.status}, not training`);
     }
-    this.jobs.cancel(jobId);
     return this.runs.get(id);
+  }
+
+  /** Deletes a run that no process is training, with its epochs, checkpoints, evaluations, explanations and members. */
+  deleteRun(id: number): number[] {
+    this.runs.markInterrupted();
+    return this.runs.delete(id);
   }
 
   /** Queues an evaluation of a finished run (`next`: ahead of the waiting trainings). */
@@ -234,8 +286,16 @@ export class Lab {
     return status === 'queued' || status === 'running';
   }
 
+  /** Queues the training of a run this Lab has claimed; gives the run up again if it cannot. */
   private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
-    const job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
+    let job: JobInfo;
+    try {
+      job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
+    } catch (error) {
+      this.runs.setStatus(run.id, 'interrupted', 'Casebook was shutting down');
+      this.runs.owners.release(run.id, this.me);
+      throw error;
+    }
     this.runJobs.set(run.id, job.id);
     this.options.emit('runUpdated', { run, epoch: null });
     return { run, job };
@@ -246,19 +306,49 @@ export class Lab {
     if (spec.kind === 'evaluate' && this.evaluationJobs.get(spec.runId) === info.id) {
       this.evaluationJobs.delete(spec.runId);
     }
-    if (spec.kind !== 'train') return;
+    // a worker that exits after close() has nothing left to record here
+    if (spec.kind !== 'train' || this.closed) return;
     this.runJobs.delete(spec.runId);
+    this.cancelForwarded.delete(spec.runId);
     const run = this.runs.get(spec.runId);
-    this.studies.trainingSettled(run, info);
-    const status = info.status === 'cancelled' ? 'cancelled' : info.status === 'done' ? 'done' : 'failed';
+    const shuttingDown = this.shuttingDown;
+    if (!shuttingDown) this.studies.trainingSettled(run, info);
+    const status = shuttingDown
+      ? 'interrupted'
+      : info.status === 'cancelled'
+        ? 'cancelled'
+        : info.status === 'done'
+          ? 'done'
+          : 'failed';
+    const error =
+      status === 'failed'
+        ? (info.error ?? 'the trainer stopped')
+        : status === 'interrupted'
+          ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
+          : null;
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;
-      const updated = this.runs.setStatus(
-        stale.id,
-        status,
-        status === 'failed' ? (info.error ?? 'the trainer stopped') : null,
-      );
+      const updated = this.runs.setStatus(stale.id, status, error);
       this.options.emit('runUpdated', { run: updated, epoch: null });
+    }
+    this.runs.owners.release(run.id, this.me);
+  }
+
+  /** Keeps this Lab's runs owned (heartbeat) and passes cancel requests from other processes on to their jobs. */
+  private beat(): void {
+    if (this.closed) return;
+    try {
+      const owned = [...this.runJobs.keys()];
+      this.runs.owners.heartbeat(owned, this.me);
+      for (const runId of owned) {
+        const jobId = this.runJobs.get(runId);
+        if (jobId === undefined || this.cancelForwarded.has(runId) || !this.runs.owners.cancelRequested(runId))
+          continue;
+        this.cancelForwarded.add(runId);
+        this.jobs.cancel(jobId);
+      }
+    } catch (error) {
+      console.error(`casebook: run heartbeat failed: ${errorMessage(error)}`);
     }
   }
 
@@ -268,7 +358,28 @@ export class Lab {
     return encodePng(image.pixels, image.shape);
   }
 
+  /**
+   * Stops for good, leaving every run resumable: nothing new starts, queued jobs are dropped
+   * (their runs interrupted), the running job is asked to stop (a training run becomes
+   * interrupted at its last finished epoch) and killed if it does not within a few seconds,
+   * and the database closes last. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    if (!this.stopping) {
+      this.shuttingDown = true;
+      this.stopping = this.jobs.shutdown().then(() => this.close());
+    }
+    return this.stopping;
+  }
+
+  /** Closes at once: kills the workers, gives up this Lab's runs (the next Lab marks them interrupted) and closes the database. */
   close(): void {
+    if (this.closed) return;
+    this.shuttingDown = true;
+    this.stopping ??= Promise.resolve();
+    clearInterval(this.heartbeat);
+    for (const runId of this.runJobs.keys()) this.runs.owners.release(runId, this.me);
+    this.closed = true;
     this.jobs.dispose();
     this.db.close();
   }

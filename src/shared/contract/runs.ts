@@ -156,6 +156,11 @@ export const runRequests = {
   startSampleStudy: { input: Empty, output: StudyStarted.extend({ datasetId: Id }) },
   /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
   resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
+  /**
+   * Deletes a run with its epochs, checkpoints, evaluations and explanations, and an ensemble's
+   * members; refused while any process trains it. Answers the ids deleted.
+   */
+  deleteRun: { input: z.object({ id: Id }), output: z.object({ deleted: z.array(Id) }) },
   cancelRun: { input: z.object({ id: Id }), output: RunSummary },
 } as const satisfies Record<string, RequestSpec>;
 

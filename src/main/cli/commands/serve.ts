@@ -6,6 +6,7 @@ import { Lab } from '../../lab/lab';
 import { startWebServer, type WebServer } from '../../web/server';
 import { UsageError, intOption, parseOptions, type Io } from '../args';
 import { printUsage, type Command } from '../command';
+import { onStopSignal } from '../signals';
 import { DB_HELP, databasePath as resolveDatabase, workerLauncher } from '../lab';
 import { VERSION } from '../version';
 
@@ -43,9 +44,10 @@ export async function serve(options: ServeOptions): Promise<{ lab: Lab; web: Web
   return {
     lab,
     web: server,
+    // the door first (no new requests), then the lab: jobs stopped resumable, database closed last
     close: async () => {
       await server.close();
-      lab.close();
+      await lab.shutdown();
     },
   };
 }
@@ -77,17 +79,23 @@ async function run(argv: string[], io: Io): Promise<number> {
   const port = intOption(values.port, 'port');
   if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
   const databasePath = resolveDatabase(values.db);
-  const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
-  if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
-  else
-    io.stdout(
-      `Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`,
-    );
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // listening from the start: a signal while the lab opens also stops it cleanly
+  let unregister: () => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((done) => {
+    unregister = onStopSignal(done);
   });
-  await running.close();
-  return 0;
+  try {
+    const running = await serve({ databasePath, ...(port !== undefined ? { port } : {}) });
+    if (values.json) io.stdout(`${JSON.stringify({ url: running.web.url, database: databasePath })}\n`);
+    else
+      io.stdout(
+        `Casebook is running in browser mode. Open:\n  ${running.web.url}\nDatabase: ${databasePath}\nPress Ctrl-C to stop.\n`,
+      );
+    const signal = await stopped;
+    io.stderr(`casebook serve: ${signal}: stopping; a running job is stopped so that it can be resumed\n`);
+    await running.close();
+    return 0;
+  } finally {
+    unregister();
+  }
 }

@@ -11,6 +11,7 @@ import type { RunStore } from '../store/runs';
 import { openFinishedRun } from '../inference/finished-run';
 import { chunkSeed, DEFAULT_SAMPLES, runSampler } from '../inference/sampler';
 import { summarise } from './report';
+import { yieldToEventLoop } from '../jobs/yield';
 
 export interface EvaluateOptions {
   runs: RunStore;
@@ -36,6 +37,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<RunMetrics>
     const K = dataset.classes.length;
     const samples = new Float32Array(test.size * T * K);
     for (let start = 0; start < test.size; start += CHUNK) {
+      await yieldToEventLoop(); // so that a cancel can arrive
       if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const end = Math.min(test.size, start + CHUNK);
       const { x, y } = test.batch(test.range(start, end));

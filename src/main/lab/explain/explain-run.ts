@@ -24,6 +24,7 @@ import { DELETION_FRACTIONS, deletionCheck, rankByMap } from './faithfulness';
 import { GradCam } from './gradcam';
 import { GradCamPlusPlus } from './gradcampp';
 import { camModel, type CamModel } from './target';
+import { yieldToEventLoop } from '../jobs/yield';
 
 /** T for MC Grad-CAM unless the request says otherwise. */
 export const DEFAULT_CAM_SAMPLES = 100;
@@ -68,6 +69,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
         `targetClass: class ${chosen} does not exist; the dataset's classes are ${dataset.classes.map((c, k) => `${k} ${c}`).join(', ')}`,
       );
     for (let start = 0; start < test.size; start += CHUNK) {
+      await yieldToEventLoop(); // so that a cancel can arrive
       if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const end = Math.min(test.size, start + CHUNK);
       const n = end - start;

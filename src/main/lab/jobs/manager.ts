@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { events, type EventName, type EventPayload, type JobInfo } from '../../../shared/contract';
-import { NotFoundError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
 import { errorMessage } from './errors';
 import { FromWorker, type JobSpec, type ToWorker } from './protocol';
 import { workerCore } from './worker-core';
@@ -45,6 +45,8 @@ export interface JobManagerOptions {
 export const MAX_IMPORTS = 2;
 
 const CANCEL_GRACE_MS = 5_000;
+/** How long `shutdown` waits for running jobs to stop on their own before killing their workers. */
+export const SHUTDOWN_GRACE_MS = 3_000;
 
 /**
  * Runs heavy jobs in worker processes, one worker per job, and reports them as contract events.
@@ -54,6 +56,9 @@ const CANCEL_GRACE_MS = 5_000;
 export class JobManager {
   private readonly jobs = new Map<string, Entry>();
 
+  /** Set by `shutdown`: nothing new starts. */
+  private stopping = false;
+
   constructor(private readonly options: JobManagerOptions) {}
 
   /**
@@ -62,6 +67,7 @@ export class JobManager {
    * the trainings still waiting.
    */
   start(spec: JobSpec, title: string, { next = false }: { next?: boolean } = {}): JobInfo {
+    if (this.stopping) throw new UnavailableError(`cannot start "${title}": Casebook is shutting down`);
     const id = randomUUID();
     const entry: Entry = {
       info: { id, kind: spec.kind, title, status: 'queued', error: null },
@@ -114,6 +120,31 @@ export class JobManager {
     });
   }
 
+  /**
+   * Stops for good: nothing new starts, queued jobs settle as cancelled without starting, running
+   * jobs are asked to stop (reason 'shutdown') and their workers killed after `graceMs` if they
+   * have not. Resolves when every job has settled.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    this.stopping = true;
+    const open = () => [...this.jobs.values()].filter((entry) => !entry.settled);
+    for (const entry of open())
+      if (!entry.worker) this.settle(entry, 'cancelled', 'Casebook stopped before this job started', null);
+    for (const entry of open()) entry.worker?.post({ type: 'cancel', jobId: entry.info.id, reason: 'shutdown' });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        const check = () => (open().length === 0 ? resolve() : this.waiters.push(check));
+        check();
+      }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const entry of open()) this.settle(entry, 'cancelled', 'Casebook stopped; the job was killed', null);
+  }
+
   /** Stops every running worker (on quit). */
   dispose(): void {
     for (const entry of this.jobs.values()) if (!entry.settled) entry.worker?.kill();
@@ -123,6 +154,7 @@ export class JobManager {
 
   /** Starts queued jobs that may run now. */
   private pump(): void {
+    if (this.stopping) return;
     const entries = [...this.jobs.values()];
     for (const entry of [...entries.filter((e) => e.next), ...entries.filter((e) => !e.next)]) {
       if (entry.settled || entry.worker) continue;

@@ -15,7 +15,8 @@ export type JobSpec = z.output<typeof JobSpec>;
 
 export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), jobId: z.string(), databasePath: z.string(), job: JobSpec }),
-  z.object({ type: z.literal('cancel'), jobId: z.string() }),
+  /** `reason: 'shutdown'`: Casebook is stopping; a training run becomes interrupted, not cancelled. */
+  z.object({ type: z.literal('cancel'), jobId: z.string(), reason: z.enum(['cancel', 'shutdown']).optional() }),
 ]);
 export type ToWorker = z.infer<typeof ToWorker>;
 
@@ -32,3 +33,10 @@ export const FromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string(), cancelled: z.boolean() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
+
+/** The abort reason of a job stopped because Casebook is shutting down. */
+export const SHUTDOWN_REASON = 'shutdown';
+
+export function stoppedForShutdown(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && signal.reason === SHUTDOWN_REASON;
+}

@@ -1,5 +1,5 @@
 import { errorMessage } from './errors';
-import { ToWorker, type FromWorker } from './protocol';
+import { SHUTDOWN_REASON, ToWorker, type FromWorker } from './protocol';
 import { isAbort, runJob } from './run';
 
 /**
@@ -16,7 +16,7 @@ export function workerCore(send: (message: FromWorker) => void): (raw: unknown) 
     }
     const message = parsed.data;
     if (message.type === 'cancel') {
-      controllers.get(message.jobId)?.abort();
+      controllers.get(message.jobId)?.abort(message.reason === 'shutdown' ? SHUTDOWN_REASON : undefined);
       return;
     }
     const { jobId } = message;

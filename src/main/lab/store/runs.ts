@@ -6,7 +6,8 @@ import {
   type RunSummary,
 } from '../../../shared/contract';
 import type { Db } from './database';
-import { NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
+import { DEFAULT_OWNERSHIP_TIMING, RunOwnership } from './run-owners';
 
 interface RunRow {
   id: number;
@@ -47,7 +48,15 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /** Runs, their epochs and their checkpoints. */
 export class RunStore {
-  constructor(private readonly db: Db) {}
+  /** Which process trains each run (see run-owners.ts). */
+  readonly owners: RunOwnership;
+
+  constructor(
+    private readonly db: Db,
+    staleMs: number = DEFAULT_OWNERSHIP_TIMING.staleMs,
+  ) {
+    this.owners = new RunOwnership(db, staleMs);
+  }
 
   create(input: { datasetId: number; datasetHash: string; config: RunConfig; parentId?: number }): RunSummary {
     const info = this.db
@@ -242,13 +251,35 @@ export class RunStore {
     };
   }
 
-  /** Runs left queued or running by a previous session (the app quit or crashed): now interrupted. */
+  /** Runs left queued or running by a process that is gone: now interrupted. Returns how many. */
   markInterrupted(): number {
+    return this.owners.markInterrupted().length;
+  }
+
+  /** True when some process asked for this run (or its ensemble) to stop. */
+  cancelRequested(id: number): boolean {
+    return this.owners.cancelRequested(id);
+  }
+
+  /**
+   * Deletes a run with everything hanging off it (epochs, checkpoints, evaluations,
+   * explanations; an ensemble's members), unless it is queued or running, or a member of an
+   * ensemble (delete the ensemble). Returns the ids deleted.
+   */
+  delete(id: number): number[] {
     return this.db
-      .prepare(
-        "UPDATE runs SET status = 'interrupted', error = 'the app stopped while this run was training' WHERE status IN ('queued', 'running')",
-      )
-      .run().changes;
+      .transaction(() => {
+        const run = this.get(id);
+        if (run.parentId !== null)
+          throw new ConflictError(`run ${id} is a member of ensemble run ${run.parentId}; delete the ensemble instead`);
+        this.owners.assertNotOwned(id, 'delete');
+        const runs = [run, ...this.members(id)];
+        const busy = runs.find((r) => r.status === 'queued' || r.status === 'running');
+        if (busy) throw new ConflictError(`cannot delete run ${id}: run ${busy.id} is ${busy.status}`);
+        this.db.prepare('DELETE FROM runs WHERE id = ? OR parent_id = ?').run(id, id);
+        return runs.map((r) => r.id);
+      })
+      .immediate();
   }
 }
 

@@ -15,6 +15,8 @@ import { permutation, seededRandom } from './random';
 import { layerLosses } from './layer-losses';
 import { testScores } from './scores';
 import { trainEnsemble } from './ensemble';
+import { stoppedForShutdown } from '../jobs/protocol';
+import { yieldToEventLoop } from '../jobs/yield';
 
 export interface TrainOptions {
   runs: RunStore;
@@ -60,7 +62,10 @@ export async function trainRun(options: TrainOptions): Promise<RunSummary> {
     return runs.get(runId).config.model === 'ensemble' ? await trainEnsemble(options, trainRun) : await train(options);
   } catch (error) {
     const cancelled = error instanceof Error && error.name === 'AbortError';
-    const run = runs.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);
+    // Stopped because Casebook is shutting down: resumable, keeping its finished epochs.
+    const run = stoppedForShutdown(options.signal)
+      ? runs.setStatus(runId, 'interrupted', 'Casebook stopped while this run was training')
+      : runs.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);
     options.onUpdate?.(run, null);
     throw error;
   }
@@ -168,7 +173,9 @@ async function fitEpochs(
       let accSum = 0;
       let lastReport = 0;
       for (let b = 0; b < batches; b++) {
-        if (signal?.aborted) throw new CancelledError();
+        await yieldToEventLoop(); // so that a cancel or the parent's death can be heard
+        // a cancel from this process (the signal) or from another one (the run's flag)
+        if (signal?.aborted || runs.cancelRequested(runId)) throw new CancelledError();
         const indices = order.subarray(b * config.batchSize, Math.min(fit.size, (b + 1) * config.batchSize));
         const { x, y } = fit.batch(indices);
         let result: number | number[];

@@ -6,6 +6,7 @@ import { ensembles } from './004-ensembles';
 import { explanations } from './005-explanations';
 import { evaluationSamples } from './006-evaluation-samples';
 import { cases } from './007-cases';
+import { runOwners } from './008-run-owners';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   explanations,
   evaluationSamples,
   cases,
+  runOwners,
 ];

@@ -1,0 +1,78 @@
+import type { RunSummary } from '../../../shared/contract';
+import { openDatabase } from '../../lab/store/database';
+import { RunStore } from '../../lab/store/runs';
+import { intOption, parseOptions, UsageError, type Io } from '../args';
+import type { Command } from '../command';
+import { cliLab, databasePath, DB_HELP } from '../lab';
+import { progressPrinter } from '../progress';
+import { onStopSignal } from '../signals';
+import { describeRun, runLine } from './runs';
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'continue an interrupted, failed or cancelled run to its end',
+  usage: `Usage: casebook resume --run <id> [options]
+
+Continues a run from its last finished epoch (or from scratch if it has none) and trains it to
+the end in a worker process, with progress on stderr. Refused while another process trains the
+run. Ctrl-C stops it resumable (interrupted at its last finished epoch).
+
+  --run <id>         the run to resume
+${DB_HELP}
+  --json             print {"runId", "model", "status", "epochsDone", "testAccuracy"} on stdout
+  -h, --help         show this help
+`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const values = parseOptions(argv, {
+      run: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      io.stdout(resumeCommand.usage);
+      return 0;
+    }
+    const runId = intOption(values.run, 'run', { min: 1 });
+    if (runId === undefined) throw new UsageError('--run <id> is required');
+    const progress = progressPrinter(io);
+    const file = databasePath(values.db);
+    const lab = cliLab(file, progress.update);
+    let signalled = false;
+    const unregister = onStopSignal(() => {
+      signalled = true;
+      void lab.shutdown();
+    });
+    try {
+      const { run, job } = lab.resumeRun(runId);
+      io.stderr(`Resuming run ${run.id} after epoch ${run.epochsDone}…\n`);
+      const finished = await lab.jobs.finished(job.id);
+      progress.done();
+      // a signal may be closing the lab right now: read the outcome once it is closed
+      await lab.shutdown();
+      const final = storedRun(file, runId);
+      if (values.json) io.stdout(`${JSON.stringify(runLine(final))}\n`);
+      else io.stdout(`${describeRun(final)}\n`);
+      if (signalled) return 130;
+      if (finished.job.status !== 'done') {
+        io.stderr(`the training of run ${runId} ${finished.job.status}: ${finished.job.error ?? ''}\n`);
+        return 1;
+      }
+      return 0;
+    } finally {
+      progress.done();
+      unregister();
+      await lab.shutdown();
+    }
+  },
+};
+
+/** A run as stored, read on a connection of its own. */
+function storedRun(databasePath: string, runId: number): RunSummary {
+  const db = openDatabase(databasePath, { readonly: true });
+  try {
+    return new RunStore(db).get(runId);
+  } finally {
+    db.close();
+  }
+}

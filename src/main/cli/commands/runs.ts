@@ -1,0 +1,85 @@
+import { MODEL_LABELS, type RunSummary } from '../../../shared/contract';
+import { parseOptions, type Io } from '../args';
+import type { Command } from '../command';
+import { cliLab, databasePath, DB_HELP } from '../lab';
+
+/** What the run commands print about a run with --json. */
+export function runLine(run: RunSummary): {
+  runId: number;
+  model: RunSummary['model'];
+  status: RunSummary['status'];
+  epochsDone: number;
+  testAccuracy: number | null;
+} {
+  return {
+    runId: run.id,
+    model: run.model,
+    status: run.status,
+    epochsDone: run.epochsDone,
+    testAccuracy: run.testAccuracy,
+  };
+}
+
+export function describeRun(run: RunSummary): string {
+  const accuracy = run.testAccuracy === null ? '' : `, test accuracy ${run.testAccuracy.toFixed(4)}`;
+  return `${MODEL_LABELS[run.model]} run ${run.id}: ${run.status} after ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}${accuracy}${run.error ? ` (${run.error})` : ''}`;
+}
+
+function table(runs: RunSummary[]): string {
+  const header = ['run', 'model', 'status', 'epochs', 'test acc', 'ensemble', 'created'];
+  const rows: string[][] = [
+    header,
+    ...runs.map((run) => [
+      String(run.id),
+      MODEL_LABELS[run.model],
+      run.status,
+      String(run.epochsDone),
+      run.testAccuracy === null ? '-' : run.testAccuracy.toFixed(4),
+      run.parentId === null ? '' : `member of ${run.parentId}`,
+      run.createdAt.slice(0, 19).replace('T', ' '),
+    ]),
+  ];
+  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export const runsCommand: Command = {
+  name: 'runs',
+  summary: 'list the runs of a study database',
+  usage: `Usage: casebook runs [options]
+
+Lists every run, oldest first, with its status (runs left queued or running by a process that
+is gone are shown interrupted), the epochs it finished and its test accuracy.
+
+${DB_HELP}
+  --json             one JSON object per run: {"runId", "model", "status", "epochsDone", "testAccuracy"}
+  -h, --help         show this help
+`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const values = parseOptions(argv, {
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      io.stdout(runsCommand.usage);
+      return 0;
+    }
+    const lab = cliLab(databasePath(values.db));
+    try {
+      const runs = lab.runs.list().reverse();
+      if (values.json) for (const run of runs) io.stdout(`${JSON.stringify(runLine(run))}\n`);
+      else io.stdout(runs.length === 0 ? 'No runs yet.\n' : `${table(runs)}\n`);
+      return 0;
+    } finally {
+      await lab.shutdown();
+    }
+  },
+};
