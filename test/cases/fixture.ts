@@ -121,8 +121,9 @@ export interface CaseStudy {
   runIds: [number, number, number];
 }
 
-export function caseStudy(): CaseStudy {
-  const db = openDatabase(':memory:');
+/** The study in a database (in memory unless a file is given). */
+export function caseStudy(file = ':memory:'): CaseStudy {
+  const db = openDatabase(file);
   const datasets = new DatasetStore(db);
   const runs = new RunStore(db);
   const { dataset } = datasets.add(syntheticDataset({ test: 2 }));
