@@ -56,3 +56,17 @@ export function listOption(value: string | undefined): string[] | undefined {
 export function localOrUrl(source: string): string {
   return /^https?:\/\//i.test(source) ? source : resolve(source);
 }
+
+/** The options every command takes: the database, JSON output, help. */
+export const COMMON_OPTIONS = {
+  db: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** `--run <id>`, which the command needs. */
+export function requiredRunId(value: string | undefined): number {
+  const runId = intOption(value, 'run', { min: 1 });
+  if (runId === undefined) throw new UsageError('--run <id> is required');
+  return runId;
+}

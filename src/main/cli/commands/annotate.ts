@@ -1,6 +1,6 @@
 import { AnnotateRequest, type Annotation } from '../../../shared/contract';
 import { Split, describeZodError } from '../../../shared/contract';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { openCases } from '../cases';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
@@ -39,9 +39,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     run: { type: 'string' },
     clear: { type: 'boolean', default: false },
     undo: { type: 'boolean', default: false },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, annotateCommand);
   const datasetId = intOption(values.dataset, 'dataset', { min: 1 });

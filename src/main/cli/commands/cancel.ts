@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { intOption, parseOptions, UsageError, type Io } from '../args';
-import type { Command } from '../command';
+import { intOption, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
+import { printUsage, type Command } from '../command';
 import { cliLab, databasePath, DB_HELP } from '../lab';
 import { describeRun, runLine } from './runs';
 
@@ -25,16 +25,10 @@ ${DB_HELP}
     const values = parseOptions(argv, {
       run: { type: 'string' },
       timeout: { type: 'string' },
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     });
-    if (values.help) {
-      io.stdout(cancelCommand.usage);
-      return 0;
-    }
-    const runId = intOption(values.run, 'run', { min: 1 });
-    if (runId === undefined) throw new UsageError('--run <id> is required');
+    if (values.help) return printUsage(io, cancelCommand);
+    const runId = requiredRunId(values.run);
     const timeout = intOption(values.timeout, 'timeout', { min: 1 }) ?? DEFAULT_TIMEOUT_S;
     const lab = cliLab(databasePath(values.db));
     try {

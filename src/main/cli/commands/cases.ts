@@ -1,6 +1,6 @@
 import { ListCasesRequest, type CaseSummary } from '../../../shared/contract';
 import { describeZodError } from '../../../shared/contract';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
 import { openCases, runIdsOption } from '../cases';
@@ -37,9 +37,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     order: { type: 'string' },
     limit: { type: 'string' },
     offset: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, casesCommand);
   const runs = runIdsOption(values.runs);

@@ -1,5 +1,5 @@
-import { intOption, parseOptions, UsageError, type Io } from '../args';
-import type { Command } from '../command';
+import { parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
+import { printUsage, type Command } from '../command';
 import { cliLab, databasePath, DB_HELP } from '../lab';
 
 export const deleteCommand: Command = {
@@ -18,16 +18,10 @@ ${DB_HELP}
   async run(argv: string[], io: Io): Promise<number> {
     const values = parseOptions(argv, {
       run: { type: 'string' },
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     });
-    if (values.help) {
-      io.stdout(deleteCommand.usage);
-      return 0;
-    }
-    const runId = intOption(values.run, 'run', { min: 1 });
-    if (runId === undefined) throw new UsageError('--run <id> is required');
+    if (values.help) return printUsage(io, deleteCommand);
+    const runId = requiredRunId(values.run);
     const lab = cliLab(databasePath(values.db));
     try {
       const deleted = lab.deleteRun(runId);

@@ -1,5 +1,5 @@
 import { MODEL_LABELS } from '../../../shared/contract';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { intOption, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { describeMetrics } from '../format';
 import { DB_HELP, cliLab, databasePath } from '../lab';
@@ -29,13 +29,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     run: { type: 'string' },
     samples: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, evaluateCommand);
-  const runId = intOption(values.run, 'run', { min: 1 });
-  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const runId = requiredRunId(values.run);
   const samples = intOption(values.samples, 'samples', { min: 2 });
   const progress = progressPrinter(io);
   const lab = cliLab(databasePath(values.db), progress.update);

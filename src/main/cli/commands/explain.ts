@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ExplainRequest, MODEL_LABELS, describeZodError, type ExplanationSummary } from '../../../shared/contract';
 import type { Lab } from '../../lab/lab';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { describeExplanation } from '../format';
 import { DB_HELP, cliLab, databasePath } from '../lab';
@@ -38,13 +38,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     score: { type: 'string' },
     samples: { type: 'string' },
     class: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, explainCommand);
-  const runId = intOption(values.run, 'run', { min: 1 });
-  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const runId = requiredRunId(values.run);
   const request = ExplainRequest.safeParse({
     id: runId,
     method: values.method,

@@ -1,6 +1,6 @@
 import { FindCasesRequest, FinderList } from '../../../shared/contract';
 import { describeZodError } from '../../../shared/contract';
-import { UsageError, intOption, listOption, numberOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, listOption, numberOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { openCases, runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
@@ -39,9 +39,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     background: { type: 'string' },
     variation: { type: 'string' },
     mislabelled: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, findCommand);
   const runs = runIdsOption(values.runs);

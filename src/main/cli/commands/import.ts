@@ -3,7 +3,7 @@ import { ImportRequest, describeZodError, type ImportResult } from '../../../sha
 import { importDataset } from '../../lab/datasets/import';
 import { openDatabase } from '../../lab/store/database';
 import { DatasetStore } from '../../lab/store/datasets';
-import { UsageError, listOption, localOrUrl, numberOption, parseOptions, type Io } from '../args';
+import { UsageError, listOption, localOrUrl, numberOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath as resolveDatabase } from '../lab';
 import { progressPrinter } from '../progress';
@@ -37,9 +37,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     md5: { type: 'string' },
     name: { type: 'string' },
     'test-fraction': { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, importCommand);
   if ((values.archive === undefined) === (values.folder === undefined)) {

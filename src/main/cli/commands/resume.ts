@@ -1,8 +1,8 @@
 import type { RunSummary } from '../../../shared/contract';
 import { openDatabase } from '../../lab/store/database';
 import { RunStore } from '../../lab/store/runs';
-import { intOption, parseOptions, UsageError, type Io } from '../args';
-import type { Command } from '../command';
+import { parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
+import { printUsage, type Command } from '../command';
 import { cliLab, databasePath, DB_HELP } from '../lab';
 import { progressPrinter } from '../progress';
 import { onStopSignal } from '../signals';
@@ -25,16 +25,10 @@ ${DB_HELP}
   async run(argv: string[], io: Io): Promise<number> {
     const values = parseOptions(argv, {
       run: { type: 'string' },
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     });
-    if (values.help) {
-      io.stdout(resumeCommand.usage);
-      return 0;
-    }
-    const runId = intOption(values.run, 'run', { min: 1 });
-    if (runId === undefined) throw new UsageError('--run <id> is required');
+    if (values.help) return printUsage(io, resumeCommand);
+    const runId = requiredRunId(values.run);
     const progress = progressPrinter(io);
     const file = databasePath(values.db);
     const lab = cliLab(file, progress.update);

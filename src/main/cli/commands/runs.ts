@@ -1,6 +1,6 @@
 import { MODEL_LABELS, type RunSummary } from '../../../shared/contract';
-import { parseOptions, type Io } from '../args';
-import type { Command } from '../command';
+import { parseOptions, type Io, COMMON_OPTIONS } from '../args';
+import { printUsage, type Command } from '../command';
 import { cliLab, databasePath, DB_HELP } from '../lab';
 
 /** What the run commands print about a run with --json. */
@@ -64,14 +64,9 @@ ${DB_HELP}
 `,
   async run(argv: string[], io: Io): Promise<number> {
     const values = parseOptions(argv, {
-      db: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     });
-    if (values.help) {
-      io.stdout(runsCommand.usage);
-      return 0;
-    }
+    if (values.help) return printUsage(io, runsCommand);
     const lab = cliLab(databasePath(values.db));
     try {
       const runs = lab.runs.list().reverse();

@@ -4,7 +4,7 @@ import { sweepStaleDownloads } from '../../lab/datasets/partials';
 import type { Emit } from '../../lab/jobs/manager';
 import { Lab } from '../../lab/lab';
 import { startWebServer, type WebServer } from '../../web/server';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { onStopSignal } from '../signals';
 import { DB_HELP, databasePath as resolveDatabase, workerLauncher } from '../lab';
@@ -71,9 +71,7 @@ ${DB_HELP}
 async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     port: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, serveCommand);
   const port = intOption(values.port, 'port');

@@ -1,6 +1,6 @@
 import { ImportRequest, MODEL_LABELS, ModelFamily, describeZodError } from '../../../shared/contract';
 import { QUICK, SAMPLE, SEED_MODELS, sampleImportRequest, type StudyRunResult } from '../../lab/study';
-import { UsageError, intOption, listOption, localOrUrl, parseOptions, type Io } from '../args';
+import { UsageError, intOption, listOption, localOrUrl, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { describeExplanation, describeMetrics, fmt } from '../format';
 import { DB_HELP, cliLab, databasePath } from '../lab';
@@ -44,9 +44,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     epochs: { type: 'string' },
     seed: { type: 'string' },
     samples: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, studyCommand);
   const samples = intOption(values.samples, 'samples', { min: 2 });
