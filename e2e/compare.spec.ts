@@ -35,7 +35,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 test('compares two runs from the runs table and by URL', async ({ page, served }, testInfo) => {
   // two trainings, each evaluated and explained, one after another
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   await page.goto(served.url);
   await waitReady(page);
   await importThroughUi(page, await smallArchive(testInfo.outputDir));
@@ -43,7 +43,8 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
   // two tiny CNNs that differ in exactly their seed and learning rate
   await startTinyRun(page, 'cnn', { epochs: '2', seed: '1', learningRate: '0.001' });
   await startTinyRun(page, 'cnn', { epochs: '2', seed: '2', learningRate: '0.01' });
-  await expect.poll(async () => (await evaluated()).length, { timeout: 90_000 }).toBe(2);
+  // each training waits for the one before it and its evaluation and explanation: slow on a busy machine
+  await expect.poll(async () => (await evaluated()).length, { timeout: 200_000 }).toBe(2);
   const [first, second] = (await evaluated()).sort((a, b) => a - b) as [number, number];
 
   // From the table: tick both, Compare
