@@ -5,6 +5,7 @@ import {
   type CaseCounts,
   type CaseSummary,
 } from '../../../shared/contract';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { Colormap } from '../../../shared/heatmap';
 import { formatCaseQuery, listRequest, type CaseListQuery } from '../lib/case-query';
 import { messageOf, unwrap } from '../lib/client';
@@ -46,8 +47,8 @@ export class GalleryState {
   query = $state.raw<CaseListQuery | null>(null);
   total = $state(0);
   counts = $state.raw<CaseCounts | null>(null);
-  /** Loaded pages by page number (replaced, never mutated, so the grid follows). */
-  pages = $state.raw<ReadonlyMap<number, readonly CaseSummary[]>>(new Map());
+  /** Loaded pages by page number (a page is replaced, never mutated, so its tiles follow). */
+  readonly pages = new SvelteMap<number, readonly CaseSummary[]>();
   /** True until the first page of the current list has answered. */
   loading = $state(false);
   /** Why the list could not be loaded (the runs are not evaluated, not of one dataset…). */
@@ -64,15 +65,17 @@ export class GalleryState {
     colormap: 'viridis',
     opacity: 0.45,
   });
+  /** The evaluated top-level runs of a dataset, the run picker's choices (null until asked). */
+  candidates = $state.raw<{ datasetId: number; runIds: number[] } | null>(null);
   /** The last annotation request's failure, shown beside the grid. */
   annotateError = $state<string | null>(null);
 
   readonly #client: Client;
   #generation = 0;
   #countsGeneration = 0;
-  readonly #inFlight = new Set<number>();
+  readonly #inFlight = new SvelteSet<number>();
   /** Every annotation heard, by image: laid over pages that answer later. */
-  readonly #heard = new Map<string, Pick<Annotation, 'tags' | 'note'>>();
+  readonly #heard = new SvelteMap<string, Pick<Annotation, 'tags' | 'note'>>();
 
   constructor(client: Client) {
     this.#client = client;
@@ -114,7 +117,7 @@ export class GalleryState {
     this.#inFlight.clear();
     this.runIds = [...runIds];
     this.query = query;
-    this.pages = new Map();
+    this.pages.clear();
     this.total = 0;
     this.focus = 0;
     this.error = null;
@@ -155,7 +158,7 @@ export class GalleryState {
       return;
     }
     const items = result.value.items.map((item) => this.#overlaid(item));
-    this.pages = new Map(this.pages).set(page, items);
+    this.pages.set(page, items);
     this.total = result.value.total;
     if (first) {
       this.counts = result.value.counts;
@@ -173,16 +176,12 @@ export class GalleryState {
   #apply(annotation: Annotation, refreshCounts: boolean): void {
     const key = keyOf(annotation.datasetId, annotation.split, annotation.index);
     this.#heard.set(key, { tags: annotation.tags, note: annotation.note });
-    let changed = false;
-    const pages = new Map(this.pages);
-    for (const [number, items] of pages) {
+    for (const [number, items] of [...this.pages]) {
       const at = items.findIndex((item) => keyOf(item.datasetId, item.split, item.index) === key);
       const item = items[at];
-      if (item === undefined) continue;
-      pages.set(number, items.with(at, { ...item, tags: annotation.tags, note: annotation.note }));
-      changed = true;
+      if (item !== undefined)
+        this.pages.set(number, items.with(at, { ...item, tags: annotation.tags, note: annotation.note }));
     }
-    if (changed) this.pages = pages;
     if (refreshCounts && annotation.datasetId === this.datasetId) void this.refreshCounts();
   }
 
@@ -237,18 +236,21 @@ export class GalleryState {
     }
   }
 
+  /** Asks which runs of a dataset are finished and evaluated (ensemble members left out). */
+  async loadCandidates(datasetId: number): Promise<void> {
+    if (this.candidates?.datasetId === datasetId) return;
+    // a case's default runs are exactly those: the first test image's answer names them
+    const result = await this.#client.request('getCase', { datasetId, split: 'test', index: 0 });
+    this.candidates = { datasetId, runIds: result.ok ? result.value.runs.map((run) => run.runId) : [] };
+  }
+
   /** The URL of the tile image for a case: the overlay of the chosen run, or the raw image. */
   imageSrc(item: CaseSummary): string {
     const run = this.look.overlayRun;
     if (!this.look.overlay || run === null) return `/image/${item.datasetId}/${item.split}/${item.index}.png`;
-    const params = new URLSearchParams({
-      map: this.look.map,
-      colormap: this.look.colormap,
-      opacity: this.look.opacity.toFixed(2),
-      size: this.look.size > 128 ? '256' : '128',
-    });
+    const { map, colormap, opacity, size } = this.look;
     const version = this.versions[run];
-    if (version !== undefined) params.set('v', String(version));
-    return `/overlay/${run}/test/${item.index}.png?${params.toString()}`;
+    const params = `map=${map}&colormap=${colormap}&opacity=${opacity.toFixed(2)}&size=${size > 128 ? 256 : 128}`;
+    return `/overlay/${run}/test/${item.index}.png?${params}${version === undefined ? '' : `&v=${version}`}`;
   }
 }
