@@ -190,7 +190,7 @@ describe('GalleryState', () => {
     client.take('listCases').answer(page(0, 1, 1));
     await loading;
     const item = gallery.item(0)!;
-    expect(gallery.imageSrc(item)).toBe('/overlay/4/test/0.png?map=predicted&colormap=viridis&opacity=0.45&size=256');
+    expect(gallery.imageSrc(item)).toBe('/overlay/4/test/0.png?map=predicted&colormap=viridis&opacity=0.45&size=128');
     gallery.look.overlayRun = 5;
     gallery.look.size = 128;
     gallery.look.map = 'spread';

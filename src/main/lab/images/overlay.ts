@@ -7,7 +7,7 @@
  * upsampled bilinearly straight to the output size (a smooth heatmap, as in the seed's figures).
  */
 import sharp from 'sharp';
-import { COLORMAPS, blendOverlay, upsampleBilinear, type Colormap } from '../../../shared/heatmap';
+import { COLORMAPS, colormap, upsampleBilinear, type Colormap } from '../../../shared/heatmap';
 import { BadRequestError, NotFoundError } from '../errors';
 import type { Db } from '../store/database';
 import { floats } from '../store/explanations';
@@ -110,10 +110,18 @@ export async function renderOverlay(
     .raw()
     .toBuffer();
   const full = upsampleBilinear(map.values, map.shape[0], map.shape[1], size, size);
-  const blended = blendOverlay(enlarged, full, { colormap: params.colormap, opacity: params.opacity });
-  return sharp(Buffer.from(blended.buffer, blended.byteOffset, blended.byteLength), {
-    raw: { width: size, height: size, channels: 4 },
-  })
+  // shared/heatmap's blendOverlay, with the colormap looked up in 256 steps (a tile is served often)
+  const lut = Array.from({ length: 256 }, (_, i) => colormap(params.colormap, i / 255));
+  const blended = Buffer.alloc(size * size * 4);
+  for (let p = 0; p < size * size; p++) {
+    const value = Math.min(1, Math.max(0, full[p] ?? 0));
+    const a = params.opacity * value;
+    const colour = lut[Math.round(value * 255)] ?? [0, 0, 0];
+    for (let c = 0; c < 3; c++)
+      blended[p * 4 + c] = Math.round((enlarged[p * 4 + c] ?? 0) * (1 - a) + (colour[c] ?? 0) * a);
+    blended[p * 4 + 3] = 255;
+  }
+  return sharp(blended, { raw: { width: size, height: size, channels: 4 } })
     .removeAlpha()
     .png({ compressionLevel: 3 })
     .toBuffer();

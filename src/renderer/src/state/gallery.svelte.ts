@@ -8,7 +8,6 @@ import {
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { Colormap } from '../../../shared/heatmap';
 import { formatCaseQuery, listRequest, type CaseListQuery } from '../lib/case-query';
-import { messageOf, unwrap } from '../lib/client';
 
 /** Cases per `listCases` page (the request allows 500; 120 is a few screens of tiles). */
 export const GALLERY_PAGE = 120;
@@ -226,14 +225,15 @@ export class GalleryState {
   }
 
   async #annotate(request: Promise<Awaited<ReturnType<Client['request']>>>): Promise<void> {
-    try {
-      const annotation = unwrap(await request) as Annotation | null;
-      this.annotateError = null;
-      // the event follows (and refreshes the counts); the answer shows the change at once
-      if (annotation) this.#apply(annotation, false);
-    } catch (error) {
-      this.annotateError = messageOf(error);
+    const result = await request;
+    if (!result.ok) {
+      this.annotateError = result.error.message;
+      return;
     }
+    this.annotateError = null;
+    const annotation = result.value as Annotation | null;
+    // the event follows (and refreshes the counts); the answer shows the change at once
+    if (annotation) this.#apply(annotation, false);
   }
 
   /** Asks which runs of a dataset are finished and evaluated (ensemble members left out). */
@@ -248,9 +248,10 @@ export class GalleryState {
   imageSrc(item: CaseSummary): string {
     const run = this.look.overlayRun;
     if (!this.look.overlay || run === null) return `/image/${item.datasetId}/${item.split}/${item.index}.png`;
-    const { map, colormap, opacity, size } = this.look;
+    const { map, colormap, opacity } = this.look;
     const version = this.versions[run];
-    const params = `map=${map}&colormap=${colormap}&opacity=${opacity.toFixed(2)}&size=${size > 128 ? 256 : 128}`;
+    // 128 px at any tile size: the browser enlarges it pixelated; the map stays smooth enough
+    const params = `map=${map}&colormap=${colormap}&opacity=${opacity.toFixed(2)}&size=128`;
     return `/overlay/${run}/test/${item.index}.png?${params}${version === undefined ? '' : `&v=${version}`}`;
   }
 }
