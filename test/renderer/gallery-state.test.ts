@@ -190,12 +190,12 @@ describe('GalleryState', () => {
     client.take('listCases').answer(page(0, 1, 1));
     await loading;
     const item = gallery.item(0)!;
-    expect(gallery.imageSrc(item)).toBe('/overlay/4/test/0.png?map=predicted&colormap=viridis&opacity=0.45&size=128');
+    expect(gallery.imageSrc(item)).toBe('/overlay/4/test/0.png?map=predicted&colormap=viridis&opacity=0.60&size=128');
     gallery.look.overlayRun = 5;
     gallery.look.size = 128;
     gallery.look.map = 'spread';
     client.emit('runExplained', { runId: 5, summary: {} as never });
-    expect(gallery.imageSrc(item)).toBe('/overlay/5/test/0.png?map=spread&colormap=viridis&opacity=0.45&size=128&v=1');
+    expect(gallery.imageSrc(item)).toBe('/overlay/5/test/0.png?map=spread&colormap=viridis&opacity=0.60&size=128&v=1');
     gallery.look.overlay = false;
     expect(gallery.imageSrc(item)).toBe('/image/1/test/0.png');
   });

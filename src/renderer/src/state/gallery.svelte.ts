@@ -62,7 +62,7 @@ export class GalleryState {
     overlayRun: null,
     map: 'predicted',
     colormap: 'viridis',
-    opacity: 0.45,
+    opacity: 0.6,
   });
   /** The evaluated top-level runs of a dataset, the run picker's choices (null until asked). */
   candidates = $state.raw<{ datasetId: number; runIds: number[] } | null>(null);
