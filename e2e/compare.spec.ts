@@ -159,7 +159,7 @@ test('every view has an address that survives a reload', async ({ page, served }
   await expect(page.getByTestId('run-missing')).toHaveText('There is no run #999.');
 
   // a reserved address says what it is for; an unknown one says so
-  await page.goto(new URL('/#/gallery?runs=1,2', served.url).href);
+  await page.goto(new URL('/#/finder?runs=1,2', served.url).href);
   await expect(page.getByTestId('route-elsewhere')).toContainText('coming');
   await page.goto(new URL('/#/nowhere', served.url).href);
   await expect(page.getByTestId('route-elsewhere')).toContainText('no page');

@@ -1,6 +1,7 @@
 /**
- * The GET side shared by both doors: `/image/<dataset>/<split>/<index>.png` from the lab, and
- * every other path from the built renderer folder. It maps a method and a path to a status,
+ * The GET side shared by both doors: `/image/<dataset>/<split>/<index>.png` and
+ * `/overlay/<run>/test/<index>.png?map=…` (the image with the run's Grad-CAM map blended in) from
+ * the lab, and every other path from the built renderer folder. It maps a method and a path to a status,
  * headers and a body; the HTTP server and the casebook:// protocol only carry that out (and add
  * `securityHeaders()`). Never imports electron.
  */
@@ -8,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { IMAGE_PATH_PATTERN, type Split } from '../../shared/contract';
 import { LabError } from '../lab/errors';
+import { parseOverlayParams } from '../lab/images/overlay';
 import type { Lab } from '../lab/lab';
 import { HTTP_STATUS } from './status';
 
@@ -22,6 +24,9 @@ export interface RouteResponse {
   headers: Record<string, string>;
   body: Buffer | string;
 }
+
+/** `/overlay/<runId>/test/<index>.png`: only test images have explanations. */
+export const OVERLAY_PATH_PATTERN = /^\/?overlay\/([1-9]\d{0,14})\/test\/(0|[1-9]\d{0,8})\.png$/;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,7 +44,13 @@ const TYPES: Record<string, string> = {
  * become their status (an image that does not exist: 404); anything else thrown is a bug and is
  * left to the door, which answers 500.
  */
-export async function routeStatic(site: StaticSite, method: string, pathname: string): Promise<RouteResponse> {
+export async function routeStatic(
+  site: StaticSite,
+  method: string,
+  pathname: string,
+  /** The URL's query (`?map=…`), read by the overlay route only. */
+  search = '',
+): Promise<RouteResponse> {
   if (method !== 'GET' && method !== 'HEAD') {
     return {
       status: 405,
@@ -51,6 +62,10 @@ export async function routeStatic(site: StaticSite, method: string, pathname: st
   if (path === null) return text(400, `malformed path ${pathname}: bad percent-encoding or a NUL byte`);
   const image = IMAGE_PATH_PATTERN.exec(path);
   if (image) return imageResponse(site.lab, Number(image[1]), image[2] as Split, Number(image[3]));
+  const overlay = OVERLAY_PATH_PATTERN.exec(path);
+  if (overlay) return overlayResponse(site.lab, Number(overlay[1]), Number(overlay[2]), search);
+  if (path.startsWith('/overlay/'))
+    return text(404, `not found: ${path} (overlays are at /overlay/<run>/test/<index>.png)`);
   return fileResponse(site.rendererDir, path);
 }
 
@@ -59,6 +74,21 @@ async function imageResponse(lab: Lab, datasetId: number, split: Split, index: n
     const png = await lab.imagePng(datasetId, split, index);
     return {
       status: 200,
+      headers: { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' },
+      body: png,
+    };
+  } catch (error) {
+    if (error instanceof LabError) return text(HTTP_STATUS[error.code], error.message);
+    throw error;
+  }
+}
+
+async function overlayResponse(lab: Lab, runId: number, index: number, search: string): Promise<RouteResponse> {
+  try {
+    const png = await lab.overlayPng(runId, index, parseOverlayParams(new URLSearchParams(search)));
+    return {
+      status: 200,
+      // a new explanation changes the picture at the same URL: the gallery adds a version parameter
       headers: { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' },
       body: png,
     };

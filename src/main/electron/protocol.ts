@@ -18,7 +18,7 @@ export function handleProtocol(lab: Lab, rendererDir: string): void {
     const url = new URL(request.url);
     if (url.host !== 'app') return toFetchResponse(text(404, `not found: ${request.url}`));
     try {
-      return toFetchResponse(await routeStatic({ lab, rendererDir }, request.method, url.pathname));
+      return toFetchResponse(await routeStatic({ lab, rendererDir }, request.method, url.pathname, url.search));
     } catch (error) {
       console.error(`casebook: ${request.url}:`, error);
       return toFetchResponse(text(500, `internal error: ${errorMessage(error)}`));

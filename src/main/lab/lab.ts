@@ -26,6 +26,7 @@ import {
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { ConflictError, errorCode } from './errors';
+import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
 import { openDatabase, type Db } from './store/database';
@@ -356,6 +357,14 @@ export class Lab {
   async imagePng(datasetId: number, split: Split, index: number): Promise<Buffer> {
     const image = this.datasets.image(datasetId, split, index);
     return encodePng(image.pixels, image.shape);
+  }
+
+  /** A test image with the run's current Grad-CAM map blended over it, as PNG (the gallery's tiles). */
+  async overlayPng(runId: number, index: number, params: OverlayParams): Promise<Buffer> {
+    const run = this.runs.get(runId);
+    const map = overlayMap(this.db, runId, index, params.map);
+    const image = this.datasets.image(run.datasetId, 'test', index);
+    return renderOverlay(image.pixels, image.shape, map, params);
   }
 
   /**

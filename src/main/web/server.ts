@@ -92,7 +92,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     if (url.pathname.startsWith('/api/')) return api(req, res, url.pathname.slice('/api/'.length));
-    const routed = await routeStatic(options, req.method ?? 'GET', url.pathname);
+    const routed = await routeStatic(options, req.method ?? 'GET', url.pathname, url.search);
     res.writeHead(routed.status, routed.headers);
     res.end(routed.body);
   }

@@ -4,6 +4,7 @@ import type { Route } from '../lib/route';
 import { CompareState } from './compare.svelte';
 import { DatasetsState } from './datasets.svelte';
 import { ErrorsState } from './errors.svelte';
+import { GalleryState } from './gallery.svelte';
 import { JobsState } from './jobs.svelte';
 import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
@@ -24,11 +25,13 @@ export class AppState {
   readonly runForm: RunFormState;
   readonly router: RouterState;
   readonly compare: CompareState;
+  readonly gallery: GalleryState;
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
     this.router = new RouterState(target);
     this.compare = new CompareState(client);
+    this.gallery = new GalleryState(client);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
@@ -61,6 +64,8 @@ export class AppState {
       if (this.runs.selectedId !== route.runId) void this.runs.select(route.runId);
     } else if (route.view === 'compare') {
       void this.compare.load(route.runIds);
+    } else if (route.view === 'gallery') {
+      void this.gallery.load(route.runIds, route.query);
     }
   }
 
@@ -77,6 +82,7 @@ export class AppState {
       this.datasets.listen(),
       this.runs.listen(),
       this.compare.listen(),
+      this.gallery.listen(),
       // a run that starts or ends changes the queue: main starts its job, or queues its evaluation
       this.client.on('runUpdated', ({ run, epoch }) => {
         if (epoch === null && run.status !== 'queued') this.jobs.learn();
