@@ -1,6 +1,6 @@
 /** What a browser-mode tab does and says when Casebook goes away: backoff and the exact action. */
 import { describe, expect, it } from 'vitest';
-import { connectionAdvice, retryDelay } from '../../src/renderer/src/lib/client';
+import { connectionAdvice, retryDelay } from '../../src/renderer/src/lib/connection';
 
 describe('reconnecting', () => {
   it('waits 0.5 s, doubling, at most 5 s between attempts', () => {
