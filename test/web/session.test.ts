@@ -1,5 +1,5 @@
 /** The browser-mode session kept beside the database: reused, rotated when it cannot be trusted, private. */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadServeSession, saveServeSession, sessionFile } from '../../src/main/web/session';
@@ -65,6 +65,19 @@ describe('browser-mode session file', () => {
     saveServeSession(file, { token: session.token, port: 40003 });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ token: session.token, port: 40003 });
+  });
+
+  it.runIf(posix)('does not trust a symbolic link, and replaces it with a plain file on save', () => {
+    const db = database();
+    const target = `${db}.elsewhere.json`;
+    writeFileSync(target, JSON.stringify({ token: 'b'.repeat(32), port: 40005 }), { mode: 0o600 });
+    symlinkSync(target, sessionFile(db));
+    const session = loadServeSession(db);
+    expect(session.token).not.toBe('b'.repeat(32));
+    expect(session.newTokenReason).toMatch(/is not a plain file/);
+    saveServeSession(session.file, { token: session.token, port: 40005 });
+    expect(lstatSync(session.file).isSymbolicLink()).toBe(false);
+    expect(JSON.parse(readFileSync(target, 'utf8'))).toMatchObject({ token: 'b'.repeat(32) });
   });
 
   it('ignores a port outside 1024–65535', () => {

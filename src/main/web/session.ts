@@ -7,7 +7,7 @@
  * cannot be trusted: unreadable, malformed, not owned by this user or readable by anyone else.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { errorMessage } from '../lab/jobs/errors';
 
 export interface ServeSession {
@@ -67,8 +67,8 @@ export function loadServeSession(databasePath: string, options: { newToken?: boo
 
 /** Why the file cannot be trusted to hold a secret (null: it can). Throws when it cannot be read at all. */
 function permissionProblem(file: string): string | null {
-  const info = statSync(file);
-  if (!info.isFile()) return `${file} is not a file`;
+  const info = lstatSync(file); // a symbolic link is not trusted: the file is replaced on save
+  if (!info.isFile()) return `${file} is not a plain file`;
   if (process.platform === 'win32') return null; // no POSIX modes: the user's profile folder protects it
   if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
     return `${file} belongs to another user (uid ${info.uid})`;
