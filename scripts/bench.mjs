@@ -1,7 +1,7 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|imports] [--skip-sampling] [--cam-samples T]
-//   [--bomb-batches N] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|imports|loop] [--skip-sampling]
+//   [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -24,6 +24,9 @@
 // Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
 // 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
 // entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
+// Then the event loop (bench/event-loop.ts): the main process's event-loop delay while a CNN trains
+// in the built worker process for `--seconds 25` and the API is polled 4 times a second:
+// `{"eventLoop": true, p50Ms, p99Ms, maxMs, seconds, ...}` (target p99 ≤ 50 ms).
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     'naive-samples': { type: 'string' },
     'cam-samples': { type: 'string' },
     'bomb-batches': { type: 'string' },
+    seconds: { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -118,6 +122,10 @@ await withRunner(async (load) => {
     imports: async () => {
       const { benchImports } = await load('bench/imports.ts');
       await benchImports({ batches: count(values['bomb-batches']), report });
+    },
+    loop: async () => {
+      const { benchEventLoop } = await load('bench/event-loop.ts');
+      await benchEventLoop({ seconds: count(values.seconds), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

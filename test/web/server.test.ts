@@ -56,10 +56,12 @@ describe('web server (browser mode)', () => {
     expect(page.status).toBe(401);
     // people who ran `npm start` never saw `casebook serve`
     expect(await page.text()).toMatch(
-      /printed when it started \(`npm start` or `casebook serve`\).*changes at each launch/,
+      /older Casebook session.*printed when it started \(`npm start` or `casebook serve`\).*--new-token/,
     );
     const api = await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}' });
     expect(api.status).toBe(401);
+    // the API answers an envelope, so the page's client can tell a refused login from a stopped server
+    expect(await api.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const wrong = await fetch(`${base}/api/appInfo`, {
       method: 'POST',
       body: '{}',

@@ -1,7 +1,8 @@
 /**
  * Browser mode: the renderer and the contract served over HTTP on 127.0.0.1, behind a random
- * per-launch token. The page is opened once with `?token=…`; the server answers with a cookie
- * and every later request (API, events, images, assets) must carry it.
+ * token (kept across restarts by `casebook serve`, see session.ts). The page is opened once with
+ * `?token=…`; the server answers with a cookie and every later request (API, events, images,
+ * assets) must carry it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,6 +39,11 @@ export interface WebServer {
 }
 
 const COOKIE = 'casebook_token';
+/** What to do without a valid token or cookie; the renderer shows it as is. */
+export const UNAUTHORISED =
+  "this tab's login is from an older Casebook session (or it never had one): open the URL Casebook printed " +
+  'when it started (`npm start` or `casebook serve`); it carries the access token. ' +
+  'The token stays the same across restarts unless it was renewed (`casebook serve --new-token`).';
 const MAX_BODY = 1 << 20;
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -71,13 +77,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return void res.end();
     }
     if (!authorised(req, token)) {
-      return send(
-        res,
-        401,
-        'text/plain',
-        'Casebook: open the URL Casebook printed when it started (`npm start` or `casebook serve`); ' +
-          'it carries the access token, which changes at each launch.',
-      );
+      // the renderer's client reads the envelope's code; a person reads the sentence
+      if (url.pathname.startsWith('/api/')) return sendFailure(res, 401, 'unauthorized', UNAUTHORISED);
+      return send(res, 401, 'text/plain', `Casebook: ${UNAUTHORISED}`);
     }
 
     if (url.pathname === '/api/events' && req.method === 'GET') {

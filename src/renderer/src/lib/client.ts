@@ -30,9 +30,9 @@ import {
   type Result,
   type Split,
 } from '../../../shared/contract';
+import { LOST_AFTER_MS, retryDelay, type ConnectionState } from './connection';
 
-/** The state of the event stream: `connecting` until the first open. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type { ConnectionState } from './connection';
 
 export interface CasebookClient extends CasebookApi {
   readonly transport: 'ipc' | 'http';
@@ -40,10 +40,13 @@ export interface CasebookClient extends CasebookApi {
   imageUrl(datasetId: number, split: Split, index: number): string;
   /**
    * Resolves once events are being delivered (at once under Electron; when the event stream has
-   * opened in browser mode). Rejects if the stream closes for good before it ever opened.
+   * opened in browser mode). Rejects if the stream fails before it ever opened (it is retried).
    */
   connected(): Promise<void>;
-  /** The event stream's state changes (browser mode: reconnects after the server went away). */
+  /**
+   * The event stream's state changes (browser mode: retried with backoff after the server went
+   * away; on `open` again, events sent meanwhile are lost and the app should fetch its state).
+   */
   onConnection(listener: (state: ConnectionState) => void): () => void;
   /** Problems that belong to no request: a broken event stream, a malformed event, a throwing listener. */
   onProblem(listener: (message: string) => void): () => void;
@@ -203,7 +206,6 @@ class Client implements CasebookClient {
   }
 
   #connectionChanged(state: ConnectionState): void {
-    if (state === 'closed') this.#problem('The live event stream closed; reload the page to reconnect.');
     for (const listener of [...this.#connectionListeners]) listener(state);
   }
 
@@ -235,8 +237,88 @@ const statusCode = (status: number): ErrorInfo['code'] => {
 
 function httpTransport(): Transport {
   let source: EventSource | null = null;
+  let sink: EventSink | null = null;
   let opened = false;
+  let refused = false;
+  let attempt = 0;
+  let downSince: number | null = null;
+  let lost = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
   const waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+
+  const rejectWaiting = (message: string): void => {
+    const error = new Error(message);
+    for (const { reject } of waiting.splice(0)) reject(error);
+  };
+
+  /** The server answered 401: this tab's cookie is not (or no longer) valid. Retrying cannot help. */
+  const unauthorized = (): void => {
+    if (refused) return;
+    refused = true;
+    source?.close();
+    source = null;
+    if (retry !== null) clearTimeout(retry);
+    rejectWaiting("The live event stream (/api/events) was refused: this tab's login is not valid.");
+    sink?.connection('unauthorized');
+  };
+
+  const open = (): void => {
+    const stream = new EventSource('/api/events');
+    source = stream;
+    for (const name of eventNames) {
+      stream.addEventListener(name, (event: MessageEvent<string>) => {
+        let payload: unknown;
+        try {
+          payload = JSON.parse(event.data) as unknown;
+        } catch {
+          // Delivered as is: the schema check reports it as malformed.
+          payload = event.data;
+        }
+        sink?.event(name, payload);
+      });
+    }
+    stream.addEventListener('open', () => {
+      opened = true;
+      attempt = 0;
+      downSince = null;
+      lost = false;
+      for (const { resolve } of waiting.splice(0)) resolve();
+      sink?.connection('open');
+    });
+    stream.addEventListener('error', () => {
+      // The browser's own retry cannot tell a stopped server from a refused login: retry here.
+      stream.close();
+      if (source !== stream || refused) return;
+      source = null;
+      if (!opened) rejectWaiting('The live event stream (/api/events) could not be opened; retrying.');
+      const now = Date.now();
+      downSince ??= now;
+      if (attempt === 0) sink?.connection('reconnecting');
+      else if (!lost && now - downSince >= LOST_AFTER_MS) {
+        lost = true;
+        sink?.connection('lost');
+      }
+      retry = setTimeout(() => void probe(), retryDelay(attempt));
+      attempt += 1;
+    });
+  };
+
+  /** Asks the server whether it is back and still knows this tab, then reopens the stream. */
+  const probe = async (): Promise<void> => {
+    retry = null;
+    try {
+      const response = await fetch('/api/appInfo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        credentials: 'same-origin',
+      });
+      if (response.status === 401) return unauthorized();
+    } catch {
+      // still away: the stream's error schedules the next attempt
+    }
+    if (!refused) open();
+  };
 
   return {
     kind: 'http',
@@ -252,6 +334,7 @@ function httpTransport(): Transport {
       } catch (error) {
         return failure('unavailable', `Cannot reach Casebook (${name}): ${messageOf(error)}`);
       }
+      if (response.status === 401) unauthorized();
       let text: string;
       try {
         text = await response.text();
@@ -267,40 +350,17 @@ function httpTransport(): Transport {
         return failure(code, `${name}: HTTP ${response.status}: ${said}`);
       }
     },
-    listen(sink) {
-      source = new EventSource('/api/events');
-      for (const name of eventNames) {
-        source.addEventListener(name, (event: MessageEvent<string>) => {
-          let payload: unknown;
-          try {
-            payload = JSON.parse(event.data) as unknown;
-          } catch {
-            // Delivered as is: the schema check reports it as malformed.
-            payload = event.data;
-          }
-          sink.event(name, payload);
-        });
-      }
-      source.addEventListener('open', () => {
-        opened = true;
-        for (const { resolve } of waiting.splice(0)) resolve();
-        sink.connection('open');
-      });
-      source.addEventListener('error', () => {
-        if (source?.readyState === EventSource.CLOSED) {
-          const error = new Error('The live event stream (/api/events) could not be opened.');
-          for (const { reject } of waiting.splice(0)) reject(error);
-          sink.connection('closed');
-        } else if (opened) {
-          sink.connection('reconnecting');
-        }
-      });
+    listen(eventSink) {
+      sink = eventSink;
+      if (refused) eventSink.connection('unauthorized');
+      else open();
     },
     connected() {
       if (opened) return Promise.resolve();
-      if (source?.readyState === EventSource.CLOSED) {
-        return Promise.reject(new Error('The live event stream (/api/events) is closed.'));
-      }
+      if (refused)
+        return Promise.reject(
+          new Error("The live event stream (/api/events) was refused: this tab's login is not valid."),
+        );
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
   };

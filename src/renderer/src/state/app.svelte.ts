@@ -98,10 +98,11 @@ export class AppState {
       }),
       this.client.onProblem((message) => this.errors.report(message, 'Live updates')),
       this.client.onConnection((state) => {
-        const wasReconnecting = this.connection === 'reconnecting';
+        const wasAway = this.connection === 'reconnecting' || this.connection === 'lost';
         this.connection = state;
-        // Events sent while the stream was down are lost: ask again.
-        if (state === 'open' && wasReconnecting) {
+        // Events sent while the stream was down are lost (and the server may have restarted): ask again.
+        if (state === 'open' && wasAway) {
+          void this.#loadInfo();
           void this.datasets.refresh();
           void this.jobs.refresh();
           void this.runs.refresh();
