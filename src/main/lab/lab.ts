@@ -25,6 +25,7 @@ import {
   type StartRunRequest,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
+import { classBoxplots } from './evaluation/class-boxplots';
 import { ConflictError, errorCode } from './errors';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
@@ -139,6 +140,10 @@ export class Lab {
         return annotation === null ? null : this.annotated(annotation);
       },
       listAnnotations: ({ datasetId }) => this.cases.listAnnotations(datasetId),
+      getClassBoxplots: ({ runId }) => {
+        this.runs.get(runId);
+        return classBoxplots(this.evaluations, runId);
+      },
     };
   }
 
