@@ -89,6 +89,7 @@ describe('parseIds and screenOf', () => {
     expect(screenOf({ view: 'compare', runIds: [1, 2] })).toBe('runs');
     expect(screenOf({ view: 'datasets', datasetId: 1 })).toBe('datasets');
     expect(screenOf({ view: 'unknown', hash: '/x' })).toBeNull();
+    expect(screenOf({ view: 'finder', runIds: [1] })).toBe('finder');
   });
 });
 

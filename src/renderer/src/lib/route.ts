@@ -151,8 +151,9 @@ export const href = {
 };
 
 /** The screen a route belongs to in the top navigation. */
-export function screenOf(route: Route): 'datasets' | 'runs' | null {
+export function screenOf(route: Route): 'datasets' | 'runs' | 'finder' | null {
   if (route.view === 'datasets') return 'datasets';
+  if (route.view === 'finder') return 'finder';
   if (route.view === 'runs' || route.view === 'compare') return 'runs';
   return null;
 }
