@@ -52,6 +52,7 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   deleteAnnotation: { datasetId: 1, split: 'test', index: 0 },
   undoAnnotation: { datasetId: 1, split: 'test', index: 0 },
   listAnnotations: { datasetId: 1 },
+  getClassBoxplots: { runId: 1 },
 };
 
 const HUGE = [1e308, -1e308, 2 ** 53 + 2, -(2 ** 53), Number.MAX_SAFE_INTEGER * 4, 1.5, -1, 0, -0.000001];

@@ -90,6 +90,7 @@ describe('parseIds and screenOf', () => {
     expect(screenOf({ view: 'datasets', datasetId: 1 })).toBe('datasets');
     expect(screenOf({ view: 'unknown', hash: '/x' })).toBeNull();
     expect(screenOf({ view: 'gallery', runIds: [1], query: DEFAULT_CASE_QUERY })).toBe('gallery');
+    expect(screenOf({ view: 'finder', runIds: [1] })).toBe('finder');
   });
 });
 

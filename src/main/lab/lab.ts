@@ -25,6 +25,7 @@ import {
   type StartRunRequest,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
+import { classBoxplots } from './evaluation/class-boxplots';
 import { ConflictError, errorCode } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
@@ -157,6 +158,10 @@ export class Lab {
         return annotation === null ? null : this.annotated(annotation);
       },
       listAnnotations: ({ datasetId }) => this.cases.listAnnotations(datasetId),
+      getClassBoxplots: ({ runId }) => {
+        this.runs.get(runId);
+        return classBoxplots(this.evaluations, runId);
+      },
     };
   }
 

@@ -124,6 +124,20 @@ export class EvaluationStore {
       }));
   }
 
+  /** Every stored image's samples of the evaluation, in index order (empty when none are stored). */
+  *allSamples(evaluationId: number): Generator<{ index: number } & ImageSamples> {
+    const rows = this.db
+      .prepare<[number], { idx: number; samples: Buffer; t: number }>(
+        `SELECT s.idx, s.samples, e.samples AS t FROM evaluation_samples s JOIN evaluations e ON e.id = s.evaluation_id
+         WHERE s.evaluation_id = ? ORDER BY s.idx`,
+      )
+      .iterate(evaluationId);
+    for (const row of rows) {
+      const values = decodeProbabilities(row.samples);
+      yield { index: row.idx, samples: row.t, classes: values.length / row.t, values };
+    }
+  }
+
   /** The T sampled probability vectors of image `index`, or null (not stored, or not the run's current evaluation). */
   samples(evaluationId: number, index: number): ImageSamples | null {
     const row = this.db

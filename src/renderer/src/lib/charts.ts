@@ -1,10 +1,12 @@
 /**
- * chart.js with only what the learning curves and the evaluation charts use registered (line and
- * bar charts on linear and logarithmic axes, legend and tooltip), so the bundle leaves the rest
+ * chart.js with only what the learning curves, the evaluation charts and the boxplots use registered
+ * (line, bar and boxplot charts on linear, logarithmic and category axes, legend and tooltip), so the bundle leaves the rest
  * out; `chart.js/auto` would register everything.
  */
+import { BoxAndWiskers, BoxPlotController } from '@sgratzl/chartjs-chart-boxplot';
 import {
   BarController,
+  CategoryScale,
   BarElement,
   Chart,
   Legend,
@@ -26,6 +28,10 @@ Chart.register(
   LogarithmicScale,
   Legend,
   Tooltip,
+  // the seed's boxplots (case view, a stochastic run's page)
+  BoxPlotController,
+  BoxAndWiskers,
+  CategoryScale,
 );
 
 export { Chart };

@@ -151,9 +151,10 @@ export const href = {
 };
 
 /** The screen a route belongs to in the top navigation. */
-export function screenOf(route: Route): 'datasets' | 'runs' | 'gallery' | null {
+export function screenOf(route: Route): 'datasets' | 'runs' | 'gallery' | 'finder' | null {
   if (route.view === 'datasets') return 'datasets';
   if (route.view === 'gallery') return 'gallery';
+  if (route.view === 'finder') return 'finder';
   if (route.view === 'runs' || route.view === 'compare') return 'runs';
   return null;
 }

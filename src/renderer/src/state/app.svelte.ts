@@ -1,6 +1,9 @@
 import type { AppInfo } from '../../../shared/contract';
 import { messageOf, unwrap, type CasebookClient, type ConnectionState } from '../lib/client';
+import { DEFAULT_CASE_QUERY } from '../lib/case-query';
 import type { Route } from '../lib/route';
+import { AnnotationState } from './annotation.svelte';
+import { CaseState } from './case.svelte';
 import { CompareState } from './compare.svelte';
 import { DatasetsState } from './datasets.svelte';
 import { ErrorsState } from './errors.svelte';
@@ -9,6 +12,8 @@ import { JobsState } from './jobs.svelte';
 import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
+import { FinderState } from './finder.svelte';
+import { SampleStudyState } from './sample-study.svelte';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
 export class AppState {
@@ -26,12 +31,20 @@ export class AppState {
   readonly router: RouterState;
   readonly compare: CompareState;
   readonly gallery: GalleryState;
+  readonly case: CaseState;
+  readonly annotation: AnnotationState;
+  readonly finder: FinderState;
+  readonly sampleStudy: SampleStudyState;
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
     this.router = new RouterState(target);
     this.compare = new CompareState(client);
     this.gallery = new GalleryState(client);
+    this.case = new CaseState(client);
+    this.annotation = new AnnotationState(client);
+    this.finder = new FinderState(client);
+    this.sampleStudy = new SampleStudyState(client);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
@@ -66,7 +79,13 @@ export class AppState {
       void this.compare.load(route.runIds);
     } else if (route.view === 'gallery') {
       void this.gallery.load(route.runIds, route.query);
+    } else if (route.view === 'case') {
+      void this.case.load({ datasetId: route.datasetId, index: route.index, runIds: route.runIds, query: route.query });
+    } else if (route.view === 'finder') {
+      void this.finder.load(route.runIds);
     }
+    // leaving a case: its unsaved note is saved (a failure stays on the case's panel)
+    if (route.view !== 'case') void this.annotation.flush();
   }
 
   /** Subscribes to everything, loads the first data; returns the disposer. */
@@ -83,6 +102,15 @@ export class AppState {
       this.runs.listen(),
       this.compare.listen(),
       this.gallery.listen(),
+      this.client.on('annotationChanged', ({ annotation }) => {
+        this.annotation.receive(annotation);
+        this.case.setAnnotation(annotation);
+        this.case.forgetList();
+      }),
+      // a case on show whose run was evaluated or explained again shows the new results
+      this.client.on('runEvaluated', ({ runId }) => this.#refreshCase(runId)),
+      this.client.on('runExplained', ({ runId }) => this.#refreshCase(runId)),
+      this.sampleStudy.listen((runIds) => this.router.go({ view: 'gallery', runIds, query: DEFAULT_CASE_QUERY })),
       // a run that starts or ends changes the queue: main starts its job, or queues its evaluation
       this.client.on('runUpdated', ({ run, epoch }) => {
         if (epoch === null && run.status !== 'queued') this.jobs.learn();
@@ -114,6 +142,10 @@ export class AppState {
     return () => {
       for (const dispose of disposers) dispose();
     };
+  }
+
+  #refreshCase(runId: number): void {
+    if (this.router.route.view === 'case' && this.case.runIds.includes(runId)) void this.case.reload();
   }
 
   async #load(): Promise<void> {

@@ -1,12 +1,17 @@
 import type { RunMetrics } from '../../../shared/contract';
 import type { CasebookClient } from '../lib/client';
 import type { ErrorsState } from './errors.svelte';
+import { ClassBoxplotsState } from './class-boxplots.svelte';
 import { RunResultState } from './run-result.svelte';
 
 /** The evaluation of the run whose detail is open (`getEvaluation`, then `runEvaluated` events). */
 export class EvaluationState extends RunResultState<RunMetrics> {
+  /** The open run's per-true-class boxplots (stochastic runs). */
+  readonly boxplots: ClassBoxplotsState;
+
   constructor(client: CasebookClient, errors: ErrorsState) {
     super(client, errors, 'the evaluation');
+    this.boxplots = new ClassBoxplotsState(client);
   }
 
   /** The newest evaluation of the open run; null when it has none (yet). */

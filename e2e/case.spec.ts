@@ -1,0 +1,150 @@
+import { mkdirSync } from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { importThroughUi, smallArchive, startTinyRun, waitReady } from './app';
+import { expect, test } from './fixtures';
+
+/** Review screenshots go here (never committed); set CASEBOOK_SHOTS to change it. */
+const SHOTS = process.env['CASEBOOK_SHOTS'] ?? '/tmp/case-shots';
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Collects the ids of the runs the app hears explained (`runExplained`), from now on. */
+async function collectExplained(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { explainedRuns: number[] }).explainedRuns = seen;
+    window.addEventListener('casebook:runExplained', (event) =>
+      seen.push((event as CustomEvent<{ runId: number }>).detail.runId),
+    );
+  });
+  return () => page.evaluate(() => [...(window as unknown as { explainedRuns: number[] }).explainedRuns]);
+}
+
+/** True once something is drawn on the canvas (some pixel is not transparent). */
+const drawn = (canvas: Locator): Promise<boolean> =>
+  canvas.evaluate((c: HTMLCanvasElement) => {
+    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? [];
+    for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) return true;
+    return false;
+  });
+
+test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, previous/next, the finder', async ({
+  page,
+  served,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.goto(served.url);
+  await waitReady(page);
+  await importThroughUi(page, await smallArchive(testInfo.outputDir));
+  await expect(page).toHaveURL(/#\/datasets\/\d+$/);
+  const datasetId = Number(/datasets\/(\d+)/.exec(page.url())?.[1]);
+  const explained = await collectExplained(page);
+  await startTinyRun(page, 'mcdropout');
+  await startTinyRun(page, 'cnn');
+  await expect.poll(async () => (await explained()).length, { timeout: 200_000 }).toBe(2);
+  const [mc, cnn] = (await explained()).sort((a, b) => a - b) as [number, number];
+
+  // a deep link to a case
+  const caseUrl = (index: number) => new URL(`/#/cases/${datasetId}/test/${index}?runs=${mc},${cnn}`, served.url).href;
+  await page.goto(caseUrl(0));
+  await waitReady(page);
+  const view = page.getByTestId('case-view');
+  await expect(view).toHaveAttribute('data-ready', 'true');
+  await expect(view.getByTestId('case-run')).toHaveCount(2);
+  await expect(view.getByTestId('case-image')).toBeVisible();
+  // overlays drawn: every map canvas has pixels
+  const tiles = view.getByTestId('cam-canvas');
+  expect(await tiles.count()).toBeGreaterThanOrEqual(2);
+  for (const tile of await tiles.all()) expect(await drawn(tile)).toBe(true);
+  // the seed's figure for the stochastic run only: three boxes, drawn
+  const mcCard = view.locator(`[data-testid="case-run"][data-run-id="${mc}"]`);
+  const box = mcCard.getByTestId('case-boxplot');
+  await expect(box).toHaveAttribute('data-points', '3');
+  expect(await drawn(box)).toBe(true);
+  await expect(
+    view.locator(`[data-testid="case-run"][data-run-id="${cnn}"]`).getByTestId('case-deterministic'),
+  ).toBeVisible();
+  await expect(view.getByTestId('case-verdict')).toHaveCount(2);
+  await expect(view.getByTestId('case-position')).toHaveText('1 of 6');
+  await shot(page, 'case');
+
+  // tag it and write a note: saved after a pause and on blur
+  const interesting = view.locator('[data-testid="tag-toggle"][data-tag="interesting"]');
+  await interesting.click();
+  await expect(interesting).toHaveAttribute('aria-pressed', 'true');
+  const note = view.getByTestId('note');
+  await note.fill('A deer recognised by the woods behind it.');
+  await note.blur();
+  await expect(view.getByTestId('note-status')).toHaveText('saved');
+  await shot(page, 'case-annotated');
+
+  // a reload finds both
+  await page.reload();
+  await waitReady(page);
+  await expect(view).toHaveAttribute('data-ready', 'true');
+  await expect(interesting).toHaveAttribute('aria-pressed', 'true');
+  await expect(note).toHaveValue('A deer recognised by the woods behind it.');
+
+  // undo takes back the last change (the note), then the one before (the tag)
+  await view.getByTestId('annotation-undo').click();
+  await expect(note).toHaveValue('');
+  await expect(interesting).toHaveAttribute('aria-pressed', 'true');
+  await view.getByTestId('annotation-undo').click();
+  await expect(interesting).toHaveAttribute('aria-pressed', 'false');
+
+  // next and previous within the list (same runs), by button and by keyboard
+  await view.getByTestId('case-next').click();
+  await expect(page).toHaveURL(new RegExp(`#/cases/${datasetId}/test/1\\?runs=${mc},${cnn}$`));
+  await expect(view.getByTestId('case-position')).toHaveText('2 of 6');
+  await expect(view).toHaveAttribute('data-ready', 'true');
+  await page.keyboard.press('ArrowRight');
+  await expect(page).toHaveURL(/\/test\/2\?/);
+  await page.keyboard.press('k');
+  await expect(page).toHaveURL(/\/test\/1\?/);
+  await view.getByTestId('case-prev').click();
+  await expect(page).toHaveURL(/\/test\/0\?/);
+  await expect(view.getByTestId('case-prev')).toBeDisabled();
+  // Esc: back to the gallery of the same runs
+  await page.keyboard.press('Escape');
+  await expect(page).toHaveURL(new RegExp(`#/gallery\\?runs=${mc},${cnn}$`));
+
+  // an image that is not there says so
+  await page.goto(caseUrl(99));
+  await expect(page.getByTestId('case-error')).toContainText('not there');
+
+  // the finder: six lists with reasons; a click opens the case with the same runs
+  await page.getByTestId('nav-finder').click();
+  await expect(page).toHaveURL(/#\/finder$/);
+  await expect(page.getByTestId('finder-choose')).toBeVisible();
+  await page.locator(`[data-testid="finder-run"][data-run-id="${mc}"]`).check();
+  await page.locator(`[data-testid="finder-run"][data-run-id="${cnn}"]`).check();
+  await expect(page).toHaveURL(new RegExp(`#/finder\\?runs=${mc},${cnn}$`));
+  const finder = page.getByTestId('finder');
+  await expect(finder.getByTestId('finder-list')).toHaveCount(6);
+  const uncertain = finder.locator('[data-testid="finder-list"][data-list="uncertain"]');
+  await expect(uncertain.getByTestId('finder-total')).toHaveText('6');
+  await expect(uncertain.getByTestId('finder-reason').first()).toContainText('entropy');
+  await expect(finder.getByTestId('finder-threshold-confidence')).toHaveValue('0.9');
+  await shot(page, 'finder');
+  const first = uncertain.getByTestId('finder-entry').first();
+  const index = await first.getAttribute('data-index');
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`#/cases/${datasetId}/test/${index}\\?runs=${mc},${cnn}$`));
+  await expect(view).toHaveAttribute('data-ready', 'true');
+  await expect(view.getByTestId('case-reason').first()).toBeVisible();
+
+  // the stochastic run's page: per true class, each class's probability
+  await page.goto(new URL(`/#/runs/${mc}`, served.url).href);
+  await waitReady(page);
+  const boxes = page.getByTestId('chart-class-boxplots');
+  await expect(boxes).toHaveAttribute('data-points', '9');
+  await expect.poll(() => drawn(boxes)).toBe(true);
+  await expect(page.getByTestId('class-boxplots-source')).toHaveAttribute('data-source', 'samples');
+  await expect(page.getByTestId('run-finder')).toHaveAttribute('href', `#/finder?runs=${mc}`);
+  await page.getByTestId('class-boxplots').scrollIntoViewIfNeeded();
+  await shot(page, 'run-class-boxplots');
+});

@@ -1,0 +1,72 @@
+import { FinderThresholds, type FinderResult, type FinderThresholds as Thresholds } from '../../../shared/contract';
+import type { CasebookClient } from '../lib/client';
+
+/** The finder's thresholds as the contract defaults them (shown beside each input). */
+export const DEFAULT_THRESHOLDS: Thresholds = FinderThresholds.parse({});
+
+/**
+ * The interesting-case finder (`#/finder?runs=…`): the six ranked lists of the chosen runs under
+ * the thresholds on show. A newer request wins; an older answer is dropped.
+ */
+export class FinderState {
+  runIds = $state.raw<number[]>([]);
+  thresholds = $state.raw<Thresholds>({ ...DEFAULT_THRESHOLDS });
+  limit = $state(12);
+  result = $state.raw<FinderResult | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+
+  readonly #client: CasebookClient;
+  #generation = 0;
+
+  constructor(client: CasebookClient) {
+    this.#client = client;
+  }
+
+  /** True when a threshold differs from its default. */
+  get changed(): boolean {
+    return (Object.keys(DEFAULT_THRESHOLDS) as (keyof Thresholds)[]).some(
+      (key) => this.thresholds[key] !== DEFAULT_THRESHOLDS[key],
+    );
+  }
+
+  /** Loads these runs' lists (the same runs again keep what is shown unless `force`). */
+  async load(runIds: readonly number[], force = false): Promise<void> {
+    const same = runIds.length === this.runIds.length && runIds.every((id, i) => id === this.runIds[i]);
+    if (same && !force && (this.result !== null || this.loading)) return;
+    const generation = ++this.#generation;
+    this.runIds = [...runIds];
+    if (!same) this.result = null;
+    this.error = null;
+    if (runIds.length === 0) {
+      this.loading = false;
+      this.result = null;
+      return;
+    }
+    this.loading = true;
+    const answer = await this.#client.request('findCases', {
+      runs: [...runIds],
+      limit: this.limit,
+      thresholds: { ...this.thresholds },
+    });
+    if (generation !== this.#generation) return;
+    this.loading = false;
+    if (answer.ok) this.result = answer.value;
+    else {
+      this.result = null;
+      this.error = answer.error.message;
+    }
+  }
+
+  /** Sets one threshold (clamped to [0, 1]) and asks again. */
+  async setThreshold(key: keyof Thresholds, value: number): Promise<void> {
+    if (!Number.isFinite(value)) return;
+    this.thresholds = { ...this.thresholds, [key]: Math.min(1, Math.max(0, value)) };
+    await this.load(this.runIds, true);
+  }
+
+  async reset(): Promise<void> {
+    this.thresholds = { ...DEFAULT_THRESHOLDS };
+    await this.load(this.runIds, true);
+  }
+}
