@@ -9,6 +9,7 @@ import { annotateCommand } from './cli/commands/annotate';
 import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
+import { exportCasesCommand } from './cli/commands/export-cases';
 import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
 import { serveCommand } from './cli/commands/serve';
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   casesCommand,
   findCommand,
   annotateCommand,
+  exportCasesCommand,
 ];
 
 function mainUsage(): string {
