@@ -10,6 +10,8 @@ import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
 import { exportCasesCommand } from './cli/commands/export-cases';
+import { exportRunCommand } from './cli/commands/export-run';
+import { importRunCommand } from './cli/commands/import-run';
 import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
 import { serveCommand } from './cli/commands/serve';
@@ -31,6 +33,8 @@ const COMMANDS: readonly Command[] = [
   findCommand,
   annotateCommand,
   exportCasesCommand,
+  exportRunCommand,
+  importRunCommand,
 ];
 
 function mainUsage(): string {
