@@ -10,6 +10,7 @@ import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
 import { exportCasesCommand } from './cli/commands/export-cases';
+import { exportModelCommand } from './cli/commands/export-model';
 import { exportRunCommand } from './cli/commands/export-run';
 import { importRunCommand } from './cli/commands/import-run';
 import { findCommand } from './cli/commands/find';
@@ -35,6 +36,7 @@ const COMMANDS: readonly Command[] = [
   exportCasesCommand,
   exportRunCommand,
   importRunCommand,
+  exportModelCommand,
 ];
 
 function mainUsage(): string {

@@ -180,7 +180,7 @@ describe('run bundles', () => {
     expect(annotationsOf(db)).toEqual(annotationsOf(lab.db));
     // the annotation's run follows the run to its new id
     expect(new AnnotationStore(db).get({ datasetHash: hash, split: 'test', index: 0 }).runId).toBe(result.runId);
-    // the best model predicts identically (dropout at its mean: every unit kept)
+    // the best model predicts identically (the same fixed dropout mask on both sides)
     const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 7);
     const predict = async (source: Db, id: number) => {
       const model = await loadCheckpointModel(new RunStore(source).checkpoint(id, 'best')!);
