@@ -13,6 +13,10 @@ import { runsCommand } from './cli/commands/runs';
 import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
+import { exportCasesCommand } from './cli/commands/export-cases';
+import { exportModelCommand } from './cli/commands/export-model';
+import { exportRunCommand } from './cli/commands/export-run';
+import { importRunCommand } from './cli/commands/import-run';
 import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
 import { serveCommand } from './cli/commands/serve';
@@ -37,6 +41,10 @@ const COMMANDS: readonly Command[] = [
   casesCommand,
   findCommand,
   annotateCommand,
+  exportCasesCommand,
+  exportRunCommand,
+  importRunCommand,
+  exportModelCommand,
 ];
 
 function mainUsage(): string {

@@ -13,7 +13,17 @@ describe('casebook CLI', () => {
   });
 
   it('documents every command with --help', async () => {
-    for (const command of ['import', 'serve', 'study', 'evaluate', 'explain']) {
+    for (const command of [
+      'import',
+      'serve',
+      'study',
+      'evaluate',
+      'explain',
+      'export-cases',
+      'export-run',
+      'import-run',
+      'export-model',
+    ]) {
       const io = captureIo();
       expect(await runCli([command, '--help'], io)).toBe(0);
       expect(io.out()).toContain(`Usage: casebook ${command}`);
@@ -116,8 +126,12 @@ describe('casebook CLI', () => {
   it('lists every command with its summary in the main usage', async () => {
     const io = captureIo();
     expect(await runCli(['--help'], io)).toBe(0);
-    expect(io.out()).toContain('  import   import a CIFAR-10 binary archive or an image folder');
-    expect(io.out()).toContain('  evaluate evaluate a finished run on its test set');
+    // names padded to the longest name plus one space
+    expect(io.out()).toMatch(/^ {2}import {7}import a CIFAR-10 binary archive or an image folder/m);
+    expect(io.out()).toMatch(/^ {2}evaluate {5}evaluate a finished run on its test set/m);
+    expect(io.out()).toMatch(/^ {2}export-cases {1}write the per-image table/m);
+    for (const name of ['export-run', 'import-run', 'export-model'])
+      expect(io.out()).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
   });
 
   it('rejects a malformed md5 and a bad port as usage errors', async () => {

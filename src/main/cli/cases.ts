@@ -1,5 +1,5 @@
 import { CaseService } from '../lab/cases/cases';
-import { openDatabase } from '../lab/store/database';
+import { openDatabase, type Db } from '../lab/store/database';
 import { DatasetStore } from '../lab/store/datasets';
 import { RunStore } from '../lab/store/runs';
 import { UsageError, listOption } from './args';
@@ -7,6 +7,7 @@ import { UsageError, listOption } from './args';
 /** The case service over a study database, for the commands that only read and annotate. */
 export function openCases(file: string): {
   cases: CaseService;
+  db: Db;
   close: () => void;
   /** The class names of the runs' dataset. */
   classesOf: (runIds: readonly number[]) => string[];
@@ -16,6 +17,7 @@ export function openCases(file: string): {
   const datasets = new DatasetStore(db);
   return {
     cases: new CaseService({ db, runs, datasets }),
+    db,
     close: () => db.close(),
     classesOf: (runIds) => {
       const [first] = runIds;
@@ -33,4 +35,30 @@ export function runIdsOption(value: string | undefined): number[] {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--runs: "${id}" is not a run id`);
     return n;
   });
+}
+
+/**
+ * `--filter` values as a case filter: wrong, right, disagree, note, tag:<tag>, class:<name>
+ * (`classes` are the runs' class names).
+ */
+export function caseFilterOption(
+  filters: readonly string[] | undefined,
+  classes: readonly string[],
+): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  for (const f of filters ?? []) {
+    if (f === 'wrong' || f === 'right' || f === 'disagree') filter.outcome = f;
+    else if (f === 'note') filter.hasNote = true;
+    else if (f.startsWith('tag:')) filter.tag = f.slice('tag:'.length);
+    else if (f.startsWith('class:')) {
+      const name = f.slice('class:'.length);
+      const k = classes.indexOf(name);
+      if (k < 0) throw new UsageError(`--filter class:${name}: the runs' classes are ${classes.join(', ')}`);
+      filter.trueClass = k;
+    } else
+      throw new UsageError(
+        `--filter: unknown filter "${f}"; use wrong, right, disagree, note, tag:<t> or class:<name>`,
+      );
+  }
+  return filter;
 }

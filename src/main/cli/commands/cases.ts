@@ -3,7 +3,7 @@ import { describeZodError } from '../../../shared/contract';
 import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
-import { openCases, runIdsOption } from '../cases';
+import { caseFilterOption, openCases, runIdsOption } from '../cases';
 
 export const casesCommand: Command = {
   name: 'cases',
@@ -44,21 +44,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const { cases, close, classesOf } = openCases(databasePath(values.db));
   try {
     const classes = classesOf(runs);
-    const filter: Record<string, unknown> = {};
-    for (const f of values.filter ?? []) {
-      if (f === 'wrong' || f === 'right' || f === 'disagree') filter.outcome = f;
-      else if (f === 'note') filter.hasNote = true;
-      else if (f.startsWith('tag:')) filter.tag = f.slice('tag:'.length);
-      else if (f.startsWith('class:')) {
-        const name = f.slice('class:'.length);
-        const k = classes.indexOf(name);
-        if (k < 0) throw new UsageError(`--filter class:${name}: the runs' classes are ${classes.join(', ')}`);
-        filter.trueClass = k;
-      } else
-        throw new UsageError(
-          `--filter: unknown filter "${f}"; use wrong, right, disagree, note, tag:<t> or class:<name>`,
-        );
-    }
+    const filter = caseFilterOption(values.filter, classes);
     const request = ListCasesRequest.safeParse({
       runs,
       filter,

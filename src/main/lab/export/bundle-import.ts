@@ -1,0 +1,407 @@
+/**
+ * Reading a run bundle into a study database that holds the same dataset content. Everything is
+ * checked before anything is written (format, version, checksums, every entry's schema, the
+ * dataset, the labels), then written in one transaction with new run ids.
+ */
+import { createHash } from 'node:crypto';
+import { strFromU8, unzipSync, type Unzipped } from 'fflate';
+import type { z } from 'zod';
+import { ExplanationSummary, RunConfig, RunMetrics, describeZodError } from '../../../shared/contract';
+import { BadRequestError, NotFoundError } from '../errors';
+import { AnnotationStore } from '../store/annotations';
+import type { Db } from '../store/database';
+import { blobAt } from './blobs';
+import {
+  Annotations,
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  CheckpointEntry,
+  Epochs,
+  EvaluationEntry,
+  ExplanationEntry,
+  Manifest,
+  runPath,
+  type BundleRun,
+} from './bundle-format';
+
+/** The most a bundle may inflate to (a full study run with 1,000 samples per image is ≈ 25 MB). */
+export const BUNDLE_LIMIT = 1024 ** 3;
+
+export interface RunImport {
+  /** The new id of the bundle's run. */
+  runId: number;
+  /** Bundle key (`run-<old id>`) → new run id, for the run and its members. */
+  runIds: Record<string, number>;
+  datasetId: number;
+  annotations: {
+    /** Images that had no annotation here. */
+    added: number;
+    /** Images whose annotation here gained tags (or a note where it had none). */
+    merged: number;
+    /** Images where the note here was kept and the bundle's different note was not imported. */
+    notesKept: number;
+  };
+}
+
+/** A bundle read and checked, ready to write. */
+interface Checked {
+  manifest: Manifest;
+  files: Unzipped;
+  label: string;
+}
+
+/** Imports the bundle `bytes` (read from `label`, for messages); nothing is written on any error. */
+export function importRunBundle(db: Db, bytes: Uint8Array, label: string): RunImport {
+  const checked = readBundle(bytes, label);
+  const { manifest } = checked;
+  const dataset = db
+    .prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?')
+    .get(manifest.dataset.contentHash);
+  if (!dataset)
+    throw new NotFoundError(
+      `${label}: this database has no dataset with the run's images; import the dataset with content hash ` +
+        `${manifest.dataset.contentHash} ("${manifest.dataset.name}": ${manifest.dataset.classes.join(', ')}) first`,
+    );
+  const labels = new Map(
+    db
+      .prepare<[number], { idx: number; label: number }>(
+        "SELECT idx, label FROM images WHERE dataset_id = ? AND split = 'test'",
+      )
+      .all(dataset.id)
+      .map((row) => [row.idx, row.label]),
+  );
+  const plan = planRun(checked, manifest.run, labels);
+  const annotations = entry(checked, 'annotations.json', Annotations);
+  const image = db.prepare('SELECT 1 FROM images WHERE dataset_id = ? AND split = ? AND idx = ?');
+  for (const a of annotations) {
+    if (a.run !== null && !plan.keys.has(a.run))
+      throw new BadRequestError(`${label}: annotations.json names ${a.run}, which the bundle does not hold`);
+    if (image.get(dataset.id, a.split, a.index) === undefined)
+      throw new BadRequestError(`${label}: annotations.json: the dataset has no image ${a.split}/${a.index}`);
+  }
+  return db
+    .transaction((): RunImport => {
+      const runIds: Record<string, number> = {};
+      const runId = writeRun(
+        db,
+        plan,
+        { datasetId: dataset.id, hash: manifest.dataset.contentHash, parentId: null },
+        runIds,
+      );
+      return {
+        runId,
+        runIds,
+        datasetId: dataset.id,
+        annotations: mergeAnnotations(db, manifest.dataset.contentHash, annotations, runIds),
+      };
+    })
+    .immediate();
+}
+
+/** Unzips and checks the manifest and every entry's checksum. */
+function readBundle(bytes: Uint8Array, label: string): Checked {
+  let files: Unzipped;
+  let inflated = 0;
+  try {
+    files = unzipSync(bytes, {
+      filter: (file) => {
+        inflated += file.originalSize;
+        if (inflated > BUNDLE_LIMIT)
+          throw new BadRequestError(`${label}: the bundle inflates to more than ${BUNDLE_LIMIT} bytes`);
+        return true;
+      },
+    });
+  } catch (error) {
+    if (error instanceof BadRequestError) throw error;
+    throw new BadRequestError(
+      `${label} is not a readable Casebook run bundle: the zip is corrupt or truncated (${(error as Error).message})`,
+    );
+  }
+  const raw = files['manifest.json'];
+  if (!raw) throw new BadRequestError(`${label} is not a Casebook run bundle: it has no manifest.json`);
+  const json = parseJson(raw, `${label}: manifest.json`);
+  const head = json as { format?: unknown; version?: unknown } | null;
+  if (head?.format !== BUNDLE_FORMAT)
+    throw new BadRequestError(
+      `${label}: unknown bundle format ${JSON.stringify(head?.format)}; Casebook reads "${BUNDLE_FORMAT}"`,
+    );
+  if (head.version !== BUNDLE_VERSION)
+    throw new BadRequestError(
+      `${label}: unknown ${BUNDLE_FORMAT} version ${JSON.stringify(head.version)}; this Casebook reads version ${BUNDLE_VERSION}` +
+        (typeof head.version === 'number' && head.version > BUNDLE_VERSION ? ' (update Casebook)' : ''),
+    );
+  const manifest = Manifest.safeParse(json);
+  if (!manifest.success) throw new BadRequestError(`${label}: manifest.json: ${describeZodError(manifest.error)}`);
+  for (const [name, expected] of Object.entries(manifest.data.files)) {
+    const data = files[name];
+    if (!data) throw new BadRequestError(`${label}: ${name} is missing (the bundle is incomplete)`);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (data.byteLength !== expected.bytes || sha256 !== expected.sha256)
+      throw new BadRequestError(`${label}: ${name} does not match its checksum (the bundle is damaged)`);
+  }
+  return { manifest: manifest.data, files, label };
+}
+
+function parseJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(strFromU8(bytes)) as unknown;
+  } catch (error) {
+    throw new BadRequestError(`${where} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** A listed entry, parsed with its schema. */
+function entry<S extends z.ZodType>(checked: Checked, name: string, schema: S): z.output<S> {
+  if (!(name in checked.manifest.files)) throw new BadRequestError(`${checked.label}: ${name} is not in the manifest`);
+  const parsed = schema.safeParse(parseJson(checked.files[name] ?? new Uint8Array(), `${checked.label}: ${name}`));
+  if (!parsed.success) throw new BadRequestError(`${checked.label}: ${name}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+function bin(checked: Checked, name: string): Uint8Array {
+  if (!(name in checked.manifest.files)) throw new BadRequestError(`${checked.label}: ${name} is not in the manifest`);
+  return checked.files[name] ?? new Uint8Array();
+}
+
+/** One run of the bundle, every entry parsed and checked, ready to insert. */
+interface RunPlan {
+  run: BundleRun;
+  config: string;
+  epochs: z.output<typeof Epochs>;
+  checkpoints: { kind: 'best' | 'last'; entry: z.output<typeof CheckpointEntry>; weights: Buffer }[];
+  evaluation: { entry: z.output<typeof EvaluationEntry>; bin: Uint8Array } | null;
+  explanations: { entry: z.output<typeof ExplanationEntry>; bin: Uint8Array }[];
+  members: RunPlan[];
+  /** Every key of this run and its members. */
+  keys: Set<string>;
+}
+
+function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, number>): RunPlan {
+  const where = (file: string) => `${checked.label}: ${runPath(run.key, file)}`;
+  const config = RunConfig.safeParse(run.config);
+  if (!config.success || config.data.model !== run.model)
+    throw new BadRequestError(
+      `${checked.label}: manifest.json: run ${run.key} has no valid ${run.model} configuration` +
+        (config.success ? '' : ` (${describeZodError(config.error)})`),
+    );
+  const checkLabel = (idx: number, label: number, file: string) => {
+    const stored = labels.get(idx);
+    if (stored === undefined)
+      throw new BadRequestError(`${where(file)}: test image ${idx} does not exist in the dataset`);
+    if (stored !== label)
+      throw new BadRequestError(`${where(file)}: test image ${idx} has label ${label}, the dataset says ${stored}`);
+  };
+  const evaluation = run.evaluation
+    ? {
+        entry: entry(checked, runPath(run.key, 'evaluation.json'), EvaluationEntry),
+        bin: bin(checked, runPath(run.key, 'evaluation.bin')),
+      }
+    : null;
+  if (evaluation) {
+    const metrics = RunMetrics.safeParse(evaluation.entry.metrics);
+    if (!metrics.success)
+      throw new BadRequestError(`${where('evaluation.json')}: metrics: ${describeZodError(metrics.error)}`);
+    for (const p of evaluation.entry.predictions) checkLabel(p.idx, p.label, 'evaluation.json');
+  }
+  const explanations = Array.from({ length: run.explanations }, (_, n) => {
+    const file = `explanation-${n}.json`;
+    const e = {
+      entry: entry(checked, runPath(run.key, file), ExplanationEntry),
+      bin: bin(checked, runPath(run.key, `explanation-${n}.bin`)),
+    };
+    const summary = ExplanationSummary.safeParse(e.entry.summary);
+    if (!summary.success) throw new BadRequestError(`${where(file)}: summary: ${describeZodError(summary.error)}`);
+    for (const image of e.entry.images) checkLabel(image.idx, image.label, file);
+    return e;
+  });
+  const members = run.members.map((member) => planRun(checked, member, labels));
+  const keys = new Set([run.key, ...members.flatMap((m) => [...m.keys])]);
+  if (keys.size !== 1 + members.reduce((n, m) => n + m.keys.size, 0))
+    throw new BadRequestError(`${checked.label}: manifest.json: a run key appears twice`);
+  return {
+    run,
+    config: JSON.stringify(run.config),
+    epochs: entry(checked, runPath(run.key, 'epochs.json'), Epochs),
+    checkpoints: run.checkpoints.map((kind) => ({
+      kind,
+      entry: entry(checked, runPath(run.key, `checkpoint-${kind}.json`), CheckpointEntry),
+      weights: Buffer.from(bin(checked, runPath(run.key, `checkpoint-${kind}.bin`))),
+    })),
+    evaluation,
+    explanations,
+    members,
+    keys,
+  };
+}
+
+const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
+
+/** Inserts a planned run, its members after it; returns its new id. */
+function writeRun(
+  db: Db,
+  plan: RunPlan,
+  where: { datasetId: number; hash: string; parentId: number | null },
+  runIds: Record<string, number>,
+): number {
+  const r = plan.run;
+  const id = Number(
+    db
+      .prepare(
+        `INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status, error, backend, params,
+                           epochs_done, best_epoch, best_val_loss, train_seconds, images_per_second, test_loss,
+                           test_accuracy, created_at, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        where.datasetId,
+        where.hash,
+        r.model,
+        plan.config,
+        where.parentId,
+        r.status,
+        r.error,
+        r.backend,
+        r.params,
+        r.epochsDone,
+        r.bestEpoch,
+        r.bestValLoss,
+        r.trainSeconds,
+        r.imagesPerSecond,
+        r.testLoss,
+        r.testAccuracy,
+        r.createdAt,
+        r.startedAt,
+        r.finishedAt,
+      ).lastInsertRowid,
+  );
+  runIds[r.key] = id;
+  const epoch = db.prepare(
+    `INSERT INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const e of plan.epochs)
+    epoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.imagesPerSecond);
+  const checkpoint = db.prepare(
+    `INSERT INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state, saved_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const { kind, entry: c, weights } of plan.checkpoints)
+    checkpoint.run(
+      id,
+      kind,
+      c.epoch,
+      json(c.topology),
+      json(c.weightSpecs),
+      weights,
+      json(c.trainingConfig),
+      json(c.state),
+      c.savedAt,
+    );
+  if (plan.evaluation) writeEvaluation(db, id, plan.evaluation, r.key);
+  for (const e of plan.explanations) writeExplanation(db, id, e, r.key);
+  for (const member of plan.members) writeRun(db, member, { ...where, parentId: id }, runIds);
+  return id;
+}
+
+function writeEvaluation(db: Db, runId: number, e: NonNullable<RunPlan['evaluation']>, key: string): void {
+  const { entry: evaluation, bin: data } = e;
+  const id = Number(
+    db
+      .prepare('INSERT INTO evaluations (run_id, samples, metrics, created_at) VALUES (?, ?, ?, ?)')
+      .run(runId, evaluation.samples, JSON.stringify(evaluation.metrics), evaluation.createdAt).lastInsertRowid,
+  );
+  const prediction = db.prepare(
+    `INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, mutual_information,
+                              variation_ratio, majority, probabilities, boxplots)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const samples = db.prepare('INSERT INTO evaluation_samples (evaluation_id, idx, samples) VALUES (?, ?, ?)');
+  for (const p of evaluation.predictions) {
+    prediction.run(
+      id,
+      p.idx,
+      p.label,
+      p.predicted,
+      p.confidence,
+      p.entropy,
+      p.mutualInformation,
+      p.variationRatio,
+      p.majority,
+      JSON.stringify(p.probabilities),
+      json(p.boxplots),
+    );
+    if (p.samples)
+      samples.run(id, p.idx, blobAt(data, p.samples, `${runPath(key, 'evaluation.json')}, image ${p.idx}`));
+  }
+}
+
+function writeExplanation(db: Db, runId: number, e: RunPlan['explanations'][number], key: string): void {
+  const { entry: explanation, bin: data } = e;
+  const id = Number(
+    db
+      .prepare(
+        'INSERT INTO explanations (run_id, method, layer, samples, summary, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        runId,
+        explanation.method,
+        explanation.layer,
+        explanation.samples,
+        JSON.stringify(explanation.summary),
+        explanation.createdAt,
+      ).lastInsertRowid,
+  );
+  const insert = db.prepare(
+    `INSERT INTO explanation_images (explanation_id, idx, label, predicted, probability, background, map, std, true_map, true_std)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const image of explanation.images) {
+    const where = `${runPath(key, 'explanation')}, image ${image.idx}`;
+    const blob = (ref: typeof image.std) => (ref === null ? null : blobAt(data, ref, where));
+    insert.run(
+      id,
+      image.idx,
+      image.label,
+      image.predicted,
+      image.probability,
+      image.background,
+      blobAt(data, image.map, where),
+      blob(image.std),
+      blob(image.trueMap),
+      blob(image.trueStd),
+    );
+  }
+}
+
+/**
+ * The merge rule: an image with no annotation here gets the bundle's (tags, note, its run); an
+ * image with one keeps it and gains the bundle's tags, and the bundle's note (with its run) only
+ * where the note here is empty. A user's own note is never replaced. Each change goes through the
+ * annotation store, so it has its undo record like any edit.
+ */
+function mergeAnnotations(
+  db: Db,
+  datasetHash: string,
+  annotations: z.output<typeof Annotations>,
+  runIds: Readonly<Record<string, number>>,
+): RunImport['annotations'] {
+  const store = new AnnotationStore(db);
+  const counts = { added: 0, merged: 0, notesKept: 0 };
+  for (const a of annotations) {
+    const key = { datasetHash, split: a.split, index: a.index };
+    const here = store.get(key);
+    const runId = a.run === null ? null : (runIds[a.run] ?? null);
+    const takeNote = here.note === '' && a.note !== '';
+    if (here.note !== '' && a.note !== '' && here.note !== a.note) counts.notesKept++;
+    const after = store.change(key, {
+      addTags: a.tags,
+      ...(takeNote ? { note: a.note } : {}),
+      ...(here.runId === null && (takeNote || here.createdAt === null) ? { runId } : {}),
+    });
+    if (here.createdAt === null) {
+      if (after.createdAt !== null) counts.added++;
+    } else if (after.tags.length !== here.tags.length || after.note !== here.note || after.runId !== here.runId)
+      counts.merged++;
+  }
+  return counts;
+}
