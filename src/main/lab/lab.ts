@@ -25,6 +25,7 @@ import {
   type StartRunRequest,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
+import { FigureService } from './figures/service';
 import { ConflictError, errorCode } from './errors';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
@@ -63,6 +64,7 @@ export class Lab {
   readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
+  readonly figures: FigureService;
   readonly studies: Studies;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
@@ -77,6 +79,7 @@ export class Lab {
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
     this.cases = new CaseService(this);
+    this.figures = new FigureService(this);
     this.runs.markInterrupted();
     this.jobs = new JobManager({
       databasePath: options.databasePath,
@@ -139,6 +142,8 @@ export class Lab {
         return annotation === null ? null : this.annotated(annotation);
       },
       listAnnotations: ({ datasetId }) => this.cases.listAnnotations(datasetId),
+      describeFigure: (request) => this.figures.describe(request),
+      exportFigure: (request) => this.figures.export(request),
     };
   }
 

@@ -15,6 +15,7 @@ import { evaluationEvents, evaluationRequests } from './evaluation';
 import { explanationEvents, explanationRequests } from './explanation';
 import { jobEvents, jobRequests } from './jobs';
 import { caseEvents, caseRequests } from './cases';
+import { figureRequests } from './figures';
 
 export * from './common';
 export * from './app';
@@ -24,6 +25,7 @@ export * from './evaluation';
 export * from './explanation';
 export * from './jobs';
 export * from './cases';
+export * from './figures';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -34,6 +36,7 @@ export const requests = {
   ...explanationRequests,
   ...jobRequests,
   ...caseRequests,
+  ...figureRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
