@@ -9,8 +9,10 @@ import { annotateCommand } from './cli/commands/annotate';
 import { casesCommand } from './cli/commands/cases';
 import { evaluateCommand } from './cli/commands/evaluate';
 import { explainCommand } from './cli/commands/explain';
+import { figureCommand } from './cli/commands/figure';
 import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
+import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
 import { studyCommand } from './cli/commands/study';
 import { VERSION } from './cli/version';
@@ -29,6 +31,8 @@ const COMMANDS: readonly Command[] = [
   casesCommand,
   findCommand,
   annotateCommand,
+  figureCommand,
+  reportCommand,
 ];
 
 function mainUsage(): string {

@@ -9,6 +9,8 @@ import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style'
 
 export interface EvaluatedRun {
   runId: number;
+  /** The legend's name of the run (default "#id"). */
+  label?: string;
   colour: string;
   metrics: RunMetrics;
 }
@@ -83,9 +85,9 @@ export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfigurati
     type: 'line',
     data: {
       datasets: [
-        ...runs.map(({ runId, colour, metrics }) =>
+        ...runs.map(({ runId, label = `#${runId}`, colour, metrics }) =>
           line(
-            `#${runId}`,
+            label,
             colour,
             metrics.reliability
               .filter((bin) => bin.count > 0 && bin.accuracy !== null)
@@ -108,9 +110,9 @@ export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfigurat
   return {
     type: 'line',
     data: {
-      datasets: runs.map(({ runId, colour, metrics }) => ({
+      datasets: runs.map(({ runId, label = `#${runId}`, colour, metrics }) => ({
         ...line(
-          runs.length === 1 ? 'risk (error rate among the most confident)' : `#${runId}`,
+          runs.length === 1 ? 'risk (error rate among the most confident)' : label,
           colour,
           metrics.riskCoverage.map(({ coverage, risk }) => ({ x: coverage, y: risk })),
         ),
@@ -133,9 +135,9 @@ export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfigurati
   return {
     type: 'line',
     data: {
-      datasets: runs.map(({ runId, colour, metrics }) =>
+      datasets: runs.map(({ runId, label = `#${runId}`, colour, metrics }) =>
         line(
-          runs.length === 1 ? 'mean MC standard error' : `#${runId}`,
+          runs.length === 1 ? 'mean MC standard error' : label,
           colour,
           metrics.convergence.map(({ samples, standardError }) => ({ x: samples, y: standardError })),
         ),

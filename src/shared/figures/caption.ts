@@ -37,7 +37,7 @@ export function runIds(runs: readonly FigureRun[]): string {
 }
 
 export const percent = (value: number | null | undefined): string =>
-  value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : `${(value * 100).toFixed(1)} %`;
+  value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : `${(value * 100).toFixed(1)}\u00a0%`;
 
 export const fixed = (value: number | null | undefined, digits = 3): string =>
   value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);

@@ -11,6 +11,8 @@ export type CurveMetric = 'loss' | 'accuracy';
 
 export interface CurveRun {
   runId: number;
+  /** The legend's name of the run (default "#id"). */
+  label?: string;
   colour: string;
   epochs: readonly EpochMetrics[];
 }
@@ -96,14 +98,14 @@ function yAxis(metric: CurveMetric, log: boolean) {
 /** Training and validation curves of every run, one colour per run. */
 export function curveChart(runs: readonly CurveRun[], options: CurveOptions): LineConfiguration {
   const { metric, smoothing, log, maxEpoch } = options;
-  const datasets = runs.flatMap(({ runId, colour, epochs }) => {
+  const datasets = runs.flatMap(({ runId, label = `#${runId}`, colour, epochs }) => {
     const xs = epochs.map((epoch) => epoch.epoch);
     const train = epochs.map((epoch) => trainValue(epoch, metric));
     const held = epochs.map((epoch) => heldValue(epoch, metric));
     const points = (ys: readonly (number | null)[]): Point[] => ys.map((y, i) => ({ x: xs[i] ?? i + 1, y }));
     const series = [
-      { name: `#${runId} ${metric}`, ys: train, dashed: true },
-      { name: `#${runId} val_${metric}`, ys: held, dashed: false },
+      { name: `${label} ${metric}`, ys: train, dashed: true },
+      { name: `${label} val_${metric}`, ys: held, dashed: false },
     ].filter((s) => s.ys.some((y) => y !== null));
     return series.flatMap(({ name, ys, dashed }) =>
       smoothing > 0

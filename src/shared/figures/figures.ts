@@ -38,6 +38,8 @@ export function withTitle<C extends AnyChartConfiguration>(config: C, title: str
     options: {
       ...options,
       responsive: false,
+      // room at the right for the last tick label and the last point, none of which the screen needs
+      layout: { padding: { top: 6, right: 20, bottom: 6, left: 8 } },
       plugins: {
         ...options.plugins,
         title: { display: true, text: title, font: { size: 15, weight: 'bold' }, padding: { top: 4, bottom: 10 } },
@@ -50,7 +52,9 @@ const as = (config: unknown): AnyChartConfiguration => config as AnyChartConfigu
 
 function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   const list = runs.flatMap((r, position) =>
-    r.metrics === null ? [] : [{ runId: r.run.id, colour: runColour(position), metrics: r.metrics }],
+    r.metrics === null
+      ? []
+      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(position), metrics: r.metrics }],
   );
   const missing = runs.filter((r) => r.metrics === null).map((r) => runLabel(r.run));
   if (missing.length > 0)
@@ -75,7 +79,12 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric) {
       single && runs[0]
         ? runCurveChart(runs[0].epochs, metric)
         : curveChart(
-            runs.map((r, position) => ({ runId: r.run.id, colour: runColour(position), epochs: r.epochs })),
+            runs.map((r, position) => ({
+              runId: r.run.id,
+              label: runLabel(r.run),
+              colour: runColour(position),
+              epochs: r.epochs,
+            })),
             { metric, smoothing: 0, log: false, maxEpoch },
           ),
     ),
@@ -104,14 +113,14 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       const list = evaluated(runs, kind);
       body = {
         config: as(
-          metricsChart(list.map((r, i) => ({ label: runLabel(runs[i]!.run), colour: r.colour, metrics: r.metrics }))),
+          metricsChart(list.map((r) => ({ label: r.label ?? `#${r.runId}`, colour: r.colour, metrics: r.metrics }))),
         ),
         title: `Test-set metrics: ${ids}`,
         caption: `Test-set metrics of ${runsSentence(runs)} (↑ higher is better, ↓ lower is better; ECE over 15 equal-width bins).`,
         alt: `Bar chart of ${COMPARED_METRICS.map((m) => m.name.replace(/ [↑↓]$/, '')).join(', ')} per run. ${list
           .map(
-            (r, i) =>
-              `${runLabel(runs[i]!.run)}: ${COMPARED_METRICS.map((m) => `${m.name.replace(/ [↑↓]$/, '')} ${fixed(m.value(r.metrics))}`).join(', ')}.`,
+            (r) =>
+              `${r.label ?? `#${r.runId}`}: ${COMPARED_METRICS.map((m) => `${m.name.replace(/ [↑↓]$/, '')} ${fixed(m.value(r.metrics))}`).join(', ')}.`,
           )
           .join(' ')}`,
       };
@@ -125,7 +134,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
         config: as(only ? reliabilityBars(only.metrics) : reliabilityChart(list)),
         title: `Reliability diagram: ${ids}`,
         caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}.`,
-        alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r, i) => `${runLabel(runs[i]!.run)}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
+        alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
       };
       size = { width: 520, height: 460 };
       break;
@@ -136,7 +145,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
         config: as(riskCoverageChart(list)),
         title: `Risk–coverage: ${ids}`,
         caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC.`,
-        alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r, i) => `${runLabel(runs[i]!.run)}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
+        alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
       };
       break;
     }

@@ -63,7 +63,8 @@ export function wrap(ctx: PanelContext, text: string, width: number): string[] {
   const lines: string[] = [];
   for (const paragraph of text.split(/\r?\n/)) {
     let line = '';
-    for (const word of paragraph.split(/\s+/).filter((w) => w.length > 0)) {
+    // spaces only: a no-break space ("87.0 %") keeps its words together
+    for (const word of paragraph.split(/[ \t]+/).filter((w) => w.length > 0)) {
       const next = line.length === 0 ? word : `${line} ${word}`;
       if (ctx.measureText(next).width <= width) line = next;
       else {

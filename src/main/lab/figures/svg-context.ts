@@ -42,9 +42,9 @@ const multiply = (m: Matrix, n: Matrix): Matrix => [
 const num = (value: number): string => String(Math.round(value * 1000) / 1000);
 
 export function escapeXml(text: string): string {
-  return text
-    .replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  // characters XML 1.0 cannot hold at all (C0 controls other than tab, newline and return) are dropped
+  const allowed = [...text].filter((ch) => ch >= ' ' || ch === '\t' || ch === '\n' || ch === '\r').join('');
+  return allowed.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** A CSS colour as an SVG colour and an opacity (SVG 1.1 readers do not all take rgba() or #rrggbbaa). */
@@ -121,8 +121,9 @@ export class SvgContext {
 
   // --- state
   save(): void {
-    this.stack.push({ ...this.state, matrix: [...this.state.matrix], lineDash: [...this.state.lineDash], groups: 0 });
-    this.state = { ...this.state, groups: 0 };
+    // the saved state keeps the clip groups it opened (closed when it is restored); the new one has none yet
+    this.stack.push(this.state);
+    this.state = { ...this.state, matrix: [...this.state.matrix], lineDash: [...this.state.lineDash], groups: 0 };
   }
   restore(): void {
     for (let i = 0; i < this.state.groups; i++) this.parts.push('</g>');
