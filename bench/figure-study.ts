@@ -20,6 +20,7 @@ export interface FigureStudy {
   datasetId: number;
   cases: CaseService;
   figures: FigureService;
+  datasets: DatasetStore;
   /** The annotated images' indices. */
   annotated: number[];
 }
@@ -89,5 +90,5 @@ export function figureStudy(
     } else cases.clear({ datasetId, split: 'test', index: annotation.index });
   }
   const figures = new FigureService({ runs, datasets, evaluations, explanations, cases });
-  return { db, ids, datasetId, cases, figures, annotated };
+  return { db, ids, datasetId, cases, figures, datasets, annotated };
 }
