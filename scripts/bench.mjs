@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|imports] [--skip-sampling] [--cam-samples T]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|figures|imports] [--skip-sampling] [--cam-samples T]
 //   [--bomb-batches N] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
@@ -18,6 +18,9 @@
 // samples, `--images` × `--samples` × 3 classes (`{"sampleStore": true}`).
 // Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over 3 runs × `--images`
 // test images, the finder, one case: `{"cases": true, …}`.
+// Then figures (bench/figures.ts): one figure of every kind in every format (`{"figure": true, kind,
+// format, ms}`, target ≤ 1 s) and the report of 3 runs with 20 annotated cases, HTML and Markdown
+// (`{"report": true, runs, cases, seconds}`, target ≤ 30 s), over `--images` (default 1,000) test images.
 // Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
 // 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
 // entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
@@ -107,6 +110,10 @@ await withRunner(async (load) => {
     cases: async () => {
       const { benchCases } = await load('bench/cases.ts');
       benchCases({ images: count(values.images), report });
+    },
+    figures: async () => {
+      const { benchFigures } = await load('bench/figures.ts');
+      await benchFigures({ images: count(values.images), report });
     },
     imports: async () => {
       const { benchImports } = await load('bench/imports.ts');

@@ -314,7 +314,7 @@ export class SvgContext {
     if (!counterclockwise && sweep < 0) sweep = (sweep % full) + full;
     if (counterclockwise && sweep > 0) sweep = (sweep % full) - full;
     if (Math.abs(end - start) >= full) sweep = counterclockwise ? -full : full;
-    const steps = Math.max(8, Math.ceil(Math.abs(sweep) / (Math.PI / 24)));
+    const steps = Math.max(8, Math.ceil(Math.abs(sweep) / (Math.PI / 10)));
     const [cos, sin] = [Math.cos(rotation), Math.sin(rotation)];
     for (let i = 0; i <= steps; i++) {
       const t = start + (sweep * i) / steps;
