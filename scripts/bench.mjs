@@ -1,7 +1,7 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|imports|loop] [--skip-sampling]
-//   [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]`
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop]
+//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -21,6 +21,9 @@
 // Then the UI (bench/ui.ts, needs `npx electron-vite build` first): the built app in Chromium over
 // 3 runs × `--images` test images: the gallery's first paint, scroll frame rate and heap
 // (`{"gallery": true, …}`), the compare view (`{"compare": true, …}`), a case (`{"caseView": true, …}`).
+// Then figures (bench/figures.ts): one figure of every kind in every format (`{"figure": true, kind,
+// format, ms}`, target ≤ 1 s) and the report of 3 runs with 20 annotated cases, HTML and Markdown
+// (`{"report": true, runs, cases, seconds}`, target ≤ 30 s), over `--images` (default 1,000) test images.
 // Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
 // 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
 // entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
@@ -118,6 +121,10 @@ await withRunner(async (load) => {
     ui: async () => {
       const { benchUi } = await load('bench/ui.ts');
       await benchUi({ images: count(values.images), report });
+    },
+    figures: async () => {
+      const { benchFigures } = await load('bench/figures.ts');
+      await benchFigures({ images: count(values.images), report });
     },
     imports: async () => {
       const { benchImports } = await load('bench/imports.ts');

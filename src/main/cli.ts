@@ -17,8 +17,10 @@ import { exportCasesCommand } from './cli/commands/export-cases';
 import { exportModelCommand } from './cli/commands/export-model';
 import { exportRunCommand } from './cli/commands/export-run';
 import { importRunCommand } from './cli/commands/import-run';
+import { figureCommand } from './cli/commands/figure';
 import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
+import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
 import { studyCommand } from './cli/commands/study';
 import { VERSION } from './cli/version';
@@ -45,6 +47,8 @@ const COMMANDS: readonly Command[] = [
   exportRunCommand,
   importRunCommand,
   exportModelCommand,
+  figureCommand,
+  reportCommand,
 ];
 
 function mainUsage(): string {

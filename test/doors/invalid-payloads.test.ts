@@ -53,6 +53,15 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   undoAnnotation: { datasetId: 1, split: 'test', index: 0 },
   listAnnotations: { datasetId: 1 },
   getClassBoxplots: { runId: 1 },
+  describeFigure: {
+    kind: 'boxplots',
+    runIds: [1],
+    image: { split: 'test', index: 0 },
+    metric: 'loss',
+    caption: 'c',
+    alt: 'a',
+  },
+  exportFigure: { kind: 'curves', runIds: [1], metric: 'accuracy', format: 'png', scale: 2, caption: 'c', alt: 'a' },
 };
 
 const HUGE = [1e308, -1e308, 2 ** 53 + 2, -(2 ** 53), Number.MAX_SAFE_INTEGER * 4, 1.5, -1, 0, -0.000001];

@@ -26,6 +26,7 @@ import {
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
+import { FigureService } from './figures/service';
 import { ConflictError, errorCode } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
@@ -68,6 +69,7 @@ export class Lab {
   readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
+  readonly figures: FigureService;
   readonly studies: Studies;
   /** The job training each run, while it has one. */
   private readonly runJobs = new Map<number, string>();
@@ -92,6 +94,7 @@ export class Lab {
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
     this.cases = new CaseService(this);
+    this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
@@ -162,6 +165,8 @@ export class Lab {
         this.runs.get(runId);
         return classBoxplots(this.evaluations, runId);
       },
+      describeFigure: (request) => this.figures.describe(request),
+      exportFigure: (request) => this.figures.export(request),
     };
   }
 

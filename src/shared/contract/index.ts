@@ -16,6 +16,7 @@ import { explanationEvents, explanationRequests } from './explanation';
 import { jobEvents, jobRequests } from './jobs';
 import { caseEvents, caseRequests } from './cases';
 import { distributionRequests } from './distributions';
+import { figureRequests } from './figures';
 
 export * from './common';
 export * from './app';
@@ -26,6 +27,7 @@ export * from './explanation';
 export * from './jobs';
 export * from './cases';
 export * from './distributions';
+export * from './figures';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -37,6 +39,7 @@ export const requests = {
   ...jobRequests,
   ...caseRequests,
   ...distributionRequests,
+  ...figureRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */

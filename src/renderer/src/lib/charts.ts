@@ -1,13 +1,13 @@
 /**
- * chart.js with only what the learning curves, the evaluation charts and the boxplots use registered
- * (line, bar and boxplot charts on linear, logarithmic and category axes, legend and tooltip), so the bundle leaves the rest
- * out; `chart.js/auto` would register everything.
+ * chart.js with only what the figures use registered (line, bar, scatter and boxplot charts on
+ * linear, logarithmic and category axes, legend, title and tooltip), so the bundle leaves the rest
+ * out; `chart.js/auto` would register everything. The chart definitions live in
+ * src/shared/figures, shared with Node's export.
  */
-import { BoxAndWiskers, BoxPlotController } from '@sgratzl/chartjs-chart-boxplot';
 import {
   BarController,
-  CategoryScale,
   BarElement,
+  CategoryScale,
   Chart,
   Legend,
   LinearScale,
@@ -15,8 +15,11 @@ import {
   LineElement,
   LogarithmicScale,
   PointElement,
+  ScatterController,
+  Title,
   Tooltip,
 } from 'chart.js';
+import { BoxAndWiskers, BoxPlotController } from '@sgratzl/chartjs-chart-boxplot';
 
 Chart.register(
   LineController,
@@ -24,18 +27,17 @@ Chart.register(
   PointElement,
   BarController,
   BarElement,
-  LinearScale,
-  LogarithmicScale,
-  Legend,
-  Tooltip,
-  // the seed's boxplots (case view, a stochastic run's page)
+  ScatterController,
   BoxPlotController,
   BoxAndWiskers,
+  LinearScale,
+  LogarithmicScale,
   CategoryScale,
+  Legend,
+  Title,
+  Tooltip,
 );
 
 export { Chart };
 export type { ChartConfiguration } from 'chart.js';
-
-/** The series colours, matching app.css (`--accent`) and a warm contrast for validation. */
-export const SERIES_COLOURS = { train: '#2563eb', validation: '#d97706', reference: '#9aa0a6' } as const;
+export { SERIES_COLOURS } from '../../../shared/figures/style';

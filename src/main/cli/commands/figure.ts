@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import { FigureRequest, describeZodError } from '../../../shared/contract';
+import { FIGURE_KINDS } from '../../../shared/figures';
+import { writeFileAtomic } from '../../lab/figures/atomic';
+import { renderFigure } from '../../lab/figures/render';
+import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { runIdsOption } from '../cases';
+import { printUsage, type Command } from '../command';
+import { formatOf, imageOption, openFigures } from '../figures';
+import { DB_HELP, databasePath } from '../lab';
+
+export const figureCommand: Command = {
+  name: 'figure',
+  summary: 'export one figure of one or several runs as PNG, SVG or PDF',
+  usage: `Usage: casebook figure --run <id> --kind <kind> --out <file.png|svg|pdf> [options]
+
+Draws one figure from the study database, the same definition the app draws on screen, with a
+caption and alt text generated from the runs (and the case) it shows.
+
+  --run <id>         the run (or --runs 1,2,3 to overlay several; confusion shows the first)
+  --runs <ids>       comma-separated run ids, in legend order
+  --kind <kind>      ${FIGURE_KINDS.join(', ')}
+  --image <img>      the image of boxplots and case, e.g. test/17
+  --metric <m>       curves: loss (default) or accuracy
+  --caption <text>   replace the generated caption
+  --alt <text>       replace the generated alt text
+  --scale <n>        PNG pixels per figure pixel: 1 (default), 2 or 3
+  --out <file>       where to write it; the extension picks the format (written atomically)
+${DB_HELP}
+  --json             print {file, kind, format, width, height, scale, title, caption, alt}
+  -h, --help         show this help
+`,
+  run,
+};
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const values = parseOptions(argv, {
+    run: { type: 'string' },
+    runs: { type: 'string' },
+    kind: { type: 'string' },
+    image: { type: 'string' },
+    metric: { type: 'string' },
+    caption: { type: 'string' },
+    alt: { type: 'string' },
+    scale: { type: 'string' },
+    out: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) return printUsage(io, figureCommand);
+  if (values.run !== undefined && values.runs !== undefined) throw new UsageError('give --run or --runs, not both');
+  const runIds = runIdsOption(values.run ?? values.runs);
+  if (!values.kind) throw new UsageError(`--kind is required: ${FIGURE_KINDS.join(', ')}`);
+  if (!values.out) throw new UsageError('--out <file.png|svg|pdf> is required');
+  const format = formatOf(values.out);
+  const scale = intOption(values.scale, 'scale', { min: 1 }) ?? 1;
+  if (scale > 3) throw new UsageError('--scale: 1, 2 or 3');
+  if (scale !== 1 && format !== 'png') throw new UsageError('--scale goes with a .png output');
+  const request = FigureRequest.safeParse({
+    kind: values.kind,
+    runIds,
+    image: imageOption(values.image),
+    metric: values.metric,
+    caption: values.caption,
+    alt: values.alt,
+  });
+  if (!request.success) throw new UsageError(describeZodError(request.error));
+  const { figures, close } = openFigures(databasePath(values.db));
+  try {
+    const figure = figures.build(request.data);
+    const file = resolve(values.out);
+    writeFileAtomic(file, await renderFigure(figure, format, scale));
+    const { kind, width, height, title, caption, alt } = figure;
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ file, kind, format, width, height, scale, title, caption, alt })}\n`
+        : `${file}\n${caption}\n`,
+    );
+    return 0;
+  } finally {
+    close();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * What a report says, independent of its format: the dataset, the runs, the figures (each with
+ * its caption and alt text) and the cases. Built once; written as HTML or Markdown.
+ */
+import { MODEL_LABELS, type CaseKey, type DatasetSummary, type Split } from '../../../shared/contract';
+import { fixed, percent, runLabel, type FigureRun } from '../../../shared/figures';
+import type { CaseService } from '../cases/cases';
+import type { DatasetStore } from '../store/datasets';
+import type { AnyFigure } from './render';
+import type { FigureService } from './service';
+
+export interface ReportFigure {
+  /** A file name without extension, unique in the report. */
+  name: string;
+  figure: AnyFigure;
+}
+
+export interface ReportCase {
+  key: { split: Split; index: number };
+  heading: string;
+  tags: string[];
+  note: string;
+  reasons: string[];
+  panel: ReportFigure;
+}
+
+export interface ReportTable {
+  head: string[];
+  rows: string[][];
+}
+
+export interface ReportModel {
+  title: string;
+  created: string;
+  dataset: DatasetSummary;
+  datasetTable: ReportTable;
+  runsTable: ReportTable;
+  explanationTable: ReportTable | null;
+  sections: { heading: string; text: string; figures: ReportFigure[] }[];
+  cases: ReportCase[];
+  /** Cases that could not be drawn, with the reason. */
+  skipped: string[];
+}
+
+export interface ReportSources {
+  figures: FigureService;
+  cases: CaseService;
+  datasets: DatasetStore;
+}
+
+export type ReportCases = 'annotated' | 'none' | readonly { split: Split; index: number }[];
+
+function runsTable(runs: readonly FigureRun[]): ReportTable {
+  return {
+    head: [
+      'run',
+      'model',
+      'epochs',
+      'batch',
+      'lr',
+      'seed',
+      'T',
+      'params',
+      'accuracy',
+      'AUC (H–T)',
+      'NLL',
+      'Brier',
+      'ECE',
+      'AURC',
+    ],
+    rows: runs.map(({ run, metrics }) => [
+      runLabel(run),
+      MODEL_LABELS[run.model],
+      `${run.epochsDone} / ${run.config.epochs}`,
+      String(run.config.batchSize),
+      String(run.config.learningRate),
+      String(run.config.seed),
+      metrics ? String(metrics.samples) : 'n/a',
+      run.params === null ? 'n/a' : run.params.toLocaleString('en-GB'),
+      percent(metrics?.accuracy),
+      fixed(metrics?.aucHandTill),
+      fixed(metrics?.nll),
+      fixed(metrics?.brier),
+      fixed(metrics?.ece),
+      fixed(metrics?.aurc),
+    ]),
+  };
+}
+
+function explanationTable(runs: readonly FigureRun[]): ReportTable | null {
+  const explained = runs.filter((r) => r.explanation);
+  if (explained.length === 0) return null;
+  return {
+    head: [
+      'run',
+      'method',
+      'layer',
+      'images',
+      'deletion drop (top 20 %)',
+      'random drop (20 %)',
+      'mean background share',
+    ],
+    rows: explained.map(({ run, explanation: e }) => [
+      runLabel(run),
+      e?.method === 'gradcampp' ? 'Grad-CAM++' : 'Grad-CAM',
+      e?.layer ?? '',
+      String(e?.images ?? 0),
+      fixed(e?.deletionDrop),
+      fixed(e?.randomDrop),
+      percent(e?.meanBackground),
+    ]),
+  };
+}
+
+/** Gathers everything a report of these runs shows; figures that cannot be made are left out with a reason. */
+export function reportModel(sources: ReportSources, runIds: readonly number[], cases: ReportCases): ReportModel {
+  if (runIds.length === 0) throw new Error('report: choose at least one run (--runs 1,2,3)');
+  const runs = runIds.map((id) => sources.figures.figureRun(id));
+  const datasetIds = [...new Set(runs.map((r) => r.run.datasetId))];
+  const [datasetId] = datasetIds;
+  if (datasetId === undefined || datasetIds.length > 1) throw new Error('report: the runs must share one dataset');
+  const dataset = sources.datasets.get(datasetId);
+  const skipped: string[] = [];
+  const ids = [...runIds];
+  const figure = (name: string, make: () => AnyFigure): ReportFigure[] => {
+    try {
+      return [{ name, figure: make() }];
+    } catch (error) {
+      skipped.push(`${name}: ${(error as Error).message}`);
+      return [];
+    }
+  };
+  const build = (
+    kind: Parameters<FigureService['build']>[0]['kind'],
+    runIdsFor = ids,
+    metric: 'loss' | 'accuracy' = 'loss',
+  ) => sources.figures.build({ kind, runIds: runIdsFor, metric });
+  const evaluated = runs.filter((r) => r.metrics !== null).map((r) => r.run.id);
+  const sampled = runs.filter((r) => (r.metrics?.convergence.length ?? 0) > 0).map((r) => r.run.id);
+  const sections = [
+    {
+      heading: 'Metrics',
+      text: 'Test-set metrics of each run from its current evaluation.',
+      figures: evaluated.length > 0 ? figure('metrics', () => build('metrics', evaluated)) : [],
+    },
+    {
+      heading: 'Learning curves',
+      text: 'Training and validation loss and accuracy per epoch.',
+      figures: [
+        ...figure('curves-loss', () => build('curves', ids, 'loss')),
+        ...figure('curves-accuracy', () => build('curves', ids, 'accuracy')),
+      ],
+    },
+    {
+      heading: 'Calibration',
+      text: 'Reliability diagrams, risk–coverage curves and, for sampled runs, how the Monte Carlo error falls with T.',
+      figures: [
+        ...(evaluated.length > 0 ? figure('reliability', () => build('reliability', evaluated)) : []),
+        ...(evaluated.length > 0 ? figure('risk-coverage', () => build('risk-coverage', evaluated)) : []),
+        ...(sampled.length > 0 ? figure('convergence', () => build('convergence', sampled)) : []),
+      ],
+    },
+    {
+      heading: 'Confusion matrices',
+      text: 'Rows are the true class, columns the predicted class.',
+      figures: evaluated.flatMap((id) => figure(`confusion-${id}`, () => build('confusion', [id]))),
+    },
+  ];
+  const keys: { split: Split; index: number }[] =
+    cases === 'none'
+      ? []
+      : cases === 'annotated'
+        ? sources.cases
+            .listAnnotations(datasetId)
+            .filter((a) => a.tags.length > 0 || a.note.trim().length > 0)
+            .map((a) => ({ split: a.split, index: a.index }))
+            .sort((a, b) => a.index - b.index)
+        : [...cases];
+  const reportCases = keys.flatMap((key): ReportCase[] => {
+    const panel = figure(`case-${key.split}-${key.index}`, () =>
+      sources.figures.build({ kind: 'case', runIds: ids, image: key, metric: 'loss' }),
+    );
+    const first = panel[0];
+    if (!first) return [];
+    const detail = sources.cases.get({ datasetId, split: key.split, index: key.index, runs: ids } satisfies CaseKey & {
+      runs: number[];
+    });
+    return [
+      {
+        key,
+        heading: `${key.split} image ${key.index}: true ${detail.trueClass}`,
+        tags: detail.tags,
+        note: detail.note,
+        reasons: [...new Set(detail.reasons.map((r) => r.reason))],
+        panel: first,
+      },
+    ];
+  });
+  const counts = (split: 'train' | 'test') => dataset.classes.map((name) => String(dataset.counts[split][name] ?? 0));
+  return {
+    title: `Casebook report: ${runs.map((r) => runLabel(r.run)).join(', ')} on "${dataset.name}"`,
+    created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    dataset,
+    datasetTable: {
+      head: ['split', ...dataset.classes, 'all'],
+      rows: (['train', 'test'] as const).map((split) => [
+        split,
+        ...counts(split),
+        String(counts(split).reduce((sum, n) => sum + Number(n), 0)),
+      ]),
+    },
+    runsTable: runsTable(runs),
+    explanationTable: explanationTable(runs),
+    sections,
+    cases: reportCases,
+    skipped,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Writes a report: one self-contained HTML file (figures inlined as SVG data: URIs, no script, a
+ * policy that forbids any, opens offline) or report.md with a figures/ folder (PNG, SVG and PDF of
+ * each figure). User text (notes, tags, captions) is sanitised: markup shows as text.
+ */
+import { join } from 'node:path';
+import sanitizeHtml from 'sanitize-html';
+import { writeFileAtomic } from './atomic';
+import { renderFigure, renderSvg } from './render';
+import {
+  reportModel,
+  type ReportCases,
+  type ReportFigure,
+  type ReportModel,
+  type ReportSources,
+  type ReportTable,
+} from './report-model';
+
+export type ReportFormat = 'html' | 'md';
+
+/** Plain text for HTML: every tag, script included, shows as text; nothing is dropped. */
+export function userText(text: string): string {
+  return sanitizeHtml(text, { allowedTags: [], allowedAttributes: {}, disallowedTagsMode: 'recursiveEscape' }).replace(
+    /\r?\n/g,
+    '<br>',
+  );
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
+
+/** Markdown text in which markup and Markdown syntax show as typed. */
+const escapeMarkdown = (text: string): string =>
+  escapeHtml(text)
+    .replace(/([\\`*_[\]#|!])/g, '\\$1')
+    .replace(/\r?\n/g, '  \n');
+
+function htmlTable(table: ReportTable): string {
+  const head = table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const rows = table.rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+}
+
+function htmlFigure({ name, figure }: ReportFigure): string {
+  const svg = Buffer.from(renderSvg(figure), 'utf8').toString('base64');
+  return `<figure id="${escapeHtml(name)}"><img src="data:image/svg+xml;base64,${svg}" width="${figure.width}" height="${figure.height}" alt="${escapeHtml(figure.alt)}"><figcaption>${userText(figure.caption)}</figcaption></figure>`;
+}
+
+const STYLE = `body{font:15px/1.5 'Liberation Sans',Arial,Helvetica,sans-serif;color:#1f2328;max-width:1060px;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d4da}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #d0d4da;padding:.25rem .5rem;text-align:right}th:first-child,td:first-child{text-align:left}
+figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eef0f3}figcaption{font-size:.85rem;color:#444;max-width:70ch}
+.note{white-space:normal;border-left:3px solid #2563eb;padding:.25rem .75rem;background:#f5f7fb}.muted{color:#667}`;
+
+export function reportHtml(model: ReportModel): string {
+  const sections = model.sections
+    .filter((s) => s.figures.length > 0)
+    .map(
+      (s) => `<h2>${escapeHtml(s.heading)}</h2>\n<p>${escapeHtml(s.text)}</p>\n${s.figures.map(htmlFigure).join('\n')}`,
+    )
+    .join('\n');
+  const cases = model.cases
+    .map(
+      (c) => `<section class="case"><h3>${escapeHtml(c.heading)}</h3>
+${htmlFigure(c.panel)}
+${c.tags.length > 0 ? `<p><strong>Tags:</strong> ${c.tags.map(userText).join(', ')}</p>` : ''}
+${c.reasons.length > 0 ? `<ul>${c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : ''}
+${c.note.trim().length > 0 ? `<div class="note" data-note><strong>Note:</strong> ${userText(c.note)}</div>` : ''}</section>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(model.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(model.title)}</h1>
+<p class="muted">Made by Casebook on ${escapeHtml(model.created)}.</p>
+<h2>Dataset</h2>
+<p>"${escapeHtml(model.dataset.name)}" (${escapeHtml(model.dataset.kind)}, images ${model.dataset.imageShape.join(' × ')}), content hash <code>${escapeHtml(model.dataset.contentHash.slice(0, 12))}</code>.</p>
+${htmlTable(model.datasetTable)}
+<h2>Runs</h2>
+${htmlTable(model.runsTable)}
+${sections}
+<h2>Explanations</h2>
+${model.explanationTable ? `<p>Deletion check: the mean drop of the explained class's probability when the top 20 % of pixels by Grad-CAM (or a random 20 %) is replaced by the image mean; background share: the map's mass in the outer ring (25 % of the area).</p>\n${htmlTable(model.explanationTable)}` : '<p>No run is explained yet.</p>'}
+<h2>Cases</h2>
+${cases.length > 0 ? cases : '<p>No case chosen.</p>'}
+${model.skipped.length > 0 ? `<h2>Left out</h2><ul>${model.skipped.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` : ''}
+</body>
+</html>
+`;
+}
+
+function mdTable(table: ReportTable): string {
+  const cell = (text: string) => escapeMarkdown(text);
+  return [
+    `| ${table.head.map(cell).join(' | ')} |`,
+    `| ${table.head.map((_h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...table.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Writes the figure as PNG (2×), SVG and PDF into dir/figures; returns its Markdown. */
+async function mdFigure(dir: string, { name, figure }: ReportFigure): Promise<string> {
+  for (const format of ['png', 'svg', 'pdf'] as const)
+    writeFileAtomic(
+      join(dir, 'figures', `${name}.${format}`),
+      await renderFigure(figure, format, format === 'png' ? 2 : 1),
+    );
+  return `![${escapeMarkdown(figure.alt)}](figures/${name}.png)\n\n*${escapeMarkdown(figure.caption)}* ([SVG](figures/${name}.svg), [PDF](figures/${name}.pdf))`;
+}
+
+async function reportMarkdown(dir: string, model: ReportModel): Promise<string> {
+  const parts = [
+    `# ${escapeMarkdown(model.title)}`,
+    `Made by Casebook on ${model.created}.`,
+    '## Dataset',
+    `"${escapeMarkdown(model.dataset.name)}" (${model.dataset.kind}, images ${model.dataset.imageShape.join(' × ')}).`,
+    mdTable(model.datasetTable),
+    '## Runs',
+    mdTable(model.runsTable),
+  ];
+  for (const section of model.sections.filter((s) => s.figures.length > 0)) {
+    parts.push(`## ${section.heading}`, section.text);
+    for (const f of section.figures) parts.push(await mdFigure(dir, f));
+  }
+  parts.push('## Explanations', model.explanationTable ? mdTable(model.explanationTable) : 'No run is explained yet.');
+  parts.push('## Cases');
+  if (model.cases.length === 0) parts.push('No case chosen.');
+  for (const c of model.cases) {
+    parts.push(`### ${escapeMarkdown(c.heading)}`, await mdFigure(dir, c.panel));
+    if (c.tags.length > 0) parts.push(`**Tags:** ${c.tags.map(escapeMarkdown).join(', ')}`);
+    if (c.reasons.length > 0) parts.push(c.reasons.map((r) => `- ${escapeMarkdown(r)}`).join('\n'));
+    if (c.note.trim().length > 0)
+      parts.push(`> **Note:** ${escapeMarkdown(c.note.trim()).replace(/ {2}\n/g, '  \n> ')}`);
+  }
+  if (model.skipped.length > 0)
+    parts.push('## Left out', model.skipped.map((s) => `- ${escapeMarkdown(s)}`).join('\n'));
+  return `${parts.join('\n\n')}\n`;
+}
+
+export interface ReportResult {
+  file: string;
+  figures: number;
+  cases: number;
+  skipped: string[];
+}
+
+/** Writes the report into `dir` (report.html, or report.md and figures/), each file atomically. */
+export async function writeReport(
+  sources: ReportSources,
+  options: { runIds: readonly number[]; cases: ReportCases; dir: string; format: ReportFormat },
+): Promise<ReportResult> {
+  const model = reportModel(sources, options.runIds, options.cases);
+  const figures = model.sections.reduce((n, s) => n + s.figures.length, 0) + model.cases.length;
+  const file = join(options.dir, options.format === 'html' ? 'report.html' : 'report.md');
+  const text = options.format === 'html' ? reportHtml(model) : await reportMarkdown(options.dir, model);
+  writeFileAtomic(file, text);
+  return { file, figures, cases: model.cases.length, skipped: model.skipped };
+}

@@ -1,0 +1,102 @@
+/**
+ * Figures from a study database: the runs, epochs, evaluations, explanations and cases a figure
+ * shows, read from the stores, turned into a figure by the shared definitions and rendered here.
+ * The app's `exportFigure`, the CLI's `figure` and the report all come through this class.
+ */
+import {
+  GetCaseRequest,
+  type FigureDescription,
+  type FigureRequestArgs,
+  type ExportedFigure,
+  type Split,
+} from '../../../shared/contract';
+import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
+import type { CaseService } from '../cases/cases';
+import { BadRequestError } from '../errors';
+import type { DatasetStore } from '../store/datasets';
+import type { EvaluationStore } from '../store/evaluations';
+import type { ExplanationStore } from '../store/explanations';
+import type { RunStore } from '../store/runs';
+import { MIME_TYPES, renderFigure, type AnyFigure, type FigureFormat } from './render';
+
+export interface FigureStores {
+  runs: RunStore;
+  datasets: DatasetStore;
+  evaluations: EvaluationStore;
+  explanations: ExplanationStore;
+  cases: CaseService;
+}
+
+export class FigureService {
+  constructor(private readonly stores: FigureStores) {}
+
+  /** A run with what every figure may need of it. */
+  figureRun(id: number): FigureRun {
+    const run = this.stores.runs.get(id);
+    return {
+      run,
+      datasetName: this.stores.datasets.get(run.datasetId).name,
+      epochs: this.stores.runs.epochs(id),
+      metrics: this.stores.evaluations.latest(id)?.metrics ?? null,
+      explanation: this.stores.explanations.latest(id)?.summary ?? null,
+    };
+  }
+
+  build(request: FigureRequestArgs): AnyFigure {
+    const runs = request.runIds.map((id) => this.figureRun(id));
+    const text = { caption: request.caption, alt: request.alt };
+    if (request.kind !== 'boxplots' && request.kind !== 'case')
+      return chartFigure({ kind: request.kind, runs, metric: request.metric, text });
+    const image = request.image;
+    if (!image) throw new BadRequestError(`${request.kind}: choose an image (e.g. --image test/17)`);
+    const datasetIds = new Set(runs.map((r) => r.run.datasetId));
+    const [datasetId] = datasetIds;
+    if (datasetId === undefined || datasetIds.size > 1)
+      throw new BadRequestError(`${request.kind}: the runs must share one dataset`);
+    const detail = this.stores.cases.get(
+      GetCaseRequest.parse({ datasetId, split: image.split, index: image.index, runs: request.runIds }),
+    );
+    if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, text });
+    const { pixels, shape } = this.stores.datasets.image(datasetId, image.split, image.index);
+    return casePanel({ detail, runs, image: { pixels: new Uint8Array(pixels), shape }, text });
+  }
+
+  describe(request: FigureRequestArgs): FigureDescription {
+    const { title, caption, alt, width, height } = this.build(request);
+    return { title, caption, alt, width, height };
+  }
+
+  async export(request: FigureRequestArgs & { format: FigureFormat; scale: number }): Promise<ExportedFigure> {
+    const figure = this.build(request);
+    const bytes = await renderFigure(figure, request.format, request.scale);
+    const { title, caption, alt, width, height } = figure;
+    return {
+      title,
+      caption,
+      alt,
+      width,
+      height,
+      fileName: figureFileName(request),
+      mimeType: MIME_TYPES[request.format],
+      base64: bytes.toString('base64'),
+    };
+  }
+}
+
+/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png". */
+export function figureFileName(request: {
+  kind: string;
+  runIds: readonly number[];
+  image?: { split: Split; index: number } | undefined;
+  metric?: string;
+  format: FigureFormat;
+  scale: number;
+}): string {
+  const parts = [
+    request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}` : request.kind,
+    `runs-${request.runIds.join('-')}`,
+  ];
+  if (request.image && (request.kind === 'boxplots' || request.kind === 'case'))
+    parts.push(`${request.image.split}-${request.image.index}`);
+  return `${parts.join('-')}${request.format === 'png' && request.scale !== 1 ? `@${request.scale}x` : ''}.${request.format}`;
+}

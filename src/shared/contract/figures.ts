@@ -1,0 +1,58 @@
+/**
+ * Figures: one chart (or a case panel) of some runs, described (title, caption, alt text) or
+ * exported (PNG at a scale, SVG, PDF) by the main side's renderer, the same one the CLI uses.
+ */
+import { z } from 'zod';
+import { FIGURE_KINDS } from '../figures/types';
+import { Id, Split, type RequestSpec } from './common';
+
+export const FigureKindName = z.enum(FIGURE_KINDS);
+export const FigureFormatName = z.enum(['png', 'svg', 'pdf']);
+export type FigureFormatName = z.infer<typeof FigureFormatName>;
+export const MAX_CAPTION_LENGTH = 4000;
+
+export const FigureRequest = z.object({
+  kind: FigureKindName,
+  /** The runs it shows, in order (one colour each); confusion shows the first. */
+  runIds: z.array(Id).min(1, 'choose at least one run').max(8, 'at most 8 runs in a figure'),
+  /** The image of a boxplots figure or a case panel. */
+  image: z.object({ split: Split.default('test'), index: z.number().int().nonnegative() }).optional(),
+  /** Learning curves: which metric. */
+  metric: z.enum(['loss', 'accuracy']).default('loss'),
+  /** Replace the generated caption or alt text (empty: keep the generated one). */
+  caption: z.string().max(MAX_CAPTION_LENGTH).optional(),
+  alt: z.string().max(MAX_CAPTION_LENGTH).optional(),
+});
+export type FigureRequest = z.input<typeof FigureRequest>;
+export type FigureRequestArgs = z.output<typeof FigureRequest>;
+
+export const FigureDescription = z.object({
+  title: z.string(),
+  caption: z.string(),
+  alt: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type FigureDescription = z.infer<typeof FigureDescription>;
+
+export const ExportFigureRequest = FigureRequest.extend({
+  format: FigureFormatName,
+  /** PNG: pixels per CSS pixel (a 2× PNG has twice the pixels each way). */
+  scale: z.number().int().min(1).max(3).default(1),
+});
+export type ExportFigureRequest = z.input<typeof ExportFigureRequest>;
+
+export const ExportedFigure = FigureDescription.extend({
+  fileName: z.string(),
+  mimeType: z.string(),
+  /** The file's bytes, base64. */
+  base64: z.string(),
+});
+export type ExportedFigure = z.infer<typeof ExportedFigure>;
+
+export const figureRequests = {
+  /** A figure's generated title, caption and alt text (to edit before exporting). */
+  describeFigure: { input: FigureRequest, output: FigureDescription },
+  /** A figure rendered by the main side (the CLI's renderer): PNG, SVG or vector PDF. */
+  exportFigure: { input: ExportFigureRequest, output: ExportedFigure },
+} as const satisfies Record<string, RequestSpec>;

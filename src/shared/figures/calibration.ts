@@ -1,0 +1,167 @@
+/**
+ * Reliability diagrams, risk–coverage curves and MC convergence: one run (as on its page) or many
+ * overlaid (as in the comparison), each from the runs' evaluations.
+ */
+import type { ChartConfiguration } from 'chart.js';
+import type { RunMetrics } from '../contract';
+import { line, type LineConfiguration } from './curves';
+import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style';
+
+export interface EvaluatedRun {
+  runId: number;
+  /** The legend's name of the run (default "#id"). */
+  label?: string;
+  colour: string;
+  metrics: RunMetrics;
+}
+
+export type ReliabilityBarsConfiguration = ChartConfiguration<'bar' | 'line', Point[]>;
+
+const DIAGONAL: Point[] = [
+  { x: 0, y: 0 },
+  { x: 1, y: 1 },
+];
+
+const legend = { position: 'bottom' as const, labels: { boxWidth: 18, boxHeight: 1 } };
+const common = {
+  ...COMMON_OPTIONS,
+  interaction: { mode: 'nearest' as const, axis: 'x' as const, intersect: false },
+};
+
+const reference = () => ({
+  ...line('perfect calibration', SERIES_COLOURS.reference, DIAGONAL, { dashed: true }),
+  borderWidth: 1.5,
+  pointRadius: 0,
+});
+
+/**
+ * Accuracy per confidence bin, at the bin's middle. Empty bins keep their place with a null (not
+ * drawn), so every bar is as wide as its bin whatever bins are missing.
+ */
+export function reliabilityPoints(metrics: RunMetrics): Point[] {
+  return metrics.reliability.map((bin) => ({
+    x: (bin.lower + bin.upper) / 2,
+    y: bin.count > 0 ? bin.accuracy : null,
+  }));
+}
+
+/** One run's reliability diagram: a bar per confidence bin and the diagonal. */
+export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfiguration {
+  return {
+    type: 'bar',
+    data: {
+      datasets: [
+        {
+          type: 'bar',
+          label: 'accuracy per confidence bin',
+          data: reliabilityPoints(metrics),
+          backgroundColor: `${SERIES_COLOURS.train}99`,
+          borderColor: SERIES_COLOURS.train,
+          borderWidth: 1,
+          // a bar as wide as its bin
+          barPercentage: 1,
+          categoryPercentage: 1,
+        },
+        { type: 'line', ...reference() },
+      ],
+    },
+    options: {
+      ...COMMON_OPTIONS,
+      scales: {
+        x: { ...linearAxis('confidence', 0, 1), offset: false, ticks: { stepSize: 0.2 } },
+        y: linearAxis('accuracy', 0, 1),
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  };
+}
+
+/**
+ * Reliability diagrams overlaid: each run's accuracy against its mean confidence per non-empty bin
+ * (lines, since overlaid bars would hide each other), and the diagonal of perfect calibration.
+ */
+export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfiguration {
+  return {
+    type: 'line',
+    data: {
+      datasets: [
+        ...runs.map(({ runId, label = `#${runId}`, colour, metrics }) =>
+          line(
+            label,
+            colour,
+            metrics.reliability
+              .filter((bin) => bin.count > 0 && bin.accuracy !== null)
+              .map((bin) => ({ x: bin.meanConfidence ?? (bin.lower + bin.upper) / 2, y: bin.accuracy })),
+          ),
+        ),
+        reference(),
+      ],
+    },
+    options: {
+      ...common,
+      scales: { x: linearAxis('confidence', 0, 1), y: linearAxis('accuracy', 0, 1) },
+      plugins: { legend },
+    },
+  };
+}
+
+/** Risk–coverage curves: the error rate among the most confident share of the test set. */
+export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfiguration {
+  return {
+    type: 'line',
+    data: {
+      datasets: runs.map(({ runId, label = `#${runId}`, colour, metrics }) => ({
+        ...line(
+          runs.length === 1 ? 'risk (error rate among the most confident)' : label,
+          colour,
+          metrics.riskCoverage.map(({ coverage, risk }) => ({ x: coverage, y: risk })),
+        ),
+        pointRadius: 0,
+      })),
+    },
+    options: {
+      ...common,
+      scales: {
+        x: linearAxis('coverage', 0, 1),
+        y: { ...linearAxis('risk (error rate)'), suggestedMin: 0 },
+      },
+      plugins: { legend },
+    },
+  };
+}
+
+/** Whether a log axis labels this value: 1, 2 and 5 times a power of ten. */
+export function logTick(value: number): boolean {
+  if (!(value > 0)) return false;
+  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6);
+}
+
+/** MC convergence: the mean standard error of the predicted probability against T, per run. */
+export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfiguration {
+  return {
+    type: 'line',
+    data: {
+      datasets: runs.map(({ runId, label = `#${runId}`, colour, metrics }) =>
+        line(
+          runs.length === 1 ? 'mean MC standard error' : label,
+          colour,
+          metrics.convergence.map(({ samples, standardError }) => ({ x: samples, y: standardError })),
+        ),
+      ),
+    },
+    options: {
+      ...common,
+      scales: {
+        x: {
+          type: 'logarithmic',
+          title: { display: true, text: 'samples per image (T)' },
+          // 1, 2, 5, 10, 20, 50, …: every label of a log axis would run into the next
+          ticks: { callback: (value: string | number) => (logTick(Number(value)) ? String(value) : '') },
+        },
+        y: { ...linearAxis('standard error'), suggestedMin: 0 },
+      },
+      plugins: { legend },
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Figures: a chart definition (the builders the screen uses) plus a title, a size, a caption and
+ * alt text generated from the runs it shows. The same function serves the app's export, the CLI
+ * and the report, so a figure has one title, one pair of axes and one data set wherever it is drawn.
+ */
+import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
+import type { CaseDetail } from '../contract';
+import { boxplotChart } from './boxplots';
+import {
+  convergenceChart,
+  reliabilityBars,
+  reliabilityChart,
+  riskCoverageChart,
+  type EvaluatedRun,
+} from './calibration';
+import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
+import { curveChart, runCurveChart, type CurveMetric } from './curves';
+import { confusionChart } from './matrix';
+import { COMPARED_METRICS, metricsChart } from './metrics';
+import { runColour } from './style';
+
+export interface ChartFigureInput {
+  kind: Exclude<FigureKind, 'case'>;
+  /** The runs, in order (colours by position). */
+  runs: readonly FigureRun[];
+  /** The case, for boxplots. */
+  detail?: CaseDetail | undefined;
+  /** Learning curves: loss (default) or accuracy. */
+  metric?: CurveMetric | undefined;
+  text?: FigureText | undefined;
+}
+
+/** A configuration with the figure's title drawn above the chart (export only: the screen has its own label). */
+export function withTitle<C extends AnyChartConfiguration>(config: C, title: string): C {
+  const options = config.options ?? {};
+  return {
+    ...config,
+    options: {
+      ...options,
+      responsive: false,
+      // room at the right for the last tick label and the last point, none of which the screen needs
+      layout: { padding: { top: 6, right: 20, bottom: 6, left: 8 } },
+      plugins: {
+        ...options.plugins,
+        title: { display: true, text: title, font: { size: 15, weight: 'bold' }, padding: { top: 4, bottom: 10 } },
+      },
+    },
+  };
+}
+
+const as = (config: unknown): AnyChartConfiguration => config as AnyChartConfiguration;
+
+function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
+  const list = runs.flatMap((r, position) =>
+    r.metrics === null
+      ? []
+      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(position), metrics: r.metrics }],
+  );
+  const missing = runs.filter((r) => r.metrics === null).map((r) => runLabel(r.run));
+  if (missing.length > 0)
+    throw new Error(`${kind}: ${missing.join(', ')} has no evaluation yet (run "casebook evaluate")`);
+  return list;
+}
+
+function curves(runs: readonly FigureRun[], metric: CurveMetric) {
+  const empty = runs.filter((r) => r.epochs.length === 0).map((r) => runLabel(r.run));
+  if (empty.length > 0) throw new Error(`curves: ${empty.join(', ')} has no recorded epochs`);
+  const last = (r: FigureRun) => r.epochs[r.epochs.length - 1];
+  const finals = runs.map((r) => {
+    const e = last(r);
+    const train = e ? (metric === 'loss' ? e.loss : e.accuracy) : null;
+    const held = e ? (metric === 'loss' ? e.valLoss : e.valAccuracy) : null;
+    return `${runLabel(r.run)} ends at epoch ${e?.epoch ?? 0} with training ${metric} ${fixed(train)} and validation ${metric} ${fixed(held)}${r.run.bestEpoch === null ? '' : ` (best epoch ${r.run.bestEpoch})`}`;
+  });
+  const single = runs.length === 1;
+  const maxEpoch = Math.max(1, ...runs.flatMap((r) => r.epochs.map((e) => e.epoch)));
+  return {
+    config: as(
+      single && runs[0]
+        ? runCurveChart(runs[0].epochs, metric)
+        : curveChart(
+            runs.map((r, position) => ({
+              runId: r.run.id,
+              label: runLabel(r.run),
+              colour: runColour(position),
+              epochs: r.epochs,
+            })),
+            { metric, smoothing: 0, log: false, maxEpoch },
+          ),
+    ),
+    title: `Learning curves (${metric}): ${runIds(runs)}`,
+    caption: `Training ${single ? '(blue)' : '(dashed)'} and validation ${single ? '(orange)' : '(solid)'} ${metric} per epoch of ${runsSentence(runs)}.`,
+    alt: `Line chart of ${metric} against epoch. ${finals.map(sentence).join(' ')}`,
+  };
+}
+
+function caseName(detail: CaseDetail): string {
+  return `${detail.split} image ${detail.index}`;
+}
+
+/** The figure of one kind over the given runs (and case). Throws naming what is missing. */
+export function chartFigure(input: ChartFigureInput): ChartFigure {
+  const { kind, runs } = input;
+  if (runs.length === 0) throw new Error(`${kind}: choose at least one run`);
+  const ids = runIds(runs);
+  let body: { config: AnyChartConfiguration; title: string; caption: string; alt: string };
+  let size = { width: 640, height: 400 };
+  switch (kind) {
+    case 'curves':
+      body = curves(runs, input.metric ?? 'loss');
+      break;
+    case 'metrics': {
+      const list = evaluated(runs, kind);
+      body = {
+        config: as(
+          metricsChart(list.map((r) => ({ label: r.label ?? `#${r.runId}`, colour: r.colour, metrics: r.metrics }))),
+        ),
+        title: `Test-set metrics: ${ids}`,
+        caption: `Test-set metrics of ${runsSentence(runs)} (↑ higher is better, ↓ lower is better; ECE over 15 equal-width bins).`,
+        alt: `Bar chart of ${COMPARED_METRICS.map((m) => m.name.replace(/ [↑↓]$/, '')).join(', ')} per run. ${list
+          .map(
+            (r) =>
+              `${r.label ?? `#${r.runId}`}: ${COMPARED_METRICS.map((m) => `${m.name.replace(/ [↑↓]$/, '')} ${fixed(m.value(r.metrics))}`).join(', ')}.`,
+          )
+          .join(' ')}`,
+      };
+      size = { width: 760, height: 420 };
+      break;
+    }
+    case 'reliability': {
+      const list = evaluated(runs, kind);
+      const only = list.length === 1 ? list[0] : undefined;
+      body = {
+        config: as(only ? reliabilityBars(only.metrics) : reliabilityChart(list)),
+        title: `Reliability diagram: ${ids}`,
+        caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}.`,
+        alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
+      };
+      size = { width: 520, height: 460 };
+      break;
+    }
+    case 'risk-coverage': {
+      const list = evaluated(runs, kind);
+      body = {
+        config: as(riskCoverageChart(list)),
+        title: `Risk–coverage: ${ids}`,
+        caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC.`,
+        alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
+      };
+      break;
+    }
+    case 'convergence': {
+      const list = evaluated(runs, kind).filter((r) => r.metrics.convergence.length > 0);
+      if (list.length === 0)
+        throw new Error(`convergence: none of ${ids} is sampled (only VNN, MC-dropout and ensemble runs are)`);
+      const shown = runs.filter((r) => list.some((e) => e.runId === r.run.id));
+      body = {
+        config: as(convergenceChart(list)),
+        title: `MC convergence: ${runIds(shown)}`,
+        caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}.`,
+        alt: `Line chart of standard error against T. ${list
+          .map((r) => {
+            const last = r.metrics.convergence[r.metrics.convergence.length - 1];
+            return `#${r.runId}: ${fixed(last?.standardError, 4)} at T ${last?.samples ?? 0}.`;
+          })
+          .join(' ')}`,
+      };
+      break;
+    }
+    case 'confusion': {
+      const [first] = evaluated(runs, kind);
+      const run = runs[0];
+      if (!first || !run) throw new Error('confusion: choose a run');
+      const classes = first.metrics.perClass.map((row) => row.name);
+      body = {
+        config: as(confusionChart(classes, first.metrics.confusion)),
+        title: `Confusion matrix: ${runLabel(run.run)}`,
+        caption: `Confusion matrix of ${runDescription(run)} on the ${first.metrics.images} test images of "${run.datasetName}": rows are the true class, columns the predicted class; accuracy ${percent(first.metrics.accuracy)}.`,
+        alt: `Confusion matrix, true class by row, predicted by column. ${first.metrics.confusion
+          .map(
+            (row, i) =>
+              `True ${classes[i] ?? i}: ${row.map((count, j) => `${count} as ${classes[j] ?? j}`).join(', ')}.`,
+          )
+          .join(' ')}`,
+      };
+      size = { width: 520, height: 460 };
+      break;
+    }
+    case 'boxplots': {
+      const detail = input.detail;
+      if (!detail) throw new Error('boxplots: choose an image (--image test/17)');
+      body = {
+        config: as(boxplotChart(detail)),
+        title: `Class probabilities: ${caseName(detail)} (true ${detail.trueClass})`,
+        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers) of each class's sampled probability for ${caseName(detail)} of "${runs[0]?.datasetName ?? ''}" (true class ${detail.trueClass}), from ${runsSentence(runs)}; a run with one sample shows a flat box at its probability.`,
+        alt: `Boxplots of the probability of ${detail.classes.join(', ')}. ${detail.runs
+          .map(
+            (r) =>
+              `${r.runLabel} predicts ${r.predictedClass} with ${percent(r.confidence)}${r.correct ? '' : ' (wrong)'}.`,
+          )
+          .join(' ')}`,
+      };
+      size = { width: 640, height: 400 };
+      break;
+    }
+  }
+  return {
+    kind,
+    config: withTitle(body.config, body.title),
+    ...size,
+    title: body.title,
+    caption: input.text?.caption?.trim() || body.caption,
+    alt: input.text?.alt?.trim() || body.alt,
+  };
+}
