@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { importThroughUi, smallArchive, startTinyRun, waitReady } from './app';
@@ -88,6 +89,16 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(view).toHaveAttribute('data-ready', 'true');
   await expect(interesting).toHaveAttribute('aria-pressed', 'true');
   await expect(note).toHaveValue('A deer recognised by the woods behind it.');
+
+  // the case panel exports as a figure, its caption carrying the note
+  await view.getByTestId('case-panel-export').locator('summary').click();
+  await expect(view.getByTestId('case-panel-export-caption')).toHaveValue(/woods behind it/);
+  const [svg] = await Promise.all([page.waitForEvent('download'), view.getByTestId('case-panel-export-svg').click()]);
+  expect(svg.suggestedFilename()).toMatch(/\.svg$/);
+  const text = await readFile((await svg.path())!, 'utf8');
+  expect(text).toContain('<svg');
+  expect(text).toContain('woods behind it');
+  await view.getByTestId('case-panel-export').locator('summary').click();
 
   // undo takes back the last change (the note), then the one before (the tag)
   await view.getByTestId('annotation-undo').click();

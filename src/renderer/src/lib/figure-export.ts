@@ -8,12 +8,17 @@ import type { CasebookApi, ExportedFigure } from '../../../shared/contract';
 export const FIGURE_CLIENT = Symbol('figure-client');
 export type FigureClient = Pick<CasebookApi, 'request'>;
 
-/** The bytes of an exported figure, downloaded under its file name (browser and Electron alike). */
-export function download(exported: ExportedFigure): void {
+/** An exported figure's bytes as a Blob of its type. */
+export function blobOf(exported: ExportedFigure): Blob {
   const binary = atob(exported.base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: exported.mimeType }));
+  return new Blob([bytes], { type: exported.mimeType });
+}
+
+/** The bytes of an exported figure, downloaded under its file name (browser and Electron alike). */
+export function download(exported: ExportedFigure): void {
+  const url = URL.createObjectURL(blobOf(exported));
   const link = document.createElement('a');
   link.href = url;
   link.download = exported.fileName;
@@ -24,15 +29,20 @@ export function download(exported: ExportedFigure): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The canvas as a PNG on the clipboard. */
-export async function copyCanvas(canvas: HTMLCanvasElement): Promise<void> {
+/** A PNG on the clipboard. */
+export async function copyPng(blob: Blob): Promise<void> {
   if (typeof ClipboardItem === 'undefined' || !navigator.clipboard?.write)
     throw new Error('this window cannot put images on the clipboard; export a PNG instead');
+  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+}
+
+/** The canvas as a PNG on the clipboard. */
+export async function copyCanvas(canvas: HTMLCanvasElement): Promise<void> {
   const blob = await new Promise<Blob>((done, fail) =>
     canvas.toBlob(
       (value) => (value ? done(value) : fail(new Error('the chart could not be read as a PNG'))),
       'image/png',
     ),
   );
-  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+  await copyPng(blob);
 }
