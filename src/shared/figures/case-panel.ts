@@ -5,7 +5,7 @@
  */
 import type { CaseDetail } from '../contract';
 import { DEFAULT_OVERLAY, type OverlayOptions } from '../heatmap';
-import { boxplotChart } from './boxplots';
+import { caseBoxplotChart } from './boxplots';
 import { percent, runDescription, runsSentence, sentence } from './caption';
 import { withTitle } from './figures';
 import type { AnyChartConfiguration, FigureRun, FigureText } from './types';
@@ -108,7 +108,7 @@ export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePa
     overlay: DEFAULT_OVERLAY,
     tiles,
     boxplots: withTitle(
-      boxplotChart(detail) as unknown as AnyChartConfiguration,
+      caseBoxplotChart(detail) as unknown as AnyChartConfiguration,
       'class probabilities over the samples',
     ),
     reasons,

@@ -5,7 +5,7 @@
  */
 import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
 import type { CaseDetail } from '../contract';
-import { boxplotChart } from './boxplots';
+import { caseBoxplotChart } from './boxplots';
 import {
   convergenceChart,
   reliabilityBars,
@@ -190,9 +190,9 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       const detail = input.detail;
       if (!detail) throw new Error('boxplots: choose an image (--image test/17)');
       body = {
-        config: as(boxplotChart(detail)),
+        config: as(caseBoxplotChart(detail)),
         title: `Class probabilities: ${caseName(detail)} (true ${detail.trueClass})`,
-        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers) of each class's sampled probability for ${caseName(detail)} of "${runs[0]?.datasetName ?? ''}" (true class ${detail.trueClass}), from ${runsSentence(runs)}; a run with one sample shows a flat box at its probability.`,
+        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers; ◆ the mean) of each class's sampled probability for ${caseName(detail)} of "${runs[0]?.datasetName ?? ''}" (true class ${detail.trueClass}), from ${runsSentence(runs)}; a run with one sample shows a flat box at its probability.`,
         alt: `Boxplots of the probability of ${detail.classes.join(', ')}. ${detail.runs
           .map(
             (r) =>
