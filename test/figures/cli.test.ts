@@ -9,6 +9,7 @@ import {
   caseBoxplotChart,
   chartFigure,
   curveChart,
+  evaluationChart,
   reliabilityChart,
   runColour,
   type AnyChartConfiguration,
@@ -90,6 +91,16 @@ describe('casebook figure', () => {
     const exported = chartFigure({ kind: 'curves', runs });
     expect(exported.config.data.datasets.map((d) => d.data)).toEqual(screen.data.datasets.map((d) => d.data));
     expect(axisTitles(exported.config)).toEqual(['epoch', 'loss']);
+  });
+
+  it('draws one run’s calibration charts as its page does', () => {
+    const run = figures.figureRun(ids[1]!);
+    for (const kind of ['reliability', 'risk-coverage', 'convergence'] as const) {
+      const screen = evaluationChart(kind, [{ runId: run.run.id, colour: runColour(0), metrics: run.metrics! }]);
+      const exported = chartFigure({ kind, runs: [run] });
+      expect(exported.config.data, kind).toEqual(screen.data);
+      expect(axisTitles(exported.config), kind).toEqual(axisTitles(screen));
+    }
   });
 
   it('writes the boxplots the case view draws: the same axes and datasets, a card being one run’s series', async () => {
