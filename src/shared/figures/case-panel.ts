@@ -6,7 +6,7 @@
 import type { CaseDetail } from '../contract';
 import { DEFAULT_OVERLAY, type OverlayOptions } from '../heatmap';
 import { caseBoxplotChart } from './boxplots';
-import { percent, runDescription, runsSentence, sentence } from './caption';
+import { percent, runsSentence, sentence } from './caption';
 import { withTitle } from './figures';
 import type { AnyChartConfiguration, FigureRun, FigureText } from './types';
 
@@ -116,6 +116,3 @@ export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePa
     note: detail.note,
   };
 }
-
-/** Run descriptions for a case's runs, for the report's text. */
-export const caseRunLines = (runs: readonly FigureRun[]): string[] => runs.map(runDescription);
