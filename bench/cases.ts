@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRunConfig, type ModelFamily, type RunMetrics } from '../src/shared/contract';
+import { defaultRunConfig, type ModelFamily } from '../src/shared/contract';
 import { FindCasesRequest, GetCaseRequest, ListCasesRequest } from '../src/shared/contract';
 import { CaseService } from '../src/main/lab/cases/cases';
 import type { ImagePrediction } from '../src/main/lab/evaluation/report';
@@ -16,6 +16,7 @@ import { EvaluationStore } from '../src/main/lab/store/evaluations';
 import { ExplanationStore } from '../src/main/lab/store/explanations';
 import { RunStore } from '../src/main/lab/store/runs';
 import { seededRandom } from '../src/main/lab/training/random';
+import { emptyExplanation, emptyMetrics } from '../test/helpers/summaries';
 
 export interface CasesBenchLine {
   cases: true;
@@ -106,47 +107,10 @@ export function benchStudy(
             : null,
         };
       });
-      const metrics = { images, samples: stochastic ? 1000 : 1 } as RunMetrics;
-      evaluations.add(
-        run.id,
-        {
-          ...metrics,
-          accuracy: 0,
-          aucHandTill: 0,
-          aucSeedStyle: 0,
-          nll: 0,
-          brier: 0,
-          ece: 0,
-          aurc: 0,
-          perClass: [],
-          confusion: [],
-          reliability: [],
-          riskCoverage: [],
-          convergence: [],
-          meanEntropy: 0,
-          meanMutualInformation: null,
-          seconds: 0,
-        },
-        predictions,
-      );
+      evaluations.add(run.id, emptyMetrics({ images, samples: stochastic ? 1000 : 1 }), predictions);
       explanations.add(
         run.id,
-        {
-          method: 'gradcam',
-          layer: 'conv',
-          score: 'logit',
-          targetClass: null,
-          samples: 1,
-          images,
-          mapShape: [13, 13],
-          deletion: [],
-          deletionDrop: 0,
-          randomDrop: 0,
-          meanBackground: 0.2,
-          meanStd: null,
-          maxStd: null,
-          seconds: 0,
-        },
+        emptyExplanation({ layer: 'conv', images, mapShape: [13, 13], meanBackground: 0.2 }),
         predictions.map((p) => ({
           index: p.index,
           label: p.label,

@@ -11,6 +11,7 @@ import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { ExplanationStore } from '../../src/main/lab/store/explanations';
 import { RunStore } from '../../src/main/lab/store/runs';
+import { emptyExplanation, emptyMetrics } from '../helpers/summaries';
 import { syntheticDataset } from '../helpers/synthetic';
 
 // per image: [predicted, confidence, entropy, mutual information, variation ratio, majority]
@@ -72,44 +73,15 @@ function predictions(rows: Row[]): ImagePrediction[] {
   });
 }
 
-function metrics(samples: number): RunMetrics {
-  return {
-    images: 6,
-    samples,
-    accuracy: 0.5,
-    aucHandTill: 0.5,
-    aucSeedStyle: 0.5,
-    nll: 1,
-    brier: 1,
-    ece: 0,
-    aurc: 0,
-    perClass: [],
-    confusion: [],
-    reliability: [],
-    riskCoverage: [],
-    convergence: [],
-    meanEntropy: 0,
-    meanMutualInformation: null,
-    seconds: 0,
-  };
-}
+const metrics = (samples: number): RunMetrics =>
+  emptyMetrics({ images: 6, samples, accuracy: 0.5, aucHandTill: 0.5, aucSeedStyle: 0.5, nll: 1, brier: 1 });
 
-export const EXPLANATION: ExplanationSummary = {
-  method: 'gradcam',
+export const EXPLANATION: ExplanationSummary = emptyExplanation({
   layer: 'Conv_last',
-  score: 'logit',
-  targetClass: null,
-  samples: 1,
   images: 6,
   mapShape: [2, 2],
-  deletion: [],
-  deletionDrop: 0,
-  randomDrop: 0,
   meanBackground: 0.4,
-  meanStd: null,
-  maxStd: null,
-  seconds: 0,
-};
+});
 
 export interface CaseStudy {
   db: Db;

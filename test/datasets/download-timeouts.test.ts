@@ -1,71 +1,45 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveArchive } from '../../src/main/lab/datasets/download';
 import { importDataset } from '../../src/main/lab/datasets/import';
 import { STALE_DOWNLOAD_MS, sweepStaleDownloads } from '../../src/main/lab/datasets/partials';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { ImportRequest } from '../../src/shared/contract';
-import { tempDir } from './helpers';
+import { localServer } from './local-server';
 
 const SHORT = { connectMs: 200, idleMs: 200 };
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let server: Server;
-let base: string;
-
 /** /silent never answers; /stall sends headers and 2 MiB of 4, then nothing; /huge announces 300 MB. */
-function serve(): Promise<Server> {
-  const s = createServer((req, res) => {
-    if (req.url === '/silent.tar.gz') return; // no status, no headers, ever
-    if (req.url === '/stall.tar.gz') {
-      res.writeHead(200, { 'content-length': 4 << 20 });
-      res.write(Buffer.alloc(2 << 20));
-    } else if (req.url === '/huge.tar.gz') {
-      res.writeHead(200, { 'content-length': 300_000_000 });
-      res.write(Buffer.alloc(1000));
-    } else if (req.url === '/endless.tar.gz') {
-      // no content-length, and more bytes than an archive may have
-      res.writeHead(200);
-      const chunk = Buffer.alloc(1 << 20);
-      const more = (): void => {
-        while (res.write(chunk));
-      };
-      res.on('drain', more);
-      more();
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('download-timeouts'));
-  server = await serve();
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const local = localServer('download-timeouts', (req, res) => {
+  if (req.url === '/silent.tar.gz') return; // no status, no headers, ever
+  if (req.url === '/stall.tar.gz') {
+    res.writeHead(200, { 'content-length': 4 << 20 });
+    res.write(Buffer.alloc(2 << 20));
+  } else if (req.url === '/huge.tar.gz') {
+    res.writeHead(200, { 'content-length': 300_000_000 });
+    res.write(Buffer.alloc(1000));
+  } else if (req.url === '/endless.tar.gz') {
+    // no content-length, and more bytes than an archive may have
+    res.writeHead(200);
+    const chunk = Buffer.alloc(1 << 20);
+    const more = (): void => {
+      while (res.write(chunk));
+    };
+    res.on('drain', more);
+    more();
+  } else {
+    res.writeHead(404);
+    res.end();
+  }
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await cleanup();
-});
-
-async function cacheDir(name: string): Promise<string> {
-  const path = join(dir, name);
-  await mkdir(path, { recursive: true });
-  return path;
-}
+const { cacheDir } = local;
 
 describe('download timeouts and limits', () => {
   it('gives up on a server that never answers, naming the URL and the timeout', async () => {
     const into = await cacheDir('silent');
-    const url = `${base}/silent.tar.gz`;
+    const url = `${local.base}/silent.tar.gz`;
     await expect(resolveArchive(url, { cacheDir: into, timeouts: SHORT })).rejects.toThrow(
       `download of ${url} timed out: the server did not answer within 200 ms`,
     );
@@ -74,7 +48,7 @@ describe('download timeouts and limits', () => {
 
   it('gives up on a body that stalls, and removes the partial file', async () => {
     const into = await cacheDir('stall');
-    const url = `${base}/stall.tar.gz`;
+    const url = `${local.base}/stall.tar.gz`;
     await expect(resolveArchive(url, { cacheDir: into, timeouts: SHORT })).rejects.toThrow(
       `download of ${url} timed out: no data for 200 ms after 2,097,152 bytes`,
     );
@@ -84,7 +58,7 @@ describe('download timeouts and limits', () => {
   it('fails the import with the timeout, writing nothing', async () => {
     const db = openDatabase(':memory:');
     try {
-      const url = `${base}/stall.tar.gz`;
+      const url = `${local.base}/stall.tar.gz`;
       const into = await cacheDir('stall-import');
       const request = ImportRequest.parse({ kind: 'archive', source: url, classes: ['deer'] });
       await expect(
@@ -102,12 +76,12 @@ describe('download timeouts and limits', () => {
 
   it('refuses a download larger than an archive may be, from its content-length or as it arrives', async () => {
     const into = await cacheDir('huge');
-    await expect(resolveArchive(`${base}/huge.tar.gz`, { cacheDir: into })).rejects.toThrow(
-      `${base}/huge.tar.gz is 300 MB (its content-length), more than the 200 MB an archive may have`,
+    await expect(resolveArchive(`${local.base}/huge.tar.gz`, { cacheDir: into })).rejects.toThrow(
+      `${local.base}/huge.tar.gz is 300 MB (its content-length), more than the 200 MB an archive may have`,
     );
-    await expect(resolveArchive(`${base}/endless.tar.gz`, { cacheDir: into, maxBytes: 5_000_000 })).rejects.toThrow(
-      `${base}/endless.tar.gz is larger, more than the 5 MB an archive may have`,
-    );
+    await expect(
+      resolveArchive(`${local.base}/endless.tar.gz`, { cacheDir: into, maxBytes: 5_000_000 }),
+    ).rejects.toThrow(`${local.base}/endless.tar.gz is larger, more than the 5 MB an archive may have`);
     expect(await readdir(into)).toEqual([]);
   });
 });
@@ -141,7 +115,11 @@ describe('sweepStaleDownloads', () => {
     await utimes(stale, old, old);
     const db = openDatabase(':memory:');
     try {
-      const request = ImportRequest.parse({ kind: 'archive', source: `${base}/missing.tar.gz`, classes: ['deer'] });
+      const request = ImportRequest.parse({
+        kind: 'archive',
+        source: `${local.base}/missing.tar.gz`,
+        classes: ['deer'],
+      });
       await expect(importDataset(new DatasetStore(db), request, { cacheDir: into })).rejects.toThrow('HTTP 404');
     } finally {
       db.close();
@@ -150,6 +128,6 @@ describe('sweepStaleDownloads', () => {
   });
 
   it('returns nothing for a folder that does not exist', async () => {
-    expect(await sweepStaleDownloads({ dir: join(dir, 'no-such-folder') })).toEqual([]);
+    expect(await sweepStaleDownloads({ dir: join(local.dir, 'no-such-folder') })).toEqual([]);
   });
 });

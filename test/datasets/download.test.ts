@@ -1,69 +1,45 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveArchive } from '../../src/main/lab/datasets/download';
 import { CIFAR10_MD5, CIFAR10_URL, type Progress } from '../../src/shared/contract';
-import { tempDir } from './helpers';
+import { localServer } from './local-server';
 
 const BYTES = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff));
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let server: Server;
-let base: string;
-
 /** /data.tar.gz with a content-length, /chunked.tar.gz without, /hang.tar.gz never ends, anything else 404. */
-function serve(): Promise<Server> {
-  const s = createServer((req, res) => {
-    if (req.url === '/data.tar.gz') {
-      res.writeHead(200, { 'content-length': BYTES.length });
-      res.end(BYTES);
-    } else if (req.url === '/chunked.tar.gz') {
-      res.writeHead(200);
-      res.write(BYTES.subarray(0, 1000));
-      res.end(BYTES.subarray(1000));
-    } else if (req.url === '/hang.tar.gz') {
-      // more than the 1 MiB progress step, then nothing: only cancelling ends this download
-      res.writeHead(200, { 'content-length': 4 << 20 });
-      res.write(Buffer.alloc(2 << 20));
-    } else {
-      res.writeHead(404, 'Not Found');
-      res.end('no such thing');
-    }
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
+const local = localServer('download', (req, res) => {
+  if (req.url === '/data.tar.gz') {
+    res.writeHead(200, { 'content-length': BYTES.length });
+    res.end(BYTES);
+  } else if (req.url === '/chunked.tar.gz') {
+    res.writeHead(200);
+    res.write(BYTES.subarray(0, 1000));
+    res.end(BYTES.subarray(1000));
+  } else if (req.url === '/hang.tar.gz') {
+    // more than the 1 MiB progress step, then nothing: only cancelling ends this download
+    res.writeHead(200, { 'content-length': 4 << 20 });
+    res.write(Buffer.alloc(2 << 20));
+  } else {
+    res.writeHead(404, 'Not Found');
+    res.end('no such thing');
+  }
+});
+const { cacheDir } = local;
 
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('download'));
-  server = await serve();
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await cleanup();
-});
 afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** A fresh, empty download folder, so a test can check that nothing is left in it. */
-async function cacheDir(name: string): Promise<string> {
-  const path = join(dir, name);
-  await mkdir(path, { recursive: true });
-  return path;
-}
-
 describe('resolveArchive with a local file', () => {
   it('uses the file in place and hashes it', async () => {
-    const file = join(dir, 'local.tar.gz');
+    const file = join(local.dir, 'local.tar.gz');
     await writeFile(file, BYTES);
     const seen: Progress[] = [];
     const resolved = await resolveArchive(file, { onProgress: (p) => seen.push(p) });
@@ -73,7 +49,7 @@ describe('resolveArchive with a local file', () => {
   });
 
   it('checks the md5 when one is given', async () => {
-    const file = join(dir, 'local.tar.gz');
+    const file = join(local.dir, 'local.tar.gz');
     await writeFile(file, BYTES);
     await expect(resolveArchive(file, { md5: md5(BYTES).toUpperCase() })).resolves.toMatchObject({ md5: md5(BYTES) });
     const wrong = '0'.repeat(32);
@@ -83,9 +59,9 @@ describe('resolveArchive with a local file', () => {
   });
 
   it('names a missing file and refuses a folder', async () => {
-    const missing = join(dir, 'missing.tar.gz');
+    const missing = join(local.dir, 'missing.tar.gz');
     await expect(resolveArchive(missing)).rejects.toThrow(`no such file: ${missing}`);
-    await expect(resolveArchive(dir)).rejects.toThrow(`${dir} is a folder, not an archive file`);
+    await expect(resolveArchive(local.dir)).rejects.toThrow(`${local.dir} is a folder, not an archive file`);
   });
 });
 
@@ -93,7 +69,7 @@ describe('resolveArchive with a URL', () => {
   it('downloads to a temporary file, with byte progress and the md5 checked', async () => {
     const seen: Progress[] = [];
     const into = await cacheDir('ok');
-    const url = `${base}/data.tar.gz`;
+    const url = `${local.base}/data.tar.gz`;
     const resolved = await resolveArchive(url, { md5: md5(BYTES), cacheDir: into, onProgress: (p) => seen.push(p) });
     expect(resolved).toMatchObject({ sha256: sha256(BYTES), md5: md5(BYTES), temporary: true });
     expect(resolved.file.startsWith(into)).toBe(true);
@@ -104,7 +80,7 @@ describe('resolveArchive with a URL', () => {
 
   it('reports an unknown total when there is no content-length', async () => {
     const seen: Progress[] = [];
-    const resolved = await resolveArchive(`${base}/chunked.tar.gz`, {
+    const resolved = await resolveArchive(`${local.base}/chunked.tar.gz`, {
       cacheDir: await cacheDir('chunked'),
       onProgress: (p) => seen.push(p),
     });
@@ -114,7 +90,7 @@ describe('resolveArchive with a URL', () => {
 
   it('deletes the download when the md5 does not match', async () => {
     const into = await cacheDir('mismatch');
-    const url = `${base}/data.tar.gz`;
+    const url = `${local.base}/data.tar.gz`;
     const wrong = 'f'.repeat(32);
     await expect(resolveArchive(url, { md5: wrong, cacheDir: into })).rejects.toThrow(
       `${url} has md5 ${md5(BYTES)}, expected ${wrong}`,
@@ -124,7 +100,7 @@ describe('resolveArchive with a URL', () => {
 
   it('names the URL and the HTTP status on a 404', async () => {
     const into = await cacheDir('404');
-    const url = `${base}/nothing-here.tar.gz`;
+    const url = `${local.base}/nothing-here.tar.gz`;
     await expect(resolveArchive(url, { cacheDir: into })).rejects.toThrow(
       `download of ${url} failed: HTTP 404 Not Found`,
     );
@@ -132,7 +108,9 @@ describe('resolveArchive with a URL', () => {
   });
 
   it('names the URL and the cause when the server cannot be reached', async () => {
-    const closed = await serve();
+    // a port that was free a moment ago
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const url = `http://127.0.0.1:${port}/data.tar.gz`;
@@ -159,7 +137,7 @@ describe('resolveArchive with a URL', () => {
     controller.abort();
     const into = await cacheDir('abort');
     await expect(
-      resolveArchive(`${base}/data.tar.gz`, { cacheDir: into, signal: controller.signal }),
+      resolveArchive(`${local.base}/data.tar.gz`, { cacheDir: into, signal: controller.signal }),
     ).rejects.toMatchObject({
       name: 'AbortError',
     });
@@ -169,7 +147,7 @@ describe('resolveArchive with a URL', () => {
   it('deletes a partial download when cancelled half-way', async () => {
     const controller = new AbortController();
     const into = await cacheDir('abort-midway');
-    const download = resolveArchive(`${base}/hang.tar.gz`, {
+    const download = resolveArchive(`${local.base}/hang.tar.gz`, {
       cacheDir: into,
       signal: controller.signal,
       onProgress: (p) => {

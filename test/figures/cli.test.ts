@@ -2,11 +2,14 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { figureStudy } from '../../bench/figure-study';
+import { figureStudy, type FigureStudy } from '../../bench/figure-study';
 import { runCli } from '../../src/main/cli';
+import { GetCaseRequest } from '../../src/shared/contract';
 import {
+  caseBoxplotChart,
   chartFigure,
   curveChart,
+  evaluationChart,
   reliabilityChart,
   runColour,
   type AnyChartConfiguration,
@@ -21,11 +24,12 @@ let db: string;
 let ids: number[];
 let annotated: number[];
 let figures: FigureService;
+let study: FigureStudy;
 let close: () => void;
 
 beforeAll(() => {
   dir = tempDir('casebook-figure-cli-');
-  const study = figureStudy(dir, { images: 60, annotated: 3, samples: 20, epochs: 5 });
+  study = figureStudy(dir, { images: 60, annotated: 3, samples: 20, epochs: 5 });
   db = join(dir, 'study.db');
   ids = study.ids;
   annotated = study.annotated;
@@ -87,6 +91,51 @@ describe('casebook figure', () => {
     const exported = chartFigure({ kind: 'curves', runs });
     expect(exported.config.data.datasets.map((d) => d.data)).toEqual(screen.data.datasets.map((d) => d.data));
     expect(axisTitles(exported.config)).toEqual(['epoch', 'loss']);
+  });
+
+  it('draws one run’s calibration charts as its page does', () => {
+    const run = figures.figureRun(ids[1]!);
+    for (const kind of ['reliability', 'risk-coverage', 'convergence'] as const) {
+      const screen = evaluationChart(kind, [{ runId: run.run.id, colour: runColour(0), metrics: run.metrics! }]);
+      const exported = chartFigure({ kind, runs: [run] });
+      expect(exported.config.data, kind).toEqual(screen.data);
+      expect(axisTitles(exported.config), kind).toEqual(axisTitles(screen));
+    }
+  });
+
+  it('writes the boxplots the case view draws: the same axes and datasets, a card being one run’s series', async () => {
+    const index = annotated[0]!;
+    const detail = study.cases.get(
+      GetCaseRequest.parse({ datasetId: study.datasetId, split: 'test', index, runs: ids }),
+    );
+    expect(detail.runs.some((r) => r.boxplots !== null)).toBe(true);
+    const exported = figures.build({ kind: 'boxplots', runIds: ids, image: { split: 'test', index }, metric: 'loss' });
+    if (exported.kind === 'case') throw new Error('a chart figure was expected');
+    const screen = caseBoxplotChart(detail);
+    expect(axisTitles(exported.config)).toEqual(['class', 'probability']);
+    expect(axisTitles(exported.config)).toEqual(axisTitles(screen as unknown as AnyChartConfiguration));
+    expect(exported.config.data).toEqual(screen.data);
+    detail.runs.forEach((run, position) => {
+      const card = caseBoxplotChart(detail, { runId: run.runId, legend: false });
+      expect(card.data.datasets).toEqual([screen.data.datasets[position]]);
+    });
+    const out = join(dir, 'boxplots.png');
+    const { code, out: stdout } = await cli(
+      'figure',
+      '--runs',
+      ids.join(','),
+      '--kind',
+      'boxplots',
+      '--image',
+      `test/${index}`,
+      '--out',
+      out,
+      '--json',
+    );
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { title: string }).title).toBe(exported.title);
+    const meta = await sharp(readFileSync(out)).metadata();
+    expect([meta.width, meta.height]).toEqual([exported.width, exported.height]);
   });
 
   it('writes a 3× PNG of a case with a caption of the user’s', async () => {

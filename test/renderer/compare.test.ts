@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunMetrics, type RunSummary } from '../../src/shared/contract';
 import { bestPositions, configRows, metricRows } from '../../src/renderer/src/lib/compare';
-import { curveChart, drawnPoints, ema, reliabilityChart } from '../../src/renderer/src/lib/compare-charts';
+import { reliabilityChart } from '../../src/shared/figures/calibration';
+import { curveChart, drawnPoints, ema } from '../../src/shared/figures/curves';
 import { parseSort, formatSort, sortRuns, toggleSort } from '../../src/renderer/src/lib/run-sort';
 
 const run = (id: number, extra: Partial<RunSummary> = {}): RunSummary => ({

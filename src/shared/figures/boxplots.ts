@@ -1,82 +1,186 @@
 /**
- * Per-class boxplots of one image's sampled probabilities, one colour per run (the boxplot
- * controller of @sgratzl/chartjs-chart-boxplot, registered by whoever draws).
+ * Boxplots as chart.js configurations (the boxplot controller of @sgratzl/chartjs-chart-boxplot,
+ * registered by whoever draws), built by pure functions from stored Tukey statistics — never
+ * recomputed from raw values here — so the app and Node draw the same figure.
+ *
+ * - `caseBoxplotChart`: the seed's figure, one image's T sampled probabilities per class, one
+ *   series per run, the mean probability as a marker and, optionally, the stored samples as a
+ *   light jitter (the case view draws one run per card; the export draws them all);
+ * - `classBoxplotChart`: a run's test set, per true class, each class's probability.
  */
+import type { BoxPlotDataPoint } from '@sgratzl/chartjs-chart-boxplot';
 import type { ChartConfiguration } from 'chart.js';
-import type {} from '@sgratzl/chartjs-chart-boxplot';
 import type { CaseDetail } from '../contract';
-import { COMMON_OPTIONS, runColour } from './style';
+import { runColour } from './style';
 
-/** A box as the controller reads it: whiskers at Tukey's fences, the outliers beyond them. */
-export interface BoxData {
-  min: number;
-  q1: number;
-  median: number;
-  q3: number;
-  max: number;
-  whiskerMin: number;
-  whiskerMax: number;
-  mean: number;
-  items: number[];
-  outliers: number[];
+/** Tukey statistics as the contract carries them: [low whisker, q1, median, q3, high whisker] and outliers. */
+export interface TukeyStats {
+  stats: readonly [number, number, number, number, number];
+  out: readonly number[];
 }
 
-export type BoxplotConfiguration = ChartConfiguration<'boxplot', BoxData[]>;
+export type BoxPoint = Exclude<BoxPlotDataPoint, number[]>;
+export type BoxplotConfiguration = ChartConfiguration<'boxplot', (BoxPoint | null)[], string>;
 
-type CaseRun = CaseDetail['runs'][number];
+interface BoxSeries {
+  label: string;
+  /** The box's fill and line colour. */
+  colour: string;
+  /** One per category (null: nothing to draw there). */
+  boxes: readonly (TukeyStats | null)[];
+  /** Optional mean per category, drawn as a marker. */
+  means?: readonly (number | null)[];
+  /** Optional raw points per category, drawn as a light jitter. */
+  items?: readonly (readonly number[] | null)[] | undefined;
+}
 
-/** One class's box of one run: its Tukey statistics, or a flat box at the probability (one sample). */
-export function boxOf(run: CaseRun, k: number): BoxData {
-  const box = run.boxplots?.[k];
-  const p = run.probabilities[k] ?? 0;
-  if (!box)
-    return { min: p, q1: p, median: p, q3: p, max: p, whiskerMin: p, whiskerMax: p, mean: p, items: [], outliers: [] };
-  const [low, q1, median, q3, high] = box.stats;
+/** The plugin's data point for stored statistics: min/max reach the outliers, whiskers stay Tukey's. */
+export function boxPoint(
+  box: TukeyStats,
+  mean: number | null = null,
+  items: readonly number[] | null = null,
+): BoxPoint {
+  const [whiskerMin, q1, median, q3, whiskerMax] = box.stats;
+  const all = [whiskerMin, whiskerMax, ...box.out];
   return {
-    min: Math.min(low, ...box.out),
+    min: Math.min(...all),
+    max: Math.max(...all),
+    whiskerMin,
     q1,
     median,
     q3,
-    max: Math.max(high, ...box.out),
-    whiskerMin: low,
-    whiskerMax: high,
-    mean: p,
-    items: [],
+    whiskerMax,
     outliers: [...box.out],
+    ...(mean === null ? {} : { mean }),
+    ...(items === null ? {} : { items: [...items] }),
   };
 }
 
-export function boxplotChart(detail: Pick<CaseDetail, 'classes' | 'runs'>): BoxplotConfiguration {
+/** How many boxes a configuration draws (the canvas's `data-points`, for tests). */
+export function drawnBoxes(configuration: BoxplotConfiguration): number {
+  return configuration.data.datasets.reduce((sum, dataset) => sum + dataset.data.filter((d) => d !== null).length, 0);
+}
+
+/** A grouped boxplot: one box per (category, series), y a probability in [0, 1]. */
+function boxplotChart(options: {
+  categories: readonly string[];
+  series: readonly BoxSeries[];
+  xTitle: string;
+  legend: boolean;
+}): BoxplotConfiguration {
+  const withItems = options.series.some((s) => s.items?.some((i) => i !== null && i.length > 0));
   return {
     type: 'boxplot',
     data: {
-      labels: [...detail.classes],
-      datasets: detail.runs.map((run, position) => {
-        const colour = runColour(position);
-        return {
-          label: `${run.runLabel}${run.samples > 1 ? ` (T ${run.samples})` : ''}`,
-          data: detail.classes.map((_name, k) => boxOf(run, k)),
-          backgroundColor: `${colour}55`,
-          borderColor: colour,
-          borderWidth: 1.5,
-          outlierBackgroundColor: colour,
-          outlierBorderColor: colour,
-          outlierRadius: 2,
-          medianColor: colour,
-          meanRadius: 0,
-          itemRadius: 0,
-        };
-      }),
+      labels: [...options.categories],
+      datasets: options.series.map((series) => ({
+        label: series.label,
+        data: options.categories.map((_, k) => {
+          const box = series.boxes[k] ?? null;
+          return box === null ? null : boxPoint(box, series.means?.[k] ?? null, series.items?.[k] ?? null);
+        }),
+        backgroundColor: `${series.colour}33`,
+        borderColor: series.colour,
+        borderWidth: 1.5,
+        outlierBackgroundColor: `${series.colour}88`,
+        outlierBorderColor: series.colour,
+        outlierRadius: 2,
+        // the sampled points, when given: small and light, beside the box
+        itemRadius: withItems ? 1.2 : 0,
+        itemBackgroundColor: `${series.colour}40`,
+        itemBorderColor: `${series.colour}00`,
+        meanStyle: 'rectRot',
+        meanRadius: 4,
+        meanBackgroundColor: '#111827',
+        meanBorderColor: '#ffffff',
+        meanBorderWidth: 1,
+      })),
     },
     options: {
-      ...COMMON_OPTIONS,
-      parsing: undefined,
-      normalized: undefined,
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
       scales: {
-        x: { type: 'category', title: { display: true, text: 'class' } },
+        x: { type: 'category', title: { display: true, text: options.xTitle } },
         y: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'probability' } },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: {
+        legend: { display: options.legend, position: 'bottom', labels: { boxWidth: 12 } },
+      },
     },
   };
+}
+
+/** What the seed's figure reads of a case's run. */
+export type BoxplotRun = Pick<
+  CaseDetail['runs'][number],
+  'runId' | 'runLabel' | 'samples' | 'probabilities' | 'boxplots'
+>;
+
+/** One run's box of class k: its Tukey statistics, or a flat box at the probability (a deterministic run, one sample). */
+function caseBox(run: BoxplotRun, k: number): TukeyStats {
+  const p = run.probabilities[k] ?? 0;
+  return run.boxplots?.[k] ?? { stats: [p, p, p, p, p], out: [] };
+}
+
+export interface CaseBoxplotOptions {
+  /** Draw only this run's series (its colour stays that of its position among the case's runs). */
+  runId?: number | undefined;
+  /** Stored samples by run id, per class (see `samplesByClass`), drawn beside the boxes. */
+  samples?: ReadonlyMap<number, readonly (readonly number[])[]> | undefined;
+  /** The legend under the chart (default: shown). */
+  legend?: boolean | undefined;
+}
+
+/**
+ * The seed's figure for one image: per class and run, the T sampled probabilities as a box (from
+ * the stored statistics), the run's mean probability as a ◆ marker, and the samples themselves
+ * where given. One colour per run, by its position in the case.
+ */
+export function caseBoxplotChart(
+  detail: { classes: readonly string[]; runs: readonly BoxplotRun[] },
+  options: CaseBoxplotOptions = {},
+): BoxplotConfiguration {
+  const series = detail.runs.flatMap((run, position) =>
+    options.runId !== undefined && run.runId !== options.runId
+      ? []
+      : [
+          {
+            label: `${run.runLabel}${run.samples > 1 ? ` (T ${run.samples})` : ''}`,
+            colour: runColour(position),
+            boxes: detail.classes.map((_, k) => caseBox(run, k)),
+            means: detail.classes.map((_, k) => run.probabilities[k] ?? null),
+            items: options.samples?.get(run.runId),
+          },
+        ],
+  );
+  return boxplotChart({ categories: detail.classes, series, xTitle: 'class', legend: options.legend ?? true });
+}
+
+/**
+ * A run's test set: one group per true class, one box per class k (the probability of k over the
+ * test images of that true class).
+ */
+export function classBoxplotChart(input: {
+  classes: readonly string[];
+  groups: readonly { name: string; images: number; boxplots: readonly TukeyStats[] | null }[];
+}): BoxplotConfiguration {
+  return boxplotChart({
+    categories: input.groups.map((g) => `true ${g.name} (${g.images})`),
+    // one colour per class here, from the same colour-blind-safe palette
+    series: input.classes.map((name, k) => ({
+      label: `p(${name})`,
+      colour: runColour(k),
+      boxes: input.groups.map((g) => g.boxplots?.[k] ?? null),
+    })),
+    xTitle: 'true class (test images)',
+    legend: true,
+  });
+}
+
+/** Sample-major T × K values → K arrays of T values. */
+export function samplesByClass(values: readonly number[], samples: number, classes: number): number[][] {
+  return Array.from({ length: classes }, (_, k) =>
+    Array.from({ length: samples }, (_, t) => values[t * classes + k] ?? 0),
+  );
 }

@@ -6,6 +6,7 @@ import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
 import { line, type LineConfiguration } from './curves';
 import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style';
+import type { AnyChartConfiguration } from './types';
 
 export interface EvaluatedRun {
   runId: number;
@@ -164,4 +165,23 @@ export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfigurati
       plugins: { legend },
     },
   };
+}
+
+export type EvaluationChartKind = 'reliability' | 'risk-coverage' | 'convergence';
+
+/**
+ * A calibration chart over evaluated runs, as a run's page draws it (one run) and as the export
+ * draws it (one run or many): one run's reliability diagram is bars, several runs' are lines.
+ */
+export function evaluationChart(kind: EvaluationChartKind, runs: readonly EvaluatedRun[]): AnyChartConfiguration {
+  const only = runs.length === 1 ? runs[0] : undefined;
+  const config =
+    kind === 'reliability'
+      ? only
+        ? reliabilityBars(only.metrics)
+        : reliabilityChart(runs)
+      : kind === 'risk-coverage'
+        ? riskCoverageChart(runs)
+        : convergenceChart(runs);
+  return config as unknown as AnyChartConfiguration;
 }

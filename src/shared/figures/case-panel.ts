@@ -5,8 +5,8 @@
  */
 import type { CaseDetail } from '../contract';
 import { DEFAULT_OVERLAY, type OverlayOptions } from '../heatmap';
-import { boxplotChart } from './boxplots';
-import { percent, runDescription, runsSentence, sentence } from './caption';
+import { caseBoxplotChart } from './boxplots';
+import { percent, runsSentence, sentence } from './caption';
 import { withTitle } from './figures';
 import type { AnyChartConfiguration, FigureRun, FigureText } from './types';
 
@@ -108,7 +108,7 @@ export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePa
     overlay: DEFAULT_OVERLAY,
     tiles,
     boxplots: withTitle(
-      boxplotChart(detail) as unknown as AnyChartConfiguration,
+      caseBoxplotChart(detail) as unknown as AnyChartConfiguration,
       'class probabilities over the samples',
     ),
     reasons,
@@ -116,6 +116,3 @@ export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePa
     note: detail.note,
   };
 }
-
-/** Run descriptions for a case's runs, for the report's text. */
-export const caseRunLines = (runs: readonly FigureRun[]): string[] => runs.map(runDescription);

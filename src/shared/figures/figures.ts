@@ -5,14 +5,8 @@
  */
 import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
 import type { CaseDetail } from '../contract';
-import { boxplotChart } from './boxplots';
-import {
-  convergenceChart,
-  reliabilityBars,
-  reliabilityChart,
-  riskCoverageChart,
-  type EvaluatedRun,
-} from './calibration';
+import { caseBoxplotChart } from './boxplots';
+import { evaluationChart, type EvaluatedRun } from './calibration';
 import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
 import { curveChart, runCurveChart, type CurveMetric } from './curves';
 import { confusionChart } from './matrix';
@@ -131,7 +125,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       const list = evaluated(runs, kind);
       const only = list.length === 1 ? list[0] : undefined;
       body = {
-        config: as(only ? reliabilityBars(only.metrics) : reliabilityChart(list)),
+        config: evaluationChart(kind, list),
         title: `Reliability diagram: ${ids}`,
         caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}.`,
         alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
@@ -142,7 +136,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
     case 'risk-coverage': {
       const list = evaluated(runs, kind);
       body = {
-        config: as(riskCoverageChart(list)),
+        config: evaluationChart(kind, list),
         title: `Risk–coverage: ${ids}`,
         caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC.`,
         alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
@@ -155,7 +149,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
         throw new Error(`convergence: none of ${ids} is sampled (only VNN, MC-dropout and ensemble runs are)`);
       const shown = runs.filter((r) => list.some((e) => e.runId === r.run.id));
       body = {
-        config: as(convergenceChart(list)),
+        config: evaluationChart(kind, list),
         title: `MC convergence: ${runIds(shown)}`,
         caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}.`,
         alt: `Line chart of standard error against T. ${list
@@ -190,9 +184,9 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       const detail = input.detail;
       if (!detail) throw new Error('boxplots: choose an image (--image test/17)');
       body = {
-        config: as(boxplotChart(detail)),
+        config: as(caseBoxplotChart(detail)),
         title: `Class probabilities: ${caseName(detail)} (true ${detail.trueClass})`,
-        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers) of each class's sampled probability for ${caseName(detail)} of "${runs[0]?.datasetName ?? ''}" (true class ${detail.trueClass}), from ${runsSentence(runs)}; a run with one sample shows a flat box at its probability.`,
+        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers; ◆ the mean) of each class's sampled probability for ${caseName(detail)} of "${runs[0]?.datasetName ?? ''}" (true class ${detail.trueClass}), from ${runsSentence(runs)}; a run with one sample shows a flat box at its probability.`,
         alt: `Boxplots of the probability of ${detail.classes.join(', ')}. ${detail.runs
           .map(
             (r) =>

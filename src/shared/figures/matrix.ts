@@ -8,8 +8,11 @@ import { COMMON_OPTIONS } from './style';
 
 export type MatrixConfiguration = ChartConfiguration<'scatter', { x: number; y: number }[]>;
 
-/** The few drawing calls the cells need (a structural type, so this file needs no DOM types). */
-interface CellContext {
+/**
+ * The few drawing calls the figures make themselves (the matrix's cells, Node's case panel): a
+ * structural type, so shared code needs no DOM types.
+ */
+export interface DrawContext {
   save(): void;
   restore(): void;
   fillRect(x: number, y: number, w: number, h: number): void;
@@ -44,7 +47,7 @@ function cellsPlugin(confusion: readonly (readonly number[])[]): Plugin<'scatter
     id: 'confusionCells',
     afterDatasetsDraw(chart) {
       const { chartArea, scales } = chart as unknown as CellChart;
-      const ctx = (chart as unknown as CellChart).ctx as CellContext;
+      const ctx = (chart as unknown as CellChart).ctx as DrawContext;
       const x = scales.x;
       const y = scales.y;
       if (!x || !y || k === 0) return;

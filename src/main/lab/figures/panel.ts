@@ -5,23 +5,12 @@
  */
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { blendOverlay, colormap, upsampleBilinear } from '../../../shared/heatmap';
-import { PANEL_LAYOUT, type CasePanel } from '../../../shared/figures';
+import { PANEL_LAYOUT, type CasePanel, type DrawContext } from '../../../shared/figures';
 import { FIGURE_FONT_FAMILY } from './fonts';
 
 /** What the panel needs of a 2D context (the canvas's and the SVG one both have it). */
-export interface PanelContext {
-  save(): void;
-  restore(): void;
-  fillRect(x: number, y: number, w: number, h: number): void;
-  strokeRect(x: number, y: number, w: number, h: number): void;
-  fillText(text: string, x: number, y: number): void;
+export interface PanelContext extends DrawContext {
   measureText(text: string): { width: number };
-  fillStyle: unknown;
-  strokeStyle: unknown;
-  lineWidth: number;
-  font: string;
-  textAlign: string;
-  textBaseline: string;
   imageSmoothingEnabled: boolean;
 }
 

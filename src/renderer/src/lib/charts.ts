@@ -39,5 +39,3 @@ Chart.register(
 );
 
 export { Chart };
-export type { ChartConfiguration } from 'chart.js';
-export { SERIES_COLOURS } from '../../../shared/figures/style';

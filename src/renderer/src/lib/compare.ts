@@ -7,13 +7,6 @@ import { MODEL_LABELS, type RunConfig, type RunMetrics, type RunSummary } from '
 import { formatCount, formatDecimal, formatOptionalCount, formatPercent, formatSeconds } from './format';
 import { CONFIG_LABELS, NUMBER_FIELDS, usesField, type ConfigKey } from './run-fields';
 
-/**
- * One colour per compared run, in the order the runs are listed, the same in every chart and
- * table (Okabe–Ito's colour-blind-safe palette, darkest first).
- */
-export const RUN_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'] as const;
-export const runColour = (position: number): string => RUN_COLOURS[position % RUN_COLOURS.length] ?? '#000000';
-
 /** What is known of one compared run: its summary, and its evaluation once it has one. */
 export interface ComparedRun {
   run: RunSummary;
