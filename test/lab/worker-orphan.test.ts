@@ -53,7 +53,9 @@ describe('the worker process', () => {
     expect(pidAlive(worker)).toBe(true);
     parent.kill('SIGKILL');
     const killed = Date.now();
+    // a 500-epoch job: a worker that exits here noticed its parent was gone (its watch runs every
+    // 0.5 s); the bound is loose so that a busy machine does not fail it
     await eventually(() => (pidAlive(worker) ? undefined : true), 'the worker to exit', 30_000);
-    expect(Date.now() - killed).toBeLessThan(2_000);
+    expect(Date.now() - killed).toBeLessThan(10_000);
   }, 120_000);
 });
