@@ -183,11 +183,22 @@ async function benchParallel(line: BenchLine, entry: string | URL, options: Benc
     const one = await timed((x, y) => model.trainOnBatch(x, y));
     line.newBatchImagesPerSecond = one.trainImagesPerSecond;
     parallel = await DataParallel.start(model, recipe, { entry, maxBatch: batch });
-    const two = await timed((x, y) => (parallel as DataParallel).step(x, y));
+    const started = parallel;
+    let before: Record<string, number> = {};
+    const two = await timed(async (x, y) => {
+      if (started.phases['steps'] === warmup) before = { ...started.phases };
+      return started.step(x, y);
+    });
+    const timedSteps = (started.phases['steps'] ?? 0) - (before['steps'] ?? 0);
     Object.assign(line, {
       parallelImagesPerSecond: two.trainImagesPerSecond,
       parallelMsPerStep: two.msPerStep,
       parallelMeanImagesPerSecond: two.meanImagesPerSecond,
+      phases: Object.fromEntries(
+        Object.entries(started.phases)
+          .filter(([name]) => name !== 'steps')
+          .map(([name, ms]) => [name, Math.round((10 * (ms - (before[name] ?? 0))) / Math.max(1, timedSteps)) / 10]),
+      ),
     });
   } catch (error) {
     line.error = `two threads: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,13 +1,18 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
 //   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop]
-//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]`
+//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]
+//   [--data <cifar-10 archive> [--epoch-threads auto,1,2]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
 // step on a new batch: `newBatchImagesPerSecond` (one thread, trainOnBatch) and
 // `parallelImagesPerSecond` (two threads, src/main/lab/training/parallel.ts, its thread started
 // from scripts/dev-thread.mjs); `--threads 1` leaves them out.
+// With `--data <archive>` (a CIFAR-10 archive; imported through the product's importer into a
+// temporary database) the engine part then trains one full epoch of each model through the real
+// loop (bench/epoch.ts), per `--epoch-threads` mode (default auto: the trainer's own choice):
+// `{"epoch": true, model, mode, threads, imagesPerSecond, seconds, ...}`.
 // Then MC sampling (bench/sampling.ts): for the VNN and the MC-dropout model, the time of T
 // stochastic predictions per image (default `--samples 1000` over `--images 3000`) with the fast
 // path, and `naiveSecondsEstimate` for T full forward passes (measured on `--naive-images 20` ×
@@ -53,6 +58,8 @@ const { values } = parseArgs({
     'cam-samples': { type: 'string' },
     'bomb-batches': { type: 'string' },
     seconds: { type: 'string' },
+    data: { type: 'string' },
+    'epoch-threads': { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -86,6 +93,16 @@ await withRunner(async (load) => {
       // loaded only when run: tfjs would otherwise sit in the memory the imports bench measures
       const { benchEngine } = await load('bench/engine.ts');
       await benchEngine(options);
+      if (values.data !== undefined) {
+        const { benchEpoch } = await load('bench/epoch.ts');
+        await benchEpoch({
+          data: values.data,
+          models,
+          modes: list(values['epoch-threads']),
+          threadEntry: options.threadEntry,
+          report,
+        });
+      }
     },
     sampling: async () => {
       if (values.only === undefined && values['skip-sampling']) return;

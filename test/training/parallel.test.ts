@@ -14,6 +14,7 @@ import {
   chooseTrainingThreads,
   DataParallel,
   defaultThreadEntry,
+  ThreadTrial,
   TRAINING_LOSS,
   type ModelRecipe,
 } from '../../src/main/lab/training/parallel';
@@ -122,8 +123,57 @@ describe('chooseTrainingThreads', () => {
     });
   });
 
+  it('asks for a trial of both modes only when two threads are not forced', () => {
+    expect(chooseTrainingThreads('wasm', {}, 2).trial).toBe(true);
+    expect(chooseTrainingThreads('wasm', { CASEBOOK_TRAIN_THREADS: '2' }, 2).trial).toBe(false);
+    expect(chooseTrainingThreads('wasm', {}, 1).trial).toBe(false);
+  });
+
   it('finds no built thread entry next to the TypeScript sources', () => {
     expect(defaultThreadEntry()).toBeUndefined();
+  });
+});
+
+describe('ThreadTrial', () => {
+  /** Runs a trial where a step of n images takes `ms[threads]` per image. */
+  function settle(ms: Record<1 | 2, number>, perMode = 3) {
+    const trial = new ThreadTrial(perMode);
+    const modes: number[] = [];
+    while (trial.decision === undefined && modes.length < 100) {
+      const mode = trial.next();
+      modes.push(mode);
+      trial.record(mode, ms[mode] * 10 + (modes.length <= 2 ? 1000 : 0), 10);
+    }
+    return { trial, modes };
+  }
+
+  it('alternates the modes, leaves the first step of each untimed, and keeps the faster', () => {
+    const two = settle({ 1: 5, 2: 3 });
+    expect(two.modes).toEqual([2, 1, 2, 1, 2, 1, 2, 1]);
+    expect(two.trial.decision).toEqual({ threads: 2, msPerImage: { 1: 5, 2: 3 } });
+    expect(two.trial.next()).toBe(2);
+    const one = settle({ 1: 4, 2: 4.5 });
+    expect(one.trial.decision?.threads).toBe(1);
+    expect(one.trial.next()).toBe(1);
+  });
+
+  it('takes the median, so one step slowed by other work does not decide', () => {
+    const trial = new ThreadTrial(3);
+    const steps: [1 | 2, number][] = [
+      [2, 99],
+      [1, 99],
+      [2, 3],
+      [1, 5],
+      [2, 40],
+      [1, 5],
+      [2, 3],
+      [1, 5],
+    ];
+    for (const [mode, ms] of steps) {
+      expect(trial.next()).toBe(mode);
+      trial.record(mode, ms, 1);
+    }
+    expect(trial.decision?.threads).toBe(2);
   });
 });
 
@@ -195,11 +245,11 @@ describe('DataParallel', () => {
 });
 
 describe('trainRun on two threads', () => {
-  function setup(overrides: Partial<RunConfig> = {}) {
+  function setup(overrides: Partial<RunConfig> = {}, train = 10) {
     const db = openDatabase(':memory:');
     const datasets = new DatasetStore(db);
     const runs = new RunStore(db);
-    const { dataset } = datasets.add(syntheticDataset({ train: 10, test: 3 }));
+    const { dataset } = datasets.add(syntheticDataset({ train, test: 3 }));
     const config: RunConfig = {
       ...defaultRunConfig('cnn'),
       epochs: 2,
@@ -224,6 +274,29 @@ describe('trainRun on two threads', () => {
       true,
       true,
     ]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(DataParallel.live).toBe(0);
+  });
+
+  it('unless forced, times both modes in the first steps and keeps the faster', async () => {
+    // 30 training images (24 after validation) in batches of 2: 12 steps, the trial takes 10
+    const { runs, datasets, run } = setup({ epochs: 1, batchSize: 2 }, 30);
+    const logged: string[] = [];
+    const tensors = tf.memory().numTensors;
+    const done = await trainRun({
+      runs,
+      datasets,
+      runId: run.id,
+      env: {},
+      threadEntry: ENTRY,
+      log: (m) => logged.push(m),
+    });
+    expect(done.status).toBe('done');
+    expect(logged).toEqual([
+      expect.stringMatching(/^run \d+: (one thread|two threads) from epoch 1, batch 11 \(measured [\d.]+ ms per image/),
+    ]);
+    const threads = logged[0]?.includes('two threads') ? 2 : 1;
+    expect(done.backend).toMatch(threads === 2 ? /, 2 training threads$/ : /, 1 training thread$/);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(DataParallel.live).toBe(0);
   });

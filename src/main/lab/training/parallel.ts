@@ -41,21 +41,62 @@ export function defaultThreadEntry(here: string = import.meta.dirname): string |
 /**
  * How many threads to train on: 2 on the wasm backend with at least two cores, else 1 (native
  * TensorFlow already uses every core; the cpu backend is too slow to matter); the environment
- * variable CASEBOOK_TRAIN_THREADS=1|2 overrides the choice.
+ * variable CASEBOOK_TRAIN_THREADS=1|2 overrides the choice. `trial` is true when the choice of two
+ * threads is not forced: the loop then times a few steps in each mode and keeps the faster one
+ * (`ThreadTrial`), since a half batch's fixed costs, the thread's overheads and the machine's
+ * other work can make two threads slower than one.
  */
 export function chooseTrainingThreads(
   backend: BackendName,
   env: NodeJS.ProcessEnv = process.env,
   cores: number = availableParallelism(),
-): { threads: 1 | 2; reason: string } {
+): { threads: 1 | 2; reason: string; trial: boolean } {
   const wanted = env['CASEBOOK_TRAIN_THREADS']?.trim();
   if (wanted === '1' || wanted === '2') {
-    return { threads: wanted === '1' ? 1 : 2, reason: `CASEBOOK_TRAIN_THREADS=${wanted}` };
+    return { threads: wanted === '1' ? 1 : 2, reason: `CASEBOOK_TRAIN_THREADS=${wanted}`, trial: false };
   }
   const ignored = wanted ? ` (ignoring CASEBOOK_TRAIN_THREADS=${wanted}: expected 1 or 2)` : '';
-  if (backend !== 'wasm') return { threads: 1, reason: `the ${backend} backend${ignored}` };
-  if (cores < 2) return { threads: 1, reason: `${cores} core${ignored}` };
-  return { threads: 2, reason: `wasm backend, ${cores} cores${ignored}` };
+  if (backend !== 'wasm') return { threads: 1, reason: `the ${backend} backend${ignored}`, trial: false };
+  if (cores < 2) return { threads: 1, reason: `${cores} core${ignored}`, trial: false };
+  return { threads: 2, reason: `wasm backend, ${cores} cores${ignored}`, trial: true };
+}
+
+/**
+ * Chooses between one and two training threads from the run's own first steps: after one untimed
+ * step in each mode (operator set-up, the optimizer's slots, the thread's first step), it takes
+ * `perMode` timed steps in each mode, alternately (so that a change in the machine's other load
+ * falls on both), and keeps the mode with the lower median time per image. Every step is a real
+ * training step: both modes compute the same update.
+ */
+export class ThreadTrial {
+  private readonly times: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  private steps = 0;
+  /** The choice once made, with the medians (ms per image) it was made on. */
+  decision: { threads: 1 | 2; msPerImage: Record<1 | 2, number> } | undefined;
+
+  constructor(private readonly perMode = 4) {}
+
+  /** The mode of the next step. */
+  next(): 1 | 2 {
+    return this.decision?.threads ?? (this.steps % 2 === 0 ? 2 : 1);
+  }
+
+  /** Records the step just taken in mode `next()`: `ms` for `images` images. */
+  record(threads: 1 | 2, ms: number, images: number): void {
+    if (this.decision !== undefined) return;
+    this.steps += 1;
+    if (this.steps > 2 && images > 0) this.times[threads].push(ms / images);
+    if (this.times[1].length >= this.perMode && this.times[2].length >= this.perMode) {
+      const msPerImage = { 1: median(this.times[1]), 2: median(this.times[2]) };
+      this.decision = { threads: msPerImage[2] < msPerImage[1] ? 2 : 1, msPerImage };
+    }
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((p, q) => p - q);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 interface Init {
@@ -71,7 +112,7 @@ interface Init {
 type Request = { kind: 'init'; init: Init } | { kind: 'step'; rows: number } | { kind: 'stop' };
 type Reply =
   | { kind: 'ready' }
-  | { kind: 'done'; loss: number; accuracy: number }
+  | { kind: 'done'; loss: number; accuracy: number; ms: { weights: number; compute: number } }
   | { kind: 'stopped' }
   | { kind: 'error'; message: string };
 
@@ -124,12 +165,14 @@ export async function replicaMain(port: MessagePort): Promise<void> {
       const [h, w, c] = init.recipe.data.inputShape;
       const classes = init.recipe.data.classes;
       const n = request.rows;
+      const t0 = performance.now();
       writeWeights(model, replica.weights);
+      const t1 = performance.now();
       const x = tf.tensor4d(replica.x.subarray(0, n * h * w * c), [n, h, w, c]);
       const y = tf.tensor2d(replica.y.subarray(0, n * classes), [n, classes]);
       try {
         const { loss, accuracy } = lossAndGradients(model, x, y, replica.gradients);
-        reply({ kind: 'done', loss, accuracy });
+        reply({ kind: 'done', loss, accuracy, ms: { weights: t1 - t0, compute: performance.now() - t1 } });
       } finally {
         tf.dispose([x, y]);
       }
@@ -184,6 +227,14 @@ export class DataParallel {
   private ended = false;
   /** Loss of each shard in the last step (main thread's, worker's), for diagnostics and tests. */
   lastShardLosses: [number, number] = [Number.NaN, Number.NaN];
+  /** Milliseconds spent per phase of `step`, summed over the steps so far (for the benchmark). */
+  readonly phases: Record<string, number> = {};
+
+  private phase(name: string, since: number): number {
+    const now = performance.now();
+    this.phases[name] = (this.phases[name] ?? 0) + (now - since);
+    return now;
+  }
 
   private constructor(
     private readonly model: tf.LayersModel,
@@ -299,11 +350,14 @@ export class DataParallel {
       this.lastShardLosses = [loss, Number.NaN];
       return { loss, accuracy };
     }
+    let t = performance.now();
     this.syncWeights();
+    t = this.phase('weights', t);
     const imageSize = x.size / n;
     const classes = y.size / n;
     this.xView.set((x.dataSync() as Float32Array).subarray(ourRows * imageSize, n * imageSize));
     this.yView.set((y.dataSync() as Float32Array).subarray(ourRows * classes, n * classes));
+    t = this.phase('shard', t);
     const theirs = this.ask({ kind: 'step', rows: theirRows });
     theirs.catch(() => undefined); // awaited below; never unhandled if our half throws first
     const our = tf.tidy(() => {
@@ -311,14 +365,21 @@ export class DataParallel {
       const ys = y.slice(0, ourRows);
       return lossAndGradients(this.model, xs, ys, this.ours);
     });
+    t = this.phase('ours', t);
     const reply = await theirs;
+    t = this.phase('wait', t);
     if (reply.kind !== 'done') throw new TrainingThreadError(`training thread: unexpected reply '${reply.kind}'`);
+    this.phases['threadWeights'] = (this.phases['threadWeights'] ?? 0) + reply.ms.weights;
+    this.phases['threadCompute'] = (this.phases['threadCompute'] ?? 0) + reply.ms.compute;
     const a = ourRows / n;
     const b = theirRows / n;
     const mean = this.ours;
     const other = this.theirGradients;
     for (let i = 0; i < this.size; i++) mean[i] = a * (mean[i] ?? 0) + b * (other[i] ?? 0);
+    t = this.phase('average', t);
     applyGradients(this.model, mean);
+    this.phase('apply', t);
+    this.phases['steps'] = (this.phases['steps'] ?? 0) + 1;
     this.lastShardLosses = [our.loss, reply.loss];
     return { loss: a * our.loss + b * reply.loss, accuracy: a * our.accuracy + b * reply.accuracy };
   }

@@ -10,7 +10,14 @@ import type { RunStore } from '../store/runs';
 import { loadCheckpointModel, restoreOptimizer, saveCheckpoint } from './checkpoint';
 import { ImageSet, splitValidation } from './data';
 import { buildModel } from './models';
-import { chooseTrainingThreads, DataParallel, TRAINING_LOSS, TrainingThreadError, type ModelRecipe } from './parallel';
+import {
+  chooseTrainingThreads,
+  DataParallel,
+  ThreadTrial,
+  TRAINING_LOSS,
+  TrainingThreadError,
+  type ModelRecipe,
+} from './parallel';
 import { permutation, seededRandom } from './random';
 import { layerLosses } from './layer-losses';
 import { testScores } from './scores';
@@ -115,14 +122,17 @@ async function train(options: TrainOptions): Promise<RunSummary> {
     }
   }
   const threads = parallel ? 2 : 1;
-  run = runs.markStarted(runId, {
-    backend: `${engine.backend} (${engine.how}), ${threads} training thread${threads === 1 ? '' : 's'}`,
-    params: model.countParams(),
-  });
+  const describe = (n: 1 | 2) => `${engine.backend} (${engine.how}), ${n} training thread${n === 1 ? '' : 's'}`;
+  run = runs.markStarted(runId, { backend: describe(threads), params: model.countParams() });
   options.onUpdate?.(run, null);
+  const trial = parallel && choice.trial ? new ThreadTrial() : undefined;
+  const onThreads = (n: 1 | 2) => {
+    const updated = runs.markStarted(runId, { backend: describe(n), params: model.countParams() });
+    options.onUpdate?.(updated, null);
+  };
 
   try {
-    await fitEpochs({ ...options, model, fit, validation, state, parallel, log });
+    await fitEpochs({ ...options, model, fit, validation, state, parallel, trial, onThreads, log });
     // Test with the best-val_loss weights, as the seed's checkpoint callback kept them.
     const best = runs.checkpoint(runId, 'best');
     const bestModel = best ? await loadCheckpointModel(best) : model;
@@ -155,11 +165,16 @@ async function fitEpochs(
     state: LoopState;
     /** Two-thread steps, or null for `trainOnBatch` on this thread. */
     parallel: DataParallel | null;
+    /** With `parallel`: times steps in both modes and keeps the faster one. */
+    trial?: ThreadTrial | undefined;
+    /** Called when the trial settles on one thread. */
+    onThreads?: (threads: 1 | 2) => void;
     log: (message: string) => void;
   },
 ): Promise<void> {
   const { runs, runId, signal, model, fit, validation, state, log } = options;
   let parallel = options.parallel;
+  let trial = options.trial;
   const { config } = runs.get(runId);
   const interval = options.progressIntervalMs ?? 250;
   const validationBatch = validation.batch(validation.range(0, validation.size));
@@ -180,13 +195,31 @@ async function fitEpochs(
         const { x, y } = fit.batch(indices);
         let result: number | number[];
         try {
-          result = parallel ? await parallelStep(parallel, x, y) : await model.trainOnBatch(x, y);
+          const mode = parallel === null ? 1 : (trial?.next() ?? 2);
+          const stepStart = performance.now();
+          result = parallel && mode === 2 ? await parallelStep(parallel, x, y) : await model.trainOnBatch(x, y);
+          trial?.record(mode, performance.now() - stepStart, indices.length);
+          const decided = trial?.decision;
+          if (parallel && decided) {
+            trial = undefined;
+            const ms = (t: 1 | 2) => decided.msPerImage[t].toFixed(2);
+            log(
+              `run ${runId}: ${decided.threads === 2 ? 'two threads' : 'one thread'} from epoch ${epoch}, batch ${b + 2}` +
+                ` (measured ${ms(1)} ms per image on one thread, ${ms(2)} on two)`,
+            );
+            if (decided.threads === 1) {
+              await parallel.dispose();
+              parallel = null;
+              options.onThreads?.(1);
+            }
+          }
         } catch (error) {
           // The thread failed (nothing of this step was applied): go on with one thread.
           if (parallel === null || !(error instanceof TrainingThreadError)) throw error;
           log(`run ${runId}: training on one thread from epoch ${epoch}, batch ${b + 1}: ${error.message}`);
           await parallel.dispose();
           parallel = null;
+          trial = undefined;
           result = await model.trainOnBatch(x, y);
         } finally {
           x.dispose();

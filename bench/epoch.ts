@@ -1,0 +1,100 @@
+// The real training loop's speed: one full epoch of each seed model through `trainRun`, on a
+// dataset imported by the product's own importer from an archive the caller names (`--data`).
+// Prints `{"epoch": true, model, threads, imagesPerSecond, ...}` per (model, mode); compare with
+// the step benchmark's lines (bench/engine.ts), which time steps without the loop around them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultRunConfig, ImportRequest, type RunConfig } from '../src/shared/contract';
+import { initEngine } from '../src/main/lab/engine/backend';
+import { importDataset } from '../src/main/lab/datasets/import';
+import { openDatabase } from '../src/main/lab/store/database';
+import { DatasetStore } from '../src/main/lab/store/datasets';
+import { RunStore } from '../src/main/lab/store/runs';
+import { trainRun } from '../src/main/lab/training/train';
+import type { ModelName } from './engine';
+
+/** '1' and '2' force a mode (CASEBOOK_TRAIN_THREADS); 'auto' lets the trainer choose, as a run does. */
+export type EpochMode = '1' | '2' | 'auto';
+
+export interface EpochOptions {
+  /** A CIFAR-10 archive (path or URL), imported through the product's importer. */
+  data: string;
+  models?: ModelName[];
+  modes?: EpochMode[];
+  /** The training thread's script (from sources: scripts/dev-thread.mjs). */
+  threadEntry?: string | URL;
+  report?: (line: EpochLine) => void;
+}
+
+export interface EpochLine {
+  epoch: true;
+  model: ModelName;
+  mode: EpochMode;
+  /** Threads the epoch ended on (the trainer's choice under 'auto'). */
+  threads: number;
+  batch: number;
+  images: number;
+  seconds: number;
+  /** Training images of the epoch over the epoch's time (the loop's own measure, EpochMetrics). */
+  imagesPerSecond: number;
+  /** What the trainer logged, e.g. the trial's measurements under 'auto'. */
+  notes?: string[];
+  error?: string;
+}
+
+export async function benchEpoch(options: EpochOptions): Promise<EpochLine[]> {
+  await initEngine({ prefer: 'wasm' });
+  const dir = await mkdtemp(join(tmpdir(), 'casebook-epoch-'));
+  const db = openDatabase(join(dir, 'bench.db'));
+  const lines: EpochLine[] = [];
+  try {
+    const datasets = new DatasetStore(db);
+    const runs = new RunStore(db);
+    const { dataset } = await importDataset(datasets, ImportRequest.parse({ kind: 'archive', source: options.data }));
+    for (const model of options.models ?? (['cnn', 'vnn', 'mcdropout'] as const)) {
+      for (const mode of options.modes ?? (['auto'] as const)) {
+        const config: RunConfig = { ...defaultRunConfig(model), epochs: 1 };
+        const run = runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config });
+        const notes: string[] = [];
+        const line: EpochLine = {
+          epoch: true,
+          model,
+          mode,
+          threads: 0,
+          batch: config.batchSize,
+          images: 0,
+          seconds: 0,
+          imagesPerSecond: 0,
+        };
+        try {
+          const done = await trainRun({
+            runs,
+            datasets,
+            runId: run.id,
+            backend: 'wasm',
+            env: mode === 'auto' ? {} : { CASEBOOK_TRAIN_THREADS: mode },
+            ...(options.threadEntry === undefined ? {} : { threadEntry: options.threadEntry }),
+            log: (message) => notes.push(message),
+          });
+          const [metrics] = runs.epochs(run.id);
+          line.threads = /, 2 training threads$/.test(done.backend ?? '') ? 2 : 1;
+          if (metrics) {
+            line.seconds = Math.round(metrics.seconds * 10) / 10;
+            line.imagesPerSecond = Math.round(metrics.imagesPerSecond);
+            line.images = Math.round(metrics.imagesPerSecond * metrics.seconds);
+          }
+        } catch (error) {
+          line.error = error instanceof Error ? error.message : String(error);
+        }
+        if (notes.length > 0) line.notes = notes;
+        options.report?.(line);
+        lines.push(line);
+      }
+    }
+  } finally {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
