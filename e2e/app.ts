@@ -83,3 +83,33 @@ export function nextEvent<T>(page: Page, name: 'runEvaluated' | 'runExplained'):
     )
     .then((json) => JSON.parse(json) as T);
 }
+
+/** Collects the ids of the runs the app hears of in this event, from now on; returns a reader. */
+export async function collectRuns(page: Page, name: 'runEvaluated' | 'runExplained'): Promise<() => Promise<number[]>> {
+  await page.evaluate((eventName) => {
+    const seen: number[] = [];
+    (window as unknown as Record<string, number[]>)[`seen:${eventName}`] = seen;
+    window.addEventListener(`casebook:${eventName}`, (event) =>
+      seen.push((event as CustomEvent<{ runId: number }>).detail.runId),
+    );
+  }, name);
+  return () =>
+    page.evaluate(
+      (eventName) => [...((window as unknown as Record<string, number[]>)[`seen:${eventName}`] ?? [])],
+      name,
+    );
+}
+
+/**
+ * Saves a screenshot for review when CASEBOOK_SHOTS names a folder (never committed). The views
+ * scroll inside the window, so `tall` makes the window tall enough to show all of one.
+ */
+export async function reviewShot(page: Page, name: string, { tall = false } = {}): Promise<void> {
+  const folder = process.env['CASEBOOK_SHOTS'];
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  const size = page.viewportSize();
+  if (tall) await page.setViewportSize({ width: 1400, height: 2400 });
+  await page.screenshot({ path: `${folder}/${name}.png`, fullPage: true });
+  if (tall && size) await page.setViewportSize(size);
+}

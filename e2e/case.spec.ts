@@ -1,28 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import type { Locator, Page } from '@playwright/test';
-import { importThroughUi, smallArchive, startTinyRun, waitReady } from './app';
+import type { Locator } from '@playwright/test';
+import { collectRuns, importThroughUi, reviewShot, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, test } from './fixtures';
-
-/** Review screenshots go here (never committed); set CASEBOOK_SHOTS to change it. */
-const SHOTS = process.env['CASEBOOK_SHOTS'] ?? '/tmp/case-shots';
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-/** Collects the ids of the runs the app hears explained (`runExplained`), from now on. */
-async function collectExplained(page: Page): Promise<() => Promise<number[]>> {
-  await page.evaluate(() => {
-    const seen: number[] = [];
-    (window as unknown as { explainedRuns: number[] }).explainedRuns = seen;
-    window.addEventListener('casebook:runExplained', (event) =>
-      seen.push((event as CustomEvent<{ runId: number }>).detail.runId),
-    );
-  });
-  return () => page.evaluate(() => [...(window as unknown as { explainedRuns: number[] }).explainedRuns]);
-}
 
 /** True once something is drawn on the canvas (some pixel is not transparent). */
 const drawn = (canvas: Locator): Promise<boolean> =>
@@ -43,7 +22,7 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await importThroughUi(page, await smallArchive(testInfo.outputDir));
   await expect(page).toHaveURL(/#\/datasets\/\d+$/);
   const datasetId = Number(/datasets\/(\d+)/.exec(page.url())?.[1]);
-  const explained = await collectExplained(page);
+  const explained = await collectRuns(page, 'runExplained');
   await startTinyRun(page, 'mcdropout');
   await startTinyRun(page, 'cnn');
   await expect.poll(async () => (await explained()).length, { timeout: 200_000 }).toBe(2);
@@ -71,7 +50,7 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   ).toBeVisible();
   await expect(view.getByTestId('case-verdict')).toHaveCount(2);
   await expect(view.getByTestId('case-position')).toHaveText('1 of 6');
-  await shot(page, 'case');
+  await reviewShot(page, 'case');
 
   // tag it and write a note: saved after a pause and on blur
   const interesting = view.locator('[data-testid="tag-toggle"][data-tag="interesting"]');
@@ -81,7 +60,7 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await note.fill('A deer recognised by the woods behind it.');
   await note.blur();
   await expect(view.getByTestId('note-status')).toHaveText('saved');
-  await shot(page, 'case-annotated');
+  await reviewShot(page, 'case-annotated');
 
   // a reload finds both
   await page.reload();
@@ -140,7 +119,7 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(uncertain.getByTestId('finder-total')).toHaveText('6');
   await expect(uncertain.getByTestId('finder-reason').first()).toContainText('entropy');
   await expect(finder.getByTestId('finder-threshold-confidence')).toHaveValue('0.9');
-  await shot(page, 'finder');
+  await reviewShot(page, 'finder');
   const first = uncertain.getByTestId('finder-entry').first();
   const index = await first.getAttribute('data-index');
   await first.click();
@@ -157,5 +136,5 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(page.getByTestId('class-boxplots-source')).toHaveAttribute('data-source', 'samples');
   await expect(page.getByTestId('run-finder')).toHaveAttribute('href', `#/finder?runs=${mc}`);
   await page.getByTestId('class-boxplots').scrollIntoViewIfNeeded();
-  await shot(page, 'run-class-boxplots');
+  await reviewShot(page, 'run-class-boxplots');
 });

@@ -1,18 +1,6 @@
-import type { Locator, Page } from '@playwright/test';
-import { importThroughUi, smallArchive, startTinyRun, waitReady } from './app';
+import type { Locator } from '@playwright/test';
+import { collectRuns, importThroughUi, reviewShot, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, test } from './fixtures';
-
-/** Collects the ids of the runs the app hears evaluated (`runEvaluated`), from now on. */
-async function collectEvaluated(page: Page): Promise<() => Promise<number[]>> {
-  await page.evaluate(() => {
-    const seen: number[] = [];
-    (window as unknown as { evaluatedRuns: number[] }).evaluatedRuns = seen;
-    window.addEventListener('casebook:runEvaluated', (event) =>
-      seen.push((event as CustomEvent<{ runId: number }>).detail.runId),
-    );
-  });
-  return () => page.evaluate(() => [...(window as unknown as { evaluatedRuns: number[] }).evaluatedRuns]);
-}
 
 /** True once chart.js has drawn something on the canvas (some pixel is not transparent). */
 const drawn = (canvas: Locator): Promise<boolean> =>
@@ -22,24 +10,13 @@ const drawn = (canvas: Locator): Promise<boolean> =>
     return false;
   });
 
-/** Saves a screenshot for review when CASEBOOK_SHOTS names a folder (never committed). */
-async function shot(page: Page, name: string): Promise<void> {
-  const folder = process.env['CASEBOOK_SHOTS'];
-  if (!folder) return;
-  // the views scroll inside the window: a tall window shows all of one
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 1400, height: 2400 });
-  await page.screenshot({ path: `${folder}/${name}.png` });
-  if (size) await page.setViewportSize(size);
-}
-
 test('compares two runs from the runs table and by URL', async ({ page, served }, testInfo) => {
   // two trainings, each evaluated and explained, one after another
   test.setTimeout(360_000);
   await page.goto(served.url);
   await waitReady(page);
   await importThroughUi(page, await smallArchive(testInfo.outputDir));
-  const evaluated = await collectEvaluated(page);
+  const evaluated = await collectRuns(page, 'runEvaluated');
   // two tiny CNNs that differ in exactly their seed and learning rate
   await startTinyRun(page, 'cnn', { epochs: '2', seed: '1', learningRate: '0.001' });
   await startTinyRun(page, 'cnn', { epochs: '2', seed: '2', learningRate: '0.01' });
@@ -103,7 +80,7 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
   await compare.getByTestId('config-show-all').check();
   await expect.poll(() => compare.getByTestId('config-diff-row').count()).toBeGreaterThan(10);
   await compare.getByTestId('config-show-all').uncheck();
-  await shot(page, 'compare');
+  await reviewShot(page, 'compare', { tall: true });
 
   // Reload keeps the view
   await page.reload();
@@ -129,7 +106,7 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
   const detail = page.getByTestId('run-detail');
   await expect(detail).toHaveAttribute('data-run-id', String(second));
   await expect(detail.getByTestId('chart-loss')).toHaveAttribute('data-points', '2');
-  await shot(page, 'run');
+  await reviewShot(page, 'run', { tall: true });
   await page.goBack();
   await expect(page).toHaveURL(new RegExp(`#/compare/${second},${first}$`));
   await expect(compare).toBeVisible();

@@ -1,24 +1,5 @@
-import type { Page } from '@playwright/test';
-import { importThroughUi, smallArchive, startTinyRun, waitReady } from './app';
+import { collectRuns, importThroughUi, reviewShot, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, test } from './fixtures';
-
-/** Collects the ids of the runs the app hears explained (`runExplained`), from now on. */
-async function collectExplained(page: Page): Promise<() => Promise<number[]>> {
-  await page.evaluate(() => {
-    const seen: number[] = [];
-    (window as unknown as { explainedRuns: number[] }).explainedRuns = seen;
-    window.addEventListener('casebook:runExplained', (event) =>
-      seen.push((event as CustomEvent<{ runId: number }>).detail.runId),
-    );
-  });
-  return () => page.evaluate(() => [...(window as unknown as { explainedRuns: number[] }).explainedRuns]);
-}
-
-/** Saves a screenshot for review when CASEBOOK_SHOTS names a folder (never committed). */
-async function shot(page: Page, name: string): Promise<void> {
-  const folder = process.env['CASEBOOK_SHOTS'];
-  if (folder) await page.screenshot({ path: `${folder}/${name}.png` });
-}
 
 test('the gallery: overlays, filters with counts, sorts in the URL, keyboard to a case and to tags', async ({
   page,
@@ -29,7 +10,7 @@ test('the gallery: overlays, filters with counts, sorts in the URL, keyboard to 
   await page.goto(served.url);
   await waitReady(page);
   await importThroughUi(page, await smallArchive(testInfo.outputDir));
-  const explained = await collectExplained(page);
+  const explained = await collectRuns(page, 'runExplained');
   await startTinyRun(page, 'cnn', { seed: '1' });
   await startTinyRun(page, 'cnn', { seed: '2', learningRate: '0.01' });
   await expect.poll(async () => (await explained()).length, { timeout: 150_000 }).toBe(2);
@@ -68,7 +49,7 @@ test('the gallery: overlays, filters with counts, sorts in the URL, keyboard to 
   // wrong predictions are red
   const wrongLine = grid.locator('[data-testid="gallery-run"][data-correct="false"] .pred').first();
   if ((await wrongLine.count()) > 0) await expect(wrongLine).toHaveCSS('color', 'rgb(198, 40, 40)');
-  await shot(page, 'gallery');
+  await reviewShot(page, 'gallery');
 
   // the raw image on request
   await page.getByTestId('gallery-overlay').uncheck();
@@ -114,7 +95,7 @@ test('the gallery: overlays, filters with counts, sorts in the URL, keyboard to 
   await page.keyboard.press('1');
   await expect(focused.getByTestId('gallery-tag')).toHaveText(['interesting']);
   await expect(interesting).toHaveText('1');
-  await shot(page, 'gallery-tagged');
+  await reviewShot(page, 'gallery-tagged');
   // u undoes it
   await page.keyboard.press('u');
   await expect(focused.getByTestId('gallery-tag')).toHaveCount(0);
