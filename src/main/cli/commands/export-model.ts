@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { exportModel } from '../../lab/export/model-export';
 import { openDatabase } from '../../lab/store/database';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
 
@@ -29,13 +29,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     run: { type: 'string' },
     out: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, exportModelCommand);
-  const runId = intOption(values.run, 'run', { min: 1 });
-  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const runId = requiredRunId(values.run);
   if (values.out === undefined) throw new UsageError('--out <dir> is required');
   const db = openDatabase(databasePath(values.db));
   try {

@@ -3,7 +3,7 @@ import { exportRunBundle } from '../../lab/export/bundle-export';
 import { BUNDLE_EXTENSION, BUNDLE_VERSION } from '../../lab/export/bundle-format';
 import { writeFileAtomically } from '../../lab/export/atomic';
 import { openDatabase } from '../../lab/store/database';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
 import { VERSION } from '../version';
@@ -33,13 +33,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     run: { type: 'string' },
     out: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, exportRunCommand);
-  const runId = intOption(values.run, 'run', { min: 1 });
-  if (runId === undefined) throw new UsageError('--run <id> is required');
+  const runId = requiredRunId(values.run);
   if (values.out === undefined) throw new UsageError(`--out <file${BUNDLE_EXTENSION}> is required`);
   const out = resolve(/\.[^/\\]+$/.test(values.out) ? values.out : `${values.out}${BUNDLE_EXTENSION}`);
   const db = openDatabase(databasePath(values.db));

@@ -3,7 +3,7 @@ import { FigureRequest, describeZodError } from '../../../shared/contract';
 import { FIGURE_KINDS } from '../../../shared/figures';
 import { writeFileAtomic } from '../../lab/figures/atomic';
 import { renderFigure } from '../../lab/figures/render';
-import { UsageError, intOption, parseOptions, type Io } from '../args';
+import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { formatOf, imageOption, openFigures } from '../figures';
@@ -44,9 +44,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     alt: { type: 'string' },
     scale: { type: 'string' },
     out: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, figureCommand);
   if (values.run !== undefined && values.runs !== undefined) throw new UsageError('give --run or --runs, not both');

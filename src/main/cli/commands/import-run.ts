@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUNDLE_LIMIT, importRunBundle } from '../../lab/export/bundle-import';
 import { openDatabase } from '../../lab/store/database';
-import { UsageError, parseOptions, type Io } from '../args';
+import { UsageError, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
 
@@ -30,9 +30,7 @@ ${DB_HELP}
 async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     file: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, importRunCommand);
   if (values.file === undefined) throw new UsageError('--file <bundle> is required');

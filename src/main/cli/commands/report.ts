@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { writeReport, type ReportFormat } from '../../lab/figures/report';
 import type { ReportCases } from '../../lab/figures/report-model';
-import { UsageError, listOption, parseOptions, type Io } from '../args';
+import { UsageError, listOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { imageOption, openFigures } from '../figures';
@@ -43,9 +43,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     cases: { type: 'string' },
     format: { type: 'string', default: 'html' },
     out: { type: 'string' },
-    db: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, reportCommand);
   const runIds = runIdsOption(values.runs);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { ConflictError } from '../errors';
 import type { Db } from '../store/database';
+import type { ExplanationImageRow } from '../store/explanations';
 import { DatasetStore } from '../store/datasets';
 import { RunStore } from '../store/runs';
 import { BlobPack } from './blobs';
@@ -203,21 +204,9 @@ function exportEvaluation(db: Db, runId: number): { entry: EvaluationEntry; bin:
   };
 }
 
-interface ExplanationImageDbRow {
-  idx: number;
-  label: number;
-  predicted: number;
-  probability: number;
-  background: number | null;
-  map: Buffer;
-  std: Buffer | null;
-  true_map: Buffer | null;
-  true_std: Buffer | null;
-}
-
 /** Every explanation of the run, oldest first (so the newest stays the current one on import). */
 function exportExplanations(db: Db, runId: number): { entry: ExplanationEntry; bin: Uint8Array }[] {
-  const images = db.prepare<[number], ExplanationImageDbRow>(
+  const images = db.prepare<[number], ExplanationImageRow>(
     `SELECT idx, label, predicted, probability, background, map, std, true_map, true_std
        FROM explanation_images WHERE explanation_id = ? ORDER BY idx`,
   );

@@ -14,7 +14,8 @@ export interface StoredImageExplanation {
   trueStd: Float32Array | null;
 }
 
-interface ImageRow {
+/** A row of `explanation_images` as SQLite gives it. */
+export interface ExplanationImageRow {
   idx: number;
   label: number;
   predicted: number;
@@ -93,7 +94,7 @@ export class ExplanationStore {
       .get(explanationId) as number;
     const order = page.order === 'background' ? 'background IS NULL, background DESC, idx' : 'idx';
     const rows = this.db
-      .prepare<[number, number, number], ImageRow>(
+      .prepare<[number, number, number], ExplanationImageRow>(
         `SELECT * FROM explanation_images WHERE explanation_id = ? ORDER BY ${order} LIMIT ? OFFSET ?`,
       )
       .all(explanationId, page.limit, page.offset);
