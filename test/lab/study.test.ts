@@ -104,13 +104,15 @@ describe('the sample study', () => {
   });
 
   it('startSampleStudy imports the sample and queues the three seed models on all of it', async () => {
-    const { lab } = testLab();
+    const { lab, events } = testLab();
     labs.push(lab);
     const started = await lab.dispatch('startSampleStudy', {});
     if (!started.ok) throw new Error(started.error.message);
     await cancelAll(lab);
     const { datasetId, runs, jobs } = started.value;
     expect(lab.datasets.get(datasetId).counts.train).toEqual({ deer: 500, frog: 500, truck: 500 });
+    // the pages hear of the new dataset (the gallery names its classes from it)
+    expect(events.some((event) => event.name === 'datasetsChanged')).toBe(true);
     expect(runs.map((run) => run.model)).toEqual(['cnn', 'vnn', 'mcdropout']);
     for (const run of runs) {
       expect(run.datasetId).toBe(datasetId);

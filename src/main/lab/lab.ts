@@ -131,7 +131,12 @@ export class Lab {
       startRun: (request) => this.startRun(request),
       startStudy: ({ datasetId, models, quick }) =>
         this.studies.start(datasetId, models ?? SEED_MODELS, quick ? QUICK : {}),
-      startSampleStudy: () => this.studies.startSample(),
+      startSampleStudy: async () => {
+        const started = await this.studies.startSample();
+        // the sample is imported here, not by an import job: tell the pages about the dataset
+        this.options.emit('datasetsChanged', {});
+        return started;
+      },
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
       deleteRun: ({ id }) => ({ deleted: this.deleteRun(id) }),
