@@ -91,7 +91,8 @@ try {
   const capture = async (name, hash, ready) => {
     await page.goto(at(hash));
     await page.waitForSelector('body[data-ready="true"]');
-    if (ready) await page.waitForSelector(ready, { timeout: 60_000 });
+    if (typeof ready === 'string') await page.waitForSelector(ready, { timeout: 60_000 });
+    else if (ready) await page.waitForFunction(ready, undefined, { timeout: 60_000 });
     await page.screenshot({ path: join(values.out, `${name}.png`) });
     console.error(`saved ${name}.png`);
   };
@@ -103,7 +104,15 @@ try {
     found.find((l) => l.list === 'uncertain');
   const index = pick?.entries[0]?.index ?? 0;
 
-  await capture('gallery', `#/gallery?runs=${ids.join(',')}`);
+  // every tile on screen with its overlay loaded (tiles ask for theirs after a moment on screen)
+  /* global document */
+  await capture('gallery', `#/gallery?runs=${ids.join(',')}`, () => {
+    const tiles = [...document.querySelectorAll('[data-testid="gallery-tile"]')];
+    const images = [...document.querySelectorAll('[data-testid="gallery-image"]')];
+    return (
+      tiles.length > 0 && images.length === tiles.length && images.every((img) => img.complete && img.naturalWidth > 0)
+    );
+  });
   await capture(
     'case',
     `#/cases/${datasetId}/test/${index}?runs=${ids.join(',')}`,
