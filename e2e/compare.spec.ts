@@ -52,7 +52,7 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
     await expect(metrics.getByTestId('compare-row-nll').locator('[data-best="true"]')).toHaveCount(1);
     // the second column shows its difference to the first
     await expect(metrics.getByTestId('compare-row-nll').getByTestId('compare-value').nth(1)).toHaveText(
-      /[+−]\d\.\d{4}$/,
+      /[+−]\d+\.\d{4}$/,
     );
     // both runs' curves in one chart: 2 runs × (loss, val_loss) × 2 epochs
     const loss = compare.getByTestId('compare-chart-loss');

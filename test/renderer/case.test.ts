@@ -74,10 +74,12 @@ describe('CaseState', () => {
     expect(second.input).toMatchObject({ offset: 500 });
     second.resolve({ ok: true, value: page([999, 501, 3], 700) });
     await settle();
-    expect(state.neighbours).toEqual({ previous: 999, next: 3, position: 502, total: 503 });
+    expect(state.neighbours).toEqual({ index: 501, previous: 999, next: 3, position: 502, total: 503 });
 
-    // the next case of the same list: no new listCases
+    // the next case of the same list: its neighbours are known at once (a quick second key press
+    // must not go from the old place), with no new listCases
     void state.load(key(3));
+    expect(state.neighbours).toMatchObject({ index: 3, previous: 501, next: null });
     fake.take('getCase').resolve({ ok: true, value: detail(3) });
     await settle();
     expect(fake.pending.filter((p) => p.name === 'listCases')).toHaveLength(0);

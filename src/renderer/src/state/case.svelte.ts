@@ -14,6 +14,8 @@ export interface CaseKeyRoute {
 
 /** Where the case sits in its list (the gallery's, same runs and query). */
 export interface CaseNeighbours {
+  /** The image these are the neighbours of. */
+  index: number;
   previous: number | null;
   next: number | null;
   /** 1-based position, or null when the image is not in the list (e.g. a tag filter it no longer matches). */
@@ -33,6 +35,20 @@ const sameKey = (a: CaseKeyRoute | null, b: CaseKeyRoute): boolean =>
   a.runIds.length === b.runIds.length &&
   a.runIds.every((id, i) => id === b.runIds[i]) &&
   JSON.stringify(a.query) === JSON.stringify(b.query);
+
+const listId = (runIds: readonly number[], query: CaseListQuery): string => JSON.stringify([runIds, query]);
+
+/** Where `index` sits in the list `indices`. */
+function place(indices: readonly number[], index: number): CaseNeighbours {
+  const at = indices.indexOf(index);
+  return {
+    index,
+    previous: at > 0 ? (indices[at - 1] ?? null) : null,
+    next: at >= 0 && at < indices.length - 1 ? (indices[at + 1] ?? null) : null,
+    position: at >= 0 ? at + 1 : null,
+    total: indices.length,
+  };
+}
 
 /**
  * One test image across runs (`#/cases/<ds>/test/<i>`): its getCase answer, the stored samples
@@ -78,6 +94,10 @@ export class CaseState {
     this.error = null;
     this.samples.clear();
     if (listChanged) this.#list = null;
+    // Neighbours of the image before must never serve this one (a quick second key press would
+    // jump from the old place): known at once from the cached list, else once it is fetched.
+    const cached = this.#list?.id === listId(this.runIds, key.query) ? this.#list.indices : null;
+    this.neighbours = cached ? place(cached, key.index) : null;
     const result = await this.#client.request('getCase', {
       datasetId: key.datasetId,
       split: 'test',
@@ -133,13 +153,7 @@ export class CaseState {
     try {
       const indices = await this.#indices(runIds, key.query);
       if (generation !== this.#generation) return;
-      const at = indices.indexOf(key.index);
-      this.neighbours = {
-        previous: at > 0 ? (indices[at - 1] ?? null) : null,
-        next: at >= 0 && at < indices.length - 1 ? (indices[at + 1] ?? null) : null,
-        position: at >= 0 ? at + 1 : null,
-        total: indices.length,
-      };
+      this.neighbours = place(indices, key.index);
     } catch (error) {
       if (generation !== this.#generation) return;
       this.neighbours = null;
@@ -148,7 +162,7 @@ export class CaseState {
   }
 
   async #indices(runIds: readonly number[], query: CaseListQuery): Promise<number[]> {
-    const id = JSON.stringify([runIds, query]);
+    const id = listId(runIds, query);
     if (this.#list?.id === id) return this.#list.indices;
     const indices: number[] = [];
     for (let offset = 0; offset < MAX_LIST; offset += PAGE) {
