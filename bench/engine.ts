@@ -56,8 +56,8 @@ export interface BenchLine {
   msPerStep?: number;
   /** From the mean step time (lower when other work shares the machine). */
   meanImagesPerSecond?: number;
-  /** Milliseconds per kernel name in one profiled step, largest first. */
-  profile?: Record<string, number>;
+  /** One profiled step on a new batch: per kernel its ms and calls, largest first; wall and kernel ms. */
+  profile?: { wallMs: number; kernelMs: number; calls: number; kernels: Record<string, { ms: number; calls: number }> };
   wasmKernels?: string[];
   /** Threads training together (data-parallel); 1 when absent. */
   threads?: number;
@@ -80,6 +80,8 @@ export interface BenchLine {
    * half's gradients, waiting for the worker's, averaging and applying them.
    */
   phases?: Record<string, number>;
+  /** The training thread's share of a batch after the timed steps (ShardBalance). */
+  threadShare?: number;
   error?: string;
 }
 
@@ -109,18 +111,34 @@ function randomBatch(batch: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   }));
 }
 
-async function profileStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<Record<string, number>> {
-  const info = await tf.profile(async () => {
-    await model.trainOnBatch(x, y);
-  });
-  const byKernel = new Map<string, number>();
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+/**
+ * Profiles one step on a new batch (as in training): per kernel its milliseconds and number of
+ * calls, largest first, plus the step's wall time and the kernels' sum (the rest is JS overhead:
+ * the tape, tensor bookkeeping, the optimizer's scheduling).
+ */
+async function profileStep(model: tf.LayersModel, batch: number): Promise<NonNullable<BenchLine['profile']>> {
+  const { x, y } = randomBatch(batch);
+  try {
+    const start = performance.now();
+    const info = await tf.profile(async () => {
+      await model.trainOnBatch(x, y);
+    });
+    const wallMs = performance.now() - start;
+    const byKernel = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      byKernel.set(k.name, { ms: entry.ms + ms, calls: entry.calls + 1 });
+    }
+    const round = (ms: number): number => Math.round(ms * 10) / 10;
+    const kernels = Object.fromEntries(
+      [...byKernel].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => [name, { ms: round(e.ms), calls: e.calls }]),
+    );
+    const kernelMs = [...byKernel.values()].reduce((sum, e) => sum + e.ms, 0);
+    return { wallMs: round(wallMs), kernelMs: round(kernelMs), calls: info.kernels.length, kernels };
+  } finally {
+    tf.dispose([x, y]);
   }
-  return Object.fromEntries(
-    [...byKernel].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, Math.round(ms * 10) / 10]),
-  );
 }
 
 async function benchOne(name: ModelName, backend: BackendName, options: BenchOptions): Promise<BenchLine> {
@@ -142,7 +160,7 @@ async function benchOne(name: ModelName, backend: BackendName, options: BenchOpt
       times.push(performance.now() - start);
     }
     Object.assign(line, summarize(batch, times));
-    if (options.profile) line.profile = await profileStep(model, x, y);
+    if (options.profile) line.profile = await profileStep(model, batch);
   } catch (error) {
     line.error = error instanceof Error ? error.message : String(error);
   } finally {
@@ -199,6 +217,7 @@ async function benchParallel(line: BenchLine, entry: string | URL, options: Benc
           .filter(([name]) => name !== 'steps')
           .map(([name, ms]) => [name, Math.round((10 * (ms - (before[name] ?? 0))) / Math.max(1, timedSteps)) / 10]),
       ),
+      threadShare: Math.round((started.balance?.share ?? 0.5) * 100) / 100,
     });
   } catch (error) {
     line.error = `two threads: ${error instanceof Error ? error.message : String(error)}`;

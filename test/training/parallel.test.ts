@@ -14,6 +14,7 @@ import {
   chooseTrainingThreads,
   DataParallel,
   defaultThreadEntry,
+  ShardBalance,
   ThreadTrial,
   TRAINING_LOSS,
   type ModelRecipe,
@@ -84,8 +85,11 @@ async function compareWithTrainOnBatch(r: ModelRecipe, prepare?: (model: tf.Laye
   prepare?.(reference);
   writeWeights(reference, readWeights(model));
   const parallel = await DataParallel.start(model, r, { entry: ENTRY, maxBatch: 8 });
+  // as if the thread were much the faster: it takes 4 of 7 rows at first, then what the timings say
+  parallel.balance?.record(1, 10, 4, 1);
+  expect(parallel.balance?.theirRows(7)).toBe(4);
   try {
-    // 7 rows: unequal shards (4 here, 3 on the thread) must still give the full batch's step
+    // unequal shards must still give the full batch's step
     for (const [n, seed] of [
       [7, 1],
       [8, 2],
@@ -131,6 +135,29 @@ describe('chooseTrainingThreads', () => {
 
   it('finds no built thread entry next to the TypeScript sources', () => {
     expect(defaultThreadEntry()).toBeUndefined();
+  });
+});
+
+describe('ShardBalance', () => {
+  it('starts with halves and moves the split towards equal times, within bounds', () => {
+    const balance = new ShardBalance(0.5, [0.2, 0.8]);
+    expect(balance.theirRows(256)).toBe(128);
+    expect(balance.theirRows(7)).toBe(4);
+    // the thread took twice as long for its half: it should take a third of the batch
+    balance.record(128, 100, 128, 200);
+    expect(balance.share).toBeCloseTo(0.5 + 0.5 * (1 / 3 - 0.5), 10);
+    for (let i = 0; i < 30; i++) balance.record(128, 100, 128, 200);
+    expect(balance.share).toBeCloseTo(1 / 3, 6);
+    expect(balance.theirRows(300)).toBe(100);
+    // a stalled thread: never less than the lower bound, and one row on each side at least
+    for (let i = 0; i < 30; i++) balance.record(100, 10, 100, 10_000);
+    expect(balance.share).toBe(0.2);
+    expect(balance.theirRows(2)).toBe(1);
+    expect(balance.theirRows(1)).toBe(0);
+    // nonsense timings change nothing
+    balance.record(0, 10, 10, 10);
+    balance.record(10, Number.NaN, 10, 10);
+    expect(balance.share).toBe(0.2);
   });
 });
 
@@ -205,7 +232,8 @@ describe('DataParallel', () => {
     const r = recipe('cnn', { dropout: 0.5 });
     const model = compiled(r);
     const before = DataParallel.live;
-    const parallel = await DataParallel.start(model, r, { entry: ENTRY, maxBatch: 8 });
+    // in halves: the test needs the same images on both sides
+    const parallel = await DataParallel.start(model, r, { entry: ENTRY, maxBatch: 8, balance: false });
     expect(DataParallel.live).toBe(before + 1);
     try {
       // the same 4 images in both halves: equal shard losses would mean equal masks

@@ -4,6 +4,20 @@
 // of them average the shards' gradients and update (synchronous data-parallel training); with
 // equal shards the average is the full batch's gradient.
 import { tf } from './backend';
+import { asWasmBackend, f32 } from './wasm/heap';
+
+/**
+ * A float32 tensor's values: on the wasm backend a view of its bytes in the wasm heap (no copy;
+ * read it at once, before anything else allocates, since a growing heap detaches the view), on
+ * other backends `dataSync()`. A training step reads about a megabyte of gradients, weights and
+ * batch this way; as fresh arrays, the memory the system maps and unmaps for them every step
+ * costs page faults and slows the other training thread of the process.
+ */
+export function valuesOf(t: tf.Tensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`valuesOf: a ${t.dtype} tensor, expected float32`);
+  if (tf.getBackend() === 'wasm') return f32(asWasmBackend(tf.backend(), 'valuesOf'), t);
+  return t.dataSync() as Float32Array;
+}
 
 /** Number of trainable parameters. */
 export function trainableSize(model: tf.LayersModel): number {
@@ -17,7 +31,7 @@ export function readWeights(
 ): Float32Array {
   let at = 0;
   for (const w of model.trainableWeights) {
-    const values = w.read().dataSync() as Float32Array;
+    const values = valuesOf(w.read());
     into.set(values, at);
     at += values.length;
   }
@@ -76,7 +90,7 @@ export function lossAndGradients(
       for (const v of variables) {
         const g = grads[v.name];
         if (g === undefined) throw new Error(`lossAndGradients: no gradient for ${v.name}`);
-        into.set(g.dataSync() as Float32Array, at);
+        into.set(valuesOf(g), at);
         at += v.size;
       }
       return value.dataSync()[0] ?? Number.NaN;

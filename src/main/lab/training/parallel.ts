@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { RunConfig } from '../../../shared/contract';
 import { initEngine, tf, type BackendName } from '../engine/backend';
-import { applyGradients, lossAndGradients, readWeights, trainableSize, writeWeights } from '../engine/gradients';
+import { applyGradients, lossAndGradients, readWeights, trainableSize, valuesOf, writeWeights } from '../engine/gradients';
 import { buildModel } from './models';
 
 /** The loss every run is compiled with (the replica is compiled with it too). */
@@ -97,6 +97,42 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((p, q) => p - q);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * How a batch is split between this thread and the training thread so that both halves end
+ * together: the thread's share follows the two sides' measured speeds (rows per ms of their last
+ * steps, smoothed), within bounds. Equal halves at first. A core that is slower, or busier with
+ * other work, gets fewer rows instead of making the other wait; the step's gradient stays the
+ * full batch's (the halves are weighted by their sizes).
+ */
+export class ShardBalance {
+  private theirShare = 0.5;
+
+  constructor(
+    private readonly smoothing = 0.3,
+    private readonly bounds: readonly [number, number] = [0.2, 0.8],
+  ) {}
+
+  /** The thread's rows of a batch of `n` (at least one of each side's when n ≥ 2). */
+  theirRows(n: number): number {
+    if (n < 2) return 0;
+    return Math.min(n - 1, Math.max(1, Math.round(n * this.theirShare)));
+  }
+
+  /** Records a step: each side's rows and the milliseconds it took for them. */
+  record(ourRows: number, ourMs: number, theirRows: number, theirMs: number): void {
+    if (!(ourRows > 0 && ourMs > 0 && theirRows > 0 && theirMs > 0)) return;
+    const ours = ourRows / ourMs;
+    const theirs = theirRows / theirMs;
+    const target = theirs / (ours + theirs);
+    const [low, high] = this.bounds;
+    this.theirShare = Math.min(high, Math.max(low, this.theirShare + this.smoothing * (target - this.theirShare)));
+  }
+
+  get share(): number {
+    return this.theirShare;
+  }
 }
 
 interface Init {
@@ -209,6 +245,8 @@ export interface DataParallelOptions {
   maxBatch: number;
   /** Milliseconds to wait for the thread to start (default 60 s). */
   startTimeoutMs?: number;
+  /** Split batches by the two sides' measured speeds (`ShardBalance`; default true), else in halves. */
+  balance?: boolean;
 }
 
 /** Two-thread synchronous data-parallel training steps for one compiled model. */
@@ -222,6 +260,10 @@ export class DataParallel {
   private readonly ours: Float32Array;
   private readonly xView: Float32Array;
   private readonly yView: Float32Array;
+  private readonly ourX: Float32Array;
+  private readonly ourY: Float32Array;
+  /** How batches are split; undefined: in halves. */
+  readonly balance: ShardBalance | undefined;
   private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
   private failure: TrainingThreadError | undefined;
   private ended = false;
@@ -241,16 +283,20 @@ export class DataParallel {
     recipe: ModelRecipe,
     private readonly worker: Worker,
     private readonly maxBatch: number,
+    balance: boolean,
   ) {
     DataParallel.live += 1;
+    this.balance = balance ? new ShardBalance() : undefined;
     this.size = trainableSize(model);
     this.weightView = new Float32Array(new SharedArrayBuffer(this.size * 4));
     this.theirGradients = new Float32Array(new SharedArrayBuffer(this.size * 4));
     this.ours = new Float32Array(this.size);
     const [h, w, c] = recipe.data.inputShape;
-    const half = Math.ceil(maxBatch / 2);
-    this.xView = new Float32Array(new SharedArrayBuffer(half * h * w * c * 4));
-    this.yView = new Float32Array(new SharedArrayBuffer(half * recipe.data.classes * 4));
+    // either side may take most of a batch (ShardBalance)
+    this.xView = new Float32Array(new SharedArrayBuffer(maxBatch * h * w * c * 4));
+    this.yView = new Float32Array(new SharedArrayBuffer(maxBatch * recipe.data.classes * 4));
+    this.ourX = new Float32Array(maxBatch * h * w * c);
+    this.ourY = new Float32Array(maxBatch * recipe.data.classes);
     worker.on('message', (reply: Reply) => {
       const pending = this.pending;
       this.pending = undefined;
@@ -284,7 +330,7 @@ export class DataParallel {
       throw new Error(`no built ${THREAD_ENTRY_FILE} next to ${import.meta.dirname} (running from sources?)`);
     }
     const worker = new Worker(entry);
-    const parallel = new DataParallel(model, recipe, worker, options.maxBatch);
+    const parallel = new DataParallel(model, recipe, worker, options.maxBatch, options.balance ?? true);
     try {
       const timeout = options.startTimeoutMs ?? 60_000;
       let timer: NodeJS.Timeout | undefined;
@@ -334,15 +380,15 @@ export class DataParallel {
   }
 
   /**
-   * One training step on the batch (x, y): the thread takes the second half, this thread the
-   * first; the size-weighted mean of their gradients updates the main model with its optimizer.
+   * One training step on the batch (x, y): the thread takes the rows after this thread's (a half,
+   * or the share `ShardBalance` sets); the size-weighted mean of their gradients updates the main model with its optimizer.
    * Returns the batch's loss and accuracy, as `trainOnBatch` would. Nothing is applied if either
    * half fails.
    */
   async step(x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; accuracy: number }> {
     const n = x.shape[0] ?? 0;
     if (n > this.maxBatch) throw new Error(`DataParallel: a batch of ${n} exceeds the maximum of ${this.maxBatch}`);
-    const theirRows = Math.floor(n / 2);
+    const theirRows = this.balance ? this.balance.theirRows(n) : Math.floor(n / 2);
     const ourRows = n - theirRows;
     if (theirRows === 0) {
       const { loss, accuracy, gradients } = lossAndGradients(this.model, x, y, this.ours);
@@ -355,22 +401,33 @@ export class DataParallel {
     t = this.phase('weights', t);
     const imageSize = x.size / n;
     const classes = y.size / n;
-    this.xView.set((x.dataSync() as Float32Array).subarray(ourRows * imageSize, n * imageSize));
-    this.yView.set((y.dataSync() as Float32Array).subarray(ourRows * classes, n * classes));
+    // The thread's shard into the shared buffers, ours into this thread's own: read in place,
+    // written into buffers made once (no temporary copies of the batch; see valuesOf).
+    this.xView.set(valuesOf(x).subarray(ourRows * imageSize, n * imageSize));
+    this.yView.set(valuesOf(y).subarray(ourRows * classes, n * classes));
+    this.ourX.set(valuesOf(x).subarray(0, ourRows * imageSize));
+    this.ourY.set(valuesOf(y).subarray(0, ourRows * classes));
+    const xs = tf.tensor(this.ourX.subarray(0, ourRows * imageSize), [ourRows, ...x.shape.slice(1)]);
+    const ys = tf.tensor(this.ourY.subarray(0, ourRows * classes), [ourRows, ...y.shape.slice(1)]);
     t = this.phase('shard', t);
     const theirs = this.ask({ kind: 'step', rows: theirRows });
     theirs.catch(() => undefined); // awaited below; never unhandled if our half throws first
-    const our = tf.tidy(() => {
-      const xs = x.slice(0, ourRows);
-      const ys = y.slice(0, ourRows);
-      return lossAndGradients(this.model, xs, ys, this.ours);
-    });
+    // Not in a tidy: tidy walks what its function returns for tensors to keep, and would walk
+    // every element of the gradient array (≈ 100 ms a step for the CNN's 331k parameters).
+    let our: ReturnType<typeof lossAndGradients>;
+    try {
+      our = lossAndGradients(this.model, xs, ys, this.ours);
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+    const ourMs = performance.now() - t;
     t = this.phase('ours', t);
     const reply = await theirs;
     t = this.phase('wait', t);
     if (reply.kind !== 'done') throw new TrainingThreadError(`training thread: unexpected reply '${reply.kind}'`);
     this.phases['threadWeights'] = (this.phases['threadWeights'] ?? 0) + reply.ms.weights;
     this.phases['threadCompute'] = (this.phases['threadCompute'] ?? 0) + reply.ms.compute;
+    this.balance?.record(ourRows, ourMs, theirRows, reply.ms.weights + reply.ms.compute);
     const a = ourRows / n;
     const b = theirRows / n;
     const mean = this.ours;
