@@ -2,7 +2,7 @@
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
 //   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop]
 //   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]
-//   [--data <cifar-10 archive> [--epoch-threads auto,1,2]]`
+//   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
 // JSON line per (model, backend). On wasm the line also has the training loop's two paths, each
@@ -10,9 +10,10 @@
 // `parallelImagesPerSecond` (two threads, src/main/lab/training/parallel.ts, its thread started
 // from scripts/dev-thread.mjs); `--threads 1` leaves them out.
 // With `--data <archive>` (a CIFAR-10 archive; imported through the product's importer into a
-// temporary database) the engine part then trains one full epoch of each model through the real
-// loop (bench/epoch.ts), per `--epoch-threads` mode (default auto: the trainer's own choice):
-// `{"epoch": true, model, mode, threads, imagesPerSecond, seconds, ...}`.
+// temporary database) the engine part then trains `--epochs` (default 2) full epochs of each model
+// through the real loop (bench/epoch.ts), per `--epoch-threads` mode (default auto: the trainer's
+// own choice): `{"epoch": true, model, mode, index, threads, imagesPerSecond, seconds, ...}` per
+// epoch (the first carries the run's start-up and its one-or-two-threads trial).
 // Then MC sampling (bench/sampling.ts): for the VNN and the MC-dropout model, the time of T
 // stochastic predictions per image (default `--samples 1000` over `--images 3000`) with the fast
 // path, and `naiveSecondsEstimate` for T full forward passes (measured on `--naive-images 20` ×
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     data: { type: 'string' },
     'epoch-threads': { type: 'string' },
+    epochs: { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -99,6 +101,7 @@ await withRunner(async (load) => {
           data: values.data,
           models,
           modes: list(values['epoch-threads']),
+          epochs: count(values.epochs),
           threadEntry: options.threadEntry,
           report,
         });
