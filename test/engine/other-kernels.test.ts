@@ -19,6 +19,8 @@ describe('wasm MaxPoolGrad', () => {
   const cases = [
     { x: [2, 6, 6, 4], size: 2, stride: 2, pad: 'valid' },
     { x: [2, 7, 7, 8], size: 2, stride: 2, pad: 'valid' }, // odd size: last row/column unused
+    { x: [2, 6, 7, 8], size: 2, stride: 2, pad: 'valid' }, // odd width only
+    { x: [3, 8, 8, 32], size: 2, stride: 2, pad: 'valid' }, // several channel groups
     { x: [2, 7, 6, 8], size: 3, stride: 2, pad: 'same' }, // overlapping windows, padding
     { x: [1, 5, 5, 12], size: 3, stride: 1, pad: 'same' },
     { x: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' }, // channels not a multiple of 4

@@ -1,5 +1,6 @@
 // MaxPoolGrad for the wasm backend: one pass over the pooling windows, channels innermost (four
-// at a time with SIMD when the channel count allows), each window's gradient going to the first
+// at a time with SIMD when the channel count allows; 2×2 windows of stride 2, the seed models'
+// pools, by a kernel of their own that reads x once and writes dx once), each window's gradient going to the first
 // position holding the window's maximum: the cpu backend's rule (the stock wasm kernel keeps the
 // last one, starts from the smallest positive float rather than −∞, and is several times slower).
 import {
@@ -46,8 +47,25 @@ export const maxPoolGradKernel: KernelFunc = ({ inputs, backend: anyBackend, att
   const left = info.padInfo.left;
 
   const out = backend.makeOutput(input.shape, 'float32');
-  f32(backend, out).fill(0);
   const simd = simdKernels(backend);
+  const twoByTwo = fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0;
+  if (simd !== undefined && C % 4 === 0 && twoByTwo) {
+    // the windows cover every dx but an odd last row or column, which stays zero
+    if (H !== 2 * Ho || W !== 2 * Wo) f32(backend, out).fill(0);
+    simd.maxPoolGrad2x2(
+      offsetOf(backend, input),
+      offsetOf(backend, dy),
+      offsetOf(backend, out),
+      batchSize,
+      H,
+      W,
+      C,
+      Ho,
+      Wo,
+    );
+    return out;
+  }
+  f32(backend, out).fill(0);
   if (simd !== undefined && C % 4 === 0) {
     simd.maxPoolGrad(
       offsetOf(backend, input),

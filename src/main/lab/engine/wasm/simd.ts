@@ -26,6 +26,21 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   /**
+   * MaxPoolGrad of 2×2 windows, stride 2, no padding, NHWC, channels a multiple of 4: writes every
+   * dx the windows cover (so no zero fill is needed when H and W are even).
+   */
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+  ): void;
+  /**
    * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
    * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
    * the given byte strides. `w` rows are `wRow` bytes apart.
@@ -156,6 +171,78 @@ function maxPoolGrad(m: ModuleWriter): void {
   });
 }
 
+/**
+ * MaxPoolGrad for 2×2 windows with stride 2 and no padding (every pooling layer of the seed
+ * models): the windows do not overlap, so each x is read once and each covered dx written once
+ * (no zero fill, no read-modify-write), with the same first-maximum rule as `max_pool_grad`.
+ * Rows and columns past 2·Ho, 2·Wo (odd sizes) are not written: the caller zero-fills them.
+ */
+function maxPoolGrad2x2(m: ModuleWriter): void {
+  m.func('max_pool_grad_2x2', ['x', 'dy', 'dx', 'batch', 'H', 'W', 'C', 'Ho', 'Wo'], (c, p) => {
+    const { n, i, j, cv, lanes, xp, dp, row, pix, delta, at } = c.locals(i32, [
+      'n',
+      'i',
+      'j',
+      'cv',
+      'lanes',
+      'xp',
+      'dp',
+      'row',
+      'pix',
+      'delta',
+      'at',
+    ]);
+    const v = [c.local(v128), c.local(v128), c.local(v128), c.local(v128)] as const;
+    const { best, found, done, mask, g } = c.locals(v128, ['best', 'found', 'done', 'mask', 'g']);
+    c.get(p.C).i32(2).shrS().set(lanes);
+    c.get(p.C).i32(2).shl().set(pix); // bytes per pixel
+    c.get(p.W).get(pix).mul().set(row); // bytes per image row
+    c.get(p.dx).get(p.x).sub().set(delta);
+    c.get(p.dy).set(dp);
+    // byte offset of window position k from its top-left: 0, pix, row, row + pix
+    const offset = (k: number) => {
+      if (k === 0) return;
+      if (k === 1) c.get(pix).add();
+      else if (k === 2) c.get(row).add();
+      else c.get(row).add().get(pix).add();
+    };
+    c.loop(n, 0, p.batch, 1, () => {
+      c.loop(i, 0, p.Ho, 1, () => {
+        // xp = x + ((n·H + 2i)·W)·C·4
+        c.get(p.x).get(n).get(p.H).mul().get(i).i32(1).shl().add().get(row).mul().add().set(xp);
+        c.loop(j, 0, p.Wo, 1, () => {
+          c.loop(cv, 0, lanes, 1, () => {
+            c.get(xp).get(cv).i32(4).shl().add().set(at);
+            c.f32(Number.NEGATIVE_INFINITY).f32x4Splat().set(best);
+            c.v128Zero().set(found);
+            for (let k = 0; k < 4; k++) {
+              const vk = pick(v, k);
+              c.get(at);
+              offset(k);
+              c.v128Load().set(vk);
+              c.get(vk).get(best).f32x4Gt().set(mask);
+              c.get(vk).get(best).get(mask).v128Bitselect().set(best);
+              c.get(found).get(mask).v128Or().set(found);
+            }
+            c.get(dp).v128Load().set(g);
+            c.get(dp).i32(16).add().set(dp);
+            c.v128Zero().set(done);
+            for (let k = 0; k < 4; k++) {
+              const vk = pick(v, k);
+              c.get(vk).get(best).f32x4Eq().get(found).v128And().get(done).v128AndNot().set(mask);
+              c.get(at).get(delta).add();
+              offset(k);
+              c.get(g).get(mask).v128And().v128Store();
+              c.get(done).get(mask).v128Or().set(done);
+            }
+          });
+          c.get(xp).get(pix).i32(1).shl().add().set(xp);
+        });
+      });
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -229,6 +316,7 @@ function writeModule(): Uint8Array {
   const m = new ModuleWriter();
   sumRows(m);
   maxPoolGrad(m);
+  maxPoolGrad2x2(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob);
   return m.bytes();
 }
@@ -282,6 +370,7 @@ function bind(memory: object): SimdKernels | undefined {
   const kernels: SimdKernels = {
     sumRows: fn('sum_rows'),
     maxPoolGrad: fn('max_pool_grad'),
+    maxPoolGrad2x2: fn('max_pool_grad_2x2'),
     filterTile: (cb, ob, ...rest) => {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
