@@ -24,6 +24,8 @@ for (const stride of [1, 2] as const) {
     cases.push({ x: [2, 8, 9, 5], filter: [3, 2, 5, 6], stride, pad });
     cases.push({ x: [3, 6, 6, 8], filter: [2, 2, 8, 12], stride, pad });
     cases.push({ x: [1, 10, 10, 4], filter: [5, 5, 4, 4], stride, pad });
+    // more images than one chunk of the input gradient's column path
+    cases.push({ x: [45, 10, 10, 4], filter: [3, 3, 4, 8], stride, pad });
   }
 }
 

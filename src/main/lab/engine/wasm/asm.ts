@@ -238,6 +238,12 @@ export class Code {
   }
 
   // structured control
+  /** `if (condition) body()`, the condition an i32 on the stack. */
+  ifThen(body: () => void): this {
+    this.op(0x04, 0x40);
+    body();
+    return this.op(0x0b);
+  }
   /** `for (l = from; l < to; l += step) body()`. */
   loop(l: Local, from: Operand, to: Operand, step: number, body: () => void): this {
     this.push(from).set(l);

@@ -41,6 +41,26 @@ export interface SimdKernels {
     outWidth: number,
   ): void;
   /**
+   * dx[n, i·sh − top + a, j·sw − left + b, :] += cols[(n, i, j), (a, b, :)] for every tap inside
+   * the image; channels a multiple of 4.
+   */
+  col2im(
+    cols: number,
+    dx: number,
+    images: number,
+    outHeight: number,
+    outWidth: number,
+    height: number,
+    width: number,
+    channels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /**
    * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
    * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
    * the given byte strides. `w` rows are `wRow` bytes apart.
@@ -243,6 +263,78 @@ function maxPoolGrad2x2(m: ModuleWriter): void {
   });
 }
 
+const COL2IM_PARAMS = [
+  'cols',
+  'dx',
+  'images',
+  'Ho',
+  'Wo',
+  'H',
+  'W',
+  'C',
+  'kh',
+  'kw',
+  'sh',
+  'sw',
+  'top',
+  'left',
+] as const;
+
+/**
+ * col2im, adding: for each output pixel (n, i, j) of `images` images and each filter tap (a, b)
+ * that lands inside the input, dx[n, i·sh − top + a, j·sw − left + b, :] += cols[(n, i, j), (a, b, :)],
+ * C (a multiple of 4) floats at a time. cols is [images·Ho·Wo, kh·kw·C]; dx is [images, H, W, C].
+ */
+function col2im(m: ModuleWriter): void {
+  m.func('col2im', COL2IM_PARAMS, (c, p) => {
+    const names = ['n', 'i', 'j', 'a', 'b', 'h', 'w', 'k', 'src', 'dst', 'tap', 'row'] as const;
+    const { n, i, j, a, b, h, w, k, src, dst, tap, row } = c.locals(i32, names);
+    c.get(p.C).i32(2).shl().set(tap); // bytes of one tap's channels
+    c.get(p.cols).set(src);
+    c.loop(n, 0, p.images, 1, () => {
+      c.loop(i, 0, p.Ho, 1, () => {
+        c.loop(j, 0, p.Wo, 1, () => {
+          // src walks the row of cols of (n, i, j), tap by tap
+          c.get(src).set(row);
+          c.loop(a, 0, p.kh, 1, () => {
+            c.get(i).get(p.sh).mul().get(p.top).sub().get(a).add().set(h);
+            c.loop(b, 0, p.kw, 1, () => {
+              c.get(j).get(p.sw).mul().get(p.left).sub().get(b).add().set(w);
+              // inside: 0 ≤ h < H and 0 ≤ w < W (unsigned compares through ltS on both ends)
+              c.get(h).i32(0).geS().get(h).get(p.H).ltS().and();
+              c.get(w).i32(0).geS().and().get(w).get(p.W).ltS().and();
+              c.ifThen(() => {
+                c.get(p.dx)
+                  .get(n)
+                  .get(p.H)
+                  .mul()
+                  .get(h)
+                  .add()
+                  .get(p.W)
+                  .mul()
+                  .get(w)
+                  .add()
+                  .get(tap)
+                  .mul()
+                  .add()
+                  .set(dst);
+                c.loop(k, 0, tap, 16, () => {
+                  c.get(dst).get(k).add();
+                  c.get(dst).get(k).add().v128Load();
+                  c.get(row).get(k).add().v128Load();
+                  c.f32x4Add().v128Store();
+                });
+              });
+              c.get(row).get(tap).add().set(row);
+            });
+          });
+          c.get(src).get(p.kh).get(p.kw).mul().get(tap).mul().add().set(src);
+        });
+      });
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -317,6 +409,7 @@ function writeModule(): Uint8Array {
   sumRows(m);
   maxPoolGrad(m);
   maxPoolGrad2x2(m);
+  col2im(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob);
   return m.bytes();
 }
@@ -371,6 +464,7 @@ function bind(memory: object): SimdKernels | undefined {
     sumRows: fn('sum_rows'),
     maxPoolGrad: fn('max_pool_grad'),
     maxPoolGrad2x2: fn('max_pool_grad_2x2'),
+    col2im: fn('col2im'),
     filterTile: (cb, ob, ...rest) => {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
