@@ -45,6 +45,11 @@ export interface EpochLine {
   seconds: number;
   /** Training images of the epoch over the epoch's time (the loop's own measure, EpochMetrics). */
   imagesPerSecond: number;
+  /**
+   * The whole run's wall time (every epoch with its validation and checkpoints, the thread's start,
+   * the test scores): what the epochs' `seconds` leave out is the loop's overhead.
+   */
+  runSeconds?: number;
   /** What the trainer logged, e.g. the trial's measurements under 'auto'. */
   notes?: string[];
   error?: string;
@@ -66,6 +71,7 @@ export async function benchEpoch(options: EpochOptions): Promise<EpochLine[]> {
         const notes: string[] = [];
         const runLines: EpochLine[] = [];
         const base = { epoch: true as const, model, mode, threads: 0, batch: config.batchSize };
+        const started = performance.now();
         try {
           const done = await trainRun({
             runs,
@@ -77,6 +83,7 @@ export async function benchEpoch(options: EpochOptions): Promise<EpochLine[]> {
             log: (message) => notes.push(message),
           });
           const threads = /, 2 training threads$/.test(done.backend ?? '') ? 2 : 1;
+          const runSeconds = Math.round((performance.now() - started) / 100) / 10;
           for (const metrics of runs.epochs(run.id)) {
             runLines.push({
               ...base,
@@ -85,6 +92,7 @@ export async function benchEpoch(options: EpochOptions): Promise<EpochLine[]> {
               seconds: Math.round(metrics.seconds * 10) / 10,
               imagesPerSecond: Math.round(metrics.imagesPerSecond),
               images: Math.round(metrics.imagesPerSecond * metrics.seconds),
+              runSeconds,
             });
           }
         } catch (error) {

@@ -31,6 +31,8 @@ describe('wasm training kernels and memory', () => {
       tf.sum(tf.ones([4, 3, 8]), [0, 1]);
       tf.clone(x);
       tf.cast(x, 'float32');
+      tf.slice(x, [1, 0, 0, 0], [1, 9, 9, 5]);
+      tf.slice(x, [0, 2, 0, 1], [2, 3, 9, 2]);
     });
     expect(counts()).toEqual(before);
     tf.dispose([x, w]);

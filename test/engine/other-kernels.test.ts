@@ -1,4 +1,4 @@
-// The wasm MaxPoolGrad, BatchMatMul and Sum kernels against the cpu backend.
+// The wasm MaxPoolGrad, BatchMatMul, Sum and Slice kernels against the cpu backend.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
 import { randomValues, runOn, wasmVsCpu, type Values } from './compare';
@@ -99,5 +99,26 @@ describe('wasm Sum', () => {
     const x: Values = { shape: [3, 4], values: Int32Array.from({ length: 12 }, (_, i) => i) };
     const [sum] = await runOn('wasm', [x], (a) => tf.sum(a!, 0));
     expect(Array.from(sum!.values)).toEqual([12, 15, 18, 21]);
+  });
+});
+
+describe('wasm Slice', () => {
+  const slices: { shape: number[]; begin: number[]; size: number[] }[] = [
+    { shape: [30, 4, 4, 3], begin: [10, 0, 0, 0], size: [10, 4, 4, 3] }, // a run of images: copied directly
+    { shape: [30, 4, 4, 3], begin: [29, 0, 0, 0], size: [-1, -1, -1, -1] }, // the last one, sizes to the end
+    { shape: [7, 5], begin: [3, 0], size: [4, 5] },
+    { shape: [7, 5], begin: [2, 3], size: [1, 2] }, // inside one row: consecutive too
+    { shape: [6, 4, 4, 3], begin: [1, 1, 0, 0], size: [3, 2, 4, 3] }, // not consecutive: the stock kernel
+    { shape: [12], begin: [5], size: [0] }, // empty
+  ];
+  it.each(slices)('$shape from $begin, size $size', async ({ shape, begin, size }) => {
+    const [difference] = await wasmVsCpu([randomValues(shape, 31)], (x) => tf.slice(x!, begin, size));
+    expect(difference).toBe(0);
+  });
+
+  it('slices int32 tensors by their own element size', async () => {
+    const values: Values = { shape: [6, 3], values: Int32Array.from({ length: 18 }, (_, i) => i * 1000 + 7) };
+    const [out] = await runOn('wasm', [values], (x) => tf.slice(x!, [2, 0], [3, 3]));
+    expect(Array.from(out!.values)).toEqual(Array.from({ length: 9 }, (_, i) => (i + 6) * 1000 + 7));
   });
 });

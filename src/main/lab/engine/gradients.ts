@@ -53,6 +53,17 @@ export function writeWeights(model: tf.LayersModel, flat: Float32Array): void {
   });
 }
 
+/** The loss function a model was compiled with (exactly one). */
+export function compiledLoss(model: tf.LayersModel, caller: string): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  // A Sequential keeps its compiled losses on the functional model it wraps.
+  const losses = model.lossFunctions ?? (model as unknown as { model?: tf.LayersModel }).model?.lossFunctions ?? [];
+  const lossFunction = losses[0];
+  if (lossFunction === undefined || losses.length !== 1) {
+    throw new Error(`${caller}: model '${model.name}' must be compiled with one loss`);
+  }
+  return lossFunction;
+}
+
 /**
  * The training loss (the compiled loss, averaged over the batch, plus the layer losses:
  * regularisers, the VNN's KL term, exactly as `trainOnBatch` adds them) and its gradient with
@@ -66,12 +77,7 @@ export function lossAndGradients(
   y: tf.Tensor,
   into: Float32Array = new Float32Array(trainableSize(model)),
 ): { loss: number; accuracy: number; gradients: Float32Array } {
-  // A Sequential keeps its compiled losses on the functional model it wraps.
-  const losses = model.lossFunctions ?? (model as unknown as { model?: tf.LayersModel }).model?.lossFunctions ?? [];
-  const lossFunction = losses[0];
-  if (lossFunction === undefined || losses.length !== 1) {
-    throw new Error(`lossAndGradients: model '${model.name}' must be compiled with one loss`);
-  }
+  const lossFunction = compiledLoss(model, 'lossAndGradients');
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let accuracy: tf.Scalar | undefined;
   try {

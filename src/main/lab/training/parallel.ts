@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { RunConfig } from '../../../shared/contract';
 import { initEngine, tf, type BackendName } from '../engine/backend';
-import { applyGradients, lossAndGradients, readWeights, trainableSize, valuesOf, writeWeights } from '../engine/gradients';
+import {
+  applyGradients,
+  lossAndGradients,
+  readWeights,
+  trainableSize,
+  valuesOf,
+  writeWeights,
+} from '../engine/gradients';
 import { buildModel } from './models';
 
 /** The loss every run is compiled with (the replica is compiled with it too). */

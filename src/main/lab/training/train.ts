@@ -19,7 +19,7 @@ import {
   type ModelRecipe,
 } from './parallel';
 import { permutation, seededRandom } from './random';
-import { layerLosses } from './layer-losses';
+import { validationScores } from './validation';
 import { testScores } from './scores';
 import { trainEnsemble } from './ensemble';
 import { stoppedForShutdown } from '../jobs/protocol';
@@ -250,7 +250,7 @@ async function fitEpochs(
         }
       }
       const seconds = (performance.now() - started) / 1000;
-      const [valLoss, valAccuracy] = evaluate(model, validationBatch, config.batchSize);
+      const [valLoss, valAccuracy] = validationScores(model, validationBatch, config.batchSize);
       const metrics: EpochMetrics = {
         epoch,
         loss: lossSum / fit.size,
@@ -289,18 +289,4 @@ async function parallelStep(parallel: DataParallel, x: tf.Tensor, y: tf.Tensor):
 
 function stopEarly(state: LoopState, patience: number): boolean {
   return patience > 0 && state.wait >= patience;
-}
-
-/** Loss and accuracy over a whole set, in batches, in inference mode. */
-function evaluate(
-  model: tf.LayersModel,
-  data: { x: tf.Tensor4D; y: tf.Tensor2D },
-  batchSize: number,
-): [number, number] {
-  return tf.tidy(() => {
-    const result = model.evaluate(data.x, data.y, { batchSize }) as tf.Scalar[];
-    const [loss, accuracy] = result.map((s) => s.dataSync()[0] ?? NaN);
-    // tfjs leaves layer losses out of evaluate(); Keras (the seed) counts them in val_loss
-    return [(loss ?? NaN) + layerLosses(model, data.x, batchSize), accuracy ?? NaN];
-  });
 }

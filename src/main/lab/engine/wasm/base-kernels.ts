@@ -13,6 +13,7 @@ export interface BaseKernels {
   maxPoolGrad: RunKernel;
   identity: RunKernel;
   cast: RunKernel;
+  slice: RunKernel;
 }
 
 function capture(name: string): RunKernel {
@@ -36,5 +37,6 @@ export function captureBaseKernels(): BaseKernels {
     maxPoolGrad: capture('MaxPoolGrad'),
     identity: capture('Identity'),
     cast: capture('Cast'),
+    slice: capture('Slice'),
   };
 }

@@ -15,6 +15,7 @@ interface WasmTensorData {
 /** The parts of `BackendWasm` (from @tensorflow/tfjs-backend-wasm) that the kernels here use. */
 export interface WasmBackend extends KernelBackend {
   wasm: {
+    HEAPU8: Uint8Array;
     HEAPF32: Float32Array;
     tfjs: { disposeData(id: number): void };
   };

@@ -6,6 +6,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { castConfig, identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { sliceConfig } from './slice';
 import { sumConfig } from './sum';
 
 /** The kernels this module provides for the wasm backend. */
@@ -17,6 +18,7 @@ export const WASM_TRAINING_KERNELS = [
   'Sum',
   'Identity',
   'Cast',
+  'Slice',
 ] as const;
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -47,6 +49,7 @@ function prepare(): State {
     sumConfig(base),
     identityConfig(base),
     castConfig(base),
+    sliceConfig(base),
   ];
   for (const config of configs) {
     const existing = getKernel(config.kernelName, 'wasm');
