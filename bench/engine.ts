@@ -1,5 +1,6 @@
 // Training-throughput benchmark of the three seed models, per TensorFlow.js backend. Not a test:
 // `node scripts/bench.mjs` runs it and prints one JSON line per (model, backend).
+import { adamOptimizer } from '../src/main/lab/engine/adam';
 import { BACKENDS, initEngine, tf, type BackendName } from '../src/main/lab/engine/backend';
 import {
   registerWasmTrainingKernels,
@@ -149,7 +150,7 @@ async function benchOne(name: ModelName, backend: BackendName, options: BenchOpt
   const line: BenchLine = { model: name, backend, batch, steps };
   const model = build();
   // compiled as the training loop compiles a run's model
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
+  model.compile({ optimizer: adamOptimizer(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
   const { x, y } = randomBatch(batch);
   try {
     for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
@@ -185,7 +186,7 @@ async function benchParallel(line: BenchLine, entry: string | URL, options: Benc
     data: { inputShape: [32, 32, 3], classes: 3, trainingSize: 12_000 },
   };
   const model = buildModel(recipe.config, recipe.data);
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
+  model.compile({ optimizer: adamOptimizer(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
   const batches = Array.from({ length: warmup + steps }, () => randomBatch(batch));
   let parallel: DataParallel | undefined;
   const timed = async (step: (x: tf.Tensor, y: tf.Tensor) => Promise<unknown>) => {

@@ -20,6 +20,7 @@ import {
 } from './parallel';
 import { permutation, seededRandom } from './random';
 import { validationScores } from './validation';
+import { adamOptimizer } from '../engine/adam';
 import { testScores } from './scores';
 import { trainEnsemble } from './ensemble';
 import { stoppedForShutdown } from '../jobs/protocol';
@@ -97,7 +98,7 @@ async function train(options: TrainOptions): Promise<RunSummary> {
   const recipe: ModelRecipe = { config, data: { inputShape: shape, classes, trainingSize: fit.size } };
   const model = last ? await loadCheckpointModel(last) : buildModel(recipe.config, recipe.data);
   model.compile({
-    optimizer: tf.train.adam(config.learningRate),
+    optimizer: adamOptimizer(config.learningRate),
     loss: TRAINING_LOSS,
     metrics: ['accuracy'],
   });

@@ -227,6 +227,12 @@ export class Code {
   f32x4Add(): this {
     return this.simd(0xe4);
   }
+  f32x4Sqrt(): this {
+    return this.simd(0xe3);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
   f32x4Mul(): this {
     return this.simd(0xe6);
   }

@@ -1,6 +1,7 @@
 // Registers the training kernels for the wasm backend (and for no other backend).
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { captureBaseKernels, type BaseKernels } from './base-kernels';
+import { adamConfig } from './adam';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
@@ -19,6 +20,7 @@ export const WASM_TRAINING_KERNELS = [
   'Identity',
   'Cast',
   'Slice',
+  'CasebookAdam',
 ] as const;
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -50,6 +52,7 @@ function prepare(): State {
     identityConfig(base),
     castConfig(base),
     sliceConfig(base),
+    adamConfig,
   ];
   for (const config of configs) {
     const existing = getKernel(config.kernelName, 'wasm');

@@ -61,6 +61,21 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   /**
+   * An Adam update of `bytes` (a multiple of 16) bytes of float32 weights: new weights, first and
+   * second moments into w2, m2, v2; `constants` points at [β1, 1−β1, β2, 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε, −lr].
+   */
+  adam(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    w2: number,
+    m2: number,
+    v2: number,
+    constants: number,
+    bytes: number,
+  ): void;
+  /**
    * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
    * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
    * the given byte strides. `w` rows are `wRow` bytes apart.
@@ -335,6 +350,41 @@ function col2im(m: ModuleWriter): void {
   });
 }
 
+/**
+ * One Adam update, four weights at a time, with tfjs's own operations in tfjs's order (so the
+ * result is the same float32 numbers as its `AdamOptimizer`): m' = m·β1 + g·(1−β1),
+ * v' = v·β2 + g²·(1−β2), w' = (m'/(1−β1ᵗ)) / (√(v'/(1−β2ᵗ)) + ε) · (−lr) + w. `k` points at the
+ * 8 constants [β1, 1−β1, β2, 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε, −lr]; `bytes` is a multiple of 16.
+ */
+function adam(m: ModuleWriter): void {
+  m.func('adam', ['w', 'mo', 'vo', 'g', 'w2', 'm2', 'v2', 'k', 'bytes'], (c, p) => {
+    const { i } = c.locals(i32, ['i']);
+    const { b1, c1, b2, c2, a1, a2, eps, lr } = c.locals(v128, ['b1', 'c1', 'b2', 'c2', 'a1', 'a2', 'eps', 'lr']);
+    const { gv, mv, vv } = c.locals(v128, ['gv', 'mv', 'vv']);
+    [b1, c1, b2, c2, a1, a2, eps, lr].forEach((local, k) =>
+      c
+        .get(p.k)
+        .v128Load32Splat(4 * k)
+        .set(local),
+    );
+    c.loop(i, 0, p.bytes, 16, () => {
+      c.get(p.g).get(i).add().v128Load().set(gv);
+      // m' and v'
+      c.get(p.mo).get(i).add().v128Load().get(b1).f32x4Mul().get(gv).get(c1).f32x4Mul().f32x4Add().set(mv);
+      c.get(p.vo).get(i).add().v128Load().get(b2).f32x4Mul();
+      c.get(gv).get(gv).f32x4Mul().get(c2).f32x4Mul().f32x4Add().set(vv);
+      c.get(p.m2).get(i).add().get(mv).v128Store();
+      c.get(p.v2).get(i).add().get(vv).v128Store();
+      // w'
+      c.get(p.w2).get(i).add();
+      c.get(mv).get(a1).f32x4Div();
+      c.get(vv).get(a2).f32x4Div().f32x4Sqrt().get(eps).f32x4Add();
+      c.f32x4Div().get(lr).f32x4Mul();
+      c.get(p.w).get(i).add().v128Load().f32x4Add().v128Store();
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -410,6 +460,7 @@ function writeModule(): Uint8Array {
   maxPoolGrad(m);
   maxPoolGrad2x2(m);
   col2im(m);
+  adam(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob);
   return m.bytes();
 }
@@ -465,6 +516,7 @@ function bind(memory: object): SimdKernels | undefined {
     maxPoolGrad: fn('max_pool_grad'),
     maxPoolGrad2x2: fn('max_pool_grad_2x2'),
     col2im: fn('col2im'),
+    adam: fn('adam'),
     filterTile: (cb, ob, ...rest) => {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
