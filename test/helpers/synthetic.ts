@@ -1,4 +1,5 @@
 import type { DatasetContent, NewDataset, SplitData } from '../../src/main/lab/datasets/types';
+import { tf } from '../../src/main/lab/engine/backend';
 
 /** A split of `perClass` images per class, each image filled with one value derived from (label, i). */
 export function syntheticSplit(
@@ -30,4 +31,20 @@ export function syntheticDataset(
     test: syntheticSplit(classes.length, options.test ?? 2, shape, (options.seed ?? 0) + 1),
   };
   return { name: 'synthetic', kind: 'cifar10', source: 'memory', sourceSha256: null, content };
+}
+
+/** n seeded random 32×32×3 images with one-hot labels cycling through 3 classes, as tensors. */
+export function labelledBatch(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.randomUniform([n, 32, 32, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
+    y: tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: n }, (_, i) => (i + seed) % 3),
+          'int32',
+        ),
+        3,
+      )
+      .toFloat() as tf.Tensor2D,
+  }));
 }

@@ -20,7 +20,7 @@ import {
   type ModelRecipe,
 } from '../../src/main/lab/training/parallel';
 import { trainRun } from '../../src/main/lab/training/train';
-import { syntheticDataset } from '../helpers/synthetic';
+import { labelledBatch, syntheticDataset } from '../helpers/synthetic';
 
 const ENTRY = new URL('../../scripts/dev-thread.mjs', import.meta.url);
 
@@ -52,21 +52,7 @@ function compiled(r: ModelRecipe, epsilon = 1e-4): tf.LayersModel {
   return model;
 }
 
-/** n images (the last `repeat` rows copying the first ones) with labels cycling through 3 classes. */
-function batch(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  return tf.tidy(() => ({
-    x: tf.randomUniform([n, 32, 32, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
-    y: tf
-      .oneHot(
-        tf.tensor1d(
-          Array.from({ length: n }, (_, i) => (i + seed) % 3),
-          'int32',
-        ),
-        3,
-      )
-      .toFloat() as tf.Tensor2D,
-  }));
-}
+const batch = labelledBatch;
 
 function maxDifference(a: Float32Array, b: Float32Array): number {
   let d = 0;

@@ -4,21 +4,7 @@ import { buildCnn } from '../../src/main/lab/models/cnn';
 import { buildVnn, samplingLayer } from '../../src/main/lab/models/vnn';
 import { TRAINING_LOSS } from '../../src/main/lab/training/parallel';
 import { validationScores } from '../../src/main/lab/training/validation';
-
-function labelled(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  return tf.tidy(() => ({
-    x: tf.randomUniform([n, 32, 32, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
-    y: tf
-      .oneHot(
-        tf.tensor1d(
-          Array.from({ length: n }, (_, i) => (i * 5 + seed) % 3),
-          'int32',
-        ),
-        3,
-      )
-      .toFloat() as tf.Tensor2D,
-  }));
-}
+import { labelledBatch } from '../helpers/synthetic';
 
 function compiled(model: tf.LayersModel): tf.LayersModel {
   model.compile({ optimizer: tf.train.adam(1e-3), loss: TRAINING_LOSS, metrics: ['accuracy'] });
@@ -29,7 +15,7 @@ describe('validationScores (val_loss, val_accuracy)', () => {
   it("is tfjs's evaluate for a model without layer losses, over batches of any size", async () => {
     await initEngine();
     const model = compiled(buildCnn({ seed: 1, dropout: 0 }));
-    const data = labelled(10, 2);
+    const data = labelledBatch(10, 2);
     const [loss, accuracy] = (model.evaluate(data.x, data.y, { batchSize: 4 }) as tf.Scalar[]).map(
       (s) => s.dataSync()[0]!,
     );
@@ -47,7 +33,7 @@ describe('validationScores (val_loss, val_accuracy)', () => {
     const model = compiled(buildVnn({ seed: 3 }));
     // ε = 0: z = μ, so evaluate's probabilities and ours are the same numbers
     samplingLayer(model).epsilon = (shape) => tf.zeros(shape);
-    const data = labelled(5, 7);
+    const data = labelledBatch(5, 7);
     const [crossEntropy, accuracy] = (model.evaluate(data.x, data.y, { batchSize: 2 }) as tf.Scalar[]).map(
       (s) => s.dataSync()[0]!,
     );

@@ -49,41 +49,27 @@ export const maxPoolGradKernel: KernelFunc = ({ inputs, backend: anyBackend, att
   const out = backend.makeOutput(input.shape, 'float32');
   const simd = simdKernels(backend);
   const twoByTwo = fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0;
+  // pointers and sizes both SIMD kernels take first
+  const common = [
+    offsetOf(backend, input),
+    offsetOf(backend, dy),
+    offsetOf(backend, out),
+    batchSize,
+    H,
+    W,
+    C,
+    Ho,
+    Wo,
+  ] as const;
   if (simd !== undefined && C % 4 === 0 && twoByTwo) {
     // the windows cover every dx but an odd last row or column, which stays zero
     if (H !== 2 * Ho || W !== 2 * Wo) f32(backend, out).fill(0);
-    simd.maxPoolGrad2x2(
-      offsetOf(backend, input),
-      offsetOf(backend, dy),
-      offsetOf(backend, out),
-      batchSize,
-      H,
-      W,
-      C,
-      Ho,
-      Wo,
-    );
+    simd.maxPoolGrad2x2(...common);
     return out;
   }
   f32(backend, out).fill(0);
   if (simd !== undefined && C % 4 === 0) {
-    simd.maxPoolGrad(
-      offsetOf(backend, input),
-      offsetOf(backend, dy),
-      offsetOf(backend, out),
-      batchSize,
-      H,
-      W,
-      C,
-      Ho,
-      Wo,
-      sh,
-      sw,
-      fh,
-      fw,
-      top,
-      left,
-    );
+    simd.maxPoolGrad(...common, sh, sw, fh, fw, top, left);
     return out;
   }
   const x = f32(backend, input);
