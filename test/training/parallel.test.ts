@@ -160,9 +160,9 @@ describe('ThreadTrial', () => {
     return { trial, modes };
   }
 
-  it('alternates the modes, leaves the first step of each untimed, and keeps the faster', () => {
+  it('alternates the modes, leaves the first two steps of each untimed, and keeps the faster', () => {
     const two = settle({ 1: 5, 2: 3 });
-    expect(two.modes).toEqual([2, 1, 2, 1, 2, 1, 2, 1]);
+    expect(two.modes).toEqual([2, 1, 2, 1, 2, 1, 2, 1, 2, 1]);
     expect(two.trial.decision).toEqual({ threads: 2, msPerImage: { 1: 5, 2: 3 } });
     expect(two.trial.next()).toBe(2);
     const one = settle({ 1: 4, 2: 4.5 });
@@ -170,8 +170,14 @@ describe('ThreadTrial', () => {
     expect(one.trial.next()).toBe(1);
   });
 
+  it('keeps two threads on a near tie: one thread must be faster by more than the margin', () => {
+    expect(settle({ 1: 4, 2: 4.3 }).trial.decision?.threads).toBe(2);
+    expect(settle({ 1: 4, 2: 4 }).trial.decision?.threads).toBe(2);
+    expect(settle({ 1: 4, 2: 4.6 }).trial.decision?.threads).toBe(1);
+  });
+
   it('takes the median, so one step slowed by other work does not decide', () => {
-    const trial = new ThreadTrial(3);
+    const trial = new ThreadTrial(3, 1);
     const steps: [1 | 2, number][] = [
       [2, 99],
       [1, 99],
@@ -293,8 +299,8 @@ describe('trainRun on two threads', () => {
   });
 
   it('unless forced, times both modes in the first steps and keeps the faster', async () => {
-    // 30 training images (24 after validation) in batches of 2: 12 steps, the trial takes 10
-    const { runs, datasets, run } = setup({ epochs: 1, batchSize: 2 }, 30);
+    // 40 training images (32 after validation) in batches of 2: 16 steps, the trial takes 12
+    const { runs, datasets, run } = setup({ epochs: 1, batchSize: 2 }, 40);
     const logged: string[] = [];
     const tensors = tf.memory().numTensors;
     const done = await trainRun({
@@ -307,7 +313,7 @@ describe('trainRun on two threads', () => {
     });
     expect(done.status).toBe('done');
     expect(logged).toEqual([
-      expect.stringMatching(/^run \d+: (one thread|two threads) from epoch 1, batch 11 \(measured [\d.]+ ms per image/),
+      expect.stringMatching(/^run \d+: (one thread|two threads) from epoch 1, batch 13 \(measured [\d.]+ ms per image/),
     ]);
     const threads = logged[0]?.includes('two threads') ? 2 : 1;
     expect(done.backend).toMatch(threads === 2 ? /, 2 training threads$/ : /, 1 training thread$/);

@@ -69,11 +69,16 @@ export function chooseTrainingThreads(
 }
 
 /**
- * Chooses between one and two training threads from the run's own first steps: after one untimed
- * step in each mode (operator set-up, the optimizer's slots, the thread's first step), it takes
- * `perMode` timed steps in each mode, alternately (so that a change in the machine's other load
- * falls on both), and keeps the mode with the lower median time per image. Every step is a real
- * training step: both modes compute the same update.
+ * Chooses between one and two training threads from the run's own first steps: after `warmup`
+ * untimed steps in each mode (operator set-up, the optimizer's slots, the thread's first steps
+ * while its code warms up), it takes `perMode` timed steps in each mode, alternately (so that a
+ * change in the machine's other load falls on both), and compares the median times per image.
+ * One thread is kept only when it is faster by more than `margin`: on an idle machine two
+ * threads are about 1.5× as fast, so a near tie says the trial's few steps were noisy, while a
+ * busy second core makes two threads much slower (2.85 against 1.21 ms per image, measured).
+ * Keeping one thread on a tie cost a whole study's MC-dropout run half its speed once (1.20 vs
+ * 1.15 ms per image in its trial; 800 images/s for the run instead of ≈ 1,500). Every step is a
+ * real training step: both modes compute the same update.
  */
 export class ThreadTrial {
   private readonly times: Record<1 | 2, number[]> = { 1: [], 2: [] };
@@ -81,7 +86,11 @@ export class ThreadTrial {
   /** The choice once made, with the medians (ms per image) it was made on. */
   decision: { threads: 1 | 2; msPerImage: Record<1 | 2, number> } | undefined;
 
-  constructor(private readonly perMode = 4) {}
+  constructor(
+    private readonly perMode = 4,
+    private readonly warmup = 2,
+    private readonly margin = 0.1,
+  ) {}
 
   /** The mode of the next step. */
   next(): 1 | 2 {
@@ -92,10 +101,10 @@ export class ThreadTrial {
   record(threads: 1 | 2, ms: number, images: number): void {
     if (this.decision !== undefined) return;
     this.steps += 1;
-    if (this.steps > 2 && images > 0) this.times[threads].push(ms / images);
+    if (this.steps > 2 * this.warmup && images > 0) this.times[threads].push(ms / images);
     if (this.times[1].length >= this.perMode && this.times[2].length >= this.perMode) {
       const msPerImage = { 1: median(this.times[1]), 2: median(this.times[2]) };
-      this.decision = { threads: msPerImage[2] < msPerImage[1] ? 2 : 1, msPerImage };
+      this.decision = { threads: msPerImage[1] < msPerImage[2] * (1 - this.margin) ? 1 : 2, msPerImage };
     }
   }
 }
