@@ -61,34 +61,26 @@ export async function routeStatic(
   const path = decodePath(pathname);
   if (path === null) return text(400, `malformed path ${pathname}: bad percent-encoding or a NUL byte`);
   const image = IMAGE_PATH_PATTERN.exec(path);
-  if (image) return imageResponse(site.lab, Number(image[1]), image[2] as Split, Number(image[3]));
+  if (image) return pngResponse(() => site.lab.imagePng(Number(image[1]), image[2] as Split, Number(image[3])));
   const overlay = OVERLAY_PATH_PATTERN.exec(path);
-  if (overlay) return overlayResponse(site.lab, Number(overlay[1]), Number(overlay[2]), search);
+  if (overlay) {
+    const [runId, index] = [Number(overlay[1]), Number(overlay[2])];
+    return pngResponse(() => site.lab.overlayPng(runId, index, parseOverlayParams(new URLSearchParams(search))));
+  }
   if (path.startsWith('/overlay/'))
     return text(404, `not found: ${path} (overlays are at /overlay/<run>/test/<index>.png)`);
   return fileResponse(site.rendererDir, path);
 }
 
-async function imageResponse(lab: Lab, datasetId: number, split: Split, index: number): Promise<RouteResponse> {
+/**
+ * A PNG the lab makes, or the lab's error with its status. An overlay changes with a new
+ * explanation at the same URL: the gallery adds a version parameter, so caching is safe.
+ */
+async function pngResponse(make: () => Promise<Buffer>): Promise<RouteResponse> {
   try {
-    const png = await lab.imagePng(datasetId, split, index);
+    const png = await make();
     return {
       status: 200,
-      headers: { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' },
-      body: png,
-    };
-  } catch (error) {
-    if (error instanceof LabError) return text(HTTP_STATUS[error.code], error.message);
-    throw error;
-  }
-}
-
-async function overlayResponse(lab: Lab, runId: number, index: number, search: string): Promise<RouteResponse> {
-  try {
-    const png = await lab.overlayPng(runId, index, parseOverlayParams(new URLSearchParams(search)));
-    return {
-      status: 200,
-      // a new explanation changes the picture at the same URL: the gallery adds a version parameter
       headers: { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' },
       body: png,
     };
