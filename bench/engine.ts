@@ -7,6 +7,7 @@ import {
   WASM_TRAINING_KERNELS,
   type WasmTrainingKernel,
 } from '../src/main/lab/engine/wasm/register';
+import { relaxedSimdAvailable } from '../src/main/lab/engine/wasm/simd';
 import { buildCnn } from '../src/main/lab/models/cnn';
 import { buildMcDropout } from '../src/main/lab/models/mcdropout';
 import { buildVnn } from '../src/main/lab/models/vnn';
@@ -60,6 +61,8 @@ export interface BenchLine {
   /** One profiled step on a new batch: per kernel its ms and calls, largest first; wall and kernel ms. */
   profile?: { wallMs: number; kernelMs: number; calls: number; kernels: Record<string, { ms: number; calls: number }> };
   wasmKernels?: string[];
+  /** On wasm: whether the filter-gradient tiles multiply-add with relaxed SIMD (FMA). */
+  relaxedSimd?: boolean;
   /** Threads training together (data-parallel); 1 when absent. */
   threads?: number;
   /**
@@ -241,6 +244,7 @@ export async function benchEngine(options: BenchOptions = {}): Promise<BenchLine
       const line = await benchOne(name, wanted, options);
       if (wanted === 'wasm') {
         line.wasmKernels = [...(options.wasmKernels ?? WASM_TRAINING_KERNELS)];
+        line.relaxedSimd = relaxedSimdAvailable();
         // the thread registers all our kernels: compare like with like
         if (options.threadEntry !== undefined && options.wasmKernels === undefined)
           await benchParallel(line, options.threadEntry, options);

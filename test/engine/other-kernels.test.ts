@@ -1,4 +1,4 @@
-// The wasm MaxPoolGrad, BatchMatMul, Sum and Slice kernels against the cpu backend.
+// The wasm MaxPoolGrad, BatchMatMul, Sum, Slice and ReLU-gradient kernels against the cpu backend.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
 import { randomValues, runOn, wasmVsCpu, type Values } from './compare';
@@ -120,5 +120,43 @@ describe('wasm Slice', () => {
     const values: Values = { shape: [6, 3], values: Int32Array.from({ length: 18 }, (_, i) => i * 1000 + 7) };
     const [out] = await runOn('wasm', [values], (x) => tf.slice(x!, [2, 0], [3, 3]));
     expect(Array.from(out!.values)).toEqual(Array.from({ length: 9 }, (_, i) => (i + 6) * 1000 + 7));
+  });
+});
+
+describe('wasm ReLU gradient', () => {
+  /** x and dy from random values with zeros, signed zeros, tiny, infinite and NaN ones mixed in. */
+  function withSpecials(shape: number[], seed: number, every: number): Values {
+    const v = randomValues(shape, seed);
+    const specials = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40, -1e-40];
+    const values = v.values.map((x, i) => (i % every === 0 ? specials[(i / every) % specials.length]! : x));
+    return { shape, values };
+  }
+  const reluGrad = (x: tf.Tensor, dy: tf.Tensor) => tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.relu(p), dy)))(x);
+
+  const shapes = [{ shape: [2, 3] }, { shape: [4, 6, 6, 8] }, { shape: [1, 7] }, { shape: [3, 5, 5, 3] }];
+  it.each(shapes)('gives the same numbers as tfjs on $shape', async ({ shape }) => {
+    // specials every 2nd x and every 3rd dy: each meets the other's specials and plain values
+    const inputs = [withSpecials(shape, 41, 2), withSpecials(shape, 42, 3)];
+    const [reference] = await runOn('cpu', inputs, (x, dy) => reluGrad(x!, dy!));
+    const [ours] = await runOn('wasm', inputs, (x, dy) => reluGrad(x!, dy!));
+    // bit for bit: NaN where tfjs has NaN, -0 where it has -0
+    expect(Array.from(ours!.values).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(
+      Array.from(reference!.values).map((v) => (Object.is(v, -0) ? '-0' : v)),
+    );
+  });
+
+  it('runs as one kernel on wasm, and has a gradient itself', async () => {
+    await initEngine({ prefer: 'wasm' });
+    const x = tf.tensor([-1, 2, 0, 3, -4], [5]);
+    const dy = tf.tensor([1, 2, 3, 4, 5], [5]);
+    const info = await tf.profile(() => reluGrad(x, dy));
+    const names = info.kernels.map((k) => k.name);
+    expect(names).toContain('CasebookReluGrad');
+    expect(names).not.toContain('Step');
+    // d/d(dy) of Σ c·relu'(x)·dy is c·step(x), through the kernel's own gradient
+    const c = tf.tensor([1, 1, 1, 1, 2], [5]);
+    const second = tf.grad((q: tf.Tensor) => tf.sum(tf.mul(reluGrad(x, q), c)))(dy);
+    expect(Array.from(second.dataSync())).toEqual([0, 1, 0, 1, 0]);
+    tf.dispose([x, dy, c, second]);
   });
 });

@@ -207,6 +207,9 @@ export class Code {
   f32x4Eq(): this {
     return this.simd(0x41);
   }
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
   f32x4Gt(): this {
     return this.simd(0x44);
   }
@@ -235,6 +238,10 @@ export class Code {
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
+  }
+  /** Relaxed SIMD: a·b + c, fused or not (the engine's choice). */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
   }
   f64x2Add(): this {
     return this.simd(0xf0);

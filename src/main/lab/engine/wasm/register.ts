@@ -7,6 +7,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { castConfig, identityConfig } from './identity';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { registerReluGradient, reluGradConfig } from './relu-grad';
 import { sliceConfig } from './slice';
 import { sumConfig } from './sum';
 
@@ -21,6 +22,7 @@ export const WASM_TRAINING_KERNELS = [
   'Cast',
   'Slice',
   'CasebookAdam',
+  'CasebookReluGrad',
 ] as const;
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -53,7 +55,10 @@ function prepare(): State {
     castConfig(base),
     sliceConfig(base),
     adamConfig,
+    reluGradConfig,
   ];
+  // ReLU's gradient takes our kernel where it is in place, tfjs's formula elsewhere
+  registerReluGradient();
   for (const config of configs) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing !== undefined) stock.set(config.kernelName, existing);

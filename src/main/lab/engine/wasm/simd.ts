@@ -1,10 +1,16 @@
 // SIMD loops that run directly on the tfjs wasm backend's heap: a small WebAssembly module,
 // written by ./asm at start-up, that imports the backend's memory. Every pointer argument is a
 // byte offset into that memory.
+import { setFlagsFromString } from 'node:v8';
 import { i32, ModuleWriter, v128, type Local } from './asm';
 import type { WasmBackend } from './heap';
 
 export interface SimdKernels {
+  /**
+   * Whether the filter tiles multiply-add with relaxed SIMD (`f32x4.relaxed_madd`, one fused
+   * instruction where the CPU has FMA) rather than a multiply and an add.
+   */
+  readonly relaxed: boolean;
   /** dst[c] = Σ_r src[r·width + c] (f32), accumulated in f64 in `scratch` (8·width bytes). */
   sumRows(src: number, dst: number, scratch: number, rows: number, width: number): void;
   /** MaxPoolGrad, NHWC, channels a multiple of 4; `dx` must be zero-filled. */
@@ -75,6 +81,12 @@ export interface SimdKernels {
     constants: number,
     bytes: number,
   ): void;
+  /**
+   * The gradient of ReLU as tfjs computes it, dx = dy · step(x) with step(x) = 1 where x > 0, NaN
+   * where x is NaN, 0 elsewhere (so the same numbers, NaN and ∞ included), in one pass; `bytes` is
+   * a multiple of 16.
+   */
+  reluGrad(dy: number, x: number, dx: number, bytes: number): void;
   /**
    * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
    * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
@@ -385,6 +397,24 @@ function adam(m: ModuleWriter): void {
   });
 }
 
+function reluGrad(m: ModuleWriter): void {
+  m.func('relu_grad', ['dy', 'x', 'dx', 'bytes'], (c, p) => {
+    const { i } = c.locals(i32, ['i']);
+    const { one, zero, xv } = c.locals(v128, ['one', 'zero', 'xv']);
+    c.f32(1).f32x4Splat().set(one);
+    c.v128Zero().set(zero);
+    c.loop(i, 0, p.bytes, 16, () => {
+      c.get(p.dx).get(i).add();
+      c.get(p.x).get(i).add().v128Load().set(xv);
+      c.get(p.dy).get(i).add().v128Load();
+      // step(x): 1.0 where x > 0, else 0.0, and all bits set (a NaN) where x is NaN
+      c.get(one).get(xv).get(zero).f32x4Gt().v128And();
+      c.get(xv).get(xv).f32x4Ne().v128Or();
+      c.f32x4Mul().v128Store();
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -401,7 +431,7 @@ const TILE_PARAMS = [
   'wRow',
 ] as const;
 
-function filterTile(m: ModuleWriter, cb: number, ob: number): void {
+function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): void {
   m.func(`filter_tile_${cb}_${ob}`, TILE_PARAMS, (c, p) => {
     const { n, i, j, xp, dp } = c.locals(i32, ['n', 'i', 'j', 'xp', 'dp']);
     const quads = ob / 4;
@@ -429,7 +459,8 @@ function filterTile(m: ModuleWriter, cb: number, ob: number): void {
               .v128Load32Splat(4 * k)
               .set(s);
             for (let q = 0; q < quads; q++) {
-              c.get(at(k, q)).get(s).get(pick(d, q)).f32x4Mul().f32x4Add().set(at(k, q));
+              if (relaxed) c.get(s).get(pick(d, q)).get(at(k, q)).f32x4RelaxedMadd().set(at(k, q));
+              else c.get(at(k, q)).get(s).get(pick(d, q)).f32x4Mul().f32x4Add().set(at(k, q));
             }
           }
           c.get(xp).get(p.xCol).add().set(xp);
@@ -454,26 +485,29 @@ export const TILE_INPUTS = 4;
 export const TILE_OUTPUTS = 8;
 const TILE_SHAPES: [number, number][] = [1, 2, 3, 4].flatMap((cb) => [4, 8].map((ob): [number, number] => [cb, ob]));
 
-function writeModule(): Uint8Array {
+/** The module's bytes; with `relaxed`, the filter tiles use relaxed SIMD's multiply-add. */
+export function writeModule(relaxed: boolean): Uint8Array {
   const m = new ModuleWriter();
   sumRows(m);
   maxPoolGrad(m);
   maxPoolGrad2x2(m);
   col2im(m);
   adam(m);
-  for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob);
+  reluGrad(m);
+  for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob, relaxed);
   return m.bytes();
 }
 
 // The WebAssembly JS API, typed here: the node tsconfig has no DOM lib, where its types live.
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Memory: abstract new (...args: never[]) => object;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: object | undefined;
+let compiled: { module: object; relaxed: boolean } | undefined;
 const instances = new WeakMap<object, SimdKernels | null>();
 
 type Fn = (...args: number[]) => void;
@@ -494,16 +528,52 @@ export function simdKernels(backend: WasmBackend): SimdKernels | undefined {
   return kernels;
 }
 
+/**
+ * Whether this engine takes relaxed SIMD: shipped in V8 11.4 (Electron 25 on), behind
+ * `--experimental-wasm-relaxed-simd` in Node 20's V8 11.3, which is set here for this process when
+ * needed (a flag read when a module is compiled). `CASEBOOK_RELAXED_SIMD=0` turns it off.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (process.env['CASEBOOK_RELAXED_SIMD'] === '0') return false;
+  const probe = writeRelaxedProbe();
+  if (WebAssemblyApi.validate(probe)) return true;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssemblyApi.validate(probe);
+}
+
+/** A module of one function that uses `f32x4.relaxed_madd`. */
+function writeRelaxedProbe(): Uint8Array {
+  const m = new ModuleWriter();
+  m.func('probe', ['at'], (c, p) => {
+    c.get(p.at).get(p.at).v128Load().get(p.at).v128Load().get(p.at).v128Load().f32x4RelaxedMadd().v128Store();
+  });
+  return m.bytes();
+}
+
+function compile(): { module: object; relaxed: boolean } {
+  const relaxed = relaxedSimdAvailable();
+  try {
+    return { module: new WebAssemblyApi.Module(writeModule(relaxed)), relaxed };
+  } catch (error) {
+    if (!relaxed) throw error;
+    return { module: new WebAssemblyApi.Module(writeModule(false)), relaxed: false };
+  }
+}
+
 function bind(memory: object): SimdKernels | undefined {
   if (typeof SharedArrayBuffer !== 'undefined' && (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer) {
     return undefined;
   }
   try {
-    compiled ??= new WebAssemblyApi.Module(writeModule());
+    compiled ??= compile();
   } catch {
     return undefined; // no WebAssembly SIMD here
   }
-  const exports = new WebAssemblyApi.Instance(compiled, { env: { memory } }).exports as Record<string, Fn>;
+  const exports = new WebAssemblyApi.Instance(compiled.module, { env: { memory } }).exports as Record<string, Fn>;
   const fn = (exportName: string): Fn => {
     const f = exports[exportName];
     if (typeof f !== 'function') throw new Error(`simd module: no export ${exportName}`);
@@ -512,11 +582,13 @@ function bind(memory: object): SimdKernels | undefined {
   const tiles = new Map<string, Fn>();
   for (const [cb, ob] of TILE_SHAPES) tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
   const kernels: SimdKernels = {
+    relaxed: compiled.relaxed,
     sumRows: fn('sum_rows'),
     maxPoolGrad: fn('max_pool_grad'),
     maxPoolGrad2x2: fn('max_pool_grad_2x2'),
     col2im: fn('col2im'),
     adam: fn('adam'),
+    reluGrad: fn('relu_grad'),
     filterTile: (cb, ob, ...rest) => {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
