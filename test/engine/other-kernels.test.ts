@@ -53,6 +53,10 @@ describe('wasm BatchMatMul', () => {
     { a: [2, 4, 6], b: [2, 6, 5] },
     { a: [3, 9, 2], b: [1, 2, 4] }, // broadcast batch
     { a: [33, 70], b: [70, 17] },
+    // big enough for the SIMD outer products: rows not a multiple of 4, a last block of 4 columns
+    { a: [37, 301], b: [301, 36] },
+    { a: [1, 50, 64], b: [1, 64, 32] }, // one matrix as rank 3, as a dense layer's fused product
+    { a: [50, 3136], b: [3136, 64] }, // the VNN's first dense layer
   ];
   it.each(shapes)('a $a, b $b, every transpose', async ({ a, b }) => {
     for (const transposeA of [false, true]) {

@@ -2,7 +2,7 @@
 // written by ./asm at start-up, that imports the backend's memory. Every pointer argument is a
 // byte offset into that memory.
 import { setFlagsFromString } from 'node:v8';
-import { i32, ModuleWriter, v128, type Local } from './asm';
+import { i32, ModuleWriter, v128, type Code, type Local } from './asm';
 import type { WasmBackend } from './heap';
 
 export interface SimdKernels {
@@ -107,6 +107,25 @@ export interface SimdKernels {
     dyImage: number,
     dyRow: number,
     dyCol: number,
+    wRow: number,
+  ): void;
+  /**
+   * Blocks of a matrix product as a sum of outer products, added into w:
+   * w[m][n] += Σ_p x[p][m]·dy[p][n] over `count` values of p, x and dy rows `xStride` and
+   * `dyStride` bytes apart, w rows `wRow` bytes apart; `mTiles` × `nTiles` register tiles of `cb`
+   * (1-4) rows × `ob` (4 or 8) columns, the tile (i, j) at x + 4·cb·i, dy + 4·ob·j.
+   */
+  outerProduct(
+    cb: number,
+    ob: number,
+    x: number,
+    dy: number,
+    w: number,
+    mTiles: number,
+    nTiles: number,
+    count: number,
+    xStride: number,
+    dyStride: number,
     wRow: number,
   ): void;
 }
@@ -415,6 +434,85 @@ function reluGrad(m: ModuleWriter): void {
   });
 }
 
+/** acc += a·b: one relaxed multiply-add (fused where the CPU has FMA), or a multiply and an add. */
+function multiplyAdd(c: Code, acc: Local, a: Local, b: Local, relaxed: boolean): void {
+  if (relaxed) c.get(a).get(b).get(acc).f32x4RelaxedMadd().set(acc);
+  else c.get(acc).get(a).get(b).f32x4Mul().f32x4Add().set(acc);
+}
+
+const OUTER_PARAMS = ['x', 'dy', 'w', 'mTiles', 'nTiles', 'count', 'xStride', 'dyStride', 'wRow'] as const;
+
+function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): void {
+  m.func(`outer_${cb}_${ob}`, OUTER_PARAMS, (c, p) => {
+    const { mt, nt, j, xp, dp, wp } = c.locals(i32, ['mt', 'nt', 'j', 'xp', 'dp', 'wp']);
+    const quads = ob / 4;
+    const acc = Array.from({ length: cb * quads }, () => c.local(v128));
+    const d = Array.from({ length: quads }, () => c.local(v128));
+    const s = c.local(v128);
+    const at = (k: number, q: number) => pick(acc, k * quads + q);
+    /** Loads (or stores) the tile's accumulators from (into) w, row by row. */
+    const tile = (store: boolean) => {
+      c.get(p.w)
+        .get(mt)
+        .i32(cb)
+        .mul()
+        .get(p.wRow)
+        .mul()
+        .add()
+        .get(nt)
+        .i32(4 * ob)
+        .mul()
+        .add()
+        .set(wp);
+      for (let k = 0; k < cb; k++) {
+        if (k > 0) c.get(wp).get(p.wRow).add().set(wp);
+        for (let q = 0; q < quads; q++) {
+          if (store)
+            c.get(wp)
+              .get(at(k, q))
+              .v128Store(16 * q);
+          else
+            c.get(wp)
+              .v128Load(16 * q)
+              .set(at(k, q));
+        }
+      }
+    };
+    c.loop(mt, 0, p.mTiles, 1, () => {
+      c.loop(nt, 0, p.nTiles, 1, () => {
+        tile(false);
+        c.get(p.x)
+          .get(mt)
+          .i32(4 * cb)
+          .mul()
+          .add()
+          .set(xp);
+        c.get(p.dy)
+          .get(nt)
+          .i32(4 * ob)
+          .mul()
+          .add()
+          .set(dp);
+        c.loop(j, 0, p.count, 1, () => {
+          for (let q = 0; q < quads; q++)
+            c.get(dp)
+              .v128Load(16 * q)
+              .set(pick(d, q));
+          for (let k = 0; k < cb; k++) {
+            c.get(xp)
+              .v128Load32Splat(4 * k)
+              .set(s);
+            for (let q = 0; q < quads; q++) multiplyAdd(c, at(k, q), s, pick(d, q), relaxed);
+          }
+          c.get(xp).get(p.xStride).add().set(xp);
+          c.get(dp).get(p.dyStride).add().set(dp);
+        });
+        tile(true);
+      });
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -459,8 +557,7 @@ function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): 
               .v128Load32Splat(4 * k)
               .set(s);
             for (let q = 0; q < quads; q++) {
-              if (relaxed) c.get(s).get(pick(d, q)).get(at(k, q)).f32x4RelaxedMadd().set(at(k, q));
-              else c.get(at(k, q)).get(s).get(pick(d, q)).f32x4Mul().f32x4Add().set(at(k, q));
+              multiplyAdd(c, at(k, q), s, pick(d, q), relaxed);
             }
           }
           c.get(xp).get(p.xCol).add().set(xp);
@@ -495,6 +592,7 @@ export function writeModule(relaxed: boolean): Uint8Array {
   adam(m);
   reluGrad(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob, relaxed);
+  for (const [cb, ob] of TILE_SHAPES) outerProduct(m, cb, ob, relaxed);
   return m.bytes();
 }
 
@@ -580,7 +678,11 @@ function bind(memory: object): SimdKernels | undefined {
     return f;
   };
   const tiles = new Map<string, Fn>();
-  for (const [cb, ob] of TILE_SHAPES) tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
+  const outers = new Map<string, Fn>();
+  for (const [cb, ob] of TILE_SHAPES) {
+    tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
+    outers.set(`${cb}_${ob}`, fn(`outer_${cb}_${ob}`));
+  }
   const kernels: SimdKernels = {
     relaxed: compiled.relaxed,
     sumRows: fn('sum_rows'),
@@ -593,6 +695,11 @@ function bind(memory: object): SimdKernels | undefined {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
       tile(...rest);
+    },
+    outerProduct: (cb, ob, ...rest) => {
+      const outer = outers.get(`${cb}_${ob}`);
+      if (outer === undefined) throw new Error(`simd module: no outer-product tile for ${cb}×${ob}`);
+      outer(...rest);
     },
   };
   return kernels;
