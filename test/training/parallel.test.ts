@@ -361,11 +361,41 @@ describe('trainRun on two threads', () => {
     expect(DataParallel.live).toBe(0);
   });
 
-  it('goes on on one thread when the thread fails during a step', async () => {
-    // a stand-in thread that starts but fails every step
-    const failing = `import { parentPort } from 'node:worker_threads';
+  // stand-in threads that start but fail every step: by an error on the thread's own port, by an
+  // error answer on the steps port (as the real thread answers), or by exiting without an answer
+  const failures = [
+    {
+      how: 'an error message',
+      reason: 'out of memory',
+      source: `import { parentPort } from 'node:worker_threads';
       parentPort.on('message', (m) => parentPort.postMessage(
-        m.kind === 'init' ? { kind: 'ready' } : m.kind === 'stop' ? { kind: 'stopped' } : { kind: 'error', message: 'out of memory' }));`;
+        m.kind === 'init' ? { kind: 'ready' } : m.kind === 'stop' ? { kind: 'stopped' } : { kind: 'error', message: 'out of memory' }));`,
+    },
+    {
+      how: 'an error answer',
+      reason: 'bad shard',
+      source: `import { parentPort } from 'node:worker_threads';
+      let init;
+      parentPort.on('message', (m) => {
+        if (m.kind === 'init') { init = m.init; parentPort.postMessage({ kind: 'ready' }); }
+        else if (m.kind === 'stop') parentPort.postMessage({ kind: 'stopped' });
+        else {
+          init.steps.postMessage({ kind: 'error', message: 'bad shard' });
+          const answered = new Int32Array(init.answered);
+          Atomics.add(answered, 0, 1);
+          Atomics.notify(answered, 0);
+        }
+      });`,
+    },
+    {
+      how: 'exiting',
+      reason: 'exited \\(code 3\\)',
+      source: `import { parentPort } from 'node:worker_threads';
+      parentPort.on('message', (m) => m.kind === 'init' ? parentPort.postMessage({ kind: 'ready' }) : process.exit(3));`,
+    },
+  ];
+  it.each(failures)('goes on on one thread when the thread fails during a step by $how', async ({ reason, source }) => {
+    const failing = source;
     const { runs, datasets, run } = setup({ epochs: 1 });
     const logged: string[] = [];
     const tensors = tf.memory().numTensors;
@@ -378,7 +408,9 @@ describe('trainRun on two threads', () => {
       log: (m) => logged.push(m),
     });
     expect(done.status).toBe('done');
-    expect(logged).toEqual([expect.stringMatching(/training on one thread from epoch 1, batch 1: .*out of memory/)]);
+    expect(logged).toEqual([
+      expect.stringMatching(new RegExp(`training on one thread from epoch 1, batch 1: .*${reason}`)),
+    ]);
     expect(runs.epochs(run.id)).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(DataParallel.live).toBe(0);

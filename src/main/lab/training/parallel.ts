@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { RunConfig } from '../../../shared/contract';
 import { initEngine, tf, type BackendName } from '../engine/backend';
 import {
@@ -35,6 +35,9 @@ export interface ModelRecipe {
 
 /** The file name of the thread's entry in the build (electron.vite.config.ts). */
 export const THREAD_ENTRY_FILE = 'train-thread.js';
+
+/** How long the main thread blocks at a time for the thread's half of a step (see stepAnswer). */
+const WAIT_SLICE_MS = 20;
 
 /**
  * The built thread entry next to the running bundle: `import.meta.dirname` is `out/main` for an
@@ -160,13 +163,19 @@ interface Init {
   gradients: SharedArrayBuffer;
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
+  /**
+   * Where the thread answers steps, and a counter (Int32, 4 bytes) it adds 1 to after each answer:
+   * the main thread blocks on the counter and reads the answer at once, without a turn of its
+   * event loop (which took 1–3 ms a step, the main thread's own tasks first).
+   */
+  steps: MessagePort;
+  answered: SharedArrayBuffer;
 }
 type Request = { kind: 'init'; init: Init } | { kind: 'step'; rows: number } | { kind: 'stop' };
-type Reply =
-  | { kind: 'ready' }
+type StepReply =
   | { kind: 'done'; loss: number; accuracy: number; ms: { weights: number; compute: number } }
-  | { kind: 'stopped' }
   | { kind: 'error'; message: string };
+type Reply = { kind: 'ready' } | { kind: 'stopped' } | { kind: 'error'; message: string };
 
 /** A failure of the training thread (as opposed to one of this thread's own work). */
 export class TrainingThreadError extends Error {
@@ -187,9 +196,16 @@ export async function replicaMain(port: MessagePort): Promise<void> {
         gradients: Float32Array;
         x: Float32Array;
         y: Float32Array;
+        steps: MessagePort;
+        answered: Int32Array;
       }
     | undefined;
   const reply = (r: Reply) => port.postMessage(r);
+  const answer = (steps: MessagePort, answered: Int32Array, r: StepReply) => {
+    steps.postMessage(r);
+    Atomics.add(answered, 0, 1);
+    Atomics.notify(answered, 0);
+  };
   const handle = async (request: Request): Promise<boolean> => {
     if (request.kind === 'init') {
       const engine = await initEngine({ prefer: 'wasm' });
@@ -209,27 +225,39 @@ export async function replicaMain(port: MessagePort): Promise<void> {
         gradients: new Float32Array(request.init.gradients),
         x: new Float32Array(request.init.x),
         y: new Float32Array(request.init.y),
+        steps: request.init.steps,
+        answered: new Int32Array(request.init.answered),
       };
       reply({ kind: 'ready' });
     } else if (request.kind === 'step') {
       if (replica === undefined) throw new Error('step before init');
-      const { model, init } = replica;
+      const { model, init, steps, answered } = replica;
       const [h, w, c] = init.recipe.data.inputShape;
       const classes = init.recipe.data.classes;
       const n = request.rows;
-      const t0 = performance.now();
-      writeWeights(model, replica.weights);
-      const t1 = performance.now();
-      const x = tf.tensor4d(replica.x.subarray(0, n * h * w * c), [n, h, w, c]);
-      const y = tf.tensor2d(replica.y.subarray(0, n * classes), [n, classes]);
+      let x: tf.Tensor | undefined;
+      let y: tf.Tensor | undefined;
       try {
+        const t0 = performance.now();
+        writeWeights(model, replica.weights);
+        const t1 = performance.now();
+        x = tf.tensor4d(replica.x.subarray(0, n * h * w * c), [n, h, w, c]);
+        y = tf.tensor2d(replica.y.subarray(0, n * classes), [n, classes]);
         const { loss, accuracy } = lossAndGradients(model, x, y, replica.gradients);
-        reply({ kind: 'done', loss, accuracy, ms: { weights: t1 - t0, compute: performance.now() - t1 } });
+        answer(steps, answered, {
+          kind: 'done',
+          loss,
+          accuracy,
+          ms: { weights: t1 - t0, compute: performance.now() - t1 },
+        });
+      } catch (error) {
+        answer(steps, answered, { kind: 'error', message: errorText(error) });
       } finally {
-        tf.dispose([x, y]);
+        tf.dispose([x, y].filter((t) => t !== undefined));
       }
     } else {
       replica?.model.dispose();
+      replica?.steps.close();
       replica = undefined;
       reply({ kind: 'stopped' });
       return true;
@@ -281,6 +309,12 @@ export class DataParallel {
   /** How batches are split; undefined: in halves. */
   readonly balance: ShardBalance | undefined;
   private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
+  /** The thread's answers to steps (see Init.steps), and how many it has given. */
+  private readonly steps = new MessageChannel();
+  private readonly answered = new Int32Array(new SharedArrayBuffer(4));
+  /** Steps asked of the thread, and answers read, so far. */
+  private asked = 0;
+  private read = 0;
   private failure: TrainingThreadError | undefined;
   private ended = false;
   /** Loss of each shard in the last step (main thread's, worker's), for diagnostics and tests. */
@@ -313,18 +347,21 @@ export class DataParallel {
     this.yView = new Float32Array(new SharedArrayBuffer(maxBatch * recipe.data.classes * 4));
     this.ourX = new Float32Array(maxBatch * h * w * c);
     this.ourY = new Float32Array(maxBatch * recipe.data.classes);
-    worker.on('message', (reply: Reply) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (reply.kind === 'error') pending?.reject(new TrainingThreadError(`training thread: ${reply.message}`));
-      else pending?.resolve(reply);
-    });
     const fail = (error: TrainingThreadError) => {
       this.failure ??= error;
       const pending = this.pending;
       this.pending = undefined;
       pending?.reject(this.failure);
     };
+    worker.on('message', (reply: Reply) => {
+      const pending = this.pending;
+      this.pending = undefined;
+      const error = reply.kind === 'error' ? new TrainingThreadError(`training thread: ${reply.message}`) : undefined;
+      if (error && !pending)
+        fail(error); // outside a request (e.g. during a step): the thread is broken
+      else if (error) pending?.reject(error);
+      else pending?.resolve(reply);
+    });
     worker.on('error', (error) => fail(new TrainingThreadError(`training thread failed: ${error.message}`)));
     worker.on('exit', (code) => {
       if (!this.ended) {
@@ -351,18 +388,23 @@ export class DataParallel {
       const timeout = options.startTimeoutMs ?? 60_000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        parallel.ask({
-          kind: 'init',
-          init: {
-            recipe,
-            loss: TRAINING_LOSS,
-            shapes: model.trainableWeights.map((w) => [...w.shape] as number[]),
-            weights: parallel.weightView.buffer as SharedArrayBuffer,
-            gradients: parallel.theirGradients.buffer as SharedArrayBuffer,
-            x: parallel.xView.buffer as SharedArrayBuffer,
-            y: parallel.yView.buffer as SharedArrayBuffer,
+        parallel.ask(
+          {
+            kind: 'init',
+            init: {
+              recipe,
+              loss: TRAINING_LOSS,
+              shapes: model.trainableWeights.map((w) => [...w.shape] as number[]),
+              weights: parallel.weightView.buffer as SharedArrayBuffer,
+              gradients: parallel.theirGradients.buffer as SharedArrayBuffer,
+              x: parallel.xView.buffer as SharedArrayBuffer,
+              y: parallel.yView.buffer as SharedArrayBuffer,
+              steps: parallel.steps.port2,
+              answered: parallel.answered.buffer as SharedArrayBuffer,
+            },
           },
-        }),
+          [parallel.steps.port2],
+        ),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`the training thread did not start within ${timeout} ms`)),
@@ -378,13 +420,32 @@ export class DataParallel {
     return parallel;
   }
 
-  private ask(request: Request): Promise<Reply> {
+  private ask(request: Request, transfer: MessagePort[] = []): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('DataParallel: one request at a time'));
     return new Promise<Reply>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage(request);
+      this.worker.postMessage(request, transfer);
     });
+  }
+
+  /**
+   * The thread's answer to the step asked last: read as soon as it is given (this thread blocks
+   * on the counter, in slices of WAIT_SLICE_MS between which its event loop runs, so that the
+   * thread's failure is seen).
+   */
+  private async stepAnswer(): Promise<StepReply> {
+    for (;;) {
+      const received = receiveMessageOnPort(this.steps.port1) as { message: StepReply } | undefined;
+      if (received !== undefined) {
+        this.read += 1;
+        return received.message;
+      }
+      if (this.failure) throw this.failure;
+      if (Atomics.wait(this.answered, 0, this.read, WAIT_SLICE_MS) === 'timed-out') {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
   }
 
   /**
@@ -426,21 +487,26 @@ export class DataParallel {
     const xs = tf.tensor(this.ourX.subarray(0, ourRows * imageSize), [ourRows, ...x.shape.slice(1)]);
     const ys = tf.tensor(this.ourY.subarray(0, ourRows * classes), [ourRows, ...y.shape.slice(1)]);
     t = this.phase('shard', t);
-    const theirs = this.ask({ kind: 'step', rows: theirRows });
-    theirs.catch(() => undefined); // awaited below; never unhandled if our half throws first
+    if (this.failure) throw this.failure;
+    if (this.asked > this.read) throw new Error('DataParallel: one step at a time');
+    this.worker.postMessage({ kind: 'step', rows: theirRows } satisfies Request);
+    this.asked += 1;
     // Not in a tidy: tidy walks what its function returns for tensors to keep, and would walk
     // every element of the gradient array (≈ 100 ms a step for the CNN's 331k parameters).
     let our: ReturnType<typeof lossAndGradients>;
     try {
       our = lossAndGradients(this.model, xs, ys, this.ours);
+    } catch (error) {
+      await this.stepAnswer().catch(() => undefined); // the thread's half, read and dropped
+      throw error;
     } finally {
       tf.dispose([xs, ys]);
     }
     const ourMs = performance.now() - t;
     t = this.phase('ours', t);
-    const reply = await theirs;
+    const reply = await this.stepAnswer();
     t = this.phase('wait', t);
-    if (reply.kind !== 'done') throw new TrainingThreadError(`training thread: unexpected reply '${reply.kind}'`);
+    if (reply.kind === 'error') throw new TrainingThreadError(`training thread: ${reply.message}`);
     this.phases['threadWeights'] = (this.phases['threadWeights'] ?? 0) + reply.ms.weights;
     this.phases['threadCompute'] = (this.phases['threadCompute'] ?? 0) + reply.ms.compute;
     this.balance?.record(ourRows, ourMs, theirRows, reply.ms.weights + reply.ms.compute);
@@ -468,5 +534,6 @@ export class DataParallel {
     }
     this.failure ??= new TrainingThreadError('DataParallel: disposed');
     await this.worker.terminate();
+    this.steps.port1.close();
   }
 }
