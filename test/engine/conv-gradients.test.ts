@@ -1,5 +1,5 @@
-// The wasm Conv2DBackpropFilter / Conv2DBackpropInput kernels against tfjs's own gradients on
-// the cpu backend.
+// The wasm Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput kernels against tfjs's own
+// convolution and gradients on the cpu backend.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
 import { activeWasmTrainingKernels } from '../../src/main/lab/engine/wasm/register';
@@ -34,6 +34,24 @@ describe('wasm convolution gradients', () => {
     const engine = await initEngine({ prefer: 'wasm' });
     expect(engine.backend).toBe('wasm');
     expect(activeWasmTrainingKernels()).toContain('Conv2DBackpropFilter');
+  });
+
+  // the forward tiles take 8 input channels or more: these, and the cases above (stock kernel)
+  const forward: Case[] = [...cases];
+  for (const stride of [1, 2] as const) {
+    for (const pad of ['valid', 'same'] as const) {
+      forward.push({ x: [3, 9, 9, 16], filter: [3, 3, 16, 8], stride, pad });
+      forward.push({ x: [2, 6, 7, 12], filter: [3, 2, 12, 4], stride, pad }); // 4 output channels
+      forward.push({ x: [1, 5, 5, 8], filter: [1, 3, 8, 20], stride, pad }); // 8 + 8 + 4 channels
+    }
+  }
+  forward.push({ x: [7, 16, 16, 32], filter: [3, 3, 32, 64], stride: 1, pad: 'valid' }); // VNN conv_2
+
+  it.each(forward)('forward: x $x, filter $filter, stride $stride, $pad', async ({ x, filter, stride, pad }) => {
+    const [y] = await wasmVsCpu([randomValues(x, 5), randomValues(filter, 6)], (p, q) =>
+      tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, stride, pad),
+    );
+    expect(y).toBeLessThan(TOLERANCE);
   });
 
   it.each(cases)('x $x, filter $filter, stride $stride, $pad', async ({ x, filter, stride, pad }) => {

@@ -159,6 +159,9 @@ export class Code {
   }
 
   // scalar memory and arithmetic
+  i32Load(offset = 0): this {
+    return this.op(0x28, ...this.memarg(2, offset));
+  }
   f32Load(offset = 0): this {
     return this.op(0x2a, ...this.memarg(2, offset));
   }

@@ -1,8 +1,8 @@
 // Conv2DBackpropInput for the wasm backend, two ways:
 //
-// - input channels a multiple of 4 (every layer of the seed models): the column path below, the
-//   backend's matrix product and a SIMD col2im (VNN conv_2 27→22 ms, MC-dropout conv_3 29→14 ms
-//   and conv_2 47→38 ms per step, tf.profile on one thread);
+// - input channels a multiple of 4 (every layer of the seed models): the column path below, a
+//   matrix product and a SIMD col2im (VNN conv_2 27→22 ms, MC-dropout conv_3 29→14 ms and conv_2
+//   47→38 ms per step, tf.profile on one thread, with XNNPACK's product; now our own tiles);
 // - otherwise one ordinary forward convolution: the output gradient, padded (and, for strides > 1,
 //   dilated with zeros), convolved with the filter flipped in space and with its input and output
 //   channels swapped.
@@ -13,17 +13,9 @@
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
-import {
-  asWasmBackend,
-  disposeAll,
-  f32,
-  offsetOf,
-  releaseView,
-  requireFloat32,
-  viewOf,
-  type WasmBackend,
-} from './heap';
+import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
 import { transposeLastTwo } from './layout';
+import { windowProducts } from './conv2d';
 import { simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'Conv2DBackpropInput';
@@ -72,18 +64,21 @@ function paddedDilated(backend: WasmBackend, dy: TensorInfo, g: ConvGeometry): T
   return out;
 }
 
-/** Output pixels per product of the column path: its columns (× kh·kw·Ci floats) stay in cache. */
-const CHUNK_PIXELS = 2048;
+/**
+ * Output pixels per product of the column path: its columns (× kh·kw·Ci floats: 295 KB for the
+ * VNN's conv_2) stay in cache for col2im.
+ */
+const CHUNK_PIXELS = 256;
 
 /**
  * The column path, for Ci a multiple of 4: cols = dy · Fᵀ (F the filter as [kh·kw·Ci, Co]) by the
- * backend's own product, a few images at a time, each chunk's columns added into dx (col2im,
- * SIMD). It does exactly the forward convolution's multiply-adds, where the padded convolution
+ * SIMD tiles of the forward convolution (./conv2d `windowProducts`, each row of dy a window of one
+ * row; XNNPACK's product was as fast alone and slowed more beside a second training thread), a
+ * few images at a time, each chunk's columns added into dx (col2im, SIMD). It does exactly the forward convolution's multiply-adds, where the padded convolution
  * also multiplies the zeros around dy: 2.25× the work for the seed MC-dropout model's last
  * layer (4×4 → 6×6), 1.3× for the 13×13 → 15×15 ones.
  */
 function byColumns(
-  base: BaseKernels,
   backend: WasmBackend,
   simd: SimdKernels,
   dy: TensorInfo,
@@ -93,20 +88,36 @@ function byColumns(
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const co = g.outChannels;
   const perImage = g.outHeight * g.outWidth;
-  const filterT = backend.makeOutput([1, co, K], 'float32');
-  transposeLastTwo(f32(backend, filter), f32(backend, filterT), K, co);
-  const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], 'float32');
-  f32(backend, dx).fill(0);
-  const plain = { transposeA: false, transposeB: false } as unknown as NamedAttrMap;
+  const pixels = g.batch * perImage;
   const images = Math.max(1, Math.floor(CHUNK_PIXELS / perImage));
+  const filterT = backend.makeOutput([co, K], 'float32');
+  const table = backend.makeOutput([pixels], 'int32');
+  const cols = backend.makeOutput([images * perImage, K], 'float32');
+  const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], 'float32');
+  transposeLastTwo(f32(backend, filter), f32(backend, filterT), K, co);
+  f32(backend, dx).fill(0);
+  // dy's rows (one per output pixel, Co floats) by address, for the tiles
+  const dyAt = offsetOf(backend, dy);
+  const rowsAt = new Int32Array(backend.wasm.HEAPF32.buffer, offsetOf(backend, table), pixels);
+  for (let p = 0; p < pixels; p++) rowsAt[p] = dyAt + p * co * 4;
   const imageSize = g.inHeight * g.inWidth * g.inChannels;
   try {
     for (let n0 = 0; n0 < g.batch; n0 += images) {
       const count = Math.min(images, g.batch - n0);
-      const rows = viewOf(backend, dy, n0 * perImage * co, [1, count * perImage, co]);
-      let cols: TensorInfo | undefined;
-      try {
-        cols = base.batchMatMul(backend, { a: rows, b: filterT }, plain);
+      windowProducts(
+        simd,
+        offsetOf(backend, table) + n0 * perImage * 4,
+        count * perImage,
+        offsetOf(backend, filterT),
+        offsetOf(backend, cols),
+        {
+          rows: 1,
+          rowBytes: 0,
+          span: co,
+          columns: K,
+        },
+      );
+      {
         simd.col2im(
           offsetOf(backend, cols),
           offsetOf(backend, dx) + n0 * imageSize * 4,
@@ -123,16 +134,13 @@ function byColumns(
           g.padTop,
           g.padLeft,
         );
-      } finally {
-        releaseView(backend, rows);
-        disposeAll(backend, [cols]);
       }
     }
   } catch (error) {
     disposeAll(backend, [dx]);
     throw error;
   } finally {
-    disposeAll(backend, [filterT]);
+    disposeAll(backend, [filterT, table, cols]);
   }
   return dx;
 }
@@ -146,7 +154,7 @@ export function conv2DBackpropInputKernel(base: BaseKernels): KernelFunc {
     const a = attrs as unknown as Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
     const g = convGeometry(KERNEL, a.inputShape, filter.shape, a);
     const simd = simdKernels(backend);
-    if (simd !== undefined && g.inChannels % 4 === 0) return byColumns(base, backend, simd, dy, filter, g);
+    if (simd !== undefined && g.inChannels % 4 === 0) return byColumns(backend, simd, dy, filter, g);
 
     const top = g.filterHeight - 1 - g.padTop;
     const left = g.filterWidth - 1 - g.padLeft;

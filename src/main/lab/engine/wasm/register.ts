@@ -3,6 +3,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { captureBaseKernels, type BaseKernels } from './base-kernels';
 import { adamConfig } from './adam';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { conv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { castConfig, identityConfig } from './identity';
@@ -13,6 +14,7 @@ import { sumConfig } from './sum';
 
 /** The kernels this module provides for the wasm backend. */
 export const WASM_TRAINING_KERNELS = [
+  'Conv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'BatchMatMul',
@@ -46,6 +48,7 @@ function prepare(): State {
   const stock = new Map<string, KernelConfig>();
   const ours = new Map<string, KernelConfig>();
   const configs = [
+    conv2DConfig(base),
     conv2DBackpropFilterConfig(base),
     conv2DBackpropInputConfig(base),
     batchMatMulConfig(base),

@@ -115,6 +115,27 @@ export interface SimdKernels {
    * `dyStride` bytes apart, w rows `wRow` bytes apart; `mTiles` × `nTiles` register tiles of `cb`
    * (1-4) rows × `ob` (4 or 8) columns, the tile (i, j) at x + 4·cb·i, dy + 4·ob·j.
    */
+  /**
+   * A forward convolution, NHWC, over windows given by address: for `pixelTiles` tiles of `pb`
+   * (1-4) consecutive output pixels, pixel t's window starting at the byte address table[t] (an
+   * int32 array), and `oTiles` tiles of `ob` (4 or 8) output channels (filter and output advanced
+   * by 4·ob bytes per tile): y[t][o] = Σ over kh rows a (`rowBytes` apart in x) and `span`
+   * (kw·Ci) values q of x[table[t] + a·rowBytes + 4q]·w[(a·span + q)·coBytes + 4o]; y pixels
+   * `coBytes` apart.
+   */
+  convTile(
+    pb: number,
+    ob: number,
+    table: number,
+    w: number,
+    y: number,
+    pixelTiles: number,
+    oTiles: number,
+    kh: number,
+    rowBytes: number,
+    span: number,
+    coBytes: number,
+  ): void;
   outerProduct(
     cb: number,
     ob: number,
@@ -513,6 +534,84 @@ function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean)
   });
 }
 
+const CONV_PARAMS = ['table', 'w', 'y', 'pixelTiles', 'oTiles', 'kh', 'rowBytes', 'span', 'coBytes'] as const;
+
+function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): void {
+  m.func(`conv_tile_${pb}_${ob}`, CONV_PARAMS, (c, p) => {
+    const { pt, ot, a, q, wp, yp, tp } = c.locals(i32, ['pt', 'ot', 'a', 'q', 'wp', 'yp', 'tp']);
+    const base = Array.from({ length: pb }, () => c.local(i32));
+    const row = Array.from({ length: pb }, () => c.local(i32));
+    const quads = ob / 4;
+    const acc = Array.from({ length: pb * quads }, () => c.local(v128));
+    const d = Array.from({ length: quads }, () => c.local(v128));
+    const s = c.local(v128);
+    const at = (t: number, k: number) => pick(acc, t * quads + k);
+    c.loop(pt, 0, p.pixelTiles, 1, () => {
+      c.get(p.table)
+        .get(pt)
+        .i32(4 * pb)
+        .mul()
+        .add()
+        .set(tp);
+      base.forEach((b, t) =>
+        c
+          .get(tp)
+          .i32Load(4 * t)
+          .set(b),
+      );
+      c.loop(ot, 0, p.oTiles, 1, () => {
+        for (const v of acc) c.v128Zero().set(v);
+        c.loop(a, 0, p.kh, 1, () => {
+          base.forEach((b, t) => c.get(b).get(a).get(p.rowBytes).mul().add().set(pick(row, t)));
+          c.get(p.w)
+            .get(a)
+            .get(p.span)
+            .mul()
+            .get(p.coBytes)
+            .mul()
+            .add()
+            .get(ot)
+            .i32(4 * ob)
+            .mul()
+            .add()
+            .set(wp);
+          c.loop(q, 0, p.span, 1, () => {
+            for (let k = 0; k < quads; k++)
+              c.get(wp)
+                .v128Load(16 * k)
+                .set(pick(d, k));
+            row.forEach((r, t) => {
+              c.get(r).v128Load32Splat().set(s);
+              for (let k = 0; k < quads; k++) multiplyAdd(c, at(t, k), s, pick(d, k), relaxed);
+              c.get(r).i32(4).add().set(r);
+            });
+            c.get(wp).get(p.coBytes).add().set(wp);
+          });
+        });
+        c.get(p.y)
+          .get(pt)
+          .i32(pb)
+          .mul()
+          .get(p.coBytes)
+          .mul()
+          .add()
+          .get(ot)
+          .i32(4 * ob)
+          .mul()
+          .add()
+          .set(yp);
+        for (let t = 0; t < pb; t++) {
+          if (t > 0) c.get(yp).get(p.coBytes).add().set(yp);
+          for (let k = 0; k < quads; k++)
+            c.get(yp)
+              .get(at(t, k))
+              .v128Store(16 * k);
+        }
+      });
+    });
+  });
+}
+
 const TILE_PARAMS = [
   'x',
   'dy',
@@ -593,6 +692,7 @@ export function writeModule(relaxed: boolean): Uint8Array {
   reluGrad(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob, relaxed);
   for (const [cb, ob] of TILE_SHAPES) outerProduct(m, cb, ob, relaxed);
+  for (const [pb, ob] of TILE_SHAPES) convTile(m, pb, ob, relaxed);
   return m.bytes();
 }
 
@@ -679,9 +779,11 @@ function bind(memory: object): SimdKernels | undefined {
   };
   const tiles = new Map<string, Fn>();
   const outers = new Map<string, Fn>();
+  const convs = new Map<string, Fn>();
   for (const [cb, ob] of TILE_SHAPES) {
     tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
     outers.set(`${cb}_${ob}`, fn(`outer_${cb}_${ob}`));
+    convs.set(`${cb}_${ob}`, fn(`conv_tile_${cb}_${ob}`));
   }
   const kernels: SimdKernels = {
     relaxed: compiled.relaxed,
@@ -695,6 +797,11 @@ function bind(memory: object): SimdKernels | undefined {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
       tile(...rest);
+    },
+    convTile: (pb, ob, ...rest) => {
+      const conv = convs.get(`${pb}_${ob}`);
+      if (conv === undefined) throw new Error(`simd module: no convolution tile for ${pb}×${ob}`);
+      conv(...rest);
     },
     outerProduct: (cb, ob, ...rest) => {
       const outer = outers.get(`${cb}_${ob}`);
