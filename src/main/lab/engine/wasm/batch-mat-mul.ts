@@ -13,7 +13,7 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BaseKernels } from './base-kernels';
 import { asWasmBackend, disposeAll, f32, offsetOf, type WasmBackend } from './heap';
-import { transposeLastTwo } from './layout';
+import { transposeInHeap, transposeLastTwo } from './layout';
 import { simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'BatchMatMul';
@@ -21,12 +21,24 @@ const KERNEL = 'BatchMatMul';
 /** Multiply-adds below which the stock product is as good (its set-up is then what counts). */
 const MIN_WORK = 64 * 1024;
 
-function transposed(backend: WasmBackend, info: TensorInfo): TensorInfo {
+/** The last two axes of `info` swapped, into a new tensor (SIMD blocks for a single matrix). */
+export function transposed(backend: WasmBackend, info: TensorInfo, simd?: SimdKernels): TensorInfo {
   const shape = info.shape.slice();
   const [rows, cols] = shape.splice(-2, 2) as [number, number];
   shape.push(cols, rows);
   const out = backend.makeOutput(shape, 'float32');
-  transposeLastTwo(f32(backend, info), f32(backend, out), rows, cols);
+  if (simd !== undefined && shape.every((d, i) => i >= shape.length - 2 || d === 1)) {
+    transposeInHeap(
+      backend.wasm.HEAPF32,
+      simd.transposeBlocks,
+      offsetOf(backend, info),
+      offsetOf(backend, out),
+      rows,
+      cols,
+    );
+  } else {
+    transposeLastTwo(f32(backend, info), f32(backend, out), rows, cols);
+  }
   return out;
 }
 
@@ -92,8 +104,8 @@ function simdProduct(
   const [K2, N] = transposeB ? [sb[1], sb[0]] : sb;
   if (K !== K2 || N % 4 !== 0 || M * N * K < MIN_WORK) return undefined;
   // x as [K, M], dy as [K, N]
-  const x = transposeA ? undefined : transposed(backend, a);
-  const dy = transposeB ? transposed(backend, b) : undefined;
+  const x = transposeA ? undefined : transposed(backend, a, simd);
+  const dy = transposeB ? transposed(backend, b, simd) : undefined;
   try {
     const out = backend.makeOutput(a.shape.length === 3 ? [1, M, N] : [M, N], 'float32');
     f32(backend, out).fill(0);

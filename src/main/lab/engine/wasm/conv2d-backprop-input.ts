@@ -14,7 +14,7 @@ import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, NamedAttrMap, 
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
 import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
-import { transposeLastTwo } from './layout';
+import { transposed } from './batch-mat-mul';
 import { windowProducts } from './conv2d';
 import { simdKernels, type SimdKernels } from './simd';
 
@@ -90,11 +90,10 @@ function byColumns(
   const perImage = g.outHeight * g.outWidth;
   const pixels = g.batch * perImage;
   const images = Math.max(1, Math.floor(CHUNK_PIXELS / perImage));
-  const filterT = backend.makeOutput([co, K], 'float32');
+  const filterT = transposed(backend, { ...filter, shape: [K, co] }, simd);
   const table = backend.makeOutput([pixels], 'int32');
   const cols = backend.makeOutput([images * perImage, K], 'float32');
   const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], 'float32');
-  transposeLastTwo(f32(backend, filter), f32(backend, filterT), K, co);
   f32(backend, dx).fill(0);
   // dy's rows (one per output pixel, Co floats) by address, for the tiles
   const dyAt = offsetOf(backend, dy);

@@ -24,3 +24,25 @@ export function transposeLastTwo(src: Float32Array, dst: Float32Array, rows: num
     }
   }
 }
+
+/**
+ * Transposes a row-major [rows, cols] matrix at byte `src` of the wasm heap `heap` into `dst`
+ * ([cols, rows]): the 4×4 blocks by `blocks` (SIMD), the edges here.
+ */
+export function transposeInHeap(
+  heap: Float32Array,
+  blocks: (src: number, dst: number, rows: number, cols: number) => void,
+  src: number,
+  dst: number,
+  rows: number,
+  cols: number,
+): void {
+  blocks(src, dst, rows, cols);
+  const s = src / 4;
+  const d = dst / 4;
+  const rows4 = rows - (rows % 4);
+  const cols4 = cols - (cols % 4);
+  for (let r = 0; r < rows; r++) {
+    for (let c = r < rows4 ? cols4 : 0; c < cols; c++) heap[d + c * rows + r] = heap[s + r * cols + c] ?? 0;
+  }
+}

@@ -88,6 +88,11 @@ export interface SimdKernels {
    */
   reluGrad(dy: number, x: number, dx: number, bytes: number): void;
   /**
+   * dst = srcᵀ for the leading (rows − rows % 4) × (cols − cols % 4) block of a row-major
+   * [rows, cols] float32 matrix, in 4×4 blocks (dst is [cols, rows]); the edges are the caller's.
+   */
+  transposeBlocks(src: number, dst: number, rows: number, cols: number): void;
+  /**
    * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
    * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
    * the given byte strides. `w` rows are `wRow` bytes apart.
@@ -534,6 +539,74 @@ function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean)
   });
 }
 
+/** Byte lanes of i8x16.shuffle that pick 32-bit lanes [a, b, c, d] (0-3 first operand, 4-7 second). */
+function lanes32(picks: [number, number, number, number]): number[] {
+  return picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+}
+
+function transposeBlocks(m: ModuleWriter): void {
+  m.func('transpose_blocks', ['src', 'dst', 'rows', 'cols'], (c, p) => {
+    const { r, k, rows4, cols4, rowBytes, colBytes, from, to } = c.locals(i32, [
+      'r',
+      'k',
+      'rows4',
+      'cols4',
+      'rowBytes',
+      'colBytes',
+      'from',
+      'to',
+    ]);
+    const v = Array.from({ length: 4 }, () => c.local(v128));
+    const t = Array.from({ length: 4 }, () => c.local(v128));
+    c.get(p.rows).i32(-4).and().set(rows4);
+    c.get(p.cols).i32(-4).and().set(cols4);
+    c.get(p.cols).i32(2).shl().set(rowBytes); // a source row, in bytes
+    c.get(p.rows).i32(2).shl().set(colBytes); // a destination row
+    c.loop(r, 0, rows4, 4, () => {
+      c.loop(k, 0, cols4, 4, () => {
+        c.get(p.src).get(r).get(rowBytes).mul().add().get(k).i32(2).shl().add().set(from);
+        v.forEach((vi, i) => {
+          c.get(from).v128Load().set(vi);
+          if (i < 3) c.get(from).get(rowBytes).add().set(from);
+        });
+        const [a, b, cc, d] = v as [Local, Local, Local, Local];
+        const [t0, t1, t2, t3] = t as [Local, Local, Local, Local];
+        c.get(a)
+          .get(b)
+          .shuffle(lanes32([0, 4, 1, 5]))
+          .set(t0); // a0 b0 a1 b1
+        c.get(a)
+          .get(b)
+          .shuffle(lanes32([2, 6, 3, 7]))
+          .set(t1); // a2 b2 a3 b3
+        c.get(cc)
+          .get(d)
+          .shuffle(lanes32([0, 4, 1, 5]))
+          .set(t2); // c0 d0 c1 d1
+        c.get(cc)
+          .get(d)
+          .shuffle(lanes32([2, 6, 3, 7]))
+          .set(t3); // c2 d2 c3 d3
+        c.get(p.dst).get(k).get(colBytes).mul().add().get(r).i32(2).shl().add().set(to);
+        const out: [Local, Local][] = [
+          [t0, t2],
+          [t0, t2],
+          [t1, t3],
+          [t1, t3],
+        ];
+        out.forEach(([x, y], i) => {
+          c.get(to)
+            .get(x)
+            .get(y)
+            .shuffle(lanes32(i % 2 === 0 ? [0, 1, 4, 5] : [2, 3, 6, 7]))
+            .v128Store();
+          if (i < 3) c.get(to).get(colBytes).add().set(to);
+        });
+      });
+    });
+  });
+}
+
 const CONV_PARAMS = ['table', 'w', 'y', 'pixelTiles', 'oTiles', 'kh', 'rowBytes', 'span', 'coBytes'] as const;
 
 function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): void {
@@ -690,6 +763,7 @@ export function writeModule(relaxed: boolean): Uint8Array {
   col2im(m);
   adam(m);
   reluGrad(m);
+  transposeBlocks(m);
   for (const [cb, ob] of TILE_SHAPES) filterTile(m, cb, ob, relaxed);
   for (const [cb, ob] of TILE_SHAPES) outerProduct(m, cb, ob, relaxed);
   for (const [pb, ob] of TILE_SHAPES) convTile(m, pb, ob, relaxed);
@@ -793,6 +867,7 @@ function bind(memory: object): SimdKernels | undefined {
     col2im: fn('col2im'),
     adam: fn('adam'),
     reluGrad: fn('relu_grad'),
+    transposeBlocks: fn('transpose_blocks'),
     filterTile: (cb, ob, ...rest) => {
       const tile = tiles.get(`${cb}_${ob}`);
       if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
