@@ -14,7 +14,7 @@ import type { BatchMatMulAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorIn
 import type { BaseKernels } from './base-kernels';
 import { asWasmBackend, disposeAll, f32, offsetOf, type WasmBackend } from './heap';
 import { transposeInHeap, transposeLastTwo } from './layout';
-import { simdKernels, type SimdKernels } from './simd';
+import { columnTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'BatchMatMul';
 
@@ -67,11 +67,9 @@ export function outerProductSum(
   w: number,
   [M, N, K]: [number, number, number],
 ): void {
-  const mTiles = Math.floor(M / 4);
-  const nTiles = Math.floor(N / 8);
   const rows = M * 4;
   const cols = N * 4;
-  const last = nTiles * 32; // byte offset of a last block of 4 columns, if N is not a multiple of 8
+  const mTiles = Math.floor(M / 4);
   for (let k0 = 0; k0 < K; k0 += K_CHUNK) {
     const count = Math.min(K_CHUNK, K - k0);
     const xk = x + k0 * rows;
@@ -79,10 +77,10 @@ export function outerProductSum(
     // rows m0… of the result in `tiles` tiles of cb rows
     const strip = (cb: number, m0: number, tiles: number) => {
       if (tiles === 0 || cb === 0) return;
-      const xm = xk + m0 * 4;
-      const wm = w + m0 * cols;
-      simd.outerProduct(cb, 8, xm, dyk, wm, tiles, nTiles, count, rows, cols, cols);
-      if (last < cols) simd.outerProduct(cb, 4, xm, dyk + last, wm + last, tiles, 1, count, rows, cols, cols);
+      const [xm, wm] = [xk + m0 * 4, w + m0 * cols];
+      columnTiles(N, (ob, at, nTiles) =>
+        simd.outerProduct(cb, ob, xm, dyk + at, wm + at, tiles, nTiles, count, rows, cols, cols),
+      );
     };
     strip(4, 0, mTiles);
     strip(M % 4, mTiles * 4, 1);

@@ -15,7 +15,7 @@ import type { Conv2DAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } 
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
 import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
-import { simdKernels, type SimdKernels } from './simd';
+import { columnTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'Conv2D';
 
@@ -64,14 +64,12 @@ export function windowProducts(
   { rows, rowBytes, span, columns }: { rows: number; rowBytes: number; span: number; columns: number },
 ): void {
   const bytes = columns * 4;
-  const oTiles = Math.floor(columns / 8);
-  const last = oTiles * 32; // byte offset of a last block of 4 columns, if not a multiple of 8
   const run = (pb: number, first: number, tiles: number) => {
     if (tiles === 0 || pb === 0) return;
-    const at = tableAt + first * 4;
-    const out = outAt + first * bytes;
-    if (oTiles > 0) simd.convTile(pb, 8, at, wAt, out, tiles, oTiles, rows, rowBytes, span, bytes);
-    if (last < bytes) simd.convTile(pb, 4, at, wAt + last, out + last, tiles, 1, rows, rowBytes, span, bytes);
+    const [at, out] = [tableAt + first * 4, outAt + first * bytes];
+    columnTiles(columns, (ob, offset, oTiles) =>
+      simd.convTile(pb, ob, at, wAt + offset, out + offset, tiles, oTiles, rows, rowBytes, span, bytes),
+    );
   };
   const tiles = Math.floor(pixels / 4);
   run(4, 0, tiles);

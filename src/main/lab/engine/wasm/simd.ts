@@ -466,47 +466,67 @@ function multiplyAdd(c: Code, acc: Local, a: Local, b: Local, relaxed: boolean):
   else c.get(acc).get(a).get(b).f32x4Mul().f32x4Add().set(acc);
 }
 
+/**
+ * A register tile of `rows` × `ob` floats (ob a multiple of 4) for the kernels below: its
+ * accumulators and the step they all share, acc[k] += x_k · (ob floats at `dp`) for every row k.
+ */
+function registerTile(c: Code, rows: number, ob: number, relaxed: boolean) {
+  const quads = ob / 4;
+  const acc = Array.from({ length: rows * quads }, () => c.local(v128));
+  const d = Array.from({ length: quads }, () => c.local(v128));
+  const s = c.local(v128);
+  const at = (k: number, q: number) => pick(acc, k * quads + q);
+  /** Each row k of the tile from or to the ob floats at the address `row(k)` pushes. */
+  const rowsAt = (row: (k: number) => void, store: boolean) => {
+    for (let k = 0; k < rows; k++) {
+      for (let q = 0; q < quads; q++) {
+        row(k);
+        if (store) c.get(at(k, q)).v128Store(16 * q);
+        else c.v128Load(16 * q).set(at(k, q));
+      }
+    }
+  };
+  return {
+    zero: () => acc.forEach((a) => c.v128Zero().set(a)),
+    load: (row: (k: number) => void) => rowsAt(row, false),
+    store: (row: (k: number) => void) => rowsAt(row, true),
+    /** One step: `splat(k)` pushes row k's multiplier (in all four lanes). */
+    step(dp: Local, splat: (k: number) => void) {
+      for (let q = 0; q < quads; q++)
+        c.get(dp)
+          .v128Load(16 * q)
+          .set(pick(d, q));
+      for (let k = 0; k < rows; k++) {
+        splat(k);
+        c.set(s);
+        for (let q = 0; q < quads; q++) multiplyAdd(c, at(k, q), s, pick(d, q), relaxed);
+      }
+    },
+  };
+}
+
 const OUTER_PARAMS = ['x', 'dy', 'w', 'mTiles', 'nTiles', 'count', 'xStride', 'dyStride', 'wRow'] as const;
 
 function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): void {
   m.func(`outer_${cb}_${ob}`, OUTER_PARAMS, (c, p) => {
     const { mt, nt, j, xp, dp, wp } = c.locals(i32, ['mt', 'nt', 'j', 'xp', 'dp', 'wp']);
-    const quads = ob / 4;
-    const acc = Array.from({ length: cb * quads }, () => c.local(v128));
-    const d = Array.from({ length: quads }, () => c.local(v128));
-    const s = c.local(v128);
-    const at = (k: number, q: number) => pick(acc, k * quads + q);
-    /** Loads (or stores) the tile's accumulators from (into) w, row by row. */
-    const tile = (store: boolean) => {
-      c.get(p.w)
-        .get(mt)
-        .i32(cb)
-        .mul()
-        .get(p.wRow)
-        .mul()
-        .add()
-        .get(nt)
-        .i32(4 * ob)
-        .mul()
-        .add()
-        .set(wp);
-      for (let k = 0; k < cb; k++) {
-        if (k > 0) c.get(wp).get(p.wRow).add().set(wp);
-        for (let q = 0; q < quads; q++) {
-          if (store)
-            c.get(wp)
-              .get(at(k, q))
-              .v128Store(16 * q);
-          else
-            c.get(wp)
-              .v128Load(16 * q)
-              .set(at(k, q));
-        }
-      }
-    };
+    const tile = registerTile(c, cb, ob, relaxed);
+    const row = (k: number) => c.get(wp).get(p.wRow).i32(k).mul().add();
     c.loop(mt, 0, p.mTiles, 1, () => {
       c.loop(nt, 0, p.nTiles, 1, () => {
-        tile(false);
+        c.get(p.w)
+          .get(mt)
+          .i32(cb)
+          .mul()
+          .get(p.wRow)
+          .mul()
+          .add()
+          .get(nt)
+          .i32(4 * ob)
+          .mul()
+          .add()
+          .set(wp);
+        tile.load(row);
         c.get(p.x)
           .get(mt)
           .i32(4 * cb)
@@ -520,20 +540,11 @@ function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean)
           .add()
           .set(dp);
         c.loop(j, 0, p.count, 1, () => {
-          for (let q = 0; q < quads; q++)
-            c.get(dp)
-              .v128Load(16 * q)
-              .set(pick(d, q));
-          for (let k = 0; k < cb; k++) {
-            c.get(xp)
-              .v128Load32Splat(4 * k)
-              .set(s);
-            for (let q = 0; q < quads; q++) multiplyAdd(c, at(k, q), s, pick(d, q), relaxed);
-          }
+          tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
           c.get(xp).get(p.xStride).add().set(xp);
           c.get(dp).get(p.dyStride).add().set(dp);
         });
-        tile(true);
+        tile.store(row);
       });
     });
   });
@@ -614,11 +625,7 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
     const { pt, ot, a, q, wp, yp, tp } = c.locals(i32, ['pt', 'ot', 'a', 'q', 'wp', 'yp', 'tp']);
     const base = Array.from({ length: pb }, () => c.local(i32));
     const row = Array.from({ length: pb }, () => c.local(i32));
-    const quads = ob / 4;
-    const acc = Array.from({ length: pb * quads }, () => c.local(v128));
-    const d = Array.from({ length: quads }, () => c.local(v128));
-    const s = c.local(v128);
-    const at = (t: number, k: number) => pick(acc, t * quads + k);
+    const tile = registerTile(c, pb, ob, relaxed);
     c.loop(pt, 0, p.pixelTiles, 1, () => {
       c.get(p.table)
         .get(pt)
@@ -633,7 +640,7 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
           .set(b),
       );
       c.loop(ot, 0, p.oTiles, 1, () => {
-        for (const v of acc) c.v128Zero().set(v);
+        tile.zero();
         c.loop(a, 0, p.kh, 1, () => {
           base.forEach((b, t) => c.get(b).get(a).get(p.rowBytes).mul().add().set(pick(row, t)));
           c.get(p.w)
@@ -649,15 +656,8 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
             .add()
             .set(wp);
           c.loop(q, 0, p.span, 1, () => {
-            for (let k = 0; k < quads; k++)
-              c.get(wp)
-                .v128Load(16 * k)
-                .set(pick(d, k));
-            row.forEach((r, t) => {
-              c.get(r).v128Load32Splat().set(s);
-              for (let k = 0; k < quads; k++) multiplyAdd(c, at(t, k), s, pick(d, k), relaxed);
-              c.get(r).i32(4).add().set(r);
-            });
+            tile.step(wp, (t) => c.get(pick(row, t)).v128Load32Splat());
+            row.forEach((r) => c.get(r).i32(4).add().set(r));
             c.get(wp).get(p.coBytes).add().set(wp);
           });
         });
@@ -673,13 +673,7 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
           .mul()
           .add()
           .set(yp);
-        for (let t = 0; t < pb; t++) {
-          if (t > 0) c.get(yp).get(p.coBytes).add().set(yp);
-          for (let k = 0; k < quads; k++)
-            c.get(yp)
-              .get(at(t, k))
-              .v128Store(16 * k);
-        }
+        tile.store((t) => c.get(yp).get(p.coBytes).i32(t).mul().add());
       });
     });
   });
@@ -704,44 +698,21 @@ const TILE_PARAMS = [
 function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): void {
   m.func(`filter_tile_${cb}_${ob}`, TILE_PARAMS, (c, p) => {
     const { n, i, j, xp, dp } = c.locals(i32, ['n', 'i', 'j', 'xp', 'dp']);
-    const quads = ob / 4;
-    const acc = Array.from({ length: cb * quads }, () => c.local(v128));
-    const d = Array.from({ length: quads }, () => c.local(v128));
-    const s = c.local(v128);
-    const at = (k: number, q: number) => pick(acc, k * quads + q);
+    const tile = registerTile(c, cb, ob, relaxed);
     const wRow = (k: number) => c.get(p.w).get(p.wRow).i32(k).mul().add();
-    for (let k = 0; k < cb; k++)
-      for (let q = 0; q < quads; q++)
-        wRow(k)
-          .v128Load(16 * q)
-          .set(at(k, q));
+    tile.load(wRow);
     c.loop(n, 0, p.images, 1, () => {
       c.loop(i, 0, p.rows, 1, () => {
         c.get(p.x).get(n).get(p.xImage).mul().add().get(i).get(p.xRow).mul().add().set(xp);
         c.get(p.dy).get(n).get(p.dyImage).mul().add().get(i).get(p.dyRow).mul().add().set(dp);
         c.loop(j, 0, p.cols, 1, () => {
-          for (let q = 0; q < quads; q++)
-            c.get(dp)
-              .v128Load(16 * q)
-              .set(pick(d, q));
-          for (let k = 0; k < cb; k++) {
-            c.get(xp)
-              .v128Load32Splat(4 * k)
-              .set(s);
-            for (let q = 0; q < quads; q++) {
-              multiplyAdd(c, at(k, q), s, pick(d, q), relaxed);
-            }
-          }
+          tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
           c.get(xp).get(p.xCol).add().set(xp);
           c.get(dp).get(p.dyCol).add().set(dp);
         });
       });
     });
-    for (let k = 0; k < cb; k++)
-      for (let q = 0; q < quads; q++)
-        wRow(k)
-          .get(at(k, q))
-          .v128Store(16 * q);
+    tile.store(wRow);
   });
 }
 
@@ -751,6 +722,16 @@ function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): 
  * ones cover the remainders.
  */
 export const TILE_INPUTS = 4;
+
+/**
+ * Output columns (a multiple of 4) as the kernels' register tiles take them: `each(8, 0, n)` for
+ * n tiles of 8, then `each(4, byte offset, 1)` for a last 4 when they are not a multiple of 8.
+ */
+export function columnTiles(columns: number, each: (ob: 4 | 8, byteOffset: number, tiles: number) => void): void {
+  const eights = Math.floor(columns / 8);
+  if (eights > 0) each(8, 0, eights);
+  if (columns % 8 !== 0) each(4, eights * 32, 1);
+}
 export const TILE_OUTPUTS = 8;
 const TILE_SHAPES: [number, number][] = [1, 2, 3, 4].flatMap((cb) => [4, 8].map((ob): [number, number] => [cb, ob]));
 
