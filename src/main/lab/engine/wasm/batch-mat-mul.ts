@@ -14,7 +14,7 @@ import type { BatchMatMulAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorIn
 import type { BaseKernels } from './base-kernels';
 import { asWasmBackend, disposeAll, f32, offsetOf, type WasmBackend } from './heap';
 import { transposeInHeap, transposeLastTwo } from './layout';
-import { columnTiles, simdKernels, type SimdKernels } from './simd';
+import { columnTiles, rowTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'BatchMatMul';
 
@@ -69,21 +69,17 @@ export function outerProductSum(
 ): void {
   const rows = M * 4;
   const cols = N * 4;
-  const mTiles = Math.floor(M / 4);
   for (let k0 = 0; k0 < K; k0 += K_CHUNK) {
     const count = Math.min(K_CHUNK, K - k0);
     const xk = x + k0 * rows;
     const dyk = dy + k0 * cols;
     // rows m0… of the result in `tiles` tiles of cb rows
-    const strip = (cb: number, m0: number, tiles: number) => {
-      if (tiles === 0 || cb === 0) return;
+    rowTiles(M, (cb, m0, tiles) => {
       const [xm, wm] = [xk + m0 * 4, w + m0 * cols];
       columnTiles(N, (ob, at, nTiles) =>
         simd.outerProduct(cb, ob, xm, dyk + at, wm + at, tiles, nTiles, count, rows, cols, cols),
       );
-    };
-    strip(4, 0, mTiles);
-    strip(M % 4, mTiles * 4, 1);
+    });
   }
 }
 

@@ -15,7 +15,7 @@ import type { Conv2DAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } 
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
 import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
-import { columnTiles, simdKernels, type SimdKernels } from './simd';
+import { columnTiles, rowTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'Conv2D';
 
@@ -64,16 +64,12 @@ export function windowProducts(
   { rows, rowBytes, span, columns }: { rows: number; rowBytes: number; span: number; columns: number },
 ): void {
   const bytes = columns * 4;
-  const run = (pb: number, first: number, tiles: number) => {
-    if (tiles === 0 || pb === 0) return;
+  rowTiles(pixels, (pb, first, tiles) => {
     const [at, out] = [tableAt + first * 4, outAt + first * bytes];
     columnTiles(columns, (ob, offset, oTiles) =>
       simd.convTile(pb, ob, at, wAt + offset, out + offset, tiles, oTiles, rows, rowBytes, span, bytes),
     );
-  };
-  const tiles = Math.floor(pixels / 4);
-  run(4, 0, tiles);
-  run(pixels % 4, tiles * 4, 1);
+  });
 }
 
 function tiled(

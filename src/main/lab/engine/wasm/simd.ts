@@ -582,22 +582,13 @@ function transposeBlocks(m: ModuleWriter): void {
         });
         const [a, b, cc, d] = v as [Local, Local, Local, Local];
         const [t0, t1, t2, t3] = t as [Local, Local, Local, Local];
-        c.get(a)
-          .get(b)
-          .shuffle(lanes32([0, 4, 1, 5]))
-          .set(t0); // a0 b0 a1 b1
-        c.get(a)
-          .get(b)
-          .shuffle(lanes32([2, 6, 3, 7]))
-          .set(t1); // a2 b2 a3 b3
-        c.get(cc)
-          .get(d)
-          .shuffle(lanes32([0, 4, 1, 5]))
-          .set(t2); // c0 d0 c1 d1
-        c.get(cc)
-          .get(d)
-          .shuffle(lanes32([2, 6, 3, 7]))
-          .set(t3); // c2 d2 c3 d3
+        const pairs: [Local, Local, [number, number, number, number], Local][] = [
+          [a, b, [0, 4, 1, 5], t0], // a0 b0 a1 b1
+          [a, b, [2, 6, 3, 7], t1], // a2 b2 a3 b3
+          [cc, d, [0, 4, 1, 5], t2], // c0 d0 c1 d1
+          [cc, d, [2, 6, 3, 7], t3], // c2 d2 c3 d3
+        ];
+        for (const [x, y, picks, to] of pairs) c.get(x).get(y).shuffle(lanes32(picks)).set(to);
         c.get(p.dst).get(k).get(colBytes).mul().add().get(r).i32(2).shl().add().set(to);
         const out: [Local, Local][] = [
           [t0, t2],
@@ -722,6 +713,13 @@ function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): 
  * ones cover the remainders.
  */
 export const TILE_INPUTS = 4;
+
+/** `count` rows as the kernels' register tiles take them: `each(4, 0, n)` for n tiles of 4, then the rest. */
+export function rowTiles(count: number, each: (rows: number, first: number, tiles: number) => void): void {
+  const fours = Math.floor(count / 4);
+  if (fours > 0) each(4, 0, fours);
+  if (count % 4 !== 0) each(count % 4, fours * 4, 1);
+}
 
 /**
  * Output columns (a multiple of 4) as the kernels' register tiles take them: `each(8, 0, n)` for
