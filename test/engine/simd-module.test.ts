@@ -45,8 +45,8 @@ describe('simd module', () => {
       f32[i] = state / 2 ** 31 - 1;
     }
     const run = (exports: Exports, w: number) =>
-      // x: 4 channels per pixel, dy: 8 per pixel; one image, one row of `pixels` columns
-      exports['filter_tile_4_8']!(x * 4, dy * 4, w * 4, 1, 1, pixels, 0, 0, 16, 0, 0, 32, 32);
+      // one tile; x: 4 channels per pixel, dy: 8 per pixel; one image, one row of `pixels` columns
+      exports['filter_tile_4_8']!(x * 4, dy * 4, w * 4, 1, 1, 1, 1, pixels, 0, 0, 16, 0, 0, 32, 32);
     run(instantiate(memory, false), plainAt);
     run(instantiate(memory, true), relaxedAt);
     for (let k = 0; k < 4; k++) {

@@ -26,7 +26,7 @@ import {
   viewOf,
   type WasmBackend,
 } from './heap';
-import { simdKernels, TILE_INPUTS, TILE_OUTPUTS, type SimdKernels } from './simd';
+import { columnTiles, rowTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'Conv2DBackpropFilter';
 
@@ -121,16 +121,16 @@ function tiledFilterGradient(
         if (j1 === j0) continue;
         const row = i0 * g.strideHeight + a - g.padTop;
         const col = j0 * g.strideWidth + b - g.padLeft;
-        for (let c0 = 0; c0 < ci; c0 += TILE_INPUTS) {
-          const cb = Math.min(TILE_INPUTS, ci - c0);
-          for (let o0 = 0; o0 < co; o0 += TILE_OUTPUTS) {
-            const ob = Math.min(TILE_OUTPUTS, co - o0);
+        rowTiles(ci, (cb, c0, cTiles) =>
+          columnTiles(co, (ob, oOffset, oTiles) =>
             simd.filterTile(
               cb,
               ob,
               xAt + (((n0 * H + row) * W + col) * ci + c0) * 4,
-              dyAt + (((n0 * Ho + i0) * Wo + j0) * co + o0) * 4,
-              wAt + (((a * g.filterWidth + b) * ci + c0) * co + o0) * 4,
+              dyAt + ((n0 * Ho + i0) * Wo + j0) * co * 4 + oOffset,
+              wAt + ((a * g.filterWidth + b) * ci + c0) * co * 4 + oOffset,
+              cTiles,
+              oTiles,
               images,
               i1 - i0,
               j1 - j0,
@@ -141,9 +141,9 @@ function tiledFilterGradient(
               Wo * co * 4,
               co * 4,
               co * 4,
-            );
-          }
-        }
+            ),
+          ),
+        );
       }
     }
   }

@@ -93,9 +93,10 @@ export interface SimdKernels {
    */
   transposeBlocks(src: number, dst: number, rows: number, cols: number): void;
   /**
-   * One register tile of a filter gradient: for `cb` (1-4) input channels and `ob` (4 or 8)
-   * output channels, w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and dy with
-   * the given byte strides. `w` rows are `wRow` bytes apart.
+   * Register tiles of a filter gradient, `cTiles` × `oTiles` of `cb` (1-4) input channels × `ob`
+   * (4 or 8) output channels: w[k][o] += Σ over images, rows, cols of x[k]·dy[o], walking x and
+   * dy with the given byte strides; `w` rows are `wRow` bytes apart, the tile (i, j) at
+   * x + 4·cb·i, dy + 4·ob·j, w + cb·i·wRow + 4·ob·j.
    */
   filterTile(
     cb: number,
@@ -103,6 +104,8 @@ export interface SimdKernels {
     x: number,
     dy: number,
     w: number,
+    cTiles: number,
+    oTiles: number,
     images: number,
     rows: number,
     cols: number,
@@ -674,6 +677,8 @@ const TILE_PARAMS = [
   'x',
   'dy',
   'w',
+  'cTiles',
+  'oTiles',
   'images',
   'rows',
   'cols',
@@ -688,31 +693,63 @@ const TILE_PARAMS = [
 
 function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): void {
   m.func(`filter_tile_${cb}_${ob}`, TILE_PARAMS, (c, p) => {
-    const { n, i, j, xp, dp } = c.locals(i32, ['n', 'i', 'j', 'xp', 'dp']);
+    const { ct, ot, n, i, j, x0, dy0, wp, xp, dp } = c.locals(i32, [
+      'ct',
+      'ot',
+      'n',
+      'i',
+      'j',
+      'x0',
+      'dy0',
+      'wp',
+      'xp',
+      'dp',
+    ]);
     const tile = registerTile(c, cb, ob, relaxed);
-    const wRow = (k: number) => c.get(p.w).get(p.wRow).i32(k).mul().add();
-    tile.load(wRow);
-    c.loop(n, 0, p.images, 1, () => {
-      c.loop(i, 0, p.rows, 1, () => {
-        c.get(p.x).get(n).get(p.xImage).mul().add().get(i).get(p.xRow).mul().add().set(xp);
-        c.get(p.dy).get(n).get(p.dyImage).mul().add().get(i).get(p.dyRow).mul().add().set(dp);
-        c.loop(j, 0, p.cols, 1, () => {
-          tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
-          c.get(xp).get(p.xCol).add().set(xp);
-          c.get(dp).get(p.dyCol).add().set(dp);
+    const wRow = (k: number) => c.get(wp).get(p.wRow).i32(k).mul().add();
+    c.loop(ct, 0, p.cTiles, 1, () => {
+      c.loop(ot, 0, p.oTiles, 1, () => {
+        c.get(p.x)
+          .get(ct)
+          .i32(4 * cb)
+          .mul()
+          .add()
+          .set(x0);
+        c.get(p.dy)
+          .get(ot)
+          .i32(4 * ob)
+          .mul()
+          .add()
+          .set(dy0);
+        c.get(p.w)
+          .get(ct)
+          .i32(cb)
+          .mul()
+          .get(p.wRow)
+          .mul()
+          .add()
+          .get(ot)
+          .i32(4 * ob)
+          .mul()
+          .add()
+          .set(wp);
+        tile.load(wRow);
+        c.loop(n, 0, p.images, 1, () => {
+          c.loop(i, 0, p.rows, 1, () => {
+            c.get(x0).get(n).get(p.xImage).mul().add().get(i).get(p.xRow).mul().add().set(xp);
+            c.get(dy0).get(n).get(p.dyImage).mul().add().get(i).get(p.dyRow).mul().add().set(dp);
+            c.loop(j, 0, p.cols, 1, () => {
+              tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
+              c.get(xp).get(p.xCol).add().set(xp);
+              c.get(dp).get(p.dyCol).add().set(dp);
+            });
+          });
         });
+        tile.store(wRow);
       });
     });
-    tile.store(wRow);
   });
 }
-
-/**
- * The register tiles (input channels × output channels) the module has: 4 × 8 uses 11 of the 16
- * SIMD registers of x86-64 and measured as fast as 5 × 8, 6 × 8, 3 × 12 or 2 × 16; the smaller
- * ones cover the remainders.
- */
-export const TILE_INPUTS = 4;
 
 /** `count` rows as the kernels' register tiles take them: `each(4, 0, n)` for n tiles of 4, then the rest. */
 export function rowTiles(count: number, each: (rows: number, first: number, tiles: number) => void): void {
@@ -730,7 +767,11 @@ export function columnTiles(columns: number, each: (ob: 4 | 8, byteOffset: numbe
   if (eights > 0) each(8, 0, eights);
   if (columns % 8 !== 0) each(4, eights * 32, 1);
 }
-export const TILE_OUTPUTS = 8;
+/**
+ * The register tiles (rows × columns) the module has: 4 × 8 uses 11 of the 16 SIMD registers of
+ * x86-64; larger ones (5 × 8, 6 × 8, 4 × 12, 3 × 16) measured slower, V8 then spilling; the smaller
+ * ones cover the remainders.
+ */
 const TILE_SHAPES: [number, number][] = [1, 2, 3, 4].flatMap((cb) => [4, 8].map((ob): [number, number] => [cb, ob]));
 
 /** The module's bytes; with `relaxed`, the filter tiles use relaxed SIMD's multiply-add. */
