@@ -1,7 +1,7 @@
 // Two-thread data-parallel training (lab/training/parallel.ts) against `trainOnBatch`. The
 // thread runs the TypeScript sources through Vite's module runner (scripts/dev-thread.mjs), as
 // there is no built out/main/train-thread.js under vitest.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultRunConfig, type RunConfig } from '../../src/shared/contract';
 import { initEngine, tf } from '../../src/main/lab/engine/backend';
 import { readWeights, writeWeights } from '../../src/main/lab/engine/gradients';
@@ -218,6 +218,18 @@ describe('DataParallel', () => {
       tf.dispose(values);
       expect(samplingLayer(model)).toBeDefined();
     });
+  });
+
+  it('takes the same steps where the host forbids blocking a thread (Atomics.wait throws)', async () => {
+    const wait = vi.spyOn(Atomics, 'wait').mockImplementation(() => {
+      throw new TypeError('Atomics.wait cannot be called in this context');
+    });
+    try {
+      await compareWithTrainOnBatch(recipe('cnn', { dropout: 0 }));
+      expect(wait).toHaveBeenCalled();
+    } finally {
+      wait.mockRestore();
+    }
   });
 
   it('draws dropout masks independently on the two shards, and ends its thread', async () => {

@@ -442,9 +442,25 @@ export class DataParallel {
         return received.message;
       }
       if (this.failure) throw this.failure;
-      if (Atomics.wait(this.answered, 0, this.read, WAIT_SLICE_MS) === 'timed-out') {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      if (!this.block(WAIT_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Whether this thread may block (Atomics.wait); false once the host has refused it. */
+  private blocking = true;
+
+  /**
+   * Blocks until the thread's counter moves past the answers read, at most `ms`; true if it did.
+   * Where the host forbids blocking its thread (Atomics.wait throws, as on a browser's main
+   * thread), from then on never: the answer is then polled once per turn of the event loop.
+   */
+  private block(ms: number): boolean {
+    if (!this.blocking) return false;
+    try {
+      return Atomics.wait(this.answered, 0, this.read, ms) !== 'timed-out';
+    } catch {
+      this.blocking = false;
+      return false;
     }
   }
 
