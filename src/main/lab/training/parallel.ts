@@ -5,8 +5,9 @@
 // exactly the full batch's gradient: the mean cross-entropy and the VNN's batch-mean KL average
 // that way, and a data-independent regulariser counts once), and applies the optimizer to the
 // main model, which stays the one model that checkpoints, evaluation and prediction use. Weights,
-// the worker's shard and its gradients travel through SharedArrayBuffers; messages are small.
-// Randomness (dropout masks, the VNN's ε) is drawn per thread from unseeded generators, so the
+// the worker's shard and its gradients travel through SharedArrayBuffers; messages are small,
+// and the worker's answer to a step is read without a turn of the main thread's event loop
+// (`stepAnswer`). Randomness (dropout masks, the VNN's ε) is drawn per thread from unseeded generators, so the
 // two shards' draws are independent.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
