@@ -7,7 +7,8 @@ import {
   WASM_TRAINING_KERNELS,
   type WasmTrainingKernel,
 } from '../src/main/lab/engine/wasm/register';
-import { relaxedSimdAvailable } from '../src/main/lab/engine/wasm/simd';
+import { asWasmBackend } from '../src/main/lab/engine/wasm/heap';
+import { simdKernels } from '../src/main/lab/engine/wasm/simd';
 import { buildCnn } from '../src/main/lab/models/cnn';
 import { buildMcDropout } from '../src/main/lab/models/mcdropout';
 import { buildVnn } from '../src/main/lab/models/vnn';
@@ -244,7 +245,7 @@ export async function benchEngine(options: BenchOptions = {}): Promise<BenchLine
       const line = await benchOne(name, wanted, options);
       if (wanted === 'wasm') {
         line.wasmKernels = [...(options.wasmKernels ?? WASM_TRAINING_KERNELS)];
-        line.relaxedSimd = relaxedSimdAvailable();
+        line.relaxedSimd = simdKernels(asWasmBackend(tf.backend(), 'bench'))?.relaxed ?? false;
         // the thread registers all our kernels: compare like with like
         if (options.threadEntry !== undefined && options.wasmKernels === undefined)
           await benchParallel(line, options.threadEntry, options);

@@ -7,8 +7,8 @@
 // main model, which stays the one model that checkpoints, evaluation and prediction use. Weights,
 // the worker's shard and its gradients travel through SharedArrayBuffers; messages are small,
 // and the worker's answer to a step is read without a turn of the main thread's event loop
-// (`stepAnswer`). Randomness (dropout masks, the VNN's ε) is drawn per thread from unseeded generators, so the
-// two shards' draws are independent.
+// (`stepAnswer`). Randomness (dropout masks, the VNN's ε) is drawn per thread from unseeded
+// generators, so the two shards' draws are independent.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -316,6 +316,8 @@ export class DataParallel {
   /** Steps asked of the thread, and answers read, so far. */
   private asked = 0;
   private read = 0;
+  /** Whether this thread may block (Atomics.wait); false once the host has refused it. */
+  private blocking = true;
   private failure: TrainingThreadError | undefined;
   private ended = false;
   /** Loss of each shard in the last step (main thread's, worker's), for diagnostics and tests. */
@@ -446,9 +448,6 @@ export class DataParallel {
       if (!this.block(WAIT_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-
-  /** Whether this thread may block (Atomics.wait); false once the host has refused it. */
-  private blocking = true;
 
   /**
    * Blocks until the thread's counter moves past the answers read, at most `ms`; true if it did.

@@ -13,34 +13,13 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BaseKernels } from './base-kernels';
 import { asWasmBackend, disposeAll, f32, offsetOf, type WasmBackend } from './heap';
-import { transposeInHeap, transposeLastTwo } from './layout';
+import { transposed } from './layout';
 import { columnTiles, rowTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'BatchMatMul';
 
 /** Multiply-adds below which the stock product is as good (its set-up is then what counts). */
 const MIN_WORK = 64 * 1024;
-
-/** The last two axes of `info` swapped, into a new tensor (SIMD blocks for a single matrix). */
-export function transposed(backend: WasmBackend, info: TensorInfo, simd?: SimdKernels): TensorInfo {
-  const shape = info.shape.slice();
-  const [rows, cols] = shape.splice(-2, 2) as [number, number];
-  shape.push(cols, rows);
-  const out = backend.makeOutput(shape, 'float32');
-  if (simd !== undefined && shape.every((d, i) => i >= shape.length - 2 || d === 1)) {
-    transposeInHeap(
-      backend.wasm.HEAPF32,
-      simd.transposeBlocks,
-      offsetOf(backend, info),
-      offsetOf(backend, out),
-      rows,
-      cols,
-    );
-  } else {
-    transposeLastTwo(f32(backend, info), f32(backend, out), rows, cols);
-  }
-  return out;
-}
 
 /** [rows, cols] of a matrix given as rank 2, or rank 3 with one matrix; undefined otherwise. */
 function single(info: TensorInfo): [number, number] | undefined {

@@ -13,8 +13,8 @@
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
-import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
-import { transposed } from './batch-mat-mul';
+import { asWasmBackend, disposeAll, f32, i32, offsetOf, requireFloat32, type WasmBackend } from './heap';
+import { transposed } from './layout';
 import { windowProducts } from './conv2d';
 import { simdKernels, type SimdKernels } from './simd';
 
@@ -74,9 +74,10 @@ const CHUNK_PIXELS = 256;
  * The column path, for Ci a multiple of 4: cols = dy · Fᵀ (F the filter as [kh·kw·Ci, Co]) by the
  * SIMD tiles of the forward convolution (./conv2d `windowProducts`, each row of dy a window of one
  * row; XNNPACK's product was as fast alone and slowed more beside a second training thread), a
- * few images at a time, each chunk's columns added into dx (col2im, SIMD). It does exactly the forward convolution's multiply-adds, where the padded convolution
- * also multiplies the zeros around dy: 2.25× the work for the seed MC-dropout model's last
- * layer (4×4 → 6×6), 1.3× for the 13×13 → 15×15 ones.
+ * few images at a time, each chunk's columns added into dx (col2im, SIMD). It does exactly the
+ * forward convolution's multiply-adds, where the padded convolution also multiplies the zeros
+ * around dy: 2.25× the work for the seed MC-dropout model's last layer (4×4 → 6×6), 1.3× for the
+ * 13×13 → 15×15 ones.
  */
 function byColumns(
   backend: WasmBackend,
@@ -97,43 +98,32 @@ function byColumns(
   f32(backend, dx).fill(0);
   // dy's rows (one per output pixel, Co floats) by address, for the tiles
   const dyAt = offsetOf(backend, dy);
-  const rowsAt = new Int32Array(backend.wasm.HEAPF32.buffer, offsetOf(backend, table), pixels);
+  const rowsAt = i32(backend, table);
   for (let p = 0; p < pixels; p++) rowsAt[p] = dyAt + p * co * 4;
   const imageSize = g.inHeight * g.inWidth * g.inChannels;
   try {
     for (let n0 = 0; n0 < g.batch; n0 += images) {
       const count = Math.min(images, g.batch - n0);
-      windowProducts(
-        simd,
-        offsetOf(backend, table) + n0 * perImage * 4,
-        count * perImage,
-        offsetOf(backend, filterT),
+      // cols = the chunk's rows of dy · Fᵀ (each row of dy a window of one row), then into dx
+      const columns = { rows: 1, rowBytes: 0, span: co, columns: K };
+      const rows = offsetOf(backend, table) + n0 * perImage * 4;
+      windowProducts(simd, rows, count * perImage, offsetOf(backend, filterT), offsetOf(backend, cols), columns);
+      simd.col2im(
         offsetOf(backend, cols),
-        {
-          rows: 1,
-          rowBytes: 0,
-          span: co,
-          columns: K,
-        },
+        offsetOf(backend, dx) + n0 * imageSize * 4,
+        count,
+        g.outHeight,
+        g.outWidth,
+        g.inHeight,
+        g.inWidth,
+        g.inChannels,
+        g.filterHeight,
+        g.filterWidth,
+        g.strideHeight,
+        g.strideWidth,
+        g.padTop,
+        g.padLeft,
       );
-      {
-        simd.col2im(
-          offsetOf(backend, cols),
-          offsetOf(backend, dx) + n0 * imageSize * 4,
-          count,
-          g.outHeight,
-          g.outWidth,
-          g.inHeight,
-          g.inWidth,
-          g.inChannels,
-          g.filterHeight,
-          g.filterWidth,
-          g.strideHeight,
-          g.strideWidth,
-          g.padTop,
-          g.padLeft,
-        );
-      }
     }
   } catch (error) {
     disposeAll(backend, [dx]);

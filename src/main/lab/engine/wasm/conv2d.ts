@@ -14,7 +14,7 @@
 import type { Conv2DAttrs, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BaseKernels } from './base-kernels';
 import { convGeometry, type ConvGeometry } from './conv-info';
-import { asWasmBackend, disposeAll, f32, offsetOf, requireFloat32, type WasmBackend } from './heap';
+import { asWasmBackend, disposeAll, f32, i32, offsetOf, type WasmBackend } from './heap';
 import { columnTiles, rowTiles, simdKernels, type SimdKernels } from './simd';
 
 const KERNEL = 'Conv2D';
@@ -89,7 +89,7 @@ function tiled(
   const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, co], 'float32');
   try {
     const xAt = offsetOf(backend, source ?? x);
-    const addresses = new Int32Array(backend.wasm.HEAPF32.buffer, offsetOf(backend, table), pixels);
+    const addresses = i32(backend, table);
     let t = 0;
     for (let n = 0; n < g.batch; n++) {
       for (let i = 0; i < g.outHeight; i++) {
@@ -132,7 +132,6 @@ export function conv2DKernel(base: BaseKernels): KernelFunc {
     ) {
       return base.conv2d(backend, inputs, attrs ?? ({} as NamedAttrMap));
     }
-    requireFloat32(KERNEL, 'x', x);
     return tiled(backend, simd, x, filter, convGeometry(KERNEL, x.shape, filter.shape, a));
   };
 }

@@ -70,6 +70,11 @@ export function f32(backend: WasmBackend, info: TensorInfo): Float32Array {
   return new Float32Array(backend.wasm.HEAPF32.buffer, offsetOf(backend, info), sizeOf(info.shape));
 }
 
+/** An Int32Array over an int32 tensor's bytes in the heap (the same caveat as `f32`). */
+export function i32(backend: WasmBackend, info: TensorInfo): Int32Array {
+  return new Int32Array(backend.wasm.HEAPF32.buffer, offsetOf(backend, info), sizeOf(info.shape));
+}
+
 /**
  * Registers `shape` float32 elements starting `elementOffset` elements into `base` as a tensor
  * of its own, without copying. Release it with `releaseView`, never with `disposeData` (that

@@ -1,4 +1,7 @@
 // Data movement on float32 arrays in the wasm heap.
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { f32, offsetOf, type WasmBackend } from './heap';
+import type { SimdKernels } from './simd';
 
 const BLOCK = 32;
 
@@ -26,18 +29,19 @@ export function transposeLastTwo(src: Float32Array, dst: Float32Array, rows: num
 }
 
 /**
- * Transposes a row-major [rows, cols] matrix at byte `src` of the wasm heap `heap` into `dst`
- * ([cols, rows]): the 4×4 blocks by `blocks` (SIMD), the edges here.
+ * Transposes a row-major [rows, cols] matrix at byte `src` of the wasm heap into `dst` ([cols,
+ * rows]): the 4×4 blocks in SIMD, the edges here.
  */
-export function transposeInHeap(
-  heap: Float32Array,
-  blocks: (src: number, dst: number, rows: number, cols: number) => void,
+function transposeInHeap(
+  backend: WasmBackend,
+  simd: SimdKernels,
   src: number,
   dst: number,
   rows: number,
   cols: number,
 ): void {
-  blocks(src, dst, rows, cols);
+  simd.transposeBlocks(src, dst, rows, cols);
+  const heap = backend.wasm.HEAPF32;
   const s = src / 4;
   const d = dst / 4;
   const rows4 = rows - (rows % 4);
@@ -45,4 +49,18 @@ export function transposeInHeap(
   for (let r = 0; r < rows; r++) {
     for (let c = r < rows4 ? cols4 : 0; c < cols; c++) heap[d + c * rows + r] = heap[s + r * cols + c] ?? 0;
   }
+}
+
+/** The last two axes of `info` swapped, into a new tensor (SIMD blocks for a single matrix). */
+export function transposed(backend: WasmBackend, info: TensorInfo, simd?: SimdKernels): TensorInfo {
+  const shape = info.shape.slice();
+  const [rows, cols] = shape.splice(-2, 2) as [number, number];
+  shape.push(cols, rows);
+  const out = backend.makeOutput(shape, 'float32');
+  if (simd !== undefined && shape.every((d, i) => i >= shape.length - 2 || d === 1)) {
+    transposeInHeap(backend, simd, offsetOf(backend, info), offsetOf(backend, out), rows, cols);
+  } else {
+    transposeLastTwo(f32(backend, info), f32(backend, out), rows, cols);
+  }
+  return out;
 }

@@ -118,12 +118,6 @@ export interface SimdKernels {
     wRow: number,
   ): void;
   /**
-   * Blocks of a matrix product as a sum of outer products, added into w:
-   * w[m][n] += Σ_p x[p][m]·dy[p][n] over `count` values of p, x and dy rows `xStride` and
-   * `dyStride` bytes apart, w rows `wRow` bytes apart; `mTiles` × `nTiles` register tiles of `cb`
-   * (1-4) rows × `ob` (4 or 8) columns, the tile (i, j) at x + 4·cb·i, dy + 4·ob·j.
-   */
-  /**
    * A forward convolution, NHWC, over windows given by address: for `pixelTiles` tiles of `pb`
    * (1-4) consecutive output pixels, pixel t's window starting at the byte address table[t] (an
    * int32 array), and `oTiles` tiles of `ob` (4 or 8) output channels (filter and output advanced
@@ -144,6 +138,12 @@ export interface SimdKernels {
     span: number,
     coBytes: number,
   ): void;
+  /**
+   * Blocks of a matrix product as a sum of outer products, added into w:
+   * w[m][n] += Σ_p x[p][m]·dy[p][n] over `count` values of p, x and dy rows `xStride` and
+   * `dyStride` bytes apart, w rows `wRow` bytes apart; `mTiles` × `nTiles` register tiles of `cb`
+   * (1-4) rows × `ob` (4 or 8) columns, the tile (i, j) at x + 4·cb·i, dy + 4·ob·j.
+   */
   outerProduct(
     cb: number,
     ob: number,
@@ -463,6 +463,20 @@ function reluGrad(m: ModuleWriter): void {
   });
 }
 
+/**
+ * Pushes base + Σ of the terms' products (each term: a local times constants and locals), the
+ * address arithmetic of the tile kernels.
+ */
+function address(c: Code, base: Local, ...terms: [Local, ...(number | Local)[]][]): Code {
+  c.get(base);
+  for (const [first, ...factors] of terms) {
+    c.get(first);
+    for (const f of factors) (typeof f === 'number' ? c.i32(f) : c.get(f)).mul();
+    c.add();
+  }
+  return c;
+}
+
 /** acc += a·b: one relaxed multiply-add (fused where the CPU has FMA), or a multiply and an add. */
 function multiplyAdd(c: Code, acc: Local, a: Local, b: Local, relaxed: boolean): void {
   if (relaxed) c.get(a).get(b).get(acc).f32x4RelaxedMadd().set(acc);
@@ -514,34 +528,13 @@ function outerProduct(m: ModuleWriter, cb: number, ob: number, relaxed: boolean)
   m.func(`outer_${cb}_${ob}`, OUTER_PARAMS, (c, p) => {
     const { mt, nt, j, xp, dp, wp } = c.locals(i32, ['mt', 'nt', 'j', 'xp', 'dp', 'wp']);
     const tile = registerTile(c, cb, ob, relaxed);
-    const row = (k: number) => c.get(wp).get(p.wRow).i32(k).mul().add();
+    const row = (k: number) => address(c, wp, [p.wRow, k]);
     c.loop(mt, 0, p.mTiles, 1, () => {
       c.loop(nt, 0, p.nTiles, 1, () => {
-        c.get(p.w)
-          .get(mt)
-          .i32(cb)
-          .mul()
-          .get(p.wRow)
-          .mul()
-          .add()
-          .get(nt)
-          .i32(4 * ob)
-          .mul()
-          .add()
-          .set(wp);
+        address(c, p.w, [mt, cb, p.wRow], [nt, 4 * ob]).set(wp);
         tile.load(row);
-        c.get(p.x)
-          .get(mt)
-          .i32(4 * cb)
-          .mul()
-          .add()
-          .set(xp);
-        c.get(p.dy)
-          .get(nt)
-          .i32(4 * ob)
-          .mul()
-          .add()
-          .set(dp);
+        address(c, p.x, [mt, 4 * cb]).set(xp);
+        address(c, p.dy, [nt, 4 * ob]).set(dp);
         c.loop(j, 0, p.count, 1, () => {
           tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
           c.get(xp).get(p.xStride).add().set(xp);
@@ -621,12 +614,7 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
     const row = Array.from({ length: pb }, () => c.local(i32));
     const tile = registerTile(c, pb, ob, relaxed);
     c.loop(pt, 0, p.pixelTiles, 1, () => {
-      c.get(p.table)
-        .get(pt)
-        .i32(4 * pb)
-        .mul()
-        .add()
-        .set(tp);
+      address(c, p.table, [pt, 4 * pb]).set(tp);
       base.forEach((b, t) =>
         c
           .get(tp)
@@ -636,38 +624,16 @@ function convTile(m: ModuleWriter, pb: number, ob: number, relaxed: boolean): vo
       c.loop(ot, 0, p.oTiles, 1, () => {
         tile.zero();
         c.loop(a, 0, p.kh, 1, () => {
-          base.forEach((b, t) => c.get(b).get(a).get(p.rowBytes).mul().add().set(pick(row, t)));
-          c.get(p.w)
-            .get(a)
-            .get(p.span)
-            .mul()
-            .get(p.coBytes)
-            .mul()
-            .add()
-            .get(ot)
-            .i32(4 * ob)
-            .mul()
-            .add()
-            .set(wp);
+          base.forEach((b, t) => address(c, b, [a, p.rowBytes]).set(pick(row, t)));
+          address(c, p.w, [a, p.span, p.coBytes], [ot, 4 * ob]).set(wp);
           c.loop(q, 0, p.span, 1, () => {
             tile.step(wp, (t) => c.get(pick(row, t)).v128Load32Splat());
             row.forEach((r) => c.get(r).i32(4).add().set(r));
             c.get(wp).get(p.coBytes).add().set(wp);
           });
         });
-        c.get(p.y)
-          .get(pt)
-          .i32(pb)
-          .mul()
-          .get(p.coBytes)
-          .mul()
-          .add()
-          .get(ot)
-          .i32(4 * ob)
-          .mul()
-          .add()
-          .set(yp);
-        tile.store((t) => c.get(yp).get(p.coBytes).i32(t).mul().add());
+        address(c, p.y, [pt, pb, p.coBytes], [ot, 4 * ob]).set(yp);
+        tile.store((t) => address(c, yp, [p.coBytes, t]));
       });
     });
   });
@@ -706,38 +672,17 @@ function filterTile(m: ModuleWriter, cb: number, ob: number, relaxed: boolean): 
       'dp',
     ]);
     const tile = registerTile(c, cb, ob, relaxed);
-    const wRow = (k: number) => c.get(wp).get(p.wRow).i32(k).mul().add();
+    const wRow = (k: number) => address(c, wp, [p.wRow, k]);
     c.loop(ct, 0, p.cTiles, 1, () => {
       c.loop(ot, 0, p.oTiles, 1, () => {
-        c.get(p.x)
-          .get(ct)
-          .i32(4 * cb)
-          .mul()
-          .add()
-          .set(x0);
-        c.get(p.dy)
-          .get(ot)
-          .i32(4 * ob)
-          .mul()
-          .add()
-          .set(dy0);
-        c.get(p.w)
-          .get(ct)
-          .i32(cb)
-          .mul()
-          .get(p.wRow)
-          .mul()
-          .add()
-          .get(ot)
-          .i32(4 * ob)
-          .mul()
-          .add()
-          .set(wp);
+        address(c, p.x, [ct, 4 * cb]).set(x0);
+        address(c, p.dy, [ot, 4 * ob]).set(dy0);
+        address(c, p.w, [ct, cb, p.wRow], [ot, 4 * ob]).set(wp);
         tile.load(wRow);
         c.loop(n, 0, p.images, 1, () => {
           c.loop(i, 0, p.rows, 1, () => {
-            c.get(x0).get(n).get(p.xImage).mul().add().get(i).get(p.xRow).mul().add().set(xp);
-            c.get(dy0).get(n).get(p.dyImage).mul().add().get(i).get(p.dyRow).mul().add().set(dp);
+            address(c, x0, [n, p.xImage], [i, p.xRow]).set(xp);
+            address(c, dy0, [n, p.dyImage], [i, p.dyRow]).set(dp);
             c.loop(j, 0, p.cols, 1, () => {
               tile.step(dp, (k) => c.get(xp).v128Load32Splat(4 * k));
               c.get(xp).get(p.xCol).add().set(xp);
@@ -767,6 +712,7 @@ export function columnTiles(columns: number, each: (ob: 4 | 8, byteOffset: numbe
   if (eights > 0) each(8, 0, eights);
   if (columns % 8 !== 0) each(4, eights * 32, 1);
 }
+
 /**
  * The register tiles (rows × columns) the module has: 4 × 8 uses 11 of the 16 SIMD registers of
  * x86-64; larger ones (5 × 8, 6 × 8, 4 × 12, 3 × 16) measured slower, V8 then spilling; the smaller
@@ -871,14 +817,15 @@ function bind(memory: object): SimdKernels | undefined {
     if (typeof f !== 'function') throw new Error(`simd module: no export ${exportName}`);
     return f;
   };
-  const tiles = new Map<string, Fn>();
-  const outers = new Map<string, Fn>();
-  const convs = new Map<string, Fn>();
-  for (const [cb, ob] of TILE_SHAPES) {
-    tiles.set(`${cb}_${ob}`, fn(`filter_tile_${cb}_${ob}`));
-    outers.set(`${cb}_${ob}`, fn(`outer_${cb}_${ob}`));
-    convs.set(`${cb}_${ob}`, fn(`conv_tile_${cb}_${ob}`));
-  }
+  /** The kernel of each register-tile shape, called with the shape first: `prefix_{rows}_{cols}`. */
+  const byShape = (prefix: string) => {
+    const shapes = new Map(TILE_SHAPES.map(([r, o]) => [`${r}_${o}`, fn(`${prefix}_${r}_${o}`)]));
+    return (rows: number, cols: number, ...rest: number[]) => {
+      const kernel = shapes.get(`${rows}_${cols}`);
+      if (kernel === undefined) throw new Error(`simd module: no ${prefix} tile for ${rows}×${cols}`);
+      kernel(...rest);
+    };
+  };
   const kernels: SimdKernels = {
     relaxed: compiled.relaxed,
     sumRows: fn('sum_rows'),
@@ -888,21 +835,9 @@ function bind(memory: object): SimdKernels | undefined {
     adam: fn('adam'),
     reluGrad: fn('relu_grad'),
     transposeBlocks: fn('transpose_blocks'),
-    filterTile: (cb, ob, ...rest) => {
-      const tile = tiles.get(`${cb}_${ob}`);
-      if (tile === undefined) throw new Error(`simd module: no filter tile for ${cb}×${ob}`);
-      tile(...rest);
-    },
-    convTile: (pb, ob, ...rest) => {
-      const conv = convs.get(`${pb}_${ob}`);
-      if (conv === undefined) throw new Error(`simd module: no convolution tile for ${pb}×${ob}`);
-      conv(...rest);
-    },
-    outerProduct: (cb, ob, ...rest) => {
-      const outer = outers.get(`${cb}_${ob}`);
-      if (outer === undefined) throw new Error(`simd module: no outer-product tile for ${cb}×${ob}`);
-      outer(...rest);
-    },
+    filterTile: byShape('filter_tile'),
+    convTile: byShape('conv_tile'),
+    outerProduct: byShape('outer'),
   };
   return kernels;
 }
