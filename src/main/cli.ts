@@ -8,6 +8,7 @@ import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
 import { cancelCommand } from './cli/commands/cancel';
 import { deleteCommand } from './cli/commands/delete';
+import { doctorCommand } from './cli/commands/doctor';
 import { resumeCommand } from './cli/commands/resume';
 import { runsCommand } from './cli/commands/runs';
 import { casesCommand } from './cli/commands/cases';
@@ -22,12 +23,14 @@ import { findCommand } from './cli/commands/find';
 import { importCommand } from './cli/commands/import';
 import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
+import { setupElectronCommand } from './cli/commands/setup-electron';
 import { studyCommand } from './cli/commands/study';
 import { VERSION } from './cli/version';
 
 export { VERSION };
 export { serve, type ServeOptions } from './cli/commands/serve';
 export { QUICK } from './cli/commands/study';
+export { prepareDesktop } from './desktop/prepare';
 
 /** Every command, in the order the main usage lists them. */
 const COMMANDS: readonly Command[] = [
@@ -49,6 +52,8 @@ const COMMANDS: readonly Command[] = [
   exportModelCommand,
   figureCommand,
   reportCommand,
+  doctorCommand,
+  setupElectronCommand,
 ];
 
 function mainUsage(): string {

@@ -1,9 +1,10 @@
 /** Electron main: one window, the custom protocol, IPC wiring. The domain lives in ./lab. */
 import { resolve } from 'node:path';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { sweepStaleDownloads } from './lab/datasets/partials';
 import { Lab } from './lab/lab';
 import { defaultDatabasePath } from './lab/paths';
+import { SqliteBindingError, sqliteBinding } from './lab/store/native-binding';
 import { broadcast, wireRequests } from './electron/ipc';
 import { APP_ORIGIN } from './electron/origin';
 import { handleProtocol, registerScheme } from './electron/protocol';
@@ -40,8 +41,28 @@ function createWindow(): BrowserWindow {
 registerScheme();
 lockDown();
 
+/**
+ * Whether better-sqlite3 has a build for this Electron (`npm start` gets it; `electron .` alone
+ * does not): else one sentence, in a dialog and on stderr, and the app quits before any window.
+ */
+function sqliteReady(): boolean {
+  try {
+    sqliteBinding();
+    return true;
+  } catch (error) {
+    if (!(error instanceof SqliteBindingError)) throw error;
+    console.error(`Casebook cannot open its database: ${error.message}`);
+    dialog.showErrorBox('Casebook cannot open its database', error.message);
+    return false;
+  }
+}
+
 app.whenReady().then(
   () => {
+    if (!sqliteReady()) {
+      app.exit(1);
+      return;
+    }
     lockPermissions(session.defaultSession);
     const lab = new Lab({
       databasePath: databasePathFromArgs(process.argv),

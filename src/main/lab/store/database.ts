@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations, type Migration } from './migrations/index';
+import { sqliteBinding } from './native-binding';
 
 export type Db = Database.Database;
 
@@ -12,12 +13,18 @@ export class StoreError extends Error {
 /**
  * Opens (creating if needed) a study database: WAL journal, foreign keys on, and every pending
  * migration applied, each in its own transaction so a failure leaves the previous version intact.
+ * The native module is the build made for this runtime (Node's or Electron's: ./native-binding).
  */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  const nativeBinding = sqliteBinding(); // throws one sentence when this runtime has no build
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      nativeBinding,
+    });
   } catch (error) {
     throw new StoreError(`cannot open database ${file}: ${(error as Error).message}`);
   }
