@@ -36,7 +36,7 @@ import { DatasetStore } from './store/datasets';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
-import { DEFAULT_OWNERSHIP_TIMING, thisProcess, type OwnershipTiming } from './store/run-owners';
+import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, Studies } from './study';
 
@@ -51,7 +51,7 @@ export interface LabOptions {
    * default true. Without it (the CLI) only the runs of a study are analysed.
    */
   autoEvaluate?: boolean;
-  /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s). */
+  /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s, or `CASEBOOK_OWNER_STALE_SECONDS`). */
   ownership?: OwnershipTiming;
 }
 
@@ -71,8 +71,8 @@ export class Lab {
   readonly cases: CaseService;
   readonly figures: FigureService;
   readonly studies: Studies;
-  /** The job training each run, while it has one. */
-  private readonly runJobs = new Map<number, string>();
+  /** The job training each run while it has one, and this Lab's lease on the run. */
+  private readonly runJobs = new Map<number, { jobId: string; lease: Lease }>();
   /** The newest evaluation job of each run, while it is queued or running. */
   private readonly evaluationJobs = new Map<number, string>();
   private readonly handlers: Handlers;
@@ -87,7 +87,7 @@ export class Lab {
   private closed = false;
 
   constructor(private readonly options: LabOptions) {
-    const timing = options.ownership ?? DEFAULT_OWNERSHIP_TIMING;
+    const timing = options.ownership ?? ownershipTiming();
     this.db = openDatabase(options.databasePath);
     this.datasets = new DatasetStore(this.db);
     this.runs = new RunStore(this.db, timing.staleMs);
@@ -203,14 +203,13 @@ export class Lab {
     const dataset = this.datasets.get(datasetId);
     const input = { datasetId, datasetHash: dataset.contentHash, config };
     // created and claimed in one transaction: no other process ever sees it queued without an owner
-    const run = this.db
+    const { run, lease } = this.db
       .transaction(() => {
         const created = model === 'ensemble' ? this.runs.createEnsemble(input) : this.runs.create(input);
-        this.runs.owners.claim(created.id, this.me);
-        return created;
+        return { run: created, lease: this.runs.owners.claim(created.id, this.me) };
       })
       .immediate();
-    return this.queueTraining(run);
+    return this.queueTraining(run, lease);
   }
 
   /** Continues a run that did not finish, from its last checkpoint (or from scratch if it has none). */
@@ -225,13 +224,13 @@ export class Lab {
         `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
       );
     }
-    const queued = this.db
+    const { queued, lease } = this.db
       .transaction(() => {
-        this.runs.owners.claim(id, this.me);
-        return this.runs.setStatus(id, 'queued');
+        const claimed = this.runs.owners.claim(id, this.me);
+        return { queued: this.runs.setStatus(id, 'queued'), lease: claimed };
       })
       .immediate();
-    return this.queueTraining(queued);
+    return this.queueTraining(queued, lease);
   }
 
   /**
@@ -245,7 +244,7 @@ export class Lab {
     const training = run.status === 'queued' || run.status === 'running';
     // a member of an ensemble trains inside its ensemble's job
     const root = run.parentId ?? id;
-    const jobId = this.runJobs.get(root);
+    const jobId = this.runJobs.get(root)?.jobId;
     if (training && jobId !== undefined) {
       this.jobs.cancel(jobId);
     } else if (training && this.runs.owners.liveOwner(root)) {
@@ -303,16 +302,19 @@ export class Lab {
   }
 
   /** Queues the training of a run this Lab has claimed; gives the run up again if it cannot. */
-  private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
+  private queueTraining(run: RunSummary, lease: Lease): { run: RunSummary; job: JobInfo } {
     let job: JobInfo;
     try {
-      job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
+      job = this.jobs.start(
+        { kind: 'train', runId: run.id, lease: lease.generation },
+        `Train ${MODEL_LABELS[run.model]} (run ${run.id})`,
+      );
     } catch (error) {
-      this.runs.setStatus(run.id, 'interrupted', 'Casebook was shutting down');
-      this.runs.owners.release(run.id, this.me);
+      this.runs.fenced(lease.generation).setStatus(run.id, 'interrupted', 'Casebook was shutting down');
+      this.runs.owners.release(lease);
       throw error;
     }
-    this.runJobs.set(run.id, job.id);
+    this.runJobs.set(run.id, { jobId: job.id, lease });
     this.options.emit('runUpdated', { run, epoch: null });
     return { run, job };
   }
@@ -326,6 +328,8 @@ export class Lab {
     if (spec.kind !== 'train' || this.closed) return;
     this.runJobs.delete(spec.runId);
     this.cancelForwarded.delete(spec.runId);
+    // taken over by another process (this one was silent too long) or deleted: no longer ours to write
+    if (!this.runs.owners.holds(spec.runId, spec.lease)) return;
     const run = this.runs.get(spec.runId);
     const shuttingDown = this.shuttingDown;
     if (!shuttingDown) this.studies.trainingSettled(run, info);
@@ -342,24 +346,35 @@ export class Lab {
         : status === 'interrupted'
           ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
           : null;
-    for (const stale of [run, ...this.runs.members(run.id)]) {
-      if (stale.status !== 'queued' && stale.status !== 'running') continue;
-      const updated = this.runs.setStatus(stale.id, status, error);
-      this.options.emit('runUpdated', { run: updated, epoch: null });
+    const fenced = this.runs.fenced(spec.lease);
+    try {
+      for (const stale of [run, ...this.runs.members(run.id)]) {
+        if (stale.status !== 'queued' && stale.status !== 'running') continue;
+        const updated = fenced.setStatus(stale.id, status, error);
+        this.options.emit('runUpdated', { run: updated, epoch: null });
+      }
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      return;
     }
-    this.runs.owners.release(run.id, this.me);
+    this.runs.owners.release({ runId: run.id, generation: spec.lease });
   }
 
-  /** Keeps this Lab's runs owned (heartbeat) and passes cancel requests from other processes on to their jobs. */
+  /**
+   * Keeps this Lab's runs owned (heartbeat) and passes cancel requests from other processes on to
+   * their jobs; a job whose run was taken over meanwhile (this Lab was silent too long) is cancelled.
+   */
   private beat(): void {
     if (this.closed) return;
     try {
-      const owned = [...this.runJobs.keys()];
-      this.runs.owners.heartbeat(owned, this.me);
-      for (const runId of owned) {
-        const jobId = this.runJobs.get(runId);
-        if (jobId === undefined || this.cancelForwarded.has(runId) || !this.runs.owners.cancelRequested(runId))
-          continue;
+      const owned = [...this.runJobs.entries()];
+      this.runs.owners.heartbeat(
+        owned.map(([, { lease }]) => lease),
+        this.me,
+      );
+      for (const [runId, { jobId, lease }] of owned) {
+        if (this.cancelForwarded.has(runId)) continue;
+        if (this.runs.owners.holds(runId, lease.generation) && !this.runs.owners.cancelRequested(runId)) continue;
         this.cancelForwarded.add(runId);
         this.jobs.cancel(jobId);
       }
@@ -402,7 +417,7 @@ export class Lab {
     this.shuttingDown = true;
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
-    for (const runId of this.runJobs.keys()) this.runs.owners.release(runId, this.me);
+    for (const { lease } of this.runJobs.values()) this.runs.owners.release(lease);
     this.closed = true;
     this.jobs.dispose();
     this.db.close();
