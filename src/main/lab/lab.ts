@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   CIFAR10_CLASSES,
@@ -33,6 +34,7 @@ import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
 import { openDatabase, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
+import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, type BusyPolicy } from './store/busy';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
@@ -53,6 +55,12 @@ export interface LabOptions {
   autoEvaluate?: boolean;
   /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s, or `CASEBOOK_OWNER_STALE_SECONDS`). */
   ownership?: OwnershipTiming;
+  /**
+   * Waiting for another process's write lock (default RESPONSIVE_BUSY: a door's process must
+   * never sleep in SQLite's busy wait; a request retries off the event loop, then is answered
+   * "the database is busy"). The CLI's commands, with nothing else to do, block (BLOCKING_BUSY).
+   */
+  busy?: BusyPolicy;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -79,6 +87,9 @@ export class Lab {
   /** This process: the owner of every run this Lab queues (its workers are its children). */
   private readonly me = thisProcess();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly busy: BusyPolicy;
+  /** Rows this Lab's connection has changed so far (SQLite's total_changes()). */
+  private readonly totalChanges: Database.Statement<[], number>;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
   /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
@@ -97,6 +108,10 @@ export class Lab {
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
+    // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
+    this.busy = options.busy ?? RESPONSIVE_BUSY;
+    this.db.pragma(`busy_timeout = ${this.busy.timeoutMs}`);
+    this.totalChanges = this.db.prepare<[], number>('SELECT total_changes()').pluck();
     this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
     this.heartbeat.unref();
     this.jobs = new JobManager({
@@ -181,11 +196,25 @@ export class Lab {
     if (this.shuttingDown) return failure('unavailable', `${name}: Casebook is shutting down`);
     const parsed = (spec.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return failure('bad-request', `${name}: ${describeZodError(parsed.error)}`);
+    const handler = this.handlers[name] as (args: unknown) => RequestOutput<K> | Promise<RequestOutput<K>>;
+    // Another process holds the write lock: try again later, off the event loop, as long as the
+    // failed attempt changed nothing (a handler's writes are each one transaction, and a request
+    // that got some of them done is not repeated); past the deadline, "the database is busy".
+    let changesBefore = 0;
     try {
-      const handler = this.handlers[name] as (args: unknown) => RequestOutput<K> | Promise<RequestOutput<K>>;
-      return { ok: true, value: await handler(parsed.data) };
+      const value = await retryWhileBusy(
+        () => {
+          changesBefore = this.totalChanges.get() ?? 0;
+          return handler(parsed.data);
+        },
+        {
+          deadlineMs: this.busy.deadlineMs,
+          retryable: () => !this.shuttingDown && this.totalChanges.get() === changesBefore,
+        },
+      );
+      return { ok: true, value };
     } catch (error) {
-      return failure(errorCode(error), errorMessage(error));
+      return isBusy(error) ? failure('unavailable', BUSY_MESSAGE) : failure(errorCode(error), errorMessage(error));
     }
   }
 
@@ -310,8 +339,10 @@ export class Lab {
         `Train ${MODEL_LABELS[run.model]} (run ${run.id})`,
       );
     } catch (error) {
-      this.runs.fenced(lease.generation).setStatus(run.id, 'interrupted', 'Casebook was shutting down');
-      this.runs.owners.release(lease);
+      this.whenWritable(`give up run ${run.id}`, () => {
+        this.runs.fenced(lease.generation).setStatus(run.id, 'interrupted', 'Casebook was shutting down');
+        this.runs.owners.release(lease);
+      });
       throw error;
     }
     this.runJobs.set(run.id, { jobId: job.id, lease });
@@ -346,18 +377,40 @@ export class Lab {
         : status === 'interrupted'
           ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
           : null;
-    const fenced = this.runs.fenced(spec.lease);
-    try {
-      for (const stale of [run, ...this.runs.members(run.id)]) {
-        if (stale.status !== 'queued' && stale.status !== 'running') continue;
-        const updated = fenced.setStatus(stale.id, status, error);
-        this.options.emit('runUpdated', { run: updated, epoch: null });
+    this.whenWritable(`record how run ${run.id} ended`, () => {
+      const fenced = this.runs.fenced(spec.lease);
+      try {
+        for (const stale of [this.runs.get(run.id), ...this.runs.members(run.id)]) {
+          if (stale.status !== 'queued' && stale.status !== 'running') continue;
+          const updated = fenced.setStatus(stale.id, status, error);
+          this.options.emit('runUpdated', { run: updated, epoch: null });
+        }
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        return;
       }
+      this.runs.owners.release({ runId: run.id, generation: spec.lease });
+    });
+  }
+
+  /**
+   * A write of this Lab's own bookkeeping, done now or, while another process holds the write
+   * lock, retried later off the event loop (for up to a minute, while the Lab is open). Each try
+   * must be whole or nothing, and repeatable.
+   */
+  private whenWritable(what: string, write: () => void, attempt = 0, deadline = Date.now() + 60_000): void {
+    if (this.closed) return;
+    try {
+      write();
     } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-      return;
+      if (isBusy(error) && Date.now() < deadline) {
+        setTimeout(() => this.whenWritable(what, write, attempt + 1, deadline), busyBackoffMs(attempt)).unref();
+        return;
+      }
+      // thrown to the caller the first time (as any failed write), reported from a later try
+      if (attempt === 0 && !isBusy(error)) throw error;
+      console.error(`casebook: could not ${what}: ${isBusy(error) ? BUSY_MESSAGE : errorMessage(error)}`);
     }
-    this.runs.owners.release({ runId: run.id, generation: spec.lease });
   }
 
   /**
@@ -379,7 +432,8 @@ export class Lab {
         this.jobs.cancel(jobId);
       }
     } catch (error) {
-      console.error(`casebook: run heartbeat failed: ${errorMessage(error)}`);
+      // another process holds the write lock: the next beat comes well within the stale limit
+      if (!isBusy(error)) console.error(`casebook: run heartbeat failed: ${errorMessage(error)}`);
     }
   }
 
@@ -417,7 +471,14 @@ export class Lab {
     this.shuttingDown = true;
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
-    for (const { lease } of this.runJobs.values()) this.runs.owners.release(lease);
+    for (const { lease } of this.runJobs.values()) {
+      try {
+        this.runs.owners.release(lease);
+      } catch (error) {
+        // busy: left owned by this process, which is about to be gone: the next Lab calls it interrupted
+        if (!isBusy(error)) throw error;
+      }
+    }
     this.closed = true;
     this.jobs.dispose();
     this.db.close();
