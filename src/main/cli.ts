@@ -24,6 +24,7 @@ import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
 import { studyCommand } from './cli/commands/study';
 import { VERSION } from './cli/version';
+import { BUSY_MESSAGE, isBusy } from './lab/store/busy';
 
 export { VERSION };
 export { serve, type ServeOptions } from './cli/commands/serve';
@@ -86,7 +87,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
       io.stderr(`casebook: ${error.message}\n\n${command?.usage ?? mainUsage()}`);
       return 2;
     }
-    io.stderr(`casebook: ${(error as Error).message}\n`);
+    // SQLite's "database is locked" after its wait, said in words
+    io.stderr(`casebook: ${isBusy(error) ? BUSY_MESSAGE : (error as Error).message}\n`);
     return 1;
   }
 }
