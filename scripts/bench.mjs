@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop|busy]
 //   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
@@ -36,6 +36,9 @@
 // Then the event loop (bench/event-loop.ts): the main process's event-loop delay while a CNN trains
 // in the built worker process for `--seconds 25` and the API is polled 4 times a second:
 // `{"eventLoop": true, p50Ms, p99Ms, maxMs, seconds, ...}` (target p99 ≤ 50 ms).
+// Then a busy database (bench/busy.ts): another process holds the write lock for `--hold-seconds 10`
+// while writes and other requests reach the HTTP door: `{"busy": true, holdSeconds, p99Ms, maxMs,
+// writeStatus, otherRequestMaxMs, ...}` (targets: p99 ≤ 50 ms, writes answered 503).
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -59,6 +62,7 @@ const { values } = parseArgs({
     'cam-samples': { type: 'string' },
     'bomb-batches': { type: 'string' },
     seconds: { type: 'string' },
+    'hold-seconds': { type: 'string' },
     data: { type: 'string' },
     'epoch-threads': { type: 'string' },
     epochs: { type: 'string' },
@@ -153,6 +157,10 @@ await withRunner(async (load) => {
     loop: async () => {
       const { benchEventLoop } = await load('bench/event-loop.ts');
       await benchEventLoop({ seconds: count(values.seconds), report });
+    },
+    busy: async () => {
+      const { benchBusy } = await load('bench/busy.ts');
+      await benchBusy({ holdSeconds: count(values['hold-seconds']), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

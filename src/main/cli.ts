@@ -26,6 +26,7 @@ import { serveCommand } from './cli/commands/serve';
 import { setupElectronCommand } from './cli/commands/setup-electron';
 import { studyCommand } from './cli/commands/study';
 import { VERSION } from './cli/version';
+import { BUSY_MESSAGE, isBusy } from './lab/store/busy';
 
 export { VERSION };
 export { serve, type ServeOptions } from './cli/commands/serve';
@@ -91,7 +92,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
       io.stderr(`casebook: ${error.message}\n\n${command?.usage ?? mainUsage()}`);
       return 2;
     }
-    io.stderr(`casebook: ${(error as Error).message}\n`);
+    // SQLite's "database is locked" after its wait, said in words
+    io.stderr(`casebook: ${isBusy(error) ? BUSY_MESSAGE : (error as Error).message}\n`);
     return 1;
   }
 }

@@ -5,6 +5,7 @@ import type { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 import { tempDir } from '../helpers/lab';
 import { deadPid, eventually, labOn } from '../helpers/runs';
+import { LeaseLostError, ownershipTiming } from '../../src/main/lab/store/run-owners';
 
 let labs: Lab[] = [];
 afterEach(() => {
@@ -143,5 +144,88 @@ describe('run ownership across processes sharing a database', () => {
     const deleted = await lab.dispatch('deleteRun', { id: ensemble.id });
     expect(deleted).toEqual({ ok: true, value: { deleted: [ensemble.id, ...members.map((m) => m.id)] } });
     expect(lab.runs.list()).toEqual([]);
+  });
+
+  it("fences a trainer's writes by its claim: once the run changes hands it writes nothing, in any of its writes", () => {
+    const dir = tempDir();
+    const owner = open(dir);
+    const { dataset } = owner.datasets.add(syntheticDataset());
+    const run = owner.runs.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('cnn'),
+    });
+    const lease = owner.runs.owners.claim(run.id, { pid: 1, host: 'elsewhere' });
+    const trainer = owner.runs.fenced(lease.generation);
+    trainer.markStarted(run.id, { backend: 'wasm', params: 1 });
+    const metrics = { epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 1, imagesPerSecond: 10 };
+    const checkpoint = {
+      epoch: 1,
+      topology: {},
+      weightSpecs: [],
+      weights: new Uint8Array([1]),
+      trainingConfig: null,
+      state: null,
+    };
+    trainer.recordEpoch(run.id, metrics, { best: null, checkpoints: { last: checkpoint } });
+    trainer.assertLease(run.id);
+
+    // the owner goes silent; another process calls the run interrupted and takes it over
+    owner.db.prepare("UPDATE runs SET owner_heartbeat = '2000-01-01T00:00:00.000Z' WHERE id = ?").run(run.id);
+    const taker = open(dir);
+    expect(taker.runs.get(run.id).status).toBe('interrupted');
+    const taken = taker.runs.owners.claim(run.id, { pid: process.pid, host: hostname() });
+    expect(taken.generation).toBeGreaterThan(lease.generation);
+    const before = {
+      run: taker.runs.get(run.id),
+      epochs: taker.runs.epochs(run.id),
+      last: taker.runs.checkpoint(run.id, 'last'),
+    };
+    const writes: [string, () => unknown][] = [
+      ['a batch', () => trainer.assertLease(run.id)],
+      ['start', () => trainer.markStarted(run.id, { backend: 'cpu', params: 2 })],
+      [
+        'epoch',
+        () =>
+          trainer.recordEpoch(
+            run.id,
+            { ...metrics, epoch: 2 },
+            { best: { epoch: 2, valLoss: 0.1 }, checkpoints: { last: { ...checkpoint, epoch: 2 } } },
+          ),
+      ],
+      ['checkpoint', () => trainer.saveCheckpoint(run.id, 'best', checkpoint)],
+      ['status', () => trainer.setStatus(run.id, 'failed', 'late')],
+      ['test scores', () => trainer.recordTest(run.id, { loss: 0, accuracy: 1 })],
+      ['totals', () => trainer.recordEnsemble(run.id, { backend: null, params: 0, trainSeconds: 0, epochs: 0 })],
+    ];
+    for (const [what, write] of writes) {
+      expect(write, what).toThrow(LeaseLostError);
+      expect(write, what).toThrow(
+        `run ${run.id} was taken over by another process (its claim ${lease.generation} is now ${taken.generation})`,
+      );
+    }
+    expect({
+      run: taker.runs.get(run.id),
+      epochs: taker.runs.epochs(run.id),
+      last: taker.runs.checkpoint(run.id, 'last'),
+    }).toEqual(before);
+    expect(taker.runs.checkpoint(run.id, 'best')).toBeNull();
+    // the taker's own trainer writes; the old owner can neither refresh nor give up the run
+    taker.runs.fenced(taken.generation).setStatus(run.id, 'running');
+    owner.runs.owners.heartbeat([lease], { pid: 1, host: 'elsewhere' });
+    owner.runs.owners.release(lease);
+    expect(taker.runs.owners.owner(run.id)?.pid).toBe(process.pid);
+    taker.runs.owners.release(taken);
+    expect(taker.runs.owners.owner(run.id)).toBeNull();
+    expect(() => taker.runs.fenced(taken.generation).assertLease(run.id)).toThrow(LeaseLostError);
+  });
+
+  it('reads the stale limit from CASEBOOK_OWNER_STALE_SECONDS, with a heartbeat four times as often', () => {
+    expect(ownershipTiming({})).toEqual({ heartbeatMs: 5_000, staleMs: 60_000 });
+    expect(ownershipTiming({ CASEBOOK_OWNER_STALE_SECONDS: '2' })).toEqual({ heartbeatMs: 500, staleMs: 2_000 });
+    expect(ownershipTiming({ CASEBOOK_OWNER_STALE_SECONDS: '600' })).toEqual({ heartbeatMs: 5_000, staleMs: 600_000 });
+    expect(() => ownershipTiming({ CASEBOOK_OWNER_STALE_SECONDS: 'soon' })).toThrow(
+      'CASEBOOK_OWNER_STALE_SECONDS must be a positive number of seconds, not "soon"',
+    );
   });
 });

@@ -33,7 +33,7 @@ function studyWithRun(): { file: string; runId: number } {
 describe('the worker process', () => {
   it('exits at once when its parent dies in the middle of a training job', async () => {
     const { file, runId } = studyWithRun();
-    const job = { type: 'run', jobId: 'j1', databasePath: file, job: { kind: 'train', runId } };
+    const job = { type: 'run', jobId: 'j1', databasePath: file, job: { kind: 'train', runId, lease: 0 } };
     // a parent that forks the worker, gives it the job and prints its pid once it trains
     const parent = spawn(
       process.execPath,

@@ -275,6 +275,41 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('009-run-leases gives every run a claim generation of 0, keeping its owner, epochs and annotations', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 8));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO runs (dataset_id, dataset_hash, model, config, status, owner_pid, owner_host, owner_heartbeat)
+       VALUES (1, 'h', 'cnn', '{}', 'running', 42, 'here', '2026-01-01T00:00:00.000Z')`,
+    ).run();
+    db.prepare(
+      'INSERT INTO run_epochs (run_id, epoch, loss, accuracy, seconds, images_per_second) VALUES (1, 1, 0.5, 0.5, 1, 10)',
+    ).run();
+    db.prepare(
+      "INSERT INTO annotations (dataset_hash, split, idx, note, run_id) VALUES ('h', 'test', 0, 'n', 1)",
+    ).run();
+    db.prepare("INSERT INTO annotation_tags (dataset_hash, split, idx, tag) VALUES ('h', 'test', 0, 'odd')").run();
+    migrate(db, migrations.slice(0, 9));
+    expect(schemaVersion(db)).toBe(9);
+    expect(db.prepare('SELECT status, owner_pid, owner_host, owner_generation FROM runs').get()).toEqual({
+      status: 'running',
+      owner_pid: 42,
+      owner_host: 'here',
+      owner_generation: 0,
+    });
+    expect(db.prepare('SELECT count(*) FROM run_epochs').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT note FROM annotations').pluck().get()).toBe('n');
+    expect(db.prepare('SELECT tag FROM annotation_tags').pluck().get()).toBe('odd');
+    expect(() => db.prepare('UPDATE runs SET owner_generation = -1').run()).toThrow(/CHECK/);
+    expect(() => db.prepare('UPDATE runs SET owner_generation = NULL').run()).toThrow(/NOT NULL/);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

@@ -4,6 +4,7 @@ import type { EventPayload, Progress } from '../../shared/contract';
 import { forkLauncher } from '../lab/jobs/fork';
 import { inProcessLauncher, type WorkerLauncher } from '../lab/jobs/manager';
 import { Lab } from '../lab/lab';
+import { BLOCKING_BUSY } from '../lab/store/busy';
 import { defaultDatabasePath } from '../lab/paths';
 import { VERSION } from './version';
 
@@ -23,6 +24,8 @@ export function cliLab(databasePath: string, onProgress: (progress: Progress) =>
     version: VERSION,
     launch: workerLauncher(),
     autoEvaluate: false,
+    // a command has nothing to answer meanwhile: it waits in SQLite for another process's write
+    busy: BLOCKING_BUSY,
     emit: (name, payload) => {
       if (name === 'jobProgress') onProgress((payload as EventPayload<'jobProgress'>).progress);
     },

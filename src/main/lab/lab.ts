@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   CIFAR10_CLASSES,
@@ -33,10 +34,11 @@ import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
 import { openDatabase, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
+import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, type BusyPolicy } from './store/busy';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
-import { DEFAULT_OWNERSHIP_TIMING, thisProcess, type OwnershipTiming } from './store/run-owners';
+import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, Studies } from './study';
 
@@ -51,8 +53,14 @@ export interface LabOptions {
    * default true. Without it (the CLI) only the runs of a study are analysed.
    */
   autoEvaluate?: boolean;
-  /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s). */
+  /** Heartbeat interval and stale limit of run ownership (default 5 s and 60 s, or `CASEBOOK_OWNER_STALE_SECONDS`). */
   ownership?: OwnershipTiming;
+  /**
+   * Waiting for another process's write lock (default RESPONSIVE_BUSY: a door's process must
+   * never sleep in SQLite's busy wait; a request retries off the event loop, then is answered
+   * "the database is busy"). The CLI's commands, with nothing else to do, block (BLOCKING_BUSY).
+   */
+  busy?: BusyPolicy;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -71,14 +79,17 @@ export class Lab {
   readonly cases: CaseService;
   readonly figures: FigureService;
   readonly studies: Studies;
-  /** The job training each run, while it has one. */
-  private readonly runJobs = new Map<number, string>();
+  /** The job training each run while it has one, and this Lab's lease on the run. */
+  private readonly runJobs = new Map<number, { jobId: string; lease: Lease }>();
   /** The newest evaluation job of each run, while it is queued or running. */
   private readonly evaluationJobs = new Map<number, string>();
   private readonly handlers: Handlers;
   /** This process: the owner of every run this Lab queues (its workers are its children). */
   private readonly me = thisProcess();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly busy: BusyPolicy;
+  /** Rows this Lab's connection has changed so far (SQLite's total_changes()). */
+  private readonly totalChanges: Database.Statement<[], number>;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
   /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
@@ -87,7 +98,7 @@ export class Lab {
   private closed = false;
 
   constructor(private readonly options: LabOptions) {
-    const timing = options.ownership ?? DEFAULT_OWNERSHIP_TIMING;
+    const timing = options.ownership ?? ownershipTiming();
     this.db = openDatabase(options.databasePath);
     this.datasets = new DatasetStore(this.db);
     this.runs = new RunStore(this.db, timing.staleMs);
@@ -97,6 +108,10 @@ export class Lab {
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
+    // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
+    this.busy = options.busy ?? RESPONSIVE_BUSY;
+    this.db.pragma(`busy_timeout = ${this.busy.timeoutMs}`);
+    this.totalChanges = this.db.prepare<[], number>('SELECT total_changes()').pluck();
     this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
     this.heartbeat.unref();
     this.jobs = new JobManager({
@@ -181,11 +196,25 @@ export class Lab {
     if (this.shuttingDown) return failure('unavailable', `${name}: Casebook is shutting down`);
     const parsed = (spec.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return failure('bad-request', `${name}: ${describeZodError(parsed.error)}`);
+    const handler = this.handlers[name] as (args: unknown) => RequestOutput<K> | Promise<RequestOutput<K>>;
+    // Another process holds the write lock: try again later, off the event loop, as long as the
+    // failed attempt changed nothing (a handler's writes are each one transaction, and a request
+    // that got some of them done is not repeated); past the deadline, "the database is busy".
+    let changesBefore = 0;
     try {
-      const handler = this.handlers[name] as (args: unknown) => RequestOutput<K> | Promise<RequestOutput<K>>;
-      return { ok: true, value: await handler(parsed.data) };
+      const value = await retryWhileBusy(
+        () => {
+          changesBefore = this.totalChanges.get() ?? 0;
+          return handler(parsed.data);
+        },
+        {
+          deadlineMs: this.busy.deadlineMs,
+          retryable: () => !this.shuttingDown && this.totalChanges.get() === changesBefore,
+        },
+      );
+      return { ok: true, value };
     } catch (error) {
-      return failure(errorCode(error), errorMessage(error));
+      return isBusy(error) ? failure('unavailable', BUSY_MESSAGE) : failure(errorCode(error), errorMessage(error));
     }
   }
 
@@ -203,14 +232,13 @@ export class Lab {
     const dataset = this.datasets.get(datasetId);
     const input = { datasetId, datasetHash: dataset.contentHash, config };
     // created and claimed in one transaction: no other process ever sees it queued without an owner
-    const run = this.db
+    const { run, lease } = this.db
       .transaction(() => {
         const created = model === 'ensemble' ? this.runs.createEnsemble(input) : this.runs.create(input);
-        this.runs.owners.claim(created.id, this.me);
-        return created;
+        return { run: created, lease: this.runs.owners.claim(created.id, this.me) };
       })
       .immediate();
-    return this.queueTraining(run);
+    return this.queueTraining(run, lease);
   }
 
   /** Continues a run that did not finish, from its last checkpoint (or from scratch if it has none). */
@@ -225,13 +253,13 @@ export class Lab {
         `run ${id} is ${run.status}; only an interrupted, failed or cancelled run can be resumed`,
       );
     }
-    const queued = this.db
+    const { queued, lease } = this.db
       .transaction(() => {
-        this.runs.owners.claim(id, this.me);
-        return this.runs.setStatus(id, 'queued');
+        const claimed = this.runs.owners.claim(id, this.me);
+        return { queued: this.runs.setStatus(id, 'queued'), lease: claimed };
       })
       .immediate();
-    return this.queueTraining(queued);
+    return this.queueTraining(queued, lease);
   }
 
   /**
@@ -245,7 +273,7 @@ export class Lab {
     const training = run.status === 'queued' || run.status === 'running';
     // a member of an ensemble trains inside its ensemble's job
     const root = run.parentId ?? id;
-    const jobId = this.runJobs.get(root);
+    const jobId = this.runJobs.get(root)?.jobId;
     if (training && jobId !== undefined) {
       this.jobs.cancel(jobId);
     } else if (training && this.runs.owners.liveOwner(root)) {
@@ -303,16 +331,21 @@ export class Lab {
   }
 
   /** Queues the training of a run this Lab has claimed; gives the run up again if it cannot. */
-  private queueTraining(run: RunSummary): { run: RunSummary; job: JobInfo } {
+  private queueTraining(run: RunSummary, lease: Lease): { run: RunSummary; job: JobInfo } {
     let job: JobInfo;
     try {
-      job = this.jobs.start({ kind: 'train', runId: run.id }, `Train ${MODEL_LABELS[run.model]} (run ${run.id})`);
+      job = this.jobs.start(
+        { kind: 'train', runId: run.id, lease: lease.generation },
+        `Train ${MODEL_LABELS[run.model]} (run ${run.id})`,
+      );
     } catch (error) {
-      this.runs.setStatus(run.id, 'interrupted', 'Casebook was shutting down');
-      this.runs.owners.release(run.id, this.me);
+      this.whenWritable(`give up run ${run.id}`, () => {
+        this.runs.fenced(lease.generation).setStatus(run.id, 'interrupted', 'Casebook was shutting down');
+        this.runs.owners.release(lease);
+      });
       throw error;
     }
-    this.runJobs.set(run.id, job.id);
+    this.runJobs.set(run.id, { jobId: job.id, lease });
     this.options.emit('runUpdated', { run, epoch: null });
     return { run, job };
   }
@@ -326,6 +359,8 @@ export class Lab {
     if (spec.kind !== 'train' || this.closed) return;
     this.runJobs.delete(spec.runId);
     this.cancelForwarded.delete(spec.runId);
+    // taken over by another process (this one was silent too long) or deleted: no longer ours to write
+    if (!this.runs.owners.holds(spec.runId, spec.lease)) return;
     const run = this.runs.get(spec.runId);
     const shuttingDown = this.shuttingDown;
     if (!shuttingDown) this.studies.trainingSettled(run, info);
@@ -342,29 +377,63 @@ export class Lab {
         : status === 'interrupted'
           ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
           : null;
-    for (const stale of [run, ...this.runs.members(run.id)]) {
-      if (stale.status !== 'queued' && stale.status !== 'running') continue;
-      const updated = this.runs.setStatus(stale.id, status, error);
-      this.options.emit('runUpdated', { run: updated, epoch: null });
-    }
-    this.runs.owners.release(run.id, this.me);
+    this.whenWritable(`record how run ${run.id} ended`, () => {
+      const fenced = this.runs.fenced(spec.lease);
+      try {
+        for (const stale of [this.runs.get(run.id), ...this.runs.members(run.id)]) {
+          if (stale.status !== 'queued' && stale.status !== 'running') continue;
+          const updated = fenced.setStatus(stale.id, status, error);
+          this.options.emit('runUpdated', { run: updated, epoch: null });
+        }
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        return;
+      }
+      this.runs.owners.release({ runId: run.id, generation: spec.lease });
+    });
   }
 
-  /** Keeps this Lab's runs owned (heartbeat) and passes cancel requests from other processes on to their jobs. */
+  /**
+   * A write of this Lab's own bookkeeping, done now or, while another process holds the write
+   * lock, retried later off the event loop (for up to a minute, while the Lab is open). Each try
+   * must be whole or nothing, and repeatable.
+   */
+  private whenWritable(what: string, write: () => void, attempt = 0, deadline = Date.now() + 60_000): void {
+    if (this.closed) return;
+    try {
+      write();
+    } catch (error) {
+      if (isBusy(error) && Date.now() < deadline) {
+        setTimeout(() => this.whenWritable(what, write, attempt + 1, deadline), busyBackoffMs(attempt)).unref();
+        return;
+      }
+      // thrown to the caller the first time (as any failed write), reported from a later try
+      if (attempt === 0 && !isBusy(error)) throw error;
+      console.error(`casebook: could not ${what}: ${isBusy(error) ? BUSY_MESSAGE : errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * Keeps this Lab's runs owned (heartbeat) and passes cancel requests from other processes on to
+   * their jobs; a job whose run was taken over meanwhile (this Lab was silent too long) is cancelled.
+   */
   private beat(): void {
     if (this.closed) return;
     try {
-      const owned = [...this.runJobs.keys()];
-      this.runs.owners.heartbeat(owned, this.me);
-      for (const runId of owned) {
-        const jobId = this.runJobs.get(runId);
-        if (jobId === undefined || this.cancelForwarded.has(runId) || !this.runs.owners.cancelRequested(runId))
-          continue;
+      const owned = [...this.runJobs.entries()];
+      this.runs.owners.heartbeat(
+        owned.map(([, { lease }]) => lease),
+        this.me,
+      );
+      for (const [runId, { jobId, lease }] of owned) {
+        if (this.cancelForwarded.has(runId)) continue;
+        if (this.runs.owners.holds(runId, lease.generation) && !this.runs.owners.cancelRequested(runId)) continue;
         this.cancelForwarded.add(runId);
         this.jobs.cancel(jobId);
       }
     } catch (error) {
-      console.error(`casebook: run heartbeat failed: ${errorMessage(error)}`);
+      // another process holds the write lock: the next beat comes well within the stale limit
+      if (!isBusy(error)) console.error(`casebook: run heartbeat failed: ${errorMessage(error)}`);
     }
   }
 
@@ -402,7 +471,14 @@ export class Lab {
     this.shuttingDown = true;
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
-    for (const runId of this.runJobs.keys()) this.runs.owners.release(runId, this.me);
+    for (const { lease } of this.runJobs.values()) {
+      try {
+        this.runs.owners.release(lease);
+      } catch (error) {
+        // busy: left owned by this process, which is about to be gone: the next Lab calls it interrupted
+        if (!isBusy(error)) throw error;
+      }
+    }
     this.closed = true;
     this.jobs.dispose();
     this.db.close();

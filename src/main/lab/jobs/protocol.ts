@@ -7,7 +7,8 @@ import { eventNames, ExplainRequest, Id, ImportRequest, ImportResult, Progress }
 
 export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), request: ImportRequest }),
-  z.object({ kind: z.literal('train'), runId: Id }),
+  /** `lease`: the generation of the owner's claim on the run; the trainer writes only while it is current. */
+  z.object({ kind: z.literal('train'), runId: Id, lease: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('evaluate'), runId: Id, samples: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('explain'), request: ExplainRequest }),
 ]);

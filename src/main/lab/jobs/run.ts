@@ -29,7 +29,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
         });
       case 'train':
         await trainRun({
-          runs: new RunStore(db),
+          runs: new RunStore(db).fenced(job.lease),
           datasets: new DatasetStore(db),
           runId: job.runId,
           signal: context.signal,

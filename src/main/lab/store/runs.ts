@@ -46,16 +46,44 @@ export type CheckpointKind = 'best' | 'last';
 
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/** Runs, their epochs and their checkpoints. */
+/**
+ * Runs, their epochs and their checkpoints. A store `fenced` by a lease is a trainer's: each of its
+ * training writes (start, status, epoch, checkpoint, scores) first checks, in the same transaction,
+ * that the lease is still the run's current claim, and throws a LeaseLostError, writing nothing,
+ * when it is not.
+ */
 export class RunStore {
   /** Which process trains each run (see run-owners.ts). */
   readonly owners: RunOwnership;
 
   constructor(
     private readonly db: Db,
-    staleMs: number = DEFAULT_OWNERSHIP_TIMING.staleMs,
+    private readonly staleMs: number = DEFAULT_OWNERSHIP_TIMING.staleMs,
+    /** The generation of the claim this store's writes need (null: unfenced). */
+    private readonly lease: number | null = null,
   ) {
     this.owners = new RunOwnership(db, staleMs);
+  }
+
+  /** The same store, its training writes fenced by the claim generation `lease`. */
+  fenced(lease: number): RunStore {
+    return new RunStore(this.db, this.staleMs, lease);
+  }
+
+  /** Throws a LeaseLostError when this store is fenced and its claim on the run was taken (a trainer checks before each batch). */
+  assertLease(id: number): void {
+    if (this.lease !== null) this.owners.assertHolds(id, this.lease);
+  }
+
+  /** A training write of run `id`, in one write transaction with the check of the lease (if any). */
+  private write<T>(id: number, change: () => T): T {
+    const lease = this.lease;
+    return this.db
+      .transaction(() => {
+        if (lease !== null) this.owners.assertHolds(id, lease);
+        return change();
+      })
+      .immediate();
   }
 
   create(input: { datasetId: number; datasetHash: string; config: RunConfig; parentId?: number }): RunSummary {
@@ -119,20 +147,24 @@ export class RunStore {
   }
 
   markStarted(id: number, details: { backend: string; params: number }): RunSummary {
-    this.db
-      .prepare(
-        `UPDATE runs SET status = 'running', error = NULL, backend = ?, params = ?,
+    this.write(id, () =>
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'running', error = NULL, backend = ?, params = ?,
                 started_at = coalesce(started_at, ${NOW}), finished_at = NULL WHERE id = ?`,
-      )
-      .run(details.backend, details.params, id);
+        )
+        .run(details.backend, details.params, id),
+    );
     return this.get(id);
   }
 
   setStatus(id: number, status: RunStatus, error: string | null = null): RunSummary {
     const finished = status === 'queued' || status === 'running' ? 'NULL' : NOW;
-    this.db
-      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ${finished} WHERE id = ?`)
-      .run(status, error, id);
+    this.write(id, () =>
+      this.db
+        .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ${finished} WHERE id = ?`)
+        .run(status, error, id),
+    );
     return this.get(id);
   }
 
@@ -145,46 +177,44 @@ export class RunStore {
       checkpoints: Partial<Record<CheckpointKind, Checkpoint>>;
     },
   ): RunSummary {
-    this.db
-      .transaction(() => {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
+    this.write(id, () => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            metrics.epoch,
-            metrics.loss,
-            metrics.accuracy,
-            metrics.valLoss,
-            metrics.valAccuracy,
-            metrics.seconds,
-            metrics.imagesPerSecond,
-          );
-        const totals = this.db
-          .prepare<[number], { seconds: number; images: number }>(
-            'SELECT sum(seconds) AS seconds, sum(seconds * images_per_second) AS images FROM run_epochs WHERE run_id = ?',
-          )
-          .get(id);
-        const seconds = totals?.seconds ?? 0;
-        this.db
-          .prepare(
-            `UPDATE runs SET epochs_done = ?, train_seconds = ?, images_per_second = ?,
+        )
+        .run(
+          id,
+          metrics.epoch,
+          metrics.loss,
+          metrics.accuracy,
+          metrics.valLoss,
+          metrics.valAccuracy,
+          metrics.seconds,
+          metrics.imagesPerSecond,
+        );
+      const totals = this.db
+        .prepare<[number], { seconds: number; images: number }>(
+          'SELECT sum(seconds) AS seconds, sum(seconds * images_per_second) AS images FROM run_epochs WHERE run_id = ?',
+        )
+        .get(id);
+      const seconds = totals?.seconds ?? 0;
+      this.db
+        .prepare(
+          `UPDATE runs SET epochs_done = ?, train_seconds = ?, images_per_second = ?,
                     best_epoch = coalesce(?, best_epoch), best_val_loss = coalesce(?, best_val_loss) WHERE id = ?`,
-          )
-          .run(
-            metrics.epoch,
-            seconds,
-            seconds > 0 ? (totals?.images ?? 0) / seconds : null,
-            update.best?.epoch ?? null,
-            update.best?.valLoss ?? null,
-            id,
-          );
-        for (const [kind, checkpoint] of Object.entries(update.checkpoints))
-          this.saveCheckpoint(id, kind as CheckpointKind, checkpoint);
-      })
-      .immediate();
+        )
+        .run(
+          metrics.epoch,
+          seconds,
+          seconds > 0 ? (totals?.images ?? 0) / seconds : null,
+          update.best?.epoch ?? null,
+          update.best?.valLoss ?? null,
+          id,
+        );
+      for (const [kind, checkpoint] of Object.entries(update.checkpoints))
+        this.storeCheckpoint(id, kind as CheckpointKind, checkpoint);
+    });
     return this.get(id);
   }
 
@@ -193,20 +223,28 @@ export class RunStore {
     id: number,
     totals: { backend: string | null; params: number; trainSeconds: number; epochs: number },
   ): RunSummary {
-    this.db
-      .prepare('UPDATE runs SET backend = ?, params = ?, train_seconds = ?, epochs_done = ? WHERE id = ?')
-      .run(totals.backend, totals.params, totals.trainSeconds, totals.epochs, id);
+    this.write(id, () =>
+      this.db
+        .prepare('UPDATE runs SET backend = ?, params = ?, train_seconds = ?, epochs_done = ? WHERE id = ?')
+        .run(totals.backend, totals.params, totals.trainSeconds, totals.epochs, id),
+    );
     return this.get(id);
   }
 
   recordTest(id: number, result: { loss: number; accuracy: number }): RunSummary {
-    this.db
-      .prepare('UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?')
-      .run(result.loss, result.accuracy, id);
+    this.write(id, () =>
+      this.db
+        .prepare('UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?')
+        .run(result.loss, result.accuracy, id),
+    );
     return this.get(id);
   }
 
   saveCheckpoint(id: number, kind: CheckpointKind, checkpoint: Checkpoint): void {
+    this.write(id, () => this.storeCheckpoint(id, kind, checkpoint));
+  }
+
+  private storeCheckpoint(id: number, kind: CheckpointKind, checkpoint: Checkpoint): void {
     this.db
       .prepare(
         `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state)

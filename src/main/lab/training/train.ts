@@ -7,6 +7,7 @@ import type { EpochMetrics, RunProgress, RunSummary } from '../../../shared/cont
 import { initEngine, tf, type BackendName } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
+import { LeaseLostError } from '../store/run-owners';
 import { loadCheckpointModel, restoreOptimizer, saveCheckpoint } from './checkpoint';
 import { ImageSet, splitValidation } from './data';
 import { buildModel } from './models';
@@ -27,6 +28,7 @@ import { stoppedForShutdown } from '../jobs/protocol';
 import { yieldToEventLoop } from '../jobs/yield';
 
 export interface TrainOptions {
+  /** A trainer's store is fenced by its run's lease (`RunStore.fenced`): it writes nothing once the run is taken over. */
   runs: RunStore;
   datasets: DatasetStore;
   runId: number;
@@ -69,6 +71,8 @@ export async function trainRun(options: TrainOptions): Promise<RunSummary> {
   try {
     return runs.get(runId).config.model === 'ensemble' ? await trainEnsemble(options, trainRun) : await train(options);
   } catch (error) {
+    // the run was taken over by another process: it is no longer this trainer's to write
+    if (error instanceof LeaseLostError) throw error;
     const cancelled = error instanceof Error && error.name === 'AbortError';
     // Stopped because Casebook is shutting down: resumable, keeping its finished epochs.
     const run = stoppedForShutdown(options.signal)
@@ -190,6 +194,7 @@ async function fitEpochs(
       let lastReport = 0;
       for (let b = 0; b < batches; b++) {
         await yieldToEventLoop(); // so that a cancel or the parent's death can be heard
+        runs.assertLease(runId); // stops at once when another process took the run over
         // a cancel from this process (the signal) or from another one (the run's flag)
         if (signal?.aborted || runs.cancelRequested(runId)) throw new CancelledError();
         const indices = order.subarray(b * config.batchSize, Math.min(fit.size, (b + 1) * config.batchSize));

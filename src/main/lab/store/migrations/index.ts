@@ -7,6 +7,7 @@ import { explanations } from './005-explanations';
 import { evaluationSamples } from './006-evaluation-samples';
 import { cases } from './007-cases';
 import { runOwners } from './008-run-owners';
+import { runLeases } from './009-run-leases';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   evaluationSamples,
   cases,
   runOwners,
+  runLeases,
 ];
