@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnnotateRequest, MAX_NOTE_LENGTH } from '../../src/shared/contract';
+import { describeZodError } from '../../src/shared/contract';
 import { CaseService } from '../../src/main/lab/cases/cases';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { syntheticDataset } from '../helpers/synthetic';
@@ -124,6 +125,29 @@ describe('annotations', () => {
     );
     expect(() => cases.undo({ datasetId: study.datasetId, split: 'test' })).toThrow(/give both split and index/);
     expect(snapshot()).toEqual(before);
+  });
+
+  it('refuse text that is not well-formed Unicode, and tags that are invisible or hold bidi controls', () => {
+    const cases = setup();
+    annotate(cases, { ...key(0), addTags: ['interesting'], note: 'kept' });
+    const before = snapshot();
+    const refused: [Parameters<typeof AnnotateRequest.parse>[0], RegExp][] = [
+      [{ ...key(0), note: 'half a pair: \ud800' }, /^note: must be well-formed Unicode/],
+      [{ ...key(0), note: '\udc00 backwards \ud83d' }, /^note: must be well-formed Unicode/],
+      [{ ...key(0), addTags: ['ok', 'x\ud800'] }, /^addTags\.1: must be well-formed Unicode/],
+      [{ ...key(0), addTags: ['\u200b'] }, /^addTags\.0: a tag must have a visible character/],
+      [{ ...key(0), addTags: ['\u200d\u2060\ufeff'] }, /^addTags\.0: a tag must have a visible character/],
+      [{ ...key(0), addTags: ['\u202egpj.exe'] }, /^addTags\.0: a tag cannot hold bidirectional controls/],
+      [{ ...key(0), addTags: ['a\u2067b'] }, /^addTags\.0: a tag cannot hold bidirectional controls/],
+    ];
+    for (const [input, message] of refused) {
+      const parsed = AnnotateRequest.safeParse(input);
+      expect(parsed.success, JSON.stringify(input)).toBe(false);
+      expect(describeZodError(parsed.error!)).toMatch(message);
+    }
+    // well-formed text outside the BMP, right-to-left scripts and emoji with joiners stay allowed
+    annotate(cases, { ...key(0), addTags: ['😀', 'עברית', '👩‍🔬'], note: '𝒙 ok' });
+    expect(snapshot()).not.toEqual(before);
   });
 
   it('an unchanged request records nothing to undo', () => {
