@@ -13,6 +13,9 @@ export const PRESET_TAGS = ['interesting', 'mislabelled?', 'background bias', 'a
 export const MAX_TAG_LENGTH = 40;
 export const MAX_NOTE_LENGTH = 10_000;
 export const MAX_TAGS = 32;
+/** The most tags one image may have, and the most changes of one image kept for undo. */
+export const MAX_TAGS_PER_IMAGE = 64;
+export const MAX_HISTORY_PER_IMAGE = 100;
 /** The most runs a case list or the finder compares at once. */
 export const MAX_CASE_RUNS = 8;
 
