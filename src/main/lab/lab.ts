@@ -23,6 +23,8 @@ import {
   type RunSummary,
   type Split,
   type StartRunRequest,
+  QUEUED_AT_SHUTDOWN,
+  TRAINING_AT_SHUTDOWN,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
@@ -340,11 +342,13 @@ export class Lab {
       status === 'failed'
         ? (info.error ?? 'the trainer stopped')
         : status === 'interrupted'
-          ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
+          ? `${TRAINING_AT_SHUTDOWN} (${info.error ?? 'its job ended'})`
           : null;
     for (const stale of [run, ...this.runs.members(run.id)]) {
       if (stale.status !== 'queued' && stale.status !== 'running') continue;
-      const updated = this.runs.setStatus(stale.id, status, error);
+      // a run still queued never trained: say so, not "while this run was training"
+      const said = status === 'interrupted' && stale.status === 'queued' ? QUEUED_AT_SHUTDOWN : error;
+      const updated = this.runs.setStatus(stale.id, status, said);
       this.options.emit('runUpdated', { run: updated, epoch: null });
     }
     this.runs.owners.release(run.id, this.me);
