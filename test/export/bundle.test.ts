@@ -279,6 +279,16 @@ describe('run bundles', () => {
     expect(await runCli(['import-run', '--file', file, '--db', join(tempDir(), 'x.db')], io)).toBe(1);
     expect(io.err()).toContain('is not a readable Casebook run bundle');
     expect(readFileSync(file).byteLength).toBe(100);
+    // a folder, or nothing, given as the bundle: said so, not EISDIR / ENOENT
+    for (const [path, message] of [
+      [dir, `${dir} is a folder, not a run bundle`],
+      [join(dir, 'absent.casebook-run'), `${join(dir, 'absent.casebook-run')} does not exist`],
+    ]) {
+      const io3 = captureIo();
+      expect(await runCli(['import-run', '--file', path!, '--db', join(tempDir(), 'y.db')], io3)).toBe(1);
+      expect(io3.err()).toContain(message);
+      expect(io3.err()).not.toMatch(/EISDIR|ENOENT/);
+    }
   });
   it('refuse a bundle bomb within seconds, inflating only what the manifest lists and no more — nothing written', () => {
     const entries = unzipSync(exportRunBundle(lab.db, mcd, 'test').bytes);
