@@ -1,7 +1,7 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|loop|busy]
-//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--seconds N] [--json]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy]
+//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--bomb-mib N] [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
@@ -33,6 +33,10 @@
 // Then imports (bench/imports.ts): a 6 GB decompression bomb (`--bomb-batches 196` batches of
 // 10,000 records, about 8.5 MB of .tar.gz) imported twice, as many full batches and as one huge
 // entry: `{"importBomb": true, variant, inflatedLimitMB, refusedAfterSeconds, peakRssMB, ...}`.
+// Then run bundles (bench/bundles.ts): two bundle bombs (a real bundle plus `--bomb-mib 1000` MiB of
+// zeros, unlisted or under a listed name) imported: `{"bundleBomb": true, variant, refusedMs,
+// peakRssMb, ...}`; then the bundles of the largest real runs: `{"bundleSize": true, run, inflatedMB,
+// compressedMB, ...}` (the import's cap, BUNDLE_LIMIT, follows from them).
 // Then the event loop (bench/event-loop.ts): the main process's event-loop delay while a CNN trains
 // in the built worker process for `--seconds 25` and the API is polled 4 times a second:
 // `{"eventLoop": true, p50Ms, p99Ms, maxMs, seconds, ...}` (target p99 ≤ 50 ms).
@@ -61,6 +65,7 @@ const { values } = parseArgs({
     'naive-samples': { type: 'string' },
     'cam-samples': { type: 'string' },
     'bomb-batches': { type: 'string' },
+    'bomb-mib': { type: 'string' },
     seconds: { type: 'string' },
     'hold-seconds': { type: 'string' },
     data: { type: 'string' },
@@ -153,6 +158,10 @@ await withRunner(async (load) => {
     imports: async () => {
       const { benchImports } = await load('bench/imports.ts');
       await benchImports({ batches: count(values['bomb-batches']), report });
+    },
+    bundles: async () => {
+      const { benchBundles } = await load('bench/bundles.ts');
+      benchBundles({ zerosMiB: count(values['bomb-mib']), report });
     },
     loop: async () => {
       const { benchEventLoop } = await load('bench/event-loop.ts');

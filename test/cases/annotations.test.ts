@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AnnotateRequest, MAX_NOTE_LENGTH } from '../../src/shared/contract';
+import {
+  AnnotateRequest,
+  MAX_HISTORY_PER_IMAGE,
+  MAX_NOTE_LENGTH,
+  MAX_TAGS,
+  MAX_TAGS_PER_IMAGE,
+} from '../../src/shared/contract';
+import { describeZodError } from '../../src/shared/contract';
 import { CaseService } from '../../src/main/lab/cases/cases';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { syntheticDataset } from '../helpers/synthetic';
@@ -124,6 +131,50 @@ describe('annotations', () => {
     );
     expect(() => cases.undo({ datasetId: study.datasetId, split: 'test' })).toThrow(/give both split and index/);
     expect(snapshot()).toEqual(before);
+  });
+
+  it('refuse text that is not well-formed Unicode, and tags that are invisible or hold bidi controls', () => {
+    const cases = setup();
+    annotate(cases, { ...key(0), addTags: ['interesting'], note: 'kept' });
+    const before = snapshot();
+    const refused: [Parameters<typeof AnnotateRequest.parse>[0], RegExp][] = [
+      [{ ...key(0), note: 'half a pair: \ud800' }, /^note: must be well-formed Unicode/],
+      [{ ...key(0), note: '\udc00 backwards \ud83d' }, /^note: must be well-formed Unicode/],
+      [{ ...key(0), addTags: ['ok', 'x\ud800'] }, /^addTags\.1: must be well-formed Unicode/],
+      [{ ...key(0), addTags: ['\u200b'] }, /^addTags\.0: a tag must have a visible character/],
+      [{ ...key(0), addTags: ['\u200d\u2060\ufeff'] }, /^addTags\.0: a tag must have a visible character/],
+      [{ ...key(0), addTags: ['\u202egpj.exe'] }, /^addTags\.0: a tag cannot hold bidirectional controls/],
+      [{ ...key(0), addTags: ['a\u2067b'] }, /^addTags\.0: a tag cannot hold bidirectional controls/],
+    ];
+    for (const [input, message] of refused) {
+      const parsed = AnnotateRequest.safeParse(input);
+      expect(parsed.success, JSON.stringify(input)).toBe(false);
+      expect(describeZodError(parsed.error!)).toMatch(message);
+    }
+    // well-formed text outside the BMP, right-to-left scripts and emoji with joiners stay allowed
+    annotate(cases, { ...key(0), addTags: ['😀', 'עברית', '👩‍🔬'], note: '𝒙 ok' });
+    expect(snapshot()).not.toEqual(before);
+  });
+
+  it('cap the tags of an image and the changes kept for undo', () => {
+    const cases = setup();
+    const batch = (n: number) => Array.from({ length: MAX_TAGS }, (_, i) => `tag ${n}-${i}`);
+    annotate(cases, { ...key(1), addTags: batch(0) });
+    annotate(cases, { ...key(1), addTags: batch(1) });
+    const before = snapshot();
+    expect(() => annotate(cases, { ...key(1), addTags: ['one more'] })).toThrow(
+      `addTags: an image has at most ${MAX_TAGS_PER_IMAGE} tags; test image 1 would have ${MAX_TAGS_PER_IMAGE + 1} (remove some first)`,
+    );
+    expect(snapshot()).toEqual(before);
+    // removing and adding at once within the cap is fine
+    annotate(cases, { ...key(1), removeTags: ['tag 0-0'], addTags: ['one more'] });
+    for (let i = 0; i < MAX_HISTORY_PER_IMAGE + 20; i++) annotate(cases, { ...key(1), note: `note ${i}` });
+    const history = (index: number) =>
+      study.db.prepare('SELECT count(*) FROM annotation_history WHERE idx = ?').pluck().get(index) as number;
+    expect(history(1)).toBe(MAX_HISTORY_PER_IMAGE);
+    // the newest changes still undo, in order
+    cases.undo({ ...key(1) });
+    expect(cases.undo({ ...key(1) })?.note).toBe(`note ${MAX_HISTORY_PER_IMAGE + 17}`);
   });
 
   it('an unchanged request records nothing to undo', () => {

@@ -7,7 +7,8 @@ import { defaultRunConfig } from '../../src/shared/contract';
 import { runCli } from '../../src/main/cli';
 import { tf } from '../../src/main/lab/engine/backend';
 import { exportRunBundle } from '../../src/main/lab/export/bundle-export';
-import { importRunBundle } from '../../src/main/lab/export/bundle-import';
+import { BUNDLE_LIMIT, importRunBundle } from '../../src/main/lab/export/bundle-import';
+import { zipWithZeros } from '../../bench/bundles';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { McDropout } from '../../src/main/lab/models/mcdropout';
@@ -278,5 +279,54 @@ describe('run bundles', () => {
     expect(await runCli(['import-run', '--file', file, '--db', join(tempDir(), 'x.db')], io)).toBe(1);
     expect(io.err()).toContain('is not a readable Casebook run bundle');
     expect(readFileSync(file).byteLength).toBe(100);
+    // a folder, or nothing, given as the bundle: said so, not EISDIR / ENOENT
+    for (const [path, message] of [
+      [dir, `${dir} is a folder, not a run bundle`],
+      [join(dir, 'absent.casebook-run'), `${join(dir, 'absent.casebook-run')} does not exist`],
+    ]) {
+      const io3 = captureIo();
+      expect(await runCli(['import-run', '--file', path!, '--db', join(tempDir(), 'y.db')], io3)).toBe(1);
+      expect(io3.err()).toContain(message);
+      expect(io3.err()).not.toMatch(/EISDIR|ENOENT/);
+    }
   });
+  it('refuse a bundle bomb within seconds, inflating only what the manifest lists and no more — nothing written', () => {
+    const entries = unzipSync(exportRunBundle(lab.db, mcd, 'test').bytes);
+    const manifest = JSON.parse(strFromU8(entries['manifest.json']!)) as { files: Record<string, { bytes: number }> };
+    const epochs = `runs/run-${mcd}/epochs.json`;
+    const evaluation = `runs/run-${mcd}/evaluation.bin`;
+    const overLimit = zipSync({
+      ...entries,
+      'manifest.json': strToU8(
+        JSON.stringify({
+          ...manifest,
+          files: { ...manifest.files, [evaluation]: { ...manifest.files[evaluation], bytes: BUNDLE_LIMIT } },
+        }),
+      ),
+    });
+    const cases: [string, Uint8Array, RegExp][] = [
+      // 64 MiB of zeros in an entry the manifest does not list: refused from the zip's directory
+      [
+        'unlisted',
+        zipWithZeros(entries, 'zeros.bin', 64),
+        /the zip holds zeros\.bin, which manifest\.json does not list/,
+      ],
+      // the same zeros under a listed name: stopped once past its listed size, not at the checksum
+      [
+        'oversized',
+        zipWithZeros(entries, epochs, 64),
+        new RegExp(`${epochs.replaceAll('.', '\\.')} inflates to more than its ${manifest.files[epochs]?.bytes} bytes`),
+      ],
+      ['over the limit', overLimit, new RegExp(`more than a run bundle may hold \\(${BUNDLE_LIMIT} bytes\\)`)],
+    ];
+    for (const [name, data, message] of cases) {
+      const db = target();
+      const before = counts(db);
+      const started = performance.now();
+      expect(() => importRunBundle(db, data, name), name).toThrow(message);
+      expect(performance.now() - started, name).toBeLessThan(5000);
+      expect(counts(db), name).toEqual(before);
+      db.close();
+    }
+  }, 60_000);
 });

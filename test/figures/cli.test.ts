@@ -217,6 +217,6 @@ describe('casebook report --format md', () => {
       expect(existsSync(join(out, link.slice(1, -1)))).toBe(true);
     // the note's markup is escaped, not live
     expect(md).not.toContain('<script>');
-    expect(md).toContain('&lt;script&gt;');
+    expect(md).toContain('&lt;script>');
   });
 });

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../../src/shared/contract';
+import { defaultRunConfig, QUEUED_AT_SHUTDOWN } from '../../src/shared/contract';
 import type { WorkerLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 import { testLab, tempDir, type RecordedEvent } from '../helpers/lab';
+import { labOn } from '../helpers/runs';
 
 let labs: Lab[] = [];
 afterEach(() => {
@@ -116,6 +117,22 @@ describe('runs through the lab', () => {
     );
     expect(lab.runs.get(first.run.id).status).toBe('done');
     expect(lab.runs.get(second.run.id).status).toBe('done');
+  });
+
+  it('says a run stopped by a shutdown while queued was queued, not training', async () => {
+    const dir = tempDir();
+    // the holding worker takes the first job and never starts it: both runs stay queued
+    const { lab } = labOn(dir);
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const first = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
+    const second = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
+    expect(lab.runs.get(first.run.id).status).toBe('queued');
+    await lab.shutdown();
+    const { lab: again } = labOn(dir);
+    labs.push(again);
+    for (const id of [first.run.id, second.run.id])
+      expect(again.runs.get(id), `run ${id}`).toMatchObject({ status: 'interrupted', error: QUEUED_AT_SHUTDOWN });
+    expect(QUEUED_AT_SHUTDOWN).not.toMatch(/training/);
   });
 
   it('cancels a queued run before it starts, and resumes it later', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JobInfo } from '../../src/shared/contract';
+import { QUEUED_AT_SHUTDOWN, type JobInfo } from '../../src/shared/contract';
 import { forkLauncher } from '../../src/main/lab/jobs/fork';
 import { SHUTDOWN_GRACE_MS } from '../../src/main/lab/jobs/manager';
 import { syntheticDataset } from '../helpers/synthetic';
@@ -53,7 +53,7 @@ describe('Lab.shutdown', () => {
       expect(again.runs.owners.owner(run.id)).toBeNull();
       expect(again.runs.get(queued.run.id)).toMatchObject({
         status: 'interrupted',
-        error: 'Casebook stopped while this run was training (Casebook stopped before this job started)',
+        error: QUEUED_AT_SHUTDOWN,
         epochsDone: 0,
       });
       expect(again.db.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -24,6 +24,8 @@ import {
   type RunSummary,
   type Split,
   type StartRunRequest,
+  QUEUED_AT_SHUTDOWN,
+  TRAINING_AT_SHUTDOWN,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
@@ -375,14 +377,16 @@ export class Lab {
       status === 'failed'
         ? (info.error ?? 'the trainer stopped')
         : status === 'interrupted'
-          ? `Casebook stopped while this run was training (${info.error ?? 'its job ended'})`
+          ? `${TRAINING_AT_SHUTDOWN} (${info.error ?? 'its job ended'})`
           : null;
     this.whenWritable(`record how run ${run.id} ended`, () => {
       const fenced = this.runs.fenced(spec.lease);
       try {
         for (const stale of [this.runs.get(run.id), ...this.runs.members(run.id)]) {
           if (stale.status !== 'queued' && stale.status !== 'running') continue;
-          const updated = fenced.setStatus(stale.id, status, error);
+          // a run still queued never trained: say so, not "while this run was training"
+          const said = status === 'interrupted' && stale.status === 'queued' ? QUEUED_AT_SHUTDOWN : error;
+          const updated = fenced.setStatus(stale.id, status, said);
           this.options.emit('runUpdated', { run: updated, epoch: null });
         }
       } catch (error) {

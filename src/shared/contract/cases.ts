@@ -13,15 +13,36 @@ export const PRESET_TAGS = ['interesting', 'mislabelled?', 'background bias', 'a
 export const MAX_TAG_LENGTH = 40;
 export const MAX_NOTE_LENGTH = 10_000;
 export const MAX_TAGS = 32;
+/** The most tags one image may have, and the most changes of one image kept for undo. */
+export const MAX_TAGS_PER_IMAGE = 64;
+export const MAX_HISTORY_PER_IMAGE = 100;
 /** The most runs a case list or the finder compares at once. */
 export const MAX_CASE_RUNS = 8;
 
-export const Tag = z
+/** Text that is not well-formed Unicode: a lone surrogate (String.prototype.isWellFormed, ES2024). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Bidirectional controls (embeddings, overrides, isolates, marks), which reorder what is shown. */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+/** Nothing visible: blanks, format characters (zero-width ones) and default-ignorable code points only. */
+const INVISIBLE = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
+
+/** Well-formed Unicode: SQLite stores it as valid UTF-8 that every client reads. */
+export const UnicodeText = z
   .string()
-  .trim()
+  .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode (it holds a lone surrogate)');
+
+export const Tag = UnicodeText.trim()
   .min(1, 'a tag cannot be empty')
   .max(MAX_TAG_LENGTH, `a tag has at most ${MAX_TAG_LENGTH} characters`)
-  .refine((tag) => [...tag].every((ch) => ch >= ' ' && ch !== '\u007f'), 'a tag cannot hold control characters');
+  .refine((tag) => [...tag].every((ch) => ch >= ' ' && ch !== '\u007f'), 'a tag cannot hold control characters')
+  .refine(
+    (tag) => !BIDI_CONTROL.test(tag),
+    'a tag cannot hold bidirectional controls (such as a right-to-left override)',
+  )
+  .refine((tag) => !INVISIBLE.test(tag), 'a tag must have a visible character (not only zero-width or blank ones)');
+
+/** A note: well-formed Unicode of at most MAX_NOTE_LENGTH characters. */
+export const Note = UnicodeText.max(MAX_NOTE_LENGTH, `a note has at most ${MAX_NOTE_LENGTH} characters`);
 
 export const CaseKey = z.object({
   datasetId: Id,
@@ -47,7 +68,7 @@ export const AnnotateRequest = CaseKey.extend({
   addTags: z.array(Tag).max(MAX_TAGS).default([]),
   removeTags: z.array(Tag).max(MAX_TAGS).default([]),
   /** Replaces the note; '' clears it. */
-  note: z.string().max(MAX_NOTE_LENGTH, `a note has at most ${MAX_NOTE_LENGTH} characters`).optional(),
+  note: Note.optional(),
   runId: Id.nullable().optional(),
 });
 export type AnnotateRequest = z.input<typeof AnnotateRequest>;

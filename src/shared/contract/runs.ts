@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { Empty, Id, JobInfo, type RequestSpec } from './common';
 
 /** 'ensemble': a deep ensemble of `members` CNNs, each its own run with its own seed. */
+/** Why a run is interrupted when Casebook stopped: while it trained, or while it was still queued. */
+export const TRAINING_AT_SHUTDOWN = 'Casebook stopped while this run was training';
+export const QUEUED_AT_SHUTDOWN =
+  'Casebook stopped while this run was queued: it has not trained yet (resume it to train)';
+
 export const ModelFamily = z.enum(['cnn', 'vnn', 'mcdropout', 'ensemble']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 export const MODEL_LABELS: Record<ModelFamily, string> = {

@@ -62,9 +62,14 @@ export interface CasePanelInput {
   runs: readonly FigureRun[];
   image: CasePanel['image'];
   text?: FigureText | undefined;
+  /**
+   * Whether the caption and alt text repeat the note (default yes); a report that quotes the note
+   * right after the figure says no, so the note is written once.
+   */
+  noteInText?: boolean | undefined;
 }
 
-export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePanel {
+export function casePanel({ detail, runs, image, text, noteInText = true }: CasePanelInput): CasePanel {
   const name = `${detail.split} image ${detail.index}`;
   const datasetName = runs[0]?.datasetName ?? '';
   const title = `${name} of "${datasetName}": true ${detail.trueClass}`;
@@ -88,12 +93,13 @@ export function casePanel({ detail, runs, image, text }: CasePanelInput): CasePa
     `${method} of each run's predicted class blended over the image at ${Math.round(DEFAULT_OVERLAY.opacity * 100)} % (${DEFAULT_OVERLAY.colormap}); boxplots of the sampled class probabilities.`,
     sentence(`Runs: ${runsSentence(runs)}`),
   ];
-  if (detail.note.trim().length > 0) captionParts.push(`Note: ${detail.note.trim()}`);
+  const hasNote = detail.note.trim().length > 0;
+  if (hasNote && noteInText) captionParts.push(`Note: ${detail.note.trim()}`);
   const alt = [
     `${sentence(`${name}, a ${detail.trueClass}`)}`,
     ...predictions.map(sentence),
     ...reasons.map(sentence),
-    detail.note.trim().length > 0 ? `Note: ${detail.note.trim()}` : '',
+    hasNote ? (noteInText ? `Note: ${detail.note.trim()}` : 'Its note is quoted below the figure.') : '',
   ]
     .filter((s) => s.length > 0)
     .join(' ');

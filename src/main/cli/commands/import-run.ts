@@ -35,8 +35,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (values.help) return printUsage(io, importRunCommand);
   if (values.file === undefined) throw new UsageError('--file <bundle> is required');
   const file = resolve(values.file);
-  if (statSync(file).size > BUNDLE_LIMIT)
-    throw new Error(`${file} is larger than a run bundle can be (${BUNDLE_LIMIT} bytes)`);
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new Error(`${file} does not exist`);
+  if (stat.isDirectory()) throw new Error(`${file} is a folder, not a run bundle (a .casebook-run file)`);
+  if (stat.size > BUNDLE_LIMIT) throw new Error(`${file} is larger than a run bundle can be (${BUNDLE_LIMIT} bytes)`);
   const bytes = readFileSync(file);
   const db = openDatabase(databasePath(values.db));
   try {

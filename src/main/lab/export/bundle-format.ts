@@ -16,7 +16,7 @@
  * Binary columns live in .bin files and rows point at them as [offset, length] (null: none).
  */
 import { z } from 'zod';
-import { MAX_NOTE_LENGTH, ModelFamily, RunStatus, Split, Tag } from '../../../shared/contract';
+import { ModelFamily, Note, RunStatus, Split, Tag } from '../../../shared/contract';
 
 export const BUNDLE_FORMAT = 'casebook-run';
 export const BUNDLE_VERSION = 1;
@@ -174,7 +174,7 @@ export const AnnotationEntry = z.object({
   split: Split,
   index: Count,
   tags: z.array(Tag),
-  note: z.string().max(MAX_NOTE_LENGTH),
+  note: Note,
   /** The key of a bundled run the note is about, or null. */
   run: z.string().nullable(),
   createdAt: z.string(),

@@ -4,13 +4,14 @@
  * dataset, the labels), then written in one transaction with new run ids.
  */
 import { createHash } from 'node:crypto';
-import { strFromU8, unzipSync, type Unzipped } from 'fflate';
+import { strFromU8 } from 'fflate';
 import type { z } from 'zod';
 import { ExplanationSummary, RunConfig, RunMetrics, describeZodError } from '../../../shared/contract';
 import { BadRequestError, NotFoundError } from '../errors';
 import { AnnotationStore } from '../store/annotations';
 import type { Db } from '../store/database';
 import { blobAt } from './blobs';
+import { inflateEntries, ZipEntryError, zipEntryNames } from './bundle-unzip';
 import {
   Annotations,
   BUNDLE_FORMAT,
@@ -24,8 +25,13 @@ import {
   type BundleRun,
 } from './bundle-format';
 
-/** The most a bundle may inflate to (a full study run with 1,000 samples per image is ≈ 25 MB). */
-export const BUNDLE_LIMIT = 1024 ** 3;
+/**
+ * The most a bundle may list (and so inflate to) in all: the largest real run with a margin
+ * (docs/decisions.md, "Reliability, second round"; measured by `npm run bench -- --only bundles`).
+ */
+export const BUNDLE_LIMIT = 512 * 1024 ** 2;
+/** The most manifest.json may inflate to (a 50-member ensemble's is ≈ 0.1 MB). */
+export const MANIFEST_LIMIT = 4 * 1024 ** 2;
 
 export interface RunImport {
   /** The new id of the bundle's run. */
@@ -46,7 +52,8 @@ export interface RunImport {
 /** A bundle read and checked, ready to write. */
 interface Checked {
   manifest: Manifest;
-  files: Unzipped;
+  /** The entries the manifest lists, inflated and checked. */
+  files: ReadonlyMap<string, Uint8Array>;
   label: string;
 }
 
@@ -98,27 +105,32 @@ export function importRunBundle(db: Db, bytes: Uint8Array, label: string): RunIm
     .immediate();
 }
 
-/** Unzips and checks the manifest and every entry's checksum. */
+/**
+ * Reads the manifest, then inflates only the entries it lists, each no further than its listed
+ * size and all within BUNDLE_LIMIT, and checks every checksum. Nothing else is inflated.
+ */
 function readBundle(bytes: Uint8Array, label: string): Checked {
-  let files: Unzipped;
-  let inflated = 0;
+  const unzip = (limits: ReadonlyMap<string, number>): Map<string, Uint8Array> => {
+    try {
+      return inflateEntries(bytes, limits);
+    } catch (error) {
+      if (!(error instanceof ZipEntryError)) throw error;
+      if (error.problem === 'corrupt')
+        throw new BadRequestError(`${label} is not a readable Casebook run bundle: ${error.message}`);
+      if (error.problem === 'missing')
+        throw new BadRequestError(`${label}: ${error.message} (the bundle is incomplete)`);
+      throw new BadRequestError(`${label}: ${error.message} (the bundle is damaged)`);
+    }
+  };
+  let names: Set<string>;
   try {
-    files = unzipSync(bytes, {
-      filter: (file) => {
-        inflated += file.originalSize;
-        if (inflated > BUNDLE_LIMIT)
-          throw new BadRequestError(`${label}: the bundle inflates to more than ${BUNDLE_LIMIT} bytes`);
-        return true;
-      },
-    });
+    names = zipEntryNames(bytes);
   } catch (error) {
-    if (error instanceof BadRequestError) throw error;
-    throw new BadRequestError(
-      `${label} is not a readable Casebook run bundle: the zip is corrupt or truncated (${(error as Error).message})`,
-    );
+    throw new BadRequestError(`${label} is not a readable Casebook run bundle: ${(error as Error).message}`);
   }
-  const raw = files['manifest.json'];
-  if (!raw) throw new BadRequestError(`${label} is not a Casebook run bundle: it has no manifest.json`);
+  if (!names.has('manifest.json'))
+    throw new BadRequestError(`${label} is not a Casebook run bundle: it has no manifest.json`);
+  const raw = unzip(new Map([['manifest.json', MANIFEST_LIMIT]])).get('manifest.json') ?? new Uint8Array();
   const json = parseJson(raw, `${label}: manifest.json`);
   const head = json as { format?: unknown; version?: unknown } | null;
   if (head?.format !== BUNDLE_FORMAT)
@@ -132,8 +144,23 @@ function readBundle(bytes: Uint8Array, label: string): Checked {
     );
   const manifest = Manifest.safeParse(json);
   if (!manifest.success) throw new BadRequestError(`${label}: manifest.json: ${describeZodError(manifest.error)}`);
+  const listed = new Map(Object.entries(manifest.data.files).map(([name, file]) => [name, file.bytes]));
+  listed.delete('manifest.json');
+  const total = [...listed.values()].reduce((sum, n) => sum + n, 0);
+  if (total > BUNDLE_LIMIT)
+    throw new BadRequestError(
+      `${label}: manifest.json lists ${total} bytes of entries, more than a run bundle may hold (${BUNDLE_LIMIT} bytes)`,
+    );
+  for (const name of listed.keys())
+    if (!names.has(name)) throw new BadRequestError(`${label}: ${name} is missing (the bundle is incomplete)`);
+  for (const name of names)
+    if (name !== 'manifest.json' && !listed.has(name))
+      throw new BadRequestError(
+        `${label}: the zip holds ${name}, which manifest.json does not list (not a bundle Casebook wrote)`,
+      );
+  const files = unzip(listed);
   for (const [name, expected] of Object.entries(manifest.data.files)) {
-    const data = files[name];
+    const data = files.get(name);
     if (!data) throw new BadRequestError(`${label}: ${name} is missing (the bundle is incomplete)`);
     const sha256 = createHash('sha256').update(data).digest('hex');
     if (data.byteLength !== expected.bytes || sha256 !== expected.sha256)
@@ -153,14 +180,14 @@ function parseJson(bytes: Uint8Array, where: string): unknown {
 /** A listed entry, parsed with its schema. */
 function entry<S extends z.ZodType>(checked: Checked, name: string, schema: S): z.output<S> {
   if (!(name in checked.manifest.files)) throw new BadRequestError(`${checked.label}: ${name} is not in the manifest`);
-  const parsed = schema.safeParse(parseJson(checked.files[name] ?? new Uint8Array(), `${checked.label}: ${name}`));
+  const parsed = schema.safeParse(parseJson(checked.files.get(name) ?? new Uint8Array(), `${checked.label}: ${name}`));
   if (!parsed.success) throw new BadRequestError(`${checked.label}: ${name}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
 function bin(checked: Checked, name: string): Uint8Array {
   if (!(name in checked.manifest.files)) throw new BadRequestError(`${checked.label}: ${name} is not in the manifest`);
-  return checked.files[name] ?? new Uint8Array();
+  return checked.files.get(name) ?? new Uint8Array();
 }
 
 /** One run of the bundle, every entry parsed and checked, ready to insert. */

@@ -178,7 +178,8 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
         : [...cases];
   const reportCases = keys.flatMap((key): ReportCase[] => {
     const panel = figure(`case-${key.split}-${key.index}`, () =>
-      sources.figures.build({ kind: 'case', runIds: ids, image: key, metric: 'loss' }),
+      // the note is quoted after the figure: not again in its caption and alt text
+      sources.figures.build({ kind: 'case', runIds: ids, image: key, metric: 'loss' }, { noteInText: false }),
     );
     const first = panel[0];
     if (!first) return [];

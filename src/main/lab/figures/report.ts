@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import sanitizeHtml from 'sanitize-html';
 import { writeFileAtomic } from './atomic';
+import { mdInline, mdQuote } from './markdown';
 import { renderFigure, renderSvg } from './render';
 import {
   reportModel,
@@ -21,19 +22,13 @@ export type ReportFormat = 'html' | 'md';
 /** Plain text for HTML: every tag, script included, shows as text; nothing is dropped. */
 export function userText(text: string): string {
   return sanitizeHtml(text, { allowedTags: [], allowedAttributes: {}, disallowedTagsMode: 'recursiveEscape' }).replace(
-    /\r?\n/g,
+    /\r\n?|\n/g,
     '<br>',
   );
 }
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
-
-/** Markdown text in which markup and Markdown syntax show as typed. */
-const escapeMarkdown = (text: string): string =>
-  escapeHtml(text)
-    .replace(/([\\`*_[\]#|!])/g, '\\$1')
-    .replace(/\r?\n/g, '  \n');
 
 function htmlTable(table: ReportTable): string {
   const head = table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -99,7 +94,7 @@ ${model.skipped.length > 0 ? `<h2>Left out</h2><ul>${model.skipped.map((s) => `<
 }
 
 function mdTable(table: ReportTable): string {
-  const cell = (text: string) => escapeMarkdown(text);
+  const cell = (text: string) => mdInline(text);
   return [
     `| ${table.head.map(cell).join(' | ')} |`,
     `| ${table.head.map((_h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -114,15 +109,15 @@ async function mdFigure(dir: string, { name, figure }: ReportFigure): Promise<st
       join(dir, 'figures', `${name}.${format}`),
       await renderFigure(figure, format, format === 'png' ? 2 : 1),
     );
-  return `![${escapeMarkdown(figure.alt)}](figures/${name}.png)\n\n*${escapeMarkdown(figure.caption)}* ([SVG](figures/${name}.svg), [PDF](figures/${name}.pdf))`;
+  return `![${mdInline(figure.alt)}](figures/${name}.png)\n\n*${mdInline(figure.caption)}* ([SVG](figures/${name}.svg), [PDF](figures/${name}.pdf))`;
 }
 
 async function reportMarkdown(dir: string, model: ReportModel): Promise<string> {
   const parts = [
-    `# ${escapeMarkdown(model.title)}`,
+    `# ${mdInline(model.title)}`,
     `Made by Casebook on ${model.created}.`,
     '## Dataset',
-    `"${escapeMarkdown(model.dataset.name)}" (${model.dataset.kind}, images ${model.dataset.imageShape.join(' × ')}).`,
+    `"${mdInline(model.dataset.name)}" (${model.dataset.kind}, images ${model.dataset.imageShape.join(' × ')}).`,
     mdTable(model.datasetTable),
     '## Runs',
     mdTable(model.runsTable),
@@ -135,14 +130,12 @@ async function reportMarkdown(dir: string, model: ReportModel): Promise<string> 
   parts.push('## Cases');
   if (model.cases.length === 0) parts.push('No case chosen.');
   for (const c of model.cases) {
-    parts.push(`### ${escapeMarkdown(c.heading)}`, await mdFigure(dir, c.panel));
-    if (c.tags.length > 0) parts.push(`**Tags:** ${c.tags.map(escapeMarkdown).join(', ')}`);
-    if (c.reasons.length > 0) parts.push(c.reasons.map((r) => `- ${escapeMarkdown(r)}`).join('\n'));
-    if (c.note.trim().length > 0)
-      parts.push(`> **Note:** ${escapeMarkdown(c.note.trim()).replace(/ {2}\n/g, '  \n> ')}`);
+    parts.push(`### ${mdInline(c.heading)}`, await mdFigure(dir, c.panel));
+    if (c.tags.length > 0) parts.push(`**Tags:** ${c.tags.map(mdInline).join(', ')}`);
+    if (c.reasons.length > 0) parts.push(c.reasons.map((r) => `- ${mdInline(r)}`).join('\n'));
+    if (c.note.trim().length > 0) parts.push(mdQuote('**Note:**', c.note));
   }
-  if (model.skipped.length > 0)
-    parts.push('## Left out', model.skipped.map((s) => `- ${escapeMarkdown(s)}`).join('\n'));
+  if (model.skipped.length > 0) parts.push('## Left out', model.skipped.map((s) => `- ${mdInline(s)}`).join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
 

@@ -42,7 +42,8 @@ export class FigureService {
     };
   }
 
-  build(request: FigureRequestArgs): AnyFigure {
+  /** The figure; `noteInText: false` leaves a case's note out of its caption and alt text (see casePanel). */
+  build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): AnyFigure {
     const runs = request.runIds.map((id) => this.figureRun(id));
     const text = { caption: request.caption, alt: request.alt };
     if (request.kind !== 'boxplots' && request.kind !== 'case')
@@ -58,7 +59,13 @@ export class FigureService {
     );
     if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, text });
     const { pixels, shape } = this.stores.datasets.image(datasetId, image.split, image.index);
-    return casePanel({ detail, runs, image: { pixels: new Uint8Array(pixels), shape }, text });
+    return casePanel({
+      detail,
+      runs,
+      image: { pixels: new Uint8Array(pixels), shape },
+      text,
+      noteInText: options.noteInText,
+    });
   }
 
   describe(request: FigureRequestArgs): FigureDescription {

@@ -1,4 +1,4 @@
-import type { Split } from '../../../shared/contract';
+import { MAX_HISTORY_PER_IMAGE, MAX_TAGS_PER_IMAGE, type Split } from '../../../shared/contract';
 import type { Annotation } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
 import type { Db } from './database';
@@ -72,6 +72,10 @@ export class AnnotationStore {
           note: change.note ?? before.note,
           runId: change.runId === undefined ? before.runId : change.runId,
         };
+        if (tags.length > MAX_TAGS_PER_IMAGE && tags.length > before.tags.length)
+          throw new BadRequestError(
+            `addTags: an image has at most ${MAX_TAGS_PER_IMAGE} tags; ${key.split} image ${key.index} would have ${tags.length} (remove some first)`,
+          );
         if (after.runId !== null && !this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(after.runId))
           throw new BadRequestError(`runId: there is no run ${after.runId}`);
         const same =
@@ -147,6 +151,14 @@ export class AnnotationStore {
     this.db
       .prepare('INSERT INTO annotation_history (dataset_hash, split, idx, before) VALUES (?, ?, ?, ?)')
       .run(key.datasetHash, key.split, key.index, snapshot);
+    // only the newest MAX_HISTORY_PER_IMAGE changes of an image can be undone
+    this.db
+      .prepare(
+        `DELETE FROM annotation_history WHERE dataset_hash = ? AND split = ? AND idx = ? AND id <= (
+           SELECT id FROM annotation_history WHERE dataset_hash = ? AND split = ? AND idx = ?
+            ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+      )
+      .run(key.datasetHash, key.split, key.index, key.datasetHash, key.split, key.index, MAX_HISTORY_PER_IMAGE);
   }
 
   private write(

@@ -3,7 +3,13 @@
  * stopping on val_loss keeping the best weights), batch-level progress, cancellation, and a
  * checkpoint after every epoch so that an interrupted run resumes where it stopped.
  */
-import type { EpochMetrics, RunProgress, RunSummary } from '../../../shared/contract';
+import {
+  QUEUED_AT_SHUTDOWN,
+  TRAINING_AT_SHUTDOWN,
+  type EpochMetrics,
+  type RunProgress,
+  type RunSummary,
+} from '../../../shared/contract';
 import { initEngine, tf, type BackendName } from '../engine/backend';
 import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
@@ -76,7 +82,11 @@ export async function trainRun(options: TrainOptions): Promise<RunSummary> {
     const cancelled = error instanceof Error && error.name === 'AbortError';
     // Stopped because Casebook is shutting down: resumable, keeping its finished epochs.
     const run = stoppedForShutdown(options.signal)
-      ? runs.setStatus(runId, 'interrupted', 'Casebook stopped while this run was training')
+      ? runs.setStatus(
+          runId,
+          'interrupted',
+          runs.get(runId).status === 'queued' ? QUEUED_AT_SHUTDOWN : TRAINING_AT_SHUTDOWN,
+        )
       : runs.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);
     options.onUpdate?.(run, null);
     throw error;
