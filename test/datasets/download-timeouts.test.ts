@@ -9,7 +9,7 @@ import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { ImportRequest } from '../../src/shared/contract';
 import { localServer } from './local-server';
 
-const SHORT = { connectMs: 200, idleMs: 200 };
+const SHORT = { connectMs: 200, idleMs: 200, totalMs: 60_000 };
 
 /** /silent never answers; /stall sends headers and 2 MiB of 4, then nothing; /huge announces 300 MB. */
 const local = localServer('download-timeouts', (req, res) => {
@@ -20,6 +20,11 @@ const local = localServer('download-timeouts', (req, res) => {
   } else if (req.url === '/huge.tar.gz') {
     res.writeHead(200, { 'content-length': 300_000_000 });
     res.write(Buffer.alloc(1000));
+  } else if (req.url === '/drip.tar.gz') {
+    // one byte every 50 ms: never idle long enough for the idle timeout
+    res.writeHead(200, { 'content-length': 1000 });
+    const drip = setInterval(() => res.write(Buffer.alloc(1)), 50);
+    res.on('close', () => clearInterval(drip));
   } else if (req.url === '/endless.tar.gz') {
     // no content-length, and more bytes than an archive may have
     res.writeHead(200);
@@ -52,6 +57,17 @@ describe('download timeouts and limits', () => {
     await expect(resolveArchive(url, { cacheDir: into, timeouts: SHORT })).rejects.toThrow(
       `download of ${url} timed out: no data for 200 ms after 2,097,152 bytes`,
     );
+    expect(await readdir(into)).toEqual([]);
+  });
+
+  it('gives up on a body that drips steadily once the whole download outlasts its deadline', async () => {
+    const into = await cacheDir('drip');
+    const url = `${local.base}/drip.tar.gz`;
+    const started = Date.now();
+    await expect(
+      resolveArchive(url, { cacheDir: into, timeouts: { connectMs: 500, idleMs: 500, totalMs: 1000 } }),
+    ).rejects.toThrow(new RegExp(`^download of ${url} timed out: not finished within 1 s \\(\\d+ bytes received\\)$`));
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(await readdir(into)).toEqual([]);
   });
 

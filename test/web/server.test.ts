@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
@@ -16,10 +17,10 @@ afterEach(async () => {
   lab = null;
 });
 
-async function start() {
+async function start(options: { requestTimeoutMs?: number } = {}) {
   const made = testLab();
   lab = made.lab;
-  server = await startWebServer({ lab: made.lab, rendererDir: made.rendererDir });
+  server = await startWebServer({ lab: made.lab, rendererDir: made.rendererDir, ...options });
   const base = new URL(server.url).origin;
   const auth = { authorization: `Bearer ${server.token}` };
   /** What the app's own page sends: the token, a JSON body. */
@@ -260,5 +261,38 @@ describe('web server (browser mode)', () => {
     const { base, auth } = await start();
     const res = await fetch(`${base}/..%2f..%2fetc%2fpasswd`, { headers: auth });
     expect([403, 404]).toContain(res.status);
+  });
+});
+
+describe('slow clients', () => {
+  it('closes a request whose body drips in slower than the request deadline allows, with 408', async () => {
+    const { base, server } = await start({ requestTimeoutMs: 600 });
+    const { port } = new URL(base);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let said = '';
+      socket.on('data', (chunk) => (said += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(said);
+      });
+      socket.write(
+        `POST /api/appInfo HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${server.token}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+      );
+      // one byte every 100 ms: the body would take 100 s
+      const drip = setInterval(() => socket.write('{'), 100);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // and the server still answers others
+    const info = await fetch(`${base}/api/appInfo`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(info.status).toBe(200);
   });
 });

@@ -27,7 +27,15 @@ export interface WebServerOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** How long a client may take to send a whole request, headers and body (default 30 s). */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * A request is at most MAX_BODY of JSON from this machine: 30 s to send it is plenty. Node's
+ * default (300 s) let a client that drips its body hold a connection for five minutes.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface WebServer {
   url: string;
@@ -51,14 +59,25 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const clients = new Set<ServerResponse>();
   let port = 0;
 
-  const server = createServer((req, res) => {
-    for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
-    handle(req, res).catch((error: unknown) => {
-      console.error('casebook serve:', error);
-      if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${errorMessage(error)}`);
-      else res.end();
-    });
-  });
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 10_000),
+      // how often Node checks those deadlines (its default, 30 s, would let a short one run long)
+      connectionsCheckingInterval: Math.min(1000, requestTimeout / 4),
+    },
+    (req, res) => {
+      for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
+      handle(req, res).catch((error: unknown) => {
+        // a client that went away, or was cut off by the request deadline: nobody to answer
+        if (req.destroyed && !res.headersSent) return;
+        console.error('casebook serve:', error);
+        if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${errorMessage(error)}`);
+        else res.end();
+      });
+    },
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = URL.parse(req.url ?? '/', 'http://127.0.0.1');
