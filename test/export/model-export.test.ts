@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +90,34 @@ describe('export-model', () => {
     const loaded = await tf.loadLayersModel(`${url}/model.json`);
     expect(maxDiff(await predict(loaded), await predict(model))).toBeLessThanOrEqual(1e-6);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('deer, frog, truck');
+  });
+
+  it('exported over an earlier export, leaves one model: the earlier one’s own files go, the user’s stay', async () => {
+    const out = join(dir, 'reused');
+    const mcd = await runWith(buildMcDropout({ seed: 1, trainingSize: 100 }), 'mcdropout');
+    await exported(mcd, out);
+    expect(readdirSync(out)).toContain('casebook-layers.mjs');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const ensemble = runs.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('ensemble'),
+    });
+    for (const seed of [1, 2]) await runWith(buildCnn({ seed }), 'cnn', ensemble.id);
+    expect(await exported(ensemble.id, out)).toMatchObject({
+      removed: ['casebook-layers.mjs', 'model.json', 'group1-shard1of1.bin'],
+    });
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'member-1', 'member-2', 'notes.txt']);
+    const cnn = await runWith(buildCnn({ seed: 3 }), 'cnn');
+    expect(await exported(cnn, out)).toMatchObject({
+      removed: [
+        join('member-1', 'model.json'),
+        join('member-1', 'group1-shard1of1.bin'),
+        join('member-2', 'model.json'),
+        join('member-2', 'group1-shard1of1.bin'),
+      ],
+    });
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'group1-shard1of1.bin', 'model.json', 'notes.txt']);
   });
 
   it('an ensemble gets one folder per member and a README on averaging them', async () => {

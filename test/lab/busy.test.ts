@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RequestName } from '../../src/shared/contract';
 import { Lab } from '../../src/main/lab/lab';
 import { BUSY_MESSAGE, busyBackoffMs, DatabaseBusyError, isBusy, retryWhileBusy } from '../../src/main/lab/store/busy';
+import { openDatabase, schemaVersion } from '../../src/main/lab/store/database';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { tempDir } from '../helpers/lab';
 import { holdingLauncher } from '../helpers/runs';
@@ -156,5 +157,22 @@ describe('retryWhileBusy', () => {
     expect(isBusy(Object.assign(new Error('x'), { code: 'SQLITE_BUSY_SNAPSHOT' }))).toBe(true);
     expect(isBusy(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' }))).toBe(false);
     expect([0, 1, 3, 10].map((n) => busyBackoffMs(n, () => 1))).toEqual([20, 40, 160, 250]);
+  });
+});
+
+describe('opening a database that another process holds locked', () => {
+  it('says the database is busy when its migrations cannot get the lock, and opens once it is free', () => {
+    const file = join(tempDir(), 'study.db');
+    const holder = new Database(file);
+    holder.exec('BEGIN EXCLUSIVE; CREATE TABLE held (x); ');
+    try {
+      expect(() => openDatabase(file, { busyTimeoutMs: 200 })).toThrow(new DatabaseBusyError().message);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const db = openDatabase(file, { busyTimeoutMs: 200 });
+    expect(schemaVersion(db)).toBeGreaterThan(0);
+    db.close();
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { FigureRequest, describeZodError } from '../../../shared/contract';
 import { FIGURE_KINDS } from '../../../shared/figures';
-import { writeFileAtomic } from '../../lab/figures/atomic';
+import { writeFileAtomically } from '../../lab/export/atomic';
 import { renderFigure } from '../../lab/figures/render';
 import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { runIdsOption } from '../cases';
@@ -68,7 +68,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   try {
     const figure = figures.build(request.data);
     const file = resolve(values.out);
-    writeFileAtomic(file, await renderFigure(figure, format, scale));
+    writeFileAtomically(file, await renderFigure(figure, format, scale));
     const { kind, width, height, title, caption, alt } = figure;
     io.stdout(
       values.json

@@ -4,6 +4,7 @@
  * plus README.md and, when the model uses Casebook's custom layers, `casebook-layers.mjs`
  * (./custom-layers.ts). A deep ensemble gets one folder per member.
  */
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { tf } from '../engine/backend';
 import { ConflictError } from '../errors';
@@ -49,6 +50,8 @@ export function customLayersOf(topology: unknown): string[] {
 export interface ModelExport {
   dir: string;
   files: string[];
+  /** Files of an earlier Casebook export into `dir` that this one replaced by nothing, removed. */
+  removed: string[];
   members: number;
   customLayers: string[];
 }
@@ -101,5 +104,48 @@ export function exportModel(db: Db, runId: number, dir: string): ModelExport {
       customLayers,
     }),
   );
-  return { dir, files, members: members.length, customLayers };
+  return { dir, files, removed: removeStale(dir, files), members: members.length, customLayers };
+}
+
+/** Whether `file` is a model.json that Casebook wrote. */
+function casebookModel(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { generatedBy?: unknown }).generatedBy === 'Casebook';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes what an earlier Casebook export left in `dir` and this one did not write — the custom
+ * layers module of an earlier VNN or MC-dropout model, a single model's files where an ensemble is
+ * written now (or members beyond the new count) — so the folder holds one model, not two. Only
+ * files Casebook made (a model.json it generated, with its weights; its own layers module) go;
+ * anything else in the folder stays.
+ */
+function removeStale(dir: string, written: readonly string[]): string[] {
+  const keep = new Set(written);
+  const removed: string[] = [];
+  const drop = (name: string): void => {
+    if (!existsSync(join(dir, name))) return;
+    rmSync(join(dir, name));
+    removed.push(name);
+  };
+  const layers = join(dir, LAYERS_FILE);
+  if (
+    !keep.has(LAYERS_FILE) &&
+    existsSync(layers) &&
+    readFileSync(layers, 'utf8').startsWith(LAYERS_MODULE.split('\n')[0] ?? '')
+  ) {
+    drop(LAYERS_FILE);
+  }
+  const members = readdirSync(dir).filter((name) => /^member-\d+$/.test(name));
+  for (const folder of ['', ...members]) {
+    const json = join(folder, 'model.json');
+    if (keep.has(json) || !casebookModel(join(dir, json))) continue;
+    drop(json); // first: a model.json never points at a missing shard
+    drop(join(folder, WEIGHTS_FILE));
+    if (folder !== '' && readdirSync(join(dir, folder)).length === 0) rmdirSync(join(dir, folder));
+  }
+  return removed;
 }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import sanitizeHtml from 'sanitize-html';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomically } from '../export/atomic';
 import { mdInline, mdQuote } from './markdown';
 import { renderFigure, renderSvg } from './render';
 import {
@@ -105,7 +105,7 @@ function mdTable(table: ReportTable): string {
 /** Writes the figure as PNG (2×), SVG and PDF into dir/figures; returns its Markdown. */
 async function mdFigure(dir: string, { name, figure }: ReportFigure): Promise<string> {
   for (const format of ['png', 'svg', 'pdf'] as const)
-    writeFileAtomic(
+    writeFileAtomically(
       join(dir, 'figures', `${name}.${format}`),
       await renderFigure(figure, format, format === 'png' ? 2 : 1),
     );
@@ -155,6 +155,6 @@ export async function writeReport(
   const figures = model.sections.reduce((n, s) => n + s.figures.length, 0) + model.cases.length;
   const file = join(options.dir, options.format === 'html' ? 'report.html' : 'report.md');
   const text = options.format === 'html' ? reportHtml(model) : await reportMarkdown(options.dir, model);
-  writeFileAtomic(file, text);
+  writeFileAtomically(file, text);
   return { file, figures, cases: model.cases.length, skipped: model.skipped };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations, type Migration } from './migrations/index';
+import { DatabaseBusyError, isBusy } from './busy';
 import { sqliteBinding } from './native-binding';
 
 export type Db = Database.Database;
@@ -14,8 +15,9 @@ export class StoreError extends Error {
  * Opens (creating if needed) a study database: WAL journal, foreign keys on, and every pending
  * migration applied, each in its own transaction so a failure leaves the previous version intact.
  * The native module is the build made for this runtime (Node's or Electron's: ./native-binding).
+ * Another process holding the write lock past `busyTimeoutMs` (10 s) gives "the database is busy".
  */
-export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+export function openDatabase(file: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}): Db {
   const nativeBinding = sqliteBinding(); // throws one sentence when this runtime has no build
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   let db: Db;
@@ -30,7 +32,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   }
   try {
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!options.readonly) {
       if (file !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -39,6 +41,8 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   } catch (error) {
     db.close();
     if (error instanceof StoreError) throw error;
+    // another process held the lock through the wait (a migration or WAL switch needs it)
+    if (isBusy(error)) throw new DatabaseBusyError();
     throw new StoreError(`${file} is not a usable Casebook database: ${(error as Error).message}`);
   }
   return db;
