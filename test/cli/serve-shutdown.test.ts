@@ -3,57 +3,20 @@
  * trains, then while it evaluates. It must exit 0 within a few seconds, leave the run resumable
  * and the database intact, and start nothing after the signal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, RequestName, RunSummary } from '../../src/shared/contract';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { RunStore } from '../../src/main/lab/store/runs';
 import { cifarEntries, records, writeArchive } from '../datasets/helpers';
 import { tempDir } from '../helpers/lab';
-import { CASEBOOK_BIN, ensureBuilt } from '../helpers/runs';
+import { ensureBuilt } from '../helpers/runs';
+import { startServe as startServeChild, type ServeChild } from '../helpers/serve';
 
-interface Server {
-  child: ChildProcess;
-  call<T>(name: RequestName, input?: unknown): Promise<T>;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Server = ServeChild;
 
-async function startServe(db: string): Promise<Server> {
-  const child = spawn(process.execPath, [CASEBOOK_BIN, 'serve', '--db', db, '--json'], {
-    env: { ...process.env, CASEBOOK_TRAIN_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const lines = createInterface({ input: child.stdout ?? process.stdin });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    void exited.then(({ code }) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
-  });
-  const url = new URL((JSON.parse(first) as { url: string }).url);
-  const token = url.searchParams.get('token') ?? '';
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    async call<T>(name: RequestName, input: unknown = {}) {
-      const response = await fetch(`${url.origin}/api/${name}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      const result = (await response.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
-      if (!result.ok) throw new Error(`${name}: ${result.error.message}`);
-      return result.value;
-    },
-  };
-}
+/** One training thread: the test times the stop, not the training. */
+const startServe = (db: string): Promise<Server> => startServeChild(db, { CASEBOOK_TRAIN_THREADS: '1' });
 
 /** Polls an API request (bounded) until `test` accepts its answer. */
 async function until<T>(server: Server, name: RequestName, input: unknown, test: (value: T) => boolean, what: string) {

@@ -4,8 +4,7 @@
  * again — and the installed (Node) build never touched.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,18 +17,16 @@ import {
 import { ensureElectronSqlite, sqliteMarkerPath } from '../../src/main/desktop/prepare';
 import {
   cachedBinding,
-  installedBinding,
   moduleVersionOf,
   sqlitePackageDir,
   type Runtime,
 } from '../../src/main/lab/store/native-binding';
 import { tempDir } from '../helpers/lab';
+import { buildFor, electron, installed } from '../helpers/native';
 
-const NODE_ABI = Number(process.versions.modules);
-const installed = installedBinding();
 const packageDir = sqlitePackageDir();
-const version = (createRequire(import.meta.url)('electron/package.json') as { version: string }).version;
-const target: Runtime = { kind: 'electron', version, abi: 150, platform: process.platform, arch: process.arch };
+const target: Runtime = electron;
+const version = electron.version;
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -44,13 +41,7 @@ function fakeStep(name: string, abi: number, calls: string[] = []): BuildStep {
       // the copy has the package's sources but not its build
       expect(existsSync(join(dir, 'binding.gyp'))).toBe(true);
       expect(existsSync(join(dir, 'build'))).toBe(false);
-      const bytes = readFileSync(installed);
-      const from = Buffer.from(`node_register_module_v${NODE_ABI}`, 'latin1');
-      for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) {
-        Buffer.from(`node_register_module_v${abi}`, 'latin1').copy(bytes, at);
-      }
-      mkdirSync(join(dir, 'build', 'Release'), { recursive: true });
-      writeFileSync(join(dir, 'build', 'Release', 'better_sqlite3.node'), bytes);
+      buildFor(abi, join(dir, 'build', 'Release', 'better_sqlite3.node'));
       return Promise.resolve();
     },
   };

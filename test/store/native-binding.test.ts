@@ -7,48 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { getAbi } from 'node-abi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bindingCacheRoot,
   bindingFor,
   cachedBinding,
   currentRuntime,
-  installedBinding,
   moduleVersionOf,
   sqlitePackageDir,
-  type Runtime,
 } from '../../src/main/lab/store/native-binding';
 import { tempDir } from '../helpers/lab';
+import { buildFor, electron, installed, NODE_ABI } from '../helpers/native';
 import { CASEBOOK_BIN, ensureBuilt } from '../helpers/runs';
-
-const NODE_ABI = Number(process.versions.modules);
-const installed = installedBinding();
-const electronVersion = (createRequire(import.meta.url)('electron/package.json') as { version: string }).version;
-const electron: Runtime = {
-  kind: 'electron',
-  version: electronVersion,
-  abi: Number(getAbi(electronVersion, 'electron')),
-  platform: process.platform,
-  arch: process.arch,
-};
-
-/** A copy of the installed build that says it was built for `abi` (same length as Node's, e.g. 115 → 150). */
-function buildFor(abi: number, file: string): string {
-  const bytes = readFileSync(installed);
-  const from = Buffer.from(`node_register_module_v${NODE_ABI}`, 'latin1');
-  const to = Buffer.from(`node_register_module_v${abi}`, 'latin1');
-  expect(to.length).toBe(from.length);
-  let replaced = 0;
-  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) {
-    to.copy(bytes, at);
-    replaced += 1;
-  }
-  expect(replaced).toBeGreaterThan(0);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  return file;
-}
 
 describe('the module version of a native build', () => {
   it('is read from the installed build: the running Node’s', () => {
