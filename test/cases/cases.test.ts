@@ -187,7 +187,7 @@ describe('the finder', () => {
     // mean MI .35, .225, .09, then a tie at .035 broken by mean entropy (.4 for 4, .217 for 0)
     expect(list(result, 'uncertain')?.entries.map((e) => e.index)).toEqual([1, 3, 5, 4, 0, 2]);
     expect(list(result, 'uncertain')?.entries[0]?.reason).toBe(
-      'mutual information 0.35, entropy 0.98 nats (CNN #1: frog 60 %, VNN #2: deer 50 %, MC dropout #3: frog 55 %; true frog)',
+      'mutual information 0.35, entropy 0.983 nats (CNN #1: frog 60 %, VNN #2: deer 50 %, MC dropout #3: frog 55 %; true frog)',
     );
     const disagree = list(result, 'disagree');
     expect(disagree?.entries.map((e) => e.index)).toEqual([3, 1, 5]);
@@ -217,6 +217,31 @@ describe('the finder', () => {
     );
     expect(looser.lists.find((l) => l.list === 'confidently-wrong')?.entries.map((e) => e.index)).toEqual([0, 3, 5, 1]);
     expect(looser.lists.find((l) => l.list === 'background-reliant')?.entries.map((e) => e.index)).toEqual([2, 4]);
+  });
+
+  it('bounds "likely mislabelled" from below (floor) and tells ranked MI apart (3 significant digits)', () => {
+    const cases = service();
+    // the lowest of the three confidences becomes 0.96893: "≥ 97 %" would overstate it
+    study.db.prepare('UPDATE predictions SET confidence = 0.96893 WHERE idx = 0 AND confidence = 0.92').run();
+    study.db.prepare('UPDATE predictions SET confidence = 0.975 WHERE idx = 0 AND confidence = 0.95').run();
+    // image 5's and image 3's mean MI (0.0812 vs 0.0809) both read 0.08 at two decimals
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0812 WHERE idx = 5 AND mutual_information = 0.10')
+      .run();
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0812 WHERE idx = 5 AND mutual_information = 0.08')
+      .run();
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0809 WHERE idx = 3 AND mutual_information IS NOT NULL')
+      .run();
+    const result = find(cases);
+    expect(list(result, 'mislabelled')?.entries[0]?.reason).toBe(
+      'labelled deer, but all 3 runs say truck with ≥ 96 % confidence',
+    );
+    const uncertain = list(result, 'uncertain')?.entries ?? [];
+    const reasonOf = (index: number) => uncertain.find((e) => e.index === index)?.reason ?? '';
+    expect(reasonOf(5)).toMatch(/^mutual information 0\.0812, /);
+    expect(reasonOf(3)).toMatch(/^mutual information 0\.0809, /);
   });
 
   it('needs two runs for disagreement', () => {
