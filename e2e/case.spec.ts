@@ -57,6 +57,8 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await interesting.click();
   await expect(interesting).toHaveAttribute('aria-pressed', 'true');
   const note = view.getByTestId('note');
+  // an empty note nobody touched claims nothing
+  await expect(view.getByTestId('note-status')).toHaveText('');
   await note.fill('A deer recognised by the woods behind it.');
   await note.blur();
   await expect(view.getByTestId('note-status')).toHaveText('saved');
