@@ -117,6 +117,7 @@ describe('case lists', () => {
     const all = list(cases).counts;
     expect(all).toEqual({
       total: 6,
+      any: 6,
       trueClass: { deer: 2, frog: 2, truck: 2 },
       wrong: 4,
       right: 2,
@@ -126,6 +127,29 @@ describe('case lists', () => {
     });
     const wrongDeer = list(cases, { filter: { outcome: 'wrong', trueClass: 0 } }).counts;
     expect(wrongDeer).toMatchObject({ total: 2, trueClass: { deer: 2, frog: 0, truck: 0 }, wrong: 2, disagree: 1 });
+  });
+
+  it('count the outcome facet without the outcome filter itself, every other facet with it', () => {
+    const cases = service();
+    cases.annotate({ datasetId: study.datasetId, split: 'test', index: 2, addTags: ['interesting'], removeTags: [] });
+    // "wrong" chosen: the list has 4 images, and "right in every run" still counts its 2 (images 2, 4)
+    const wrong = list(cases, { filter: { outcome: 'wrong' } });
+    expect(wrong.total).toBe(4);
+    expect(wrong.counts).toEqual({
+      total: 4,
+      any: 6,
+      trueClass: { deer: 2, frog: 1, truck: 1 },
+      wrong: 4,
+      right: 2,
+      disagree: 3,
+      noted: 0,
+      // image 2 is right: its tag is not in the wrong list
+      tags: {},
+    });
+    // other filters still apply to the outcome counts: frogs are image 1 (wrong) and 4 (right)
+    const frogsRight = list(cases, { filter: { outcome: 'right', trueClass: 1 } }).counts;
+    expect(frogsRight).toMatchObject({ total: 1, trueClass: { deer: 0, frog: 1, truck: 0 }, wrong: 1, right: 1 });
+    expect(list(cases, { filter: { outcome: 'right' } }).counts.tags).toEqual({ interesting: 1 });
   });
 
   it('filter by tag and by note', () => {
