@@ -13,6 +13,7 @@ import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
+import { RecentRuns } from './recent-runs.svelte';
 import { SampleStudyState } from './sample-study.svelte';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
@@ -35,6 +36,8 @@ export class AppState {
   readonly annotation: AnnotationState;
   readonly finder: FinderState;
   readonly sampleStudy: SampleStudyState;
+  /** The runs last looked at: where the top bar's Gallery and Finder open. */
+  readonly recent = new RecentRuns();
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
@@ -71,6 +74,7 @@ export class AppState {
    * dataset browsed, the run whose page is open, the runs compared. Cheap when nothing changed.
    */
   apply(route: Route): void {
+    this.recent.see(route);
     if (route.view === 'datasets') {
       if (this.datasets.selectedId !== route.datasetId) this.datasets.select(route.datasetId);
     } else if (route.view === 'runs') {
