@@ -293,6 +293,20 @@ describe('one case', () => {
     expect(detail.annotation).toMatchObject({ tags: [], note: '', createdAt: null });
   });
 
+  it('shows the remaining runs of a link that names a deleted run, and names it', () => {
+    const cases = service();
+    const [cnn, vnn, mcd] = study.runIds;
+    study.runs.delete(vnn);
+    const detail = cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: 1, runs: [cnn, vnn, mcd] }));
+    expect(detail.runs.map((r) => r.runId)).toEqual([cnn, mcd]);
+    expect(detail.missingRuns).toEqual([vnn]);
+    // every run gone: the image itself, no runs
+    study.runs.delete(cnn);
+    study.runs.delete(mcd);
+    const none = cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: 1, runs: [cnn, vnn, mcd] }));
+    expect(none).toMatchObject({ trueClass: 'frog', runs: [], missingRuns: [cnn, vnn, mcd] });
+  });
+
   it('names a missing image', () => {
     const cases = service();
     expect(() => cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: 60 }))).toThrow(

@@ -26,6 +26,7 @@ const detail = (index: number, extra: Partial<CaseDetail> = {}): CaseDetail => (
   },
   runs: [],
   reasons: [],
+  missingRuns: [],
   ...extra,
 });
 
@@ -52,6 +53,17 @@ describe('CaseState', () => {
     await settle();
     expect(state.detail?.index).toBe(4);
     expect(state.loading).toBe(false);
+  });
+
+  it('walks the list of the runs that remain when the link names a deleted run', async () => {
+    const fake = new FakeClient();
+    const state = new CaseState(fake.client);
+    void state.load(key(3, [7, 9]));
+    fake.take('getCase').resolve({ ok: true, value: detail(3, { missingRuns: [9] }) });
+    await settle();
+    expect(state.runIds).toEqual([7]);
+    const list = fake.take('listCases');
+    expect(list.input).toMatchObject({ runs: [7] });
   });
 
   it('finds previous and next in the same list (runs and query), asking listCases page by page', async () => {

@@ -278,6 +278,8 @@ export const CaseDetail = CaseSummary.extend({
   ),
   /** The finder's reasons that apply to this image over these runs. */
   reasons: z.array(FinderEntry),
+  /** Runs the request named that no longer exist (deleted): left out, the others shown. */
+  missingRuns: z.array(Id),
 });
 export type CaseDetail = z.infer<typeof CaseDetail>;
 

@@ -76,9 +76,10 @@ export class CaseState {
     this.#client = client;
   }
 
-  /** The runs shown: the route's, else those getCase chose. */
+  /** The runs shown: the route's (less those deleted since, as getCase says), else those getCase chose. */
   get runIds(): number[] {
-    if (this.key && this.key.runIds.length > 0) return [...this.key.runIds];
+    const missing = this.detail?.missingRuns ?? [];
+    if (this.key && this.key.runIds.length > 0) return this.key.runIds.filter((id) => !missing.includes(id));
     return this.detail?.runs.map((run) => run.runId) ?? [];
   }
 
