@@ -55,6 +55,24 @@ describe('CaseState', () => {
     expect(state.loading).toBe(false);
   });
 
+  it("walks the finder list a case was opened from, under the finder's thresholds", async () => {
+    const fake = new FakeClient();
+    const thresholds = { ...DEFAULT_THRESHOLDS, confidence: 0.8 };
+    const state = new CaseState(fake.client, () => thresholds);
+    const fromFinder = { ...DEFAULT_CASE_QUERY, finder: 'uncertain' as const };
+    void state.load({ datasetId: 1, index: 12, runIds: [7, 8], query: fromFinder });
+    fake.take('getCase').resolve({ ok: true, value: detail(12) });
+    await settle();
+    const asked = fake.take('findCases');
+    expect(asked.input).toMatchObject({ runs: [7, 8], lists: ['uncertain'], thresholds: { confidence: 0.8 } });
+    const entries = [40, 12, 3].map((index) => ({ index }) as FinderResult['lists'][number]['entries'][number]);
+    asked.resolve({ ok: true, value: { lists: [{ list: 'uncertain', title: 'Uncertain', total: 3, entries }] } });
+    await settle();
+    // the finder's order, not the gallery's: no listCases at all
+    expect(state.neighbours).toMatchObject({ index: 12, previous: 40, next: 3, position: 2, total: 3 });
+    expect(fake.pending.filter((p) => p.name === 'listCases')).toHaveLength(0);
+  });
+
   it('walks the list of the runs that remain when the link names a deleted run', async () => {
     const fake = new FakeClient();
     const state = new CaseState(fake.client);

@@ -44,7 +44,8 @@ export class AppState {
     this.router = new RouterState(target);
     this.compare = new CompareState(client);
     this.gallery = new GalleryState(client);
-    this.case = new CaseState(client);
+    // a case opened from a finder list walks that list as the finder shows it
+    this.case = new CaseState(client, () => this.finder.thresholds);
     this.annotation = new AnnotationState(client);
     this.finder = new FinderState(client);
     this.sampleStudy = new SampleStudyState(client);
