@@ -14,6 +14,8 @@ import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
 import { RecentRuns } from './recent-runs.svelte';
+import { ReportState } from './report.svelte';
+import { download } from '../lib/figure-export';
 import { SampleStudyState } from './sample-study.svelte';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
@@ -38,6 +40,8 @@ export class AppState {
   readonly sampleStudy: SampleStudyState;
   /** The runs last looked at: where the top bar's Gallery and Finder open. */
   readonly recent = new RecentRuns();
+  /** The Report… dialog: the file is downloaded (browser) or saved (Electron) as a figure export is. */
+  readonly report: ReportState;
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
@@ -49,6 +53,7 @@ export class AppState {
     this.annotation = new AnnotationState(client);
     this.finder = new FinderState(client);
     this.sampleStudy = new SampleStudyState(client);
+    this.report = new ReportState(client, download);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
