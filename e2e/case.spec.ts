@@ -57,6 +57,8 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await interesting.click();
   await expect(interesting).toHaveAttribute('aria-pressed', 'true');
   const note = view.getByTestId('note');
+  // an empty note nobody touched claims nothing
+  await expect(view.getByTestId('note-status')).toHaveText('');
   await note.fill('A deer recognised by the woods behind it.');
   await note.blur();
   await expect(view.getByTestId('note-status')).toHaveText('saved');
@@ -106,13 +108,34 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await page.goto(caseUrl(99));
   await expect(page.getByTestId('case-error')).toContainText('not there');
 
-  // the finder: six lists with reasons; a click opens the case with the same runs
+  // a link naming a run that is not there (deleted, or never made): the case with the others, and a note
+  await page.goto(new URL(`/#/cases/${datasetId}/test/1?runs=${mc},${cnn},9999`, served.url).href);
+  await waitReady(page);
+  await expect(view).toHaveAttribute('data-ready', 'true');
+  await expect(view.getByTestId('case-missing-runs')).toContainText('Run #9999 named in this link no longer exists');
+  await expect(view.getByTestId('case-run')).toHaveCount(2);
+  await expect(view.getByTestId('case-position')).toHaveText('2 of 6');
+  await reviewShot(page, 'case-missing-run');
+
+  // the gallery sorted by mutual information: every tile shows its value; the outcome facet counts
+  // without itself ("Wrong" chosen, "All" still 6)
+  await page.goto(new URL(`/#/gallery?runs=${mc},${cnn}&outcome=wrong&sort=mi`, served.url).href);
+  await waitReady(page);
+  const galleryTiles = page.getByTestId('gallery-tile');
+  await expect(galleryTiles.first()).toBeVisible();
+  await expect(page.getByTestId('gallery-sort-value')).toHaveCount(await galleryTiles.count());
+  await expect(page.getByTestId('gallery-sort-value').first()).toContainText(/MI \d/);
+  await expect(page.getByTestId('gallery-outcome-any').getByTestId('count')).toHaveText('6');
+  const right = Number(await page.getByTestId('gallery-outcome-right').getByTestId('count').textContent());
+  const wrong = Number(await page.getByTestId('gallery-outcome-wrong').getByTestId('count').textContent());
+  expect(right + wrong).toBe(6);
+  await reviewShot(page, 'gallery-sorted-mi');
+
+  // the top bar's Gallery and Finder open on the runs last looked at
+  await expect(page.getByTestId('nav-gallery')).toHaveAttribute('href', `#/gallery?runs=${mc},${cnn}`);
   await page.getByTestId('nav-finder').click();
-  await expect(page).toHaveURL(/#\/finder$/);
-  await expect(page.getByTestId('finder-choose')).toBeVisible();
-  await page.locator(`[data-testid="finder-run"][data-run-id="${mc}"]`).check();
-  await page.locator(`[data-testid="finder-run"][data-run-id="${cnn}"]`).check();
   await expect(page).toHaveURL(new RegExp(`#/finder\\?runs=${mc},${cnn}$`));
+  // the finder: six lists with reasons; a click opens the case, which walks that list
   const finder = page.getByTestId('finder');
   await expect(finder.getByTestId('finder-list')).toHaveCount(6);
   const uncertain = finder.locator('[data-testid="finder-list"][data-list="uncertain"]');
@@ -120,12 +143,53 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(uncertain.getByTestId('finder-reason').first()).toContainText('entropy');
   await expect(finder.getByTestId('finder-threshold-confidence')).toHaveValue('0.9');
   await reviewShot(page, 'finder');
-  const first = uncertain.getByTestId('finder-entry').first();
-  const index = await first.getAttribute('data-index');
-  await first.click();
-  await expect(page).toHaveURL(new RegExp(`#/cases/${datasetId}/test/${index}\\?runs=${mc},${cnn}$`));
+  const order = await uncertain
+    .getByTestId('finder-entry')
+    .evaluateAll((links) => links.map((link) => Number(link.getAttribute('data-index'))));
+  expect(order).toHaveLength(6);
+  await uncertain.getByTestId('finder-entry').first().click();
+  const inFinder = (i: number) =>
+    new RegExp(`#/cases/${datasetId}/test/${order[i]}\\?runs=${mc},${cnn}&finder=uncertain$`);
+  await expect(page).toHaveURL(inFinder(0));
   await expect(view).toHaveAttribute('data-ready', 'true');
   await expect(view.getByTestId('case-reason').first()).toBeVisible();
+  await expect(view.getByTestId('case-position')).toHaveText('1 of 6');
+  await expect(view.getByTestId('case-back')).toHaveText('← Finder');
+  await reviewShot(page, 'case-from-finder');
+  await view.getByTestId('case-next').click();
+  await expect(page).toHaveURL(inFinder(1));
+  await expect(view.getByTestId('case-position')).toHaveText('2 of 6');
+  await page.keyboard.press('ArrowRight');
+  await expect(page).toHaveURL(inFinder(2));
+  await page.keyboard.press('Escape');
+  await expect(page).toHaveURL(new RegExp(`#/finder\\?runs=${mc},${cnn}$`));
+  await expect(finder.getByTestId('finder-list')).toHaveCount(6);
+
+  // Report…: the runs last looked at, chosen cases, HTML then a Markdown zip, each downloaded
+  await page.getByTestId('report-open').click();
+  const dialog = page.getByTestId('report-dialog');
+  await expect(dialog.locator(`[data-testid="report-run"][data-run-id="${mc}"]`)).toBeChecked();
+  await expect(dialog.locator(`[data-testid="report-run"][data-run-id="${cnn}"]`)).toBeChecked();
+  await expect(dialog.getByTestId('report-cases-annotated')).toBeChecked();
+  await dialog.getByTestId('report-cases-text').fill('0, 5');
+  await expect(dialog.getByTestId('report-cases-list')).toBeChecked();
+  await reviewShot(page, 'report-dialog');
+  const [html] = await Promise.all([page.waitForEvent('download'), dialog.getByTestId('report-make').click()]);
+  expect(html.suggestedFilename()).toBe(`casebook-report-runs-${mc}-${cnn}.html`);
+  const report = await readFile((await html.path())!, 'utf8');
+  expect(report).toMatch(/^<!doctype html>/);
+  expect(report).toContain('test image 0: true');
+  expect(report).toContain('test image 5: true');
+  await expect(dialog.getByTestId('report-done')).toContainText('2 cases');
+  await dialog.getByTestId('report-format-md').check();
+  const [zip] = await Promise.all([page.waitForEvent('download'), dialog.getByTestId('report-make').click()]);
+  expect(zip.suggestedFilename()).toBe(`casebook-report-runs-${mc}-${cnn}.zip`);
+  const bytes = await readFile((await zip.path())!);
+  expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+  await expect(dialog.getByTestId('report-done')).toContainText('.zip');
+  await reviewShot(page, 'report-made');
+  await dialog.getByTestId('report-close').click();
+  await expect(dialog).not.toBeVisible();
 
   // the stochastic run's page: per true class, each class's probability
   await page.goto(new URL(`/#/runs/${mc}`, served.url).href);

@@ -117,6 +117,7 @@ describe('case lists', () => {
     const all = list(cases).counts;
     expect(all).toEqual({
       total: 6,
+      any: 6,
       trueClass: { deer: 2, frog: 2, truck: 2 },
       wrong: 4,
       right: 2,
@@ -126,6 +127,29 @@ describe('case lists', () => {
     });
     const wrongDeer = list(cases, { filter: { outcome: 'wrong', trueClass: 0 } }).counts;
     expect(wrongDeer).toMatchObject({ total: 2, trueClass: { deer: 2, frog: 0, truck: 0 }, wrong: 2, disagree: 1 });
+  });
+
+  it('count the outcome facet without the outcome filter itself, every other facet with it', () => {
+    const cases = service();
+    cases.annotate({ datasetId: study.datasetId, split: 'test', index: 2, addTags: ['interesting'], removeTags: [] });
+    // "wrong" chosen: the list has 4 images, and "right in every run" still counts its 2 (images 2, 4)
+    const wrong = list(cases, { filter: { outcome: 'wrong' } });
+    expect(wrong.total).toBe(4);
+    expect(wrong.counts).toEqual({
+      total: 4,
+      any: 6,
+      trueClass: { deer: 2, frog: 1, truck: 1 },
+      wrong: 4,
+      right: 2,
+      disagree: 3,
+      noted: 0,
+      // image 2 is right: its tag is not in the wrong list
+      tags: {},
+    });
+    // other filters still apply to the outcome counts: frogs are image 1 (wrong) and 4 (right)
+    const frogsRight = list(cases, { filter: { outcome: 'right', trueClass: 1 } }).counts;
+    expect(frogsRight).toMatchObject({ total: 1, trueClass: { deer: 0, frog: 1, truck: 0 }, wrong: 1, right: 1 });
+    expect(list(cases, { filter: { outcome: 'right' } }).counts.tags).toEqual({ interesting: 1 });
   });
 
   it('filter by tag and by note', () => {
@@ -187,7 +211,7 @@ describe('the finder', () => {
     // mean MI .35, .225, .09, then a tie at .035 broken by mean entropy (.4 for 4, .217 for 0)
     expect(list(result, 'uncertain')?.entries.map((e) => e.index)).toEqual([1, 3, 5, 4, 0, 2]);
     expect(list(result, 'uncertain')?.entries[0]?.reason).toBe(
-      'mutual information 0.35, entropy 0.98 nats (CNN #1: frog 60 %, VNN #2: deer 50 %, MC dropout #3: frog 55 %; true frog)',
+      'mutual information 0.35, entropy 0.983 nats (CNN #1: frog 60 %, VNN #2: deer 50 %, MC dropout #3: frog 55 %; true frog)',
     );
     const disagree = list(result, 'disagree');
     expect(disagree?.entries.map((e) => e.index)).toEqual([3, 1, 5]);
@@ -219,6 +243,31 @@ describe('the finder', () => {
     expect(looser.lists.find((l) => l.list === 'background-reliant')?.entries.map((e) => e.index)).toEqual([2, 4]);
   });
 
+  it('bounds "likely mislabelled" from below (floor) and tells ranked MI apart (3 significant digits)', () => {
+    const cases = service();
+    // the lowest of the three confidences becomes 0.96893: "≥ 97 %" would overstate it
+    study.db.prepare('UPDATE predictions SET confidence = 0.96893 WHERE idx = 0 AND confidence = 0.92').run();
+    study.db.prepare('UPDATE predictions SET confidence = 0.975 WHERE idx = 0 AND confidence = 0.95').run();
+    // image 5's and image 3's mean MI (0.0812 vs 0.0809) both read 0.08 at two decimals
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0812 WHERE idx = 5 AND mutual_information = 0.10')
+      .run();
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0812 WHERE idx = 5 AND mutual_information = 0.08')
+      .run();
+    study.db
+      .prepare('UPDATE predictions SET mutual_information = 0.0809 WHERE idx = 3 AND mutual_information IS NOT NULL')
+      .run();
+    const result = find(cases);
+    expect(list(result, 'mislabelled')?.entries[0]?.reason).toBe(
+      'labelled deer, but all 3 runs say truck with ≥ 96 % confidence',
+    );
+    const uncertain = list(result, 'uncertain')?.entries ?? [];
+    const reasonOf = (index: number) => uncertain.find((e) => e.index === index)?.reason ?? '';
+    expect(reasonOf(5)).toMatch(/^mutual information 0\.0812, /);
+    expect(reasonOf(3)).toMatch(/^mutual information 0\.0809, /);
+  });
+
   it('needs two runs for disagreement', () => {
     const cases = service();
     const one = cases.find(FindCasesRequest.parse({ runs: [study.runIds[0]] }));
@@ -242,6 +291,20 @@ describe('one case', () => {
     expect(detail.runs[1]?.maps).toBeNull();
     expect(detail.reasons.map((r) => r.list)).toEqual(['uncertain', 'disagree', 'fragile']);
     expect(detail.annotation).toMatchObject({ tags: [], note: '', createdAt: null });
+  });
+
+  it('shows the remaining runs of a link that names a deleted run, and names it', () => {
+    const cases = service();
+    const [cnn, vnn, mcd] = study.runIds;
+    study.runs.delete(vnn);
+    const detail = cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: 1, runs: [cnn, vnn, mcd] }));
+    expect(detail.runs.map((r) => r.runId)).toEqual([cnn, mcd]);
+    expect(detail.missingRuns).toEqual([vnn]);
+    // every run gone: the image itself, no runs
+    study.runs.delete(cnn);
+    study.runs.delete(mcd);
+    const none = cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: 1, runs: [cnn, vnn, mcd] }));
+    expect(none).toMatchObject({ trueClass: 'frog', runs: [], missingRuns: [cnn, vnn, mcd] });
   });
 
   it('names a missing image', () => {

@@ -62,6 +62,7 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
     alt: 'a',
   },
   exportFigure: { kind: 'curves', runIds: [1], metric: 'accuracy', format: 'png', scale: 2, caption: 'c', alt: 'a' },
+  makeReport: { runIds: [1], cases: [{ split: 'test', index: 3 }], format: 'md', reportId: 'r1' },
 };
 
 const HUGE = [1e308, -1e308, 2 ** 53 + 2, -(2 ** 53), Number.MAX_SAFE_INTEGER * 4, 1.5, -1, 0, -0.000001];

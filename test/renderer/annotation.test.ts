@@ -44,6 +44,28 @@ function setup() {
 }
 
 describe('AnnotationState', () => {
+  it('says nothing about an empty note nobody touched, "saved" once it is', async () => {
+    const fake = new FakeClient();
+    const timers = manualTimers();
+    const state = new AnnotationState(fake.client, timers);
+    state.show(annotation());
+    expect(state.status).toBe('saved');
+    expect(state.shownStatus).toBeNull();
+    // a note with text was saved at some point: "saved" is true of it
+    state.show(annotation({ index: 5, note: 'kept' }));
+    expect(state.shownStatus).toBe('saved');
+    // cleared by the user and saved: worth saying
+    state.edit('');
+    expect(state.shownStatus).toBe('editing');
+    timers.fire();
+    fake.take('annotate').resolve({ ok: true, value: annotation({ index: 5, note: '' }) });
+    await settle();
+    expect(state.shownStatus).toBe('saved');
+    // the next image's empty note starts untouched again
+    state.show(annotation({ index: 6 }));
+    expect(state.shownStatus).toBeNull();
+  });
+
   it('saves the note after a pause in typing, and says so', async () => {
     const { fake, timers, state } = setup();
     state.edit('a deer by the woods');

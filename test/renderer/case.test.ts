@@ -26,13 +26,14 @@ const detail = (index: number, extra: Partial<CaseDetail> = {}): CaseDetail => (
   },
   runs: [],
   reasons: [],
+  missingRuns: [],
   ...extra,
 });
 
 const page = (indices: number[], total = indices.length): CasePage => ({
   total,
   items: indices.map((index) => ({ index }) as CaseSummary),
-  counts: { total, trueClass: {}, wrong: 0, right: 0, disagree: 0, noted: 0, tags: {} },
+  counts: { total, any: total, trueClass: {}, wrong: 0, right: 0, disagree: 0, noted: 0, tags: {} },
 });
 
 const key = (index: number, runIds: number[] = [7]) => ({ datasetId: 1, index, runIds, query: DEFAULT_CASE_QUERY });
@@ -52,6 +53,35 @@ describe('CaseState', () => {
     await settle();
     expect(state.detail?.index).toBe(4);
     expect(state.loading).toBe(false);
+  });
+
+  it("walks the finder list a case was opened from, under the finder's thresholds", async () => {
+    const fake = new FakeClient();
+    const thresholds = { ...DEFAULT_THRESHOLDS, confidence: 0.8 };
+    const state = new CaseState(fake.client, () => thresholds);
+    const fromFinder = { ...DEFAULT_CASE_QUERY, finder: 'uncertain' as const };
+    void state.load({ datasetId: 1, index: 12, runIds: [7, 8], query: fromFinder });
+    fake.take('getCase').resolve({ ok: true, value: detail(12) });
+    await settle();
+    const asked = fake.take('findCases');
+    expect(asked.input).toMatchObject({ runs: [7, 8], lists: ['uncertain'], thresholds: { confidence: 0.8 } });
+    const entries = [40, 12, 3].map((index) => ({ index }) as FinderResult['lists'][number]['entries'][number]);
+    asked.resolve({ ok: true, value: { lists: [{ list: 'uncertain', title: 'Uncertain', total: 3, entries }] } });
+    await settle();
+    // the finder's order, not the gallery's: no listCases at all
+    expect(state.neighbours).toMatchObject({ index: 12, previous: 40, next: 3, position: 2, total: 3 });
+    expect(fake.pending.filter((p) => p.name === 'listCases')).toHaveLength(0);
+  });
+
+  it('walks the list of the runs that remain when the link names a deleted run', async () => {
+    const fake = new FakeClient();
+    const state = new CaseState(fake.client);
+    void state.load(key(3, [7, 9]));
+    fake.take('getCase').resolve({ ok: true, value: detail(3, { missingRuns: [9] }) });
+    await settle();
+    expect(state.runIds).toEqual([7]);
+    const list = fake.take('listCases');
+    expect(list.input).toMatchObject({ runs: [7] });
   });
 
   it('finds previous and next in the same list (runs and query), asking listCases page by page', async () => {

@@ -16,6 +16,7 @@ const summary = (index: number, tags: string[] = []): CaseSummary => ({
 
 const counts = (total: number, interesting = 0): CasePage['counts'] => ({
   total,
+  any: total,
   trueClass: {},
   wrong: 0,
   right: total,

@@ -166,6 +166,7 @@ describe('the case list in a URL', () => {
       ],
       sort: 'background' as const,
       order: 'asc' as const,
+      finder: 'mislabelled' as const,
     };
     expect(parseCaseQuery(formatCaseQuery(query))).toEqual(query);
     expect(formatCaseQuery(DEFAULT_CASE_QUERY).toString()).toBe('');
@@ -176,7 +177,9 @@ describe('the case list in a URL', () => {
 
   it('falls back to the defaults on malformed parameters', () => {
     expect(
-      parseCaseQuery(new URLSearchParams('outcome=sideways&class=-1&note=maybe&pred=x:1&sort=size&order=up&tag=%20')),
+      parseCaseQuery(
+        new URLSearchParams('outcome=sideways&class=-1&note=maybe&pred=x:1&sort=size&order=up&tag=%20&finder=best'),
+      ),
     ).toEqual(DEFAULT_CASE_QUERY);
   });
 

@@ -76,10 +76,31 @@ describe('web server (browser mode)', () => {
     const opened = await fetch(server.url, { redirect: 'manual' });
     expect(opened.status).toBe(303);
     const cookie = opened.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^casebook_token=.+; HttpOnly; SameSite=Strict/);
+    expect(cookie).toMatch(new RegExp(`^casebook_token_${new URL(base).port}=.+; HttpOnly; SameSite=Strict`));
     const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Casebook test page');
+  });
+
+  it('names its cookie per port: two servers in one browser keep both logins', async () => {
+    const first = await start();
+    const second = await startWebServer({ lab: first.lab, rendererDir: first.rendererDir });
+    try {
+      // a browser keeps one cookie per name and host, whatever the port, and sends it to every port
+      const jar = new Map<string, string>();
+      for (const cookie of [await cookieFor(first.server), await cookieFor(second)]) {
+        const [name = '', value = ''] = cookie.split('=');
+        jar.set(name, value);
+      }
+      expect(jar.size).toBe(2);
+      const header = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      for (const base of [first.base, new URL(second.url).origin]) {
+        const page = await fetch(`${base}/`, { headers: { cookie: header } });
+        expect(page.status, base).toBe(200);
+      }
+    } finally {
+      await second.close();
+    }
   });
 
   it('refuses a foreign Host header', async () => {

@@ -30,6 +30,7 @@ import {
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
 import { FigureService } from './figures/service';
+import { makeReportFile } from './figures/report-file';
 import { ConflictError, errorCode } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
@@ -189,6 +190,10 @@ export class Lab {
       },
       describeFigure: (request) => this.figures.describe(request),
       exportFigure: (request) => this.figures.export(request),
+      makeReport: ({ reportId, ...request }) =>
+        makeReportFile(this, request, (progress) => {
+          if (reportId !== undefined) this.options.emit('reportProgress', { reportId, ...progress });
+        }),
     };
   }
 

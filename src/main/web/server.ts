@@ -46,7 +46,11 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'casebook_token';
+/**
+ * The session cookie's name, one per port: cookies ignore the port, so two Casebook servers on one
+ * machine (two studies) would otherwise overwrite each other's cookie and log each other out.
+ */
+export const cookieName = (port: number): string => `casebook_token_${port}`;
 /** What to do without a valid token or cookie; the renderer shows it as is. */
 export const UNAUTHORISED =
   "this tab's login is from an older Casebook session (or it never had one): open the URL Casebook printed " +
@@ -90,12 +94,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (given !== null && (url.pathname === '/' || url.pathname === '/index.html') && sameToken(given, token)) {
       res.writeHead(303, {
         location: '/',
-        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
         'cache-control': 'no-store',
       });
       return void res.end();
     }
-    if (!authorised(req, token)) {
+    if (!authorised(req, token, cookieName(port))) {
       // the renderer's client reads the envelope's code; a person reads the sentence
       if (url.pathname.startsWith('/api/')) return sendFailure(res, 401, 'unauthorized', UNAUTHORISED);
       return send(res, 401, 'text/plain', `Casebook: ${UNAUTHORISED}`);
@@ -187,13 +191,13 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function authorised(req: IncomingMessage, token: string): boolean {
+function authorised(req: IncomingMessage, token: string, cookieKey: string): boolean {
   const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
   if (bearer !== undefined) return sameToken(bearer, token);
   const cookie = (req.headers.cookie ?? '')
     .split(';')
     .map((part) => part.trim().split('='))
-    .find(([key]) => key === COOKIE)?.[1];
+    .find(([key]) => key === cookieKey)?.[1];
   return cookie !== undefined && sameToken(cookie, token);
 }
 

@@ -159,6 +159,8 @@ export type ListCasesRequest = z.input<typeof ListCasesRequest>;
 /** How many cases of the filtered list fall in each sidebar group. */
 export const CaseCounts = z.object({
   total: z.number().int().nonnegative(),
+  /** The outcome facet counts without the outcome filter (as FiftyOne's facets): `any` is its "All". */
+  any: z.number().int().nonnegative(),
   trueClass: z.record(z.string(), z.number().int().nonnegative()),
   wrong: z.number().int().nonnegative(),
   right: z.number().int().nonnegative(),
@@ -276,6 +278,8 @@ export const CaseDetail = CaseSummary.extend({
   ),
   /** The finder's reasons that apply to this image over these runs. */
   reasons: z.array(FinderEntry),
+  /** Runs the request named that no longer exist (deleted): left out, the others shown. */
+  missingRuns: z.array(Id),
 });
 export type CaseDetail = z.infer<typeof CaseDetail>;
 

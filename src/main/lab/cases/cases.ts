@@ -59,7 +59,10 @@ export class CaseService {
     const key = this.imageKey(args);
     const dataset = this.stores.datasets.get(args.datasetId);
     const label = this.label(args);
-    const runIds = args.runs ?? evaluatedRunIds(this.stores.db, dataset.contentHash);
+    // a link may name a run deleted since: the case shows the others and says which is gone
+    const missingRuns = (args.runs ?? []).filter((id) => !this.stores.runs.exists(id));
+    const runIds =
+      args.runs?.filter((id) => !missingRuns.includes(id)) ?? evaluatedRunIds(this.stores.db, dataset.contentHash);
     const annotation = this.annotation(args.datasetId, key);
     const base = {
       datasetId: dataset.id,
@@ -71,6 +74,7 @@ export class CaseService {
       note: annotation.note,
       classes: dataset.classes,
       annotation,
+      missingRuns,
     };
     if (runIds.length === 0 || key.split !== 'test') return { ...base, runs: [], reasons: [] };
     const set = resolveRunSet(this.stores, runIds, args.method);

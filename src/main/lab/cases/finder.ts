@@ -11,6 +11,7 @@ import {
   type FinderResult,
   type FinderThresholds,
 } from '../../../shared/contract';
+import { floorPercent, significant } from '../../../shared/numbers';
 import type { Db } from '../store/database';
 import { readCases } from './query';
 import type { RunSet } from './run-set';
@@ -27,7 +28,8 @@ interface ListDefinition {
 }
 
 const pct = (p: number): string => `${Math.round(p * 100)} %`;
-const num = (x: number | null): string => (x === null ? '–' : x.toFixed(2));
+/** Entropy and mutual information: 3 significant digits, so ranked neighbours read apart (0.0812, 0.0809). */
+const num = (x: number | null): string => (x === null ? '–' : significant(x, 3));
 
 const LISTS: Record<FinderList, ListDefinition> = {
   'confidently-wrong': {
@@ -112,7 +114,7 @@ const LISTS: Record<FinderList, ListDefinition> = {
       const lowest = Math.min(...c.runs.map((r) => r.confidence));
       return c.runs.length === 1
         ? `labelled ${c.trueClass}, but ${first.runLabel} says ${first.predictedClass} with ${pct(lowest)} confidence`
-        : `labelled ${c.trueClass}, but all ${c.runs.length} runs say ${first.predictedClass} with ≥ ${pct(lowest)} confidence`;
+        : `labelled ${c.trueClass}, but all ${c.runs.length} runs say ${first.predictedClass} with ≥ ${floorPercent(lowest)} confidence`;
     },
   },
 };

@@ -17,8 +17,11 @@ import { CaseSql, type CaseRow, type Params } from './sql';
 export type ListArgs = z.output<typeof ListCasesRequest>;
 type Filter = z.output<typeof CaseFilter>;
 
-/** The WHERE clause of a filter (on top of the run set's base). */
-export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; params: Params } {
+/**
+ * The WHERE clause of a filter (on top of the run set's base); `outcome` is the outcome's own
+ * condition (also in `where`), which the outcome facet's counts leave out.
+ */
+export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; params: Params; outcome: string | null } {
   const where = [sql.base];
   const params: Params = {};
   const { classes } = sql.set.dataset;
@@ -37,9 +40,15 @@ export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; para
     where.push(`p${j}.predicted = @pred${n}`);
     params[`pred${n}`] = k;
   }
-  if (filter.outcome === 'wrong') where.push(sql.wrongAny);
-  if (filter.outcome === 'right') where.push(sql.rightAll);
-  if (filter.outcome === 'disagree') where.push(sql.disagree);
+  const outcome =
+    filter.outcome === 'wrong'
+      ? sql.wrongAny
+      : filter.outcome === 'right'
+        ? sql.rightAll
+        : filter.outcome === 'disagree'
+          ? sql.disagree
+          : null;
+  if (outcome !== null) where.push(outcome);
   if (filter.tag !== undefined) {
     where.push(`EXISTS (SELECT 1 FROM annotation_tags t
                  WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = i.split AND t.idx = i.idx)`);
@@ -47,7 +56,7 @@ export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; para
   }
   if (filter.hasNote !== undefined)
     where.push(filter.hasNote ? "coalesce(a.note, '') <> ''" : "coalesce(a.note, '') = ''");
-  return { where, params };
+  return { where, params, outcome };
 }
 
 /** The ORDER BY of a sort: most first, except `index`; NULLs last; ties by index. */
@@ -67,7 +76,7 @@ export function sortSql(sql: CaseSql, sort: CaseSort, order?: 'asc' | 'desc'): s
 
 export function listCases(db: Db, set: RunSet, args: ListArgs): CasePage {
   const sql = new CaseSql(set);
-  const { where, params } = filterSql(sql, args.filter);
+  const { where, params, outcome } = filterSql(sql, args.filter);
   const all = { ...sql.params, ...params };
   // rank on the bare keys first, then read the page's rows in full: sorting whole rows would
   // compute every column (probabilities, tags) of every image
@@ -81,7 +90,7 @@ export function listCases(db: Db, set: RunSet, args: ListArgs): CasePage {
     )
     .pluck()
     .all({ ...all, limit: args.limit, offset: args.offset });
-  const counts = countCases(db, sql, where, all);
+  const counts = countCases(db, sql, { where, outcome }, all);
   return { total: counts.total, items: readCases(db, sql, page), counts };
 }
 
@@ -102,22 +111,44 @@ export function readCases(db: Db, sql: CaseSql, indices: readonly number[]): Cas
   });
 }
 
-function countCases(db: Db, sql: CaseSql, where: string[], params: Params): CaseCounts {
-  // one scan: the filtered images' groups, and their tags
+/**
+ * The sidebar's counts. Every facet counts the filtered images, except the outcome facet, which
+ * counts without the outcome filter itself (as FiftyOne counts a field's values): with "wrong"
+ * chosen, "right in every run" still says how many images choosing it would show.
+ */
+function countCases(
+  db: Db,
+  sql: CaseSql,
+  filter: { where: string[]; outcome: string | null },
+  params: Params,
+): CaseCounts {
+  const others = filter.where.filter((clause) => clause !== filter.outcome);
+  // one scan: the images matching every filter but the outcome, their groups, and the tags of
+  // those that match the outcome too
   const rows = db
     .prepare<
       [Params],
-      { tag: string | null; label: number; wrong: number; right: number; disagree: number; noted: number; n: number }
+      {
+        tag: string | null;
+        chosen: number;
+        label: number;
+        wrong: number;
+        right: number;
+        disagree: number;
+        noted: number;
+        n: number;
+      }
     >(
       `WITH f AS MATERIALIZED (
          SELECT i.idx AS idx, i.label AS label, ${sql.wrongAny} AS wrong, coalesce(${sql.rightAll}, 0) AS right,
-                ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted
+                ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted,
+                ${filter.outcome === null ? '1' : `coalesce(${filter.outcome}, 0)`} AS chosen
          ${sql.from}
-         WHERE ${where.join('\n AND ')})
-       SELECT NULL AS tag, label, wrong, right, disagree, noted, count(*) AS n FROM f GROUP BY 2, 3, 4, 5, 6
+         WHERE ${others.join('\n AND ')})
+       SELECT NULL AS tag, chosen, label, wrong, right, disagree, noted, count(*) AS n FROM f GROUP BY 2, 3, 4, 5, 6, 7
        UNION ALL
-       SELECT t.tag, 0, 0, 0, 0, 0, count(*) FROM annotation_tags t JOIN f ON f.idx = t.idx
-        WHERE t.dataset_hash = @hash AND t.split = 'test' GROUP BY t.tag`,
+       SELECT t.tag, 1, 0, 0, 0, 0, 0, count(*) FROM annotation_tags t JOIN f ON f.idx = t.idx
+        WHERE t.dataset_hash = @hash AND t.split = 'test' AND f.chosen GROUP BY t.tag`,
     )
     .all(params);
   const groups = rows.filter((row) => row.tag === null);
@@ -127,6 +158,7 @@ function countCases(db: Db, sql: CaseSql, where: string[], params: Params): Case
   const { classes } = sql.set.dataset;
   const counts: CaseCounts = {
     total: 0,
+    any: 0,
     trueClass: Object.fromEntries(classes.map((name) => [name, 0])),
     wrong: 0,
     right: 0,
@@ -135,12 +167,14 @@ function countCases(db: Db, sql: CaseSql, where: string[], params: Params): Case
     tags: Object.fromEntries(tags.map((t) => [t.tag, t.n])),
   };
   for (const g of groups) {
-    counts.total += g.n;
-    const name = classes[g.label] ?? `#${g.label}`;
-    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + g.n;
+    counts.any += g.n;
     if (g.wrong) counts.wrong += g.n;
     if (g.right) counts.right += g.n;
     if (g.disagree) counts.disagree += g.n;
+    if (!g.chosen) continue;
+    counts.total += g.n;
+    const name = classes[g.label] ?? `#${g.label}`;
+    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + g.n;
     if (g.noted) counts.noted += g.n;
   }
   return counts;

@@ -38,8 +38,9 @@ function htmlTable(table: ReportTable): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
-function htmlFigure({ name, figure }: ReportFigure): string {
-  const svg = Buffer.from(renderSvg(figure), 'utf8').toString('base64');
+function figureHtml(report: ReportFigure, svgOf: (figure: ReportFigure) => string): string {
+  const { name, figure } = report;
+  const svg = Buffer.from(svgOf(report), 'utf8').toString('base64');
   return `<figure id="${escapeHtml(name)}"><img src="data:image/svg+xml;base64,${svg}" width="${figure.width}" height="${figure.height}" alt="${escapeHtml(figure.alt)}"><figcaption>${userText(figure.caption)}</figcaption></figure>`;
 }
 
@@ -49,7 +50,11 @@ th,td{border:1px solid #d0d4da;padding:.25rem .5rem;text-align:right}th:first-ch
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eef0f3}figcaption{font-size:.85rem;color:#444;max-width:70ch}
 .note{white-space:normal;border-left:3px solid #2563eb;padding:.25rem .75rem;background:#f5f7fb}.muted{color:#667}`;
 
-export function reportHtml(model: ReportModel): string {
+export function reportHtml(
+  model: ReportModel,
+  svgOf: (figure: ReportFigure) => string = (f) => renderSvg(f.figure),
+): string {
+  const htmlFigure = (f: ReportFigure): string => figureHtml(f, svgOf);
   const sections = model.sections
     .filter((s) => s.figures.length > 0)
     .map(
@@ -102,17 +107,43 @@ function mdTable(table: ReportTable): string {
   ].join('\n');
 }
 
-/** Writes the figure as PNG (2×), SVG and PDF into dir/figures; returns its Markdown. */
-async function mdFigure(dir: string, { name, figure }: ReportFigure): Promise<string> {
+/** The files of a report, by path inside its folder ("report.md", "figures/metrics.png"). */
+export type ReportFiles = Map<string, Buffer | string>;
+
+/** How far a report is: figures drawn of all it has (`stage` says what is being done). */
+export interface ReportProgress {
+  stage: 'gathering' | 'drawing' | 'packing';
+  done: number;
+  total: number;
+}
+
+export interface ReportOptions {
+  runIds: readonly number[];
+  cases: ReportCases;
+  format: ReportFormat;
+  /** Told before each figure is drawn and once at the end; the event loop runs between figures. */
+  onProgress?: (progress: ReportProgress) => void;
+}
+
+/** Lets the event loop run (a request, a progress event) between two figures. */
+const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Draws each figure as PNG (2×), SVG and PDF into files' figures/; returns its Markdown. */
+async function mdFigure(files: ReportFiles, { name, figure }: ReportFigure): Promise<string> {
   for (const format of ['png', 'svg', 'pdf'] as const)
-    writeFileAtomically(
-      join(dir, 'figures', `${name}.${format}`),
-      await renderFigure(figure, format, format === 'png' ? 2 : 1),
-    );
+    files.set(`figures/${name}.${format}`, await renderFigure(figure, format, format === 'png' ? 2 : 1));
   return `![${mdInline(figure.alt)}](figures/${name}.png)\n\n*${mdInline(figure.caption)}* ([SVG](figures/${name}.svg), [PDF](figures/${name}.pdf))`;
 }
 
-async function reportMarkdown(dir: string, model: ReportModel): Promise<string> {
+async function reportMarkdown(
+  model: ReportModel,
+  files: ReportFiles,
+  drawn: (name: string) => Promise<void>,
+): Promise<string> {
+  const figure = async (f: ReportFigure): Promise<string> => {
+    await drawn(f.name);
+    return mdFigure(files, f);
+  };
   const parts = [
     `# ${mdInline(model.title)}`,
     `Made by Casebook on ${model.created}.`,
@@ -124,13 +155,13 @@ async function reportMarkdown(dir: string, model: ReportModel): Promise<string> 
   ];
   for (const section of model.sections.filter((s) => s.figures.length > 0)) {
     parts.push(`## ${section.heading}`, section.text);
-    for (const f of section.figures) parts.push(await mdFigure(dir, f));
+    for (const f of section.figures) parts.push(await figure(f));
   }
   parts.push('## Explanations', model.explanationTable ? mdTable(model.explanationTable) : 'No run is explained yet.');
   parts.push('## Cases');
   if (model.cases.length === 0) parts.push('No case chosen.');
   for (const c of model.cases) {
-    parts.push(`### ${mdInline(c.heading)}`, await mdFigure(dir, c.panel));
+    parts.push(`### ${mdInline(c.heading)}`, await figure(c.panel));
     if (c.tags.length > 0) parts.push(`**Tags:** ${c.tags.map(mdInline).join(', ')}`);
     if (c.reasons.length > 0) parts.push(c.reasons.map((r) => `- ${mdInline(r)}`).join('\n'));
     if (c.note.trim().length > 0) parts.push(mdQuote('**Note:**', c.note));
@@ -146,15 +177,52 @@ export interface ReportResult {
   skipped: string[];
 }
 
+export interface BuiltReport extends Omit<ReportResult, 'file'> {
+  /** The main file's path in `files`: report.html or report.md. */
+  main: string;
+  files: ReportFiles;
+}
+
+/**
+ * Makes the report in memory: report.html alone, or report.md with figures/ (PNG, SVG, PDF). The
+ * figures are drawn one at a time with the event loop free between them, `onProgress` told of each.
+ */
+export async function buildReport(sources: ReportSources, options: ReportOptions): Promise<BuiltReport> {
+  const tell = options.onProgress ?? (() => undefined);
+  tell({ stage: 'gathering', done: 0, total: 0 });
+  const model = reportModel(sources, options.runIds, options.cases);
+  const figures = model.sections.reduce((n, s) => n + s.figures.length, 0) + model.cases.length;
+  let done = 0;
+  const drawn = async (): Promise<void> => {
+    tell({ stage: 'drawing', done: done++, total: figures });
+    await breathe();
+  };
+  const files: ReportFiles = new Map();
+  const main = options.format === 'html' ? 'report.html' : 'report.md';
+  files.set(
+    main,
+    options.format === 'html' ? await reportHtmlDrawn(model, drawn) : await reportMarkdown(model, files, drawn),
+  );
+  tell({ stage: 'drawing', done: figures, total: figures });
+  return { main, files, figures, cases: model.cases.length, skipped: model.skipped };
+}
+
+/** reportHtml, with the event loop let run (and progress told) before each figure's SVG is drawn. */
+async function reportHtmlDrawn(model: ReportModel, drawn: () => Promise<void>): Promise<string> {
+  const svgs = new Map<ReportFigure, string>();
+  for (const f of [...model.sections.flatMap((s) => s.figures), ...model.cases.map((c) => c.panel)]) {
+    await drawn();
+    svgs.set(f, renderSvg(f.figure));
+  }
+  return reportHtml(model, (f) => svgs.get(f) ?? renderSvg(f.figure));
+}
+
 /** Writes the report into `dir` (report.html, or report.md and figures/), each file atomically. */
 export async function writeReport(
   sources: ReportSources,
   options: { runIds: readonly number[]; cases: ReportCases; dir: string; format: ReportFormat },
 ): Promise<ReportResult> {
-  const model = reportModel(sources, options.runIds, options.cases);
-  const figures = model.sections.reduce((n, s) => n + s.figures.length, 0) + model.cases.length;
-  const file = join(options.dir, options.format === 'html' ? 'report.html' : 'report.md');
-  const text = options.format === 'html' ? reportHtml(model) : await reportMarkdown(options.dir, model);
-  writeFileAtomically(file, text);
-  return { file, figures, cases: model.cases.length, skipped: model.skipped };
+  const built = await buildReport(sources, options);
+  for (const [path, bytes] of built.files) writeFileAtomically(join(options.dir, path), bytes);
+  return { file: join(options.dir, built.main), figures: built.figures, cases: built.cases, skipped: built.skipped };
 }

@@ -132,6 +132,11 @@ export class RunStore {
     return toSummary(row);
   }
 
+  /** Whether a run with this id exists (a link may name a deleted one). */
+  exists(id: number): boolean {
+    return this.db.prepare<[number], number>('SELECT 1 FROM runs WHERE id = ?').pluck().get(id) !== undefined;
+  }
+
   list(): RunSummary[] {
     return this.db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC').all().map(toSummary);
   }

@@ -4,8 +4,10 @@
  *
  *   outcome=wrong|right|disagree   class=<k>   tag=<text>   note=1|0   pred=<runId>:<k> (repeated)
  *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
+ *   finder=<list>   a case opened from one of the finder's lists: previous/next walk that list
+ *                   (under the finder's thresholds) and Esc returns to the finder
  */
-import { CaseOutcome, CaseSort, type ListCasesRequest } from '../../../shared/contract';
+import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest } from '../../../shared/contract';
 
 export interface CaseListQuery {
   outcome: CaseOutcome;
@@ -15,6 +17,8 @@ export interface CaseListQuery {
   predicted: { runId: number; class: number }[];
   sort: CaseSort;
   order: 'asc' | 'desc' | null;
+  /** The finder list the case was opened from (the gallery's filters do not apply then), or null. */
+  finder: FinderList | null;
 }
 
 export const DEFAULT_CASE_QUERY: CaseListQuery = {
@@ -25,6 +29,7 @@ export const DEFAULT_CASE_QUERY: CaseListQuery = {
   predicted: [],
   sort: 'index',
   order: null,
+  finder: null,
 };
 
 const wholeNumber = (text: string | null): number | null =>
@@ -37,6 +42,7 @@ export function parseCaseQuery(params: URLSearchParams): CaseListQuery {
   const order = params.get('order');
   const note = params.get('note');
   const tag = params.get('tag');
+  const finder = FinderList.safeParse(params.get('finder'));
   const predicted = params.getAll('pred').flatMap((text) => {
     const match = /^([1-9]\d{0,14}):(0|[1-9]\d{0,3})$/.exec(text);
     return match ? [{ runId: Number(match[1]), class: Number(match[2]) }] : [];
@@ -49,6 +55,7 @@ export function parseCaseQuery(params: URLSearchParams): CaseListQuery {
     predicted,
     sort: sort.success ? sort.data : 'index',
     order: order === 'asc' || order === 'desc' ? order : null,
+    finder: finder.success ? finder.data : null,
   };
 }
 
@@ -62,6 +69,7 @@ export function formatCaseQuery(query: CaseListQuery): URLSearchParams {
   for (const p of query.predicted) params.append('pred', `${p.runId}:${p.class}`);
   if (query.sort !== 'index') params.set('sort', query.sort);
   if (query.order !== null) params.set('order', query.order);
+  if (query.finder !== null) params.set('finder', query.finder);
   return params;
 }
 

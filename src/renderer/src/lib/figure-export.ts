@@ -8,16 +8,19 @@ import type { CasebookApi, ExportedFigure } from '../../../shared/contract';
 export const FIGURE_CLIENT = Symbol('figure-client');
 export type FigureClient = Pick<CasebookApi, 'request'>;
 
+/** A file made by the main side (a figure, a report): its name, type and bytes as base64. */
+export type MadeFile = Pick<ExportedFigure, 'fileName' | 'mimeType' | 'base64'>;
+
 /** An exported figure's bytes as a Blob of its type. */
-export function blobOf(exported: ExportedFigure): Blob {
+export function blobOf(exported: MadeFile): Blob {
   const binary = atob(exported.base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new Blob([bytes], { type: exported.mimeType });
 }
 
-/** The bytes of an exported figure, downloaded under its file name (browser and Electron alike). */
-export function download(exported: ExportedFigure): void {
+/** The bytes of an exported figure or a report, downloaded under its file name (browser and Electron alike). */
+export function download(exported: MadeFile): void {
   const url = URL.createObjectURL(blobOf(exported));
   const link = document.createElement('a');
   link.href = url;

@@ -31,6 +31,8 @@ export class AnnotationState {
   status = $state<NoteStatus>('saved');
   /** Why the last change failed (kept until the next change succeeds). */
   error = $state<string | null>(null);
+  /** The user typed in this image's note since it was shown. */
+  touched = $state(false);
   /** Tag changes in flight (their buttons are disabled meanwhile). */
   readonly pendingTags = new SvelteSet<string>();
 
@@ -67,7 +69,17 @@ export class AnnotationState {
       this.draft = annotation.note;
       this.status = 'saved';
       this.error = null;
+      if (!same) this.touched = false;
     }
+  }
+
+  /**
+   * The status worth showing beside the note: none for an empty note nobody touched ("saved"
+   * there claims work that was never done); otherwise the status.
+   */
+  get shownStatus(): NoteStatus | null {
+    if (this.status === 'saved' && !this.touched && this.draft === '') return null;
+    return this.status;
   }
 
   /** An annotationChanged event: taken for the shown image; the draft is kept while it is unsaved. */
@@ -80,6 +92,7 @@ export class AnnotationState {
   /** The user typed. */
   edit(text: string): void {
     this.draft = text;
+    this.touched = true;
     this.status = 'editing';
     this.#cancelTimer();
     this.#timer = this.#timers.set(() => void this.flush(), NOTE_DEBOUNCE_MS);

@@ -13,6 +13,9 @@ import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
+import { RecentRuns } from './recent-runs.svelte';
+import { ReportState } from './report.svelte';
+import { download } from '../lib/figure-export';
 import { SampleStudyState } from './sample-study.svelte';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
@@ -35,16 +38,22 @@ export class AppState {
   readonly annotation: AnnotationState;
   readonly finder: FinderState;
   readonly sampleStudy: SampleStudyState;
+  /** The runs last looked at: where the top bar's Gallery and Finder open. */
+  readonly recent = new RecentRuns();
+  /** The Report… dialog: the file is downloaded (browser) or saved (Electron) as a figure export is. */
+  readonly report: ReportState;
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
     this.router = new RouterState(target);
     this.compare = new CompareState(client);
     this.gallery = new GalleryState(client);
-    this.case = new CaseState(client);
+    // a case opened from a finder list walks that list as the finder shows it
+    this.case = new CaseState(client, () => this.finder.thresholds);
     this.annotation = new AnnotationState(client);
     this.finder = new FinderState(client);
     this.sampleStudy = new SampleStudyState(client);
+    this.report = new ReportState(client, download);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
@@ -71,6 +80,7 @@ export class AppState {
    * dataset browsed, the run whose page is open, the runs compared. Cheap when nothing changed.
    */
   apply(route: Route): void {
+    this.recent.see(route);
     if (route.view === 'datasets') {
       if (this.datasets.selectedId !== route.datasetId) this.datasets.select(route.datasetId);
     } else if (route.view === 'runs') {

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { CaseDetail, CaseSamples } from '../../../shared/contract';
+import type { CaseDetail, CaseSamples, FinderList, FinderThresholds } from '../../../shared/contract';
 import { listRequest, type CaseListQuery } from '../lib/case-query';
 import { messageOf, unwrap, type CasebookClient } from '../lib/client';
 
@@ -12,7 +12,7 @@ export interface CaseKeyRoute {
   query: CaseListQuery;
 }
 
-/** Where the case sits in its list (the gallery's, same runs and query). */
+/** Where the case sits in its list (the gallery's, same runs and query, or the finder list it came from). */
 export interface CaseNeighbours {
   /** The image these are the neighbours of. */
   index: number;
@@ -27,6 +27,8 @@ export interface CaseNeighbours {
 const PAGE = 500;
 /** Never walk more than this many images for previous/next. */
 const MAX_LIST = 20_000;
+/** A finder list is walked through its top entries (findCases answers at most 200). */
+const FINDER_LIMIT = 200;
 
 const sameKey = (a: CaseKeyRoute | null, b: CaseKeyRoute): boolean =>
   a !== null &&
@@ -72,13 +74,18 @@ export class CaseState {
   /** The list's image indices, cached per (runs, query). */
   #list: { id: string; indices: number[] } | null = null;
 
-  constructor(client: CasebookClient) {
+  /** The finder's thresholds on show: a finder list is walked as the finder shows it. */
+  readonly #thresholds: () => FinderThresholds | undefined;
+
+  constructor(client: CasebookClient, thresholds: () => FinderThresholds | undefined = () => undefined) {
     this.#client = client;
+    this.#thresholds = thresholds;
   }
 
-  /** The runs shown: the route's, else those getCase chose. */
+  /** The runs shown: the route's (less those deleted since, as getCase says), else those getCase chose. */
   get runIds(): number[] {
-    if (this.key && this.key.runIds.length > 0) return [...this.key.runIds];
+    const missing = this.detail?.missingRuns ?? [];
+    if (this.key && this.key.runIds.length > 0) return this.key.runIds.filter((id) => !missing.includes(id));
     return this.detail?.runs.map((run) => run.runId) ?? [];
   }
 
@@ -164,14 +171,35 @@ export class CaseState {
   async #indices(runIds: readonly number[], query: CaseListQuery): Promise<number[]> {
     const id = listId(runIds, query);
     if (this.#list?.id === id) return this.#list.indices;
+    const indices =
+      query.finder !== null ? await this.#finderList(runIds, query.finder) : await this.#galleryList(runIds, query);
+    this.#list = { id, indices };
+    return indices;
+  }
+
+  /** The gallery's list of these runs under the query, page by page. */
+  async #galleryList(runIds: readonly number[], query: CaseListQuery): Promise<number[]> {
     const indices: number[] = [];
     for (let offset = 0; offset < MAX_LIST; offset += PAGE) {
       const page = unwrap(await this.#client.request('listCases', listRequest(runIds, query, { offset, limit: PAGE })));
       indices.push(...page.items.map((item) => item.index));
       if (offset + PAGE >= page.total) break;
     }
-    this.#list = { id, indices };
     return indices;
+  }
+
+  /** The top entries of one finder list, under the finder's thresholds, in its order. */
+  async #finderList(runIds: readonly number[], list: FinderList): Promise<number[]> {
+    const thresholds = this.#thresholds();
+    const result = unwrap(
+      await this.#client.request('findCases', {
+        runs: [...runIds],
+        lists: [list],
+        limit: FINDER_LIMIT,
+        ...(thresholds ? { thresholds: { ...thresholds } } : {}),
+      }),
+    );
+    return result.lists.find((found) => found.list === list)?.entries.map((entry) => entry.index) ?? [];
   }
 
   /** A filter on tags or notes changes with annotations: the list is asked again next time. */

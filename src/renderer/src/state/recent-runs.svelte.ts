@@ -1,0 +1,23 @@
+import type { Route } from '../lib/route';
+
+/**
+ * The runs last looked at (in a gallery, a case, the finder or compare), so the top bar's Gallery
+ * and Finder open on them instead of on nothing, as W&B keeps a workspace's run selection.
+ */
+export class RecentRuns {
+  runIds = $state.raw<number[]>([]);
+
+  /** Notes the runs a route shows (a route without runs leaves the last ones). */
+  see(route: Route): void {
+    if (route.view !== 'gallery' && route.view !== 'case' && route.view !== 'finder' && route.view !== 'compare')
+      return;
+    if (route.runIds.length === 0) return;
+    const same = route.runIds.length === this.runIds.length && route.runIds.every((id, i) => id === this.runIds[i]);
+    if (!same) this.runIds = [...route.runIds];
+  }
+
+  /** The last runs that still exist (`existing` null: not known yet, all of them). */
+  current(existing: readonly number[] | null): number[] {
+    return existing === null ? this.runIds : this.runIds.filter((id) => existing.includes(id));
+  }
+}
