@@ -64,6 +64,7 @@ test('a run keeps its name and colour in the runs list, gallery, case view, comp
   const card = page.locator(`[data-testid="case-run"][data-run-id="${first}"]`);
   await expect(card.getByTestId('case-run-name')).toHaveText(NAME);
   await expect(card.getByTestId('run-swatch')).toHaveAttribute('data-colour', COLOUR);
+  await reviewShot(page, 'identity-case');
 
   // compare, the run second in the URL: its name and colour, not its place's
   await page.goto(new URL(`/#/compare/${second},${first}`, served.url).href);
