@@ -45,7 +45,7 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
 
   const compare = page.getByTestId('compare');
   const expectComparison = async (order: readonly number[]): Promise<void> => {
-    await expect(compare.getByTestId('compare-run-link')).toHaveText(order.map((id) => `#${id}`));
+    await expect(compare.getByTestId('compare-run-link')).toHaveText(order.map((id) => `CNN #${id}`));
     const metrics = compare.getByTestId('compare-metrics');
     await expect(metrics.getByTestId('compare-row-accuracy').getByTestId('compare-value')).toHaveCount(2);
     // two different trainings: their NLLs differ, and the lower one carries the best marker

@@ -8,6 +8,7 @@ import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
 import { cancelCommand } from './cli/commands/cancel';
 import { deleteCommand } from './cli/commands/delete';
+import { renameCommand } from './cli/commands/rename';
 import { doctorCommand } from './cli/commands/doctor';
 import { resumeCommand } from './cli/commands/resume';
 import { runsCommand } from './cli/commands/runs';
@@ -44,6 +45,7 @@ const COMMANDS: readonly Command[] = [
   resumeCommand,
   cancelCommand,
   deleteCommand,
+  renameCommand,
   casesCommand,
   findCommand,
   annotateCommand,

@@ -51,17 +51,35 @@ describe('casebook runs', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as unknown);
     expect(lines).toEqual([
-      { runId: ids[0], model: 'cnn', status: 'done', epochsDone: 0, testAccuracy: null },
-      { runId: ids[1], model: 'cnn', status: 'cancelled', epochsDone: 0, testAccuracy: null },
+      {
+        runId: ids[0],
+        name: `CNN #${ids[0]}`,
+        colour: '#0072b2',
+        group: null,
+        model: 'cnn',
+        status: 'done',
+        epochsDone: 0,
+        testAccuracy: null,
+      },
+      {
+        runId: ids[1],
+        name: `CNN #${ids[1]}`,
+        colour: '#d55e00',
+        group: null,
+        model: 'cnn',
+        status: 'cancelled',
+        epochsDone: 0,
+        testAccuracy: null,
+      },
     ]);
     const plain = captureIo();
     expect(await runCli(['runs', '--db', db], plain)).toBe(0);
-    expect(plain.out()).toMatch(/^run\s+model\s+status\s+epochs\s+test acc/);
-    expect(plain.out()).toMatch(new RegExp(`\\n${ids[1]}\\s+CNN\\s+cancelled\\s+0\\s+-`));
+    expect(plain.out()).toMatch(/^run\s+name\s+model\s+status\s+epochs\s+test acc/);
+    expect(plain.out()).toMatch(new RegExp(`\\n${ids[1]}\\s+CNN #${ids[1]}\\s+CNN\\s+cancelled\\s+0\\s+-`));
   });
 
   it('documents the run commands with --help', async () => {
-    for (const command of ['runs', 'resume', 'cancel', 'delete']) {
+    for (const command of ['runs', 'resume', 'cancel', 'delete', 'rename']) {
       const io = captureIo();
       expect(await runCli([command, '--help'], io)).toBe(0);
       expect(io.out()).toContain(`Usage: casebook ${command}`);
@@ -71,6 +89,54 @@ describe('casebook runs', () => {
     expect(await runCli(['resume'], io)).toBe(2);
     expect(io.err()).toContain('--run <id> is required');
     expect(io.err()).toContain('Usage: casebook resume');
+  });
+});
+
+describe('casebook rename', () => {
+  it('renames a run and sets its colour; runs --json shows them', async () => {
+    const { db, ids } = study(['done', 'done']);
+    const io = captureIo();
+    expect(await runCli(['rename', '--db', db, '--run', String(ids[0]), '--name', ' CNN, lr 3e-4 '], io)).toBe(0);
+    expect(io.out()).toBe(`Run ${ids[0]} is now "CNN, lr 3e-4" (#0072b2).\n`);
+    const colour = captureIo();
+    expect(await runCli(['rename', '--db', db, '--run', String(ids[0]), '--colour', '#CC79A7', '--json'], colour)).toBe(
+      0,
+    );
+    expect(JSON.parse(colour.out())).toMatchObject({ runId: ids[0], name: 'CNN, lr 3e-4', colour: '#cc79a7' });
+    const listed = captureIo();
+    expect(await runCli(['runs', '--db', db, '--json'], listed)).toBe(0);
+    const runs = listed
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string; colour: string });
+    expect(runs.map((r) => [r.name, r.colour])).toEqual([
+      ['CNN, lr 3e-4', '#cc79a7'],
+      [`CNN #${ids[1]}`, '#d55e00'],
+    ]);
+  });
+
+  it('refuses a bad name or colour, naming the option, and changes nothing', async () => {
+    const { db, ids, lab } = study(['done']);
+    const run = String(ids[0]);
+    const cases: [string[], RegExp][] = [
+      [['--name', '   '], /--name: a run name cannot be empty/],
+      [['--name', 'x'.repeat(81)], /--name: a run name has at most 80 characters/],
+      [['--name', 'two\nlines'], /--name: a run name is one line/],
+      [['--name', 'bad \ud800'], /--name: must be well-formed Unicode/],
+      [['--colour', 'blue'], /--colour: a colour is #rrggbb/],
+      [['--colour', '#12345'], /--colour: a colour is #rrggbb/],
+      [[], /give --name <text>, --colour <#rrggbb> or both/],
+    ];
+    for (const [options, message] of cases) {
+      const io = captureIo();
+      expect(await runCli(['rename', '--db', db, '--run', run, ...options], io), options.join(' ')).toBe(2);
+      expect(io.err()).toMatch(message);
+    }
+    expect(lab.runs.get(ids[0]!)).toMatchObject({ name: `CNN #${ids[0]}`, colour: '#0072b2' });
+    const missing = captureIo();
+    expect(await runCli(['rename', '--db', db, '--run', '99', '--name', 'x'], missing)).toBe(1);
+    expect(missing.err()).toContain('no run with id 99');
   });
 });
 

@@ -158,6 +158,8 @@ function annotationsOf(db: Db) {
 
 describe('run bundles', () => {
   it('round-trip a trained, evaluated, explained, annotated run into a fresh database', async () => {
+    lab.renameRun(mcd, 'MC dropout, τ 0.5');
+    lab.setRunColour(mcd, '#123abc');
     const { bytes, manifest } = exportRunBundle(lab.db, mcd, 'test');
     expect(manifest).toMatchObject({
       format: 'casebook-run',
@@ -174,6 +176,8 @@ describe('run bundles', () => {
     const db = target();
     const result = importRunBundle(db, bytes, 'x.casebook-run');
     expect(result.runId).not.toBe(mcd);
+    // the name the user gave and the colour are kept
+    expect(new RunStore(db).get(result.runId)).toMatchObject({ name: 'MC dropout, τ 0.5', colour: '#123abc' });
     expect(result.annotations).toEqual({ added: 3, merged: 0, notesKept: 0 });
     expect(dump(db, result.runId)).toEqual(dump(lab.db, mcd));
     // samples were stored (a stochastic run), so the comparison covered them
@@ -208,6 +212,9 @@ describe('run bundles', () => {
     ).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({ runId: ensemble, runs: 3, annotations: 3 });
     const db = target(true);
+    // one more run here, so the ensemble and its members get other ids than in the source
+    const first = new RunStore(db).get(1);
+    new RunStore(db).create({ datasetId: first.datasetId, datasetHash: first.datasetHash, config: first.config });
     const dbFile = db.name;
     db.close();
     const io2 = captureIo();
@@ -220,6 +227,18 @@ describe('run bundles', () => {
     const imported = openDatabase(dbFile);
     expect(dump(imported, result.runId)).toEqual(dump(lab.db, ensemble));
     expect(new RunStore(imported).members(result.runId).map((m) => m.parentId)).toEqual([result.runId, result.runId]);
+    // default names follow the new ids (never naming another run here); colours are kept
+    const source = new RunStore(lab.db);
+    const names = (store: RunStore, id: number) => [store.get(id), ...store.members(id)].map((r) => [r.name, r.colour]);
+    const sourceColours = names(source, ensemble).map(([, colour]) => colour);
+    const [m1, m2] = new RunStore(imported).members(result.runId).map((m) => m.id);
+    expect(names(new RunStore(imported), result.runId)).toEqual([
+      [`Deep ensemble #${result.runId}`, sourceColours[0]],
+      [`CNN #${m1} (member 1 of #${result.runId})`, sourceColours[1]],
+      [`CNN #${m2} (member 2 of #${result.runId})`, sourceColours[2]],
+    ]);
+    expect(result.runId).not.toBe(ensemble);
+    expect(names(new RunStore(imported), result.runId)[0]?.[0]).not.toBe(names(source, ensemble)[0]?.[0]);
     const own = new AnnotationStore(imported).get({ datasetHash: hash, split: 'test', index: 0 });
     expect(own).toMatchObject({ tags: ['a', 'b'], note: 'mine', runId: null });
     // the merge is an ordinary, undoable change
@@ -259,6 +278,28 @@ describe('run bundles', () => {
         new RegExp(`import the dataset with content hash ${hash}`),
       ],
       ['truncated', bytes.subarray(0, Math.floor(bytes.byteLength / 2)), target(), /corrupt or truncated/],
+      [
+        'name',
+        rezip(
+          (f) =>
+            (f['manifest.json'] = strToU8(
+              JSON.stringify({ ...manifest, run: { ...(manifest.run as object), name: ' ' } }),
+            )),
+        ),
+        target(),
+        /manifest\.json: run\.name: a run name cannot be empty/,
+      ],
+      [
+        'colour',
+        rezip(
+          (f) =>
+            (f['manifest.json'] = strToU8(
+              JSON.stringify({ ...manifest, run: { ...(manifest.run as object), colour: 'red' } }),
+            )),
+        ),
+        target(),
+        /manifest\.json: run\.colour: a colour is #rrggbb/,
+      ],
       [
         'damaged',
         rezip((f) => (f[`runs/run-${mcd}/epochs.json`] = strToU8('[]'))),

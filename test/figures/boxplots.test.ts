@@ -4,7 +4,6 @@ import {
   caseBoxplotChart,
   classBoxplotChart,
   drawnBoxes,
-  runColour,
   samplesByClass,
   type BoxplotRun,
 } from '../../src/shared/figures';
@@ -15,6 +14,7 @@ const classes = ['deer', 'frog', 'truck'];
 const vnn: BoxplotRun = {
   runId: 2,
   runLabel: 'VNN #2',
+  runColour: '#cc79a7',
   samples: 2,
   probabilities: [0.78, 0.13, 0.09],
   boxplots: [
@@ -23,7 +23,14 @@ const vnn: BoxplotRun = {
     { ...box([0, 0, 0.05, 0.1, 0.2]), n: 2, conf: [0, 0.1] },
   ],
 };
-const cnn: BoxplotRun = { runId: 1, runLabel: 'CNN #1', samples: 1, probabilities: [0.2, 0.7, 0.1], boxplots: null };
+const cnn: BoxplotRun = {
+  runId: 1,
+  runLabel: 'CNN #1',
+  runColour: '#009e73',
+  samples: 1,
+  probabilities: [0.2, 0.7, 0.1],
+  boxplots: null,
+};
 
 describe('boxplot configurations', () => {
   it("draws stored Tukey statistics as they are: whiskers Tukey's, min and max reaching the outliers", () => {
@@ -45,7 +52,7 @@ describe('boxplot configurations', () => {
     expect(chart.type).toBe('boxplot');
     expect(chart.data.labels).toEqual(classes);
     expect(chart.data.datasets.map((d) => d.label)).toEqual(['CNN #1', 'VNN #2 (T 2)']);
-    expect(chart.data.datasets.map((d) => d.borderColor)).toEqual([runColour(0), runColour(1)]);
+    expect(chart.data.datasets.map((d) => d.borderColor)).toEqual(['#009e73', '#cc79a7']);
     expect(drawnBoxes(chart)).toBe(6);
     expect(chart.data.datasets[0]?.data[1]).toMatchObject({ q1: 0.7, median: 0.7, q3: 0.7, mean: 0.7 });
     expect(chart.data.datasets[1]?.data[0]).toMatchObject({ median: 0.8, mean: 0.78 });

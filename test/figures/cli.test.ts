@@ -68,7 +68,7 @@ describe('casebook figure', () => {
     // the app's compare view draws reliabilityChart over the same runs and colours
     const runs = ids.map((id) => figures.figureRun(id));
     const screen = reliabilityChart(
-      runs.map((r, i) => ({ runId: r.run.id, colour: runColour(i), metrics: r.metrics! })),
+      runs.map((r) => ({ runId: r.run.id, colour: runColour(r.run), metrics: r.metrics! })),
     );
     const exported = chartFigure({ kind: 'reliability', runs });
     expect(exported.title).toBe(line.title);
@@ -85,7 +85,7 @@ describe('casebook figure', () => {
     const runs = ids.map((id) => figures.figureRun(id));
     const maxEpoch = Math.max(...runs.flatMap((r) => r.epochs.map((e) => e.epoch)));
     const screen = curveChart(
-      runs.map((r, i) => ({ runId: r.run.id, colour: runColour(i), epochs: r.epochs })),
+      runs.map((r) => ({ runId: r.run.id, colour: runColour(r.run), epochs: r.epochs })),
       { metric: 'loss', smoothing: 0, log: false, maxEpoch },
     );
     const exported = chartFigure({ kind: 'curves', runs });
@@ -96,7 +96,7 @@ describe('casebook figure', () => {
   it('draws one run’s calibration charts as its page does', () => {
     const run = figures.figureRun(ids[1]!);
     for (const kind of ['reliability', 'risk-coverage', 'convergence'] as const) {
-      const screen = evaluationChart(kind, [{ runId: run.run.id, colour: runColour(0), metrics: run.metrics! }]);
+      const screen = evaluationChart(kind, [{ runId: run.run.id, colour: runColour(run.run), metrics: run.metrics! }]);
       const exported = chartFigure({ kind, runs: [run] });
       expect(exported.config.data, kind).toEqual(screen.data);
       expect(axisTitles(exported.config), kind).toEqual(axisTitles(screen));

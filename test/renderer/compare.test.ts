@@ -7,6 +7,9 @@ import { parseSort, formatSort, sortRuns, toggleSort } from '../../src/renderer/
 
 const run = (id: number, extra: Partial<RunSummary> = {}): RunSummary => ({
   id,
+  name: `CNN #${id}`,
+  colour: '#0072b2',
+  group: null,
   datasetId: 1,
   datasetHash: 'abcdef0123',
   model: 'cnn',

@@ -29,6 +29,9 @@ describe('backendLabel', () => {
 
 const run = (id: number, status: RunSummary['status'], extra: Partial<RunSummary> = {}): RunSummary => ({
   id,
+  name: `CNN #${id}`,
+  colour: '#0072b2',
+  group: null,
   datasetId: 1,
   datasetHash: 'abc',
   model: 'cnn',

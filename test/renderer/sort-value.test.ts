@@ -6,6 +6,7 @@ const run = (extra: Partial<CaseRunResult>): CaseRunResult => ({
   runId: 1,
   model: 'vnn',
   runLabel: 'VNN #1',
+  runColour: '#0072b2',
   predicted: 0,
   predictedClass: 'deer',
   correct: true,

@@ -310,6 +310,62 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('010-run-identity names and colours existing runs in id order, changing nothing else', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 9));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    const insert = db.prepare(
+      "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status, parent_id, test_accuracy) VALUES (?, 1, 'h', ?, '{}', 'done', ?, 0.5)",
+    );
+    // ids with gaps (deleted runs), an ensemble with two members, runs after it
+    insert.run(2, 'cnn', null);
+    insert.run(3, 'vnn', null);
+    insert.run(5, 'ensemble', null);
+    insert.run(6, 'cnn', 5);
+    insert.run(7, 'cnn', 5);
+    insert.run(9, 'mcdropout', null);
+    for (let k = 10; k <= 14; k++) insert.run(k, 'cnn', null);
+    db.prepare(
+      'INSERT INTO run_epochs (run_id, epoch, loss, accuracy, seconds, images_per_second) VALUES (2, 1, 0.5, 0.5, 1, 10)',
+    ).run();
+    db.prepare(
+      "INSERT INTO annotations (dataset_hash, split, idx, note, run_id) VALUES ('h', 'test', 0, 'n', 3)",
+    ).run();
+    const columns = (): string[] =>
+      db
+        .prepare("SELECT name FROM pragma_table_info('runs') WHERE name NOT IN ('name', 'colour')")
+        .pluck()
+        .all() as string[];
+    const others = (): unknown[] => db.prepare(`SELECT ${columns().join(', ')} FROM runs ORDER BY id`).all();
+    const before = others();
+    migrate(db, migrations.slice(0, 10));
+    expect(schemaVersion(db)).toBe(10);
+    expect(db.prepare('SELECT id, name, colour FROM runs ORDER BY id').raw().all()).toEqual([
+      [2, 'CNN #2', '#0072b2'],
+      [3, 'VNN #3', '#d55e00'],
+      [5, 'Deep ensemble #5', '#009e73'],
+      [6, 'CNN #6 (member 1 of #5)', '#cc79a7'],
+      [7, 'CNN #7 (member 2 of #5)', '#e69f00'],
+      [9, 'MC dropout #9', '#cc79a7'],
+      [10, 'CNN #10', '#e69f00'],
+      [11, 'CNN #11', '#56b4e9'],
+      [12, 'CNN #12', '#0072b2'],
+      [13, 'CNN #13', '#d55e00'],
+      [14, 'CNN #14', '#009e73'],
+    ]);
+    expect(others()).toEqual(before);
+    expect(db.prepare('SELECT count(*) FROM run_epochs').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT note, run_id FROM annotations').raw().get()).toEqual(['n', 3]);
+    expect(() => db.prepare("UPDATE runs SET colour = '#GGGGGG' WHERE id = 2").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE runs SET colour = '#0072B2' WHERE id = 2").run()).toThrow(/CHECK/);
+    expect(() => db.prepare('UPDATE runs SET name = ? WHERE id = 2').run('x'.repeat(81))).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

@@ -30,6 +30,37 @@ describe('RunStore', () => {
     expect(runs.list().map((r) => r.id)).toEqual([run.id]);
   });
 
+  it('names each new run and gives it the next colour of the palette, an ensemble its members too', () => {
+    const { db, runs, run } = setup();
+    const input = { datasetId: run.datasetId, datasetHash: run.datasetHash };
+    const vnn = runs.create({ ...input, config: defaultRunConfig('vnn') });
+    const ensemble = runs.createEnsemble({ ...input, config: { ...defaultRunConfig('ensemble'), members: 2 } });
+    const [m1, m2] = runs.members(ensemble.id);
+    expect([run, vnn, ensemble, m1, m2].map((r) => [r?.name, r?.colour])).toEqual([
+      [`CNN #${run.id}`, '#0072b2'],
+      [`VNN #${vnn.id}`, '#d55e00'],
+      [`Deep ensemble #${ensemble.id}`, '#009e73'],
+      [`CNN #${m1?.id} (member 1 of #${ensemble.id})`, '#cc79a7'],
+      [`CNN #${m2?.id} (member 2 of #${ensemble.id})`, '#e69f00'],
+    ]);
+    // members do not take a turn: the next top-level run follows the ensemble
+    const next = runs.create({ ...input, config: defaultRunConfig('mcdropout') });
+    expect([next.name, next.colour]).toEqual([`MC dropout #${next.id}`, '#cc79a7']);
+    // a colour is pinned: deleting an earlier run or renaming changes no other run's colour
+    runs.setStatus(vnn.id, 'done');
+    runs.delete(vnn.id);
+    expect(runs.get(next.id).colour).toBe('#cc79a7');
+    expect(runs.rename(next.id, 'MC, τ 0.5')).toMatchObject({ name: 'MC, τ 0.5', colour: '#cc79a7' });
+    // after a colour of the user's own, the turn goes on by count
+    runs.setColour(next.id, '#123456');
+    const after = runs.create({ ...input, config: defaultRunConfig('cnn') });
+    expect(after.colour).toBe('#e69f00');
+    expect(runs.get(next.id).colour).toBe('#123456');
+    // the database itself refuses a colour that is not #rrggbb
+    expect(() => db.prepare("UPDATE runs SET colour = 'red' WHERE id = ?").run(run.id)).toThrow(/CHECK/);
+    expect(() => runs.rename(999, 'x')).toThrow(/no run with id 999/);
+  });
+
   it('records epochs with their checkpoints and keeps the totals', () => {
     const { runs, run } = setup();
     runs.markStarted(run.id, { backend: 'wasm', params: 10 });

@@ -158,6 +158,8 @@ export class Lab {
       resumeRun: ({ id }) => this.resumeRun(id),
       cancelRun: ({ id }) => this.cancelRun(id),
       deleteRun: ({ id }) => ({ deleted: this.deleteRun(id) }),
+      renameRun: ({ id, name }) => this.renameRun(id, name),
+      setRunColour: ({ id, colour }) => this.setRunColour(id, colour),
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
       getEvaluation: ({ runId }) => {
         this.runs.get(runId);
@@ -294,7 +296,24 @@ export class Lab {
   /** Deletes a run that no process is training, with its epochs, checkpoints, evaluations, explanations and members. */
   deleteRun(id: number): number[] {
     this.runs.markInterrupted();
-    return this.runs.delete(id);
+    const deleted = this.runs.delete(id);
+    this.options.emit('runsDeleted', { deleted });
+    return deleted;
+  }
+
+  /** Renames a run (`name` already checked by the contract's RunName) and tells every page. */
+  renameRun(id: number, name: string): RunSummary {
+    return this.identityChanged(this.runs.rename(id, name));
+  }
+
+  /** Sets a run's colour (`colour` already checked by the contract's RunColour) and tells every page. */
+  setRunColour(id: number, colour: string): RunSummary {
+    return this.identityChanged(this.runs.setColour(id, colour));
+  }
+
+  private identityChanged(run: RunSummary): RunSummary {
+    this.options.emit('runUpdated', { run, epoch: null });
+    return run;
   }
 
   /** Queues an evaluation of a finished run (`next`: ahead of the waiting trainings). */

@@ -4,7 +4,7 @@
  * annotation (tags, a note), which belongs to the image and outlives runs and evaluations.
  */
 import { z } from 'zod';
-import { Id, Split } from './common';
+import { BIDI_CONTROL, Id, INVISIBLE, Split, UnicodeText } from './common';
 import { CamMethodName } from './explanation';
 import { ModelFamily } from './runs';
 
@@ -18,18 +18,6 @@ export const MAX_TAGS_PER_IMAGE = 64;
 export const MAX_HISTORY_PER_IMAGE = 100;
 /** The most runs a case list or the finder compares at once. */
 export const MAX_CASE_RUNS = 8;
-
-/** Text that is not well-formed Unicode: a lone surrogate (String.prototype.isWellFormed, ES2024). */
-const LONE_SURROGATE = /\p{Cs}/u;
-/** Bidirectional controls (embeddings, overrides, isolates, marks), which reorder what is shown. */
-const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-/** Nothing visible: blanks, format characters (zero-width ones) and default-ignorable code points only. */
-const INVISIBLE = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
-
-/** Well-formed Unicode: SQLite stores it as valid UTF-8 that every client reads. */
-export const UnicodeText = z
-  .string()
-  .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode (it holds a lone surrogate)');
 
 export const Tag = UnicodeText.trim()
   .min(1, 'a tag cannot be empty')
@@ -86,8 +74,10 @@ const Nullable = z.number().nullable();
 export const CaseRunResult = z.object({
   runId: Id,
   model: ModelFamily,
-  /** "CNN #3". */
+  /** The run's name ("CNN #3" unless renamed). */
   runLabel: z.string(),
+  /** The run's colour, `#rrggbb`. */
+  runColour: z.string(),
   predicted: z.number().int(),
   predictedClass: z.string(),
   correct: z.boolean(),

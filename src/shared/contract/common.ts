@@ -8,6 +8,18 @@ export const Id = z.number().int().positive();
 export const Split = z.enum(['train', 'test']);
 export type Split = z.infer<typeof Split>;
 
+/** Text that is not well-formed Unicode: a lone surrogate (String.prototype.isWellFormed, ES2024). */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Bidirectional controls (embeddings, overrides, isolates, marks), which reorder what is shown. */
+export const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+/** Nothing visible: blanks, format characters (zero-width ones) and default-ignorable code points only. */
+export const INVISIBLE = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
+
+/** Well-formed Unicode: SQLite stores it as valid UTF-8 that every client reads. */
+export const UnicodeText = z
+  .string()
+  .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode (it holds a lone surrogate)');
+
 /** The input of a request that takes nothing. */
 export const Empty = z.object({}).strict();
 

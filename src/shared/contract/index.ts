@@ -23,6 +23,7 @@ export * from './common';
 export * from './app';
 export * from './datasets';
 export * from './runs';
+export * from './run-identity';
 export * from './evaluation';
 export * from './explanation';
 export * from './jobs';

@@ -1,6 +1,7 @@
 /** Runs: a model family's hyperparameters, training, and what each epoch measured. */
 import { z } from 'zod';
 import { Empty, Id, JobInfo, type RequestSpec } from './common';
+import { RunColour, RunName } from './run-identity';
 
 /** 'ensemble': a deep ensemble of `members` CNNs, each its own run with its own seed. */
 /** Why a run is interrupted when Casebook stopped: while it trained, or while it was still queued. */
@@ -93,6 +94,12 @@ export type EpochMetrics = z.infer<typeof EpochMetrics>;
 
 export const RunSummary = z.object({
   id: Id,
+  /** The run's name, "CNN #3" unless the user renamed it (see run-identity.ts). */
+  name: z.string(),
+  /** The run's colour, `#rrggbb`, pinned when it was created, the same on every screen and figure. */
+  colour: z.string(),
+  /** The seed group the run belongs to; null when alone (seed groups are not made yet). */
+  group: Id.nullable(),
   datasetId: Id,
   datasetHash: z.string(),
   model: ModelFamily,
@@ -167,11 +174,17 @@ export const runRequests = {
    */
   deleteRun: { input: z.object({ id: Id }), output: z.object({ deleted: z.array(Id) }) },
   cancelRun: { input: z.object({ id: Id }), output: RunSummary },
+  /** Renames a run (names need not be unique). */
+  renameRun: { input: z.object({ id: Id, name: RunName }), output: RunSummary },
+  /** Sets the colour a run has on every screen and figure. */
+  setRunColour: { input: z.object({ id: Id, colour: RunColour }), output: RunSummary },
 } as const satisfies Record<string, RequestSpec>;
 
 export const runEvents = {
   /** A run changed status or finished an epoch. */
   runUpdated: z.object({ run: RunSummary, epoch: EpochMetrics.nullable() }),
+  /** Runs were deleted (an ensemble with its members), by this or another door. */
+  runsDeleted: z.object({ deleted: z.array(Id) }),
   /** Per-batch training progress (throttled). */
   runProgress: RunProgress,
 } as const satisfies Record<string, z.ZodType>;

@@ -11,7 +11,7 @@
 import type { BoxPlotDataPoint } from '@sgratzl/chartjs-chart-boxplot';
 import type { ChartConfiguration } from 'chart.js';
 import type { CaseDetail } from '../contract';
-import { runColour } from './style';
+import { paletteColour } from './style';
 
 /** Tukey statistics as the contract carries them: [low whisker, q1, median, q3, high whisker] and outliers. */
 export interface TukeyStats {
@@ -114,7 +114,7 @@ function boxplotChart(options: {
 /** What the seed's figure reads of a case's run. */
 export type BoxplotRun = Pick<
   CaseDetail['runs'][number],
-  'runId' | 'runLabel' | 'samples' | 'probabilities' | 'boxplots'
+  'runId' | 'runLabel' | 'runColour' | 'samples' | 'probabilities' | 'boxplots'
 >;
 
 /** One run's box of class k: its Tukey statistics, or a flat box at the probability (a deterministic run, one sample). */
@@ -124,7 +124,7 @@ function caseBox(run: BoxplotRun, k: number): TukeyStats {
 }
 
 export interface CaseBoxplotOptions {
-  /** Draw only this run's series (its colour stays that of its position among the case's runs). */
+  /** Draw only this run's series. */
   runId?: number | undefined;
   /** Stored samples by run id, per class (see `samplesByClass`), drawn beside the boxes. */
   samples?: ReadonlyMap<number, readonly (readonly number[])[]> | undefined;
@@ -135,19 +135,19 @@ export interface CaseBoxplotOptions {
 /**
  * The seed's figure for one image: per class and run, the T sampled probabilities as a box (from
  * the stored statistics), the run's mean probability as a ◆ marker, and the samples themselves
- * where given. One colour per run, by its position in the case.
+ * where given. Each run in its own colour.
  */
 export function caseBoxplotChart(
   detail: { classes: readonly string[]; runs: readonly BoxplotRun[] },
   options: CaseBoxplotOptions = {},
 ): BoxplotConfiguration {
-  const series = detail.runs.flatMap((run, position) =>
+  const series = detail.runs.flatMap((run) =>
     options.runId !== undefined && run.runId !== options.runId
       ? []
       : [
           {
             label: `${run.runLabel}${run.samples > 1 ? ` (T ${run.samples})` : ''}`,
-            colour: runColour(position),
+            colour: run.runColour,
             boxes: detail.classes.map((_, k) => caseBox(run, k)),
             means: detail.classes.map((_, k) => run.probabilities[k] ?? null),
             items: options.samples?.get(run.runId),
@@ -170,7 +170,7 @@ export function classBoxplotChart(input: {
     // one colour per class here, from the same colour-blind-safe palette
     series: input.classes.map((name, k) => ({
       label: `p(${name})`,
-      colour: runColour(k),
+      colour: paletteColour(k),
       boxes: input.groups.map((g) => g.boxplots?.[k] ?? null),
     })),
     xTitle: 'true class (test images)',

@@ -1,9 +1,9 @@
 /** Captions and alt text, generated from the runs and the case a figure shows. */
-import { MODEL_LABELS, type RunSummary } from '../contract';
+import type { RunSummary } from '../contract';
 import type { FigureRun } from './types';
 
-/** "CNN #3". */
-export const runLabel = (run: RunSummary): string => `${MODEL_LABELS[run.model]} #${run.id}`;
+/** The run's name in legends and captions ("CNN #3" unless the user renamed it). */
+export const runLabel = (run: Pick<RunSummary, 'name'>): string => run.name;
 
 const number = (value: number): string => (Math.abs(value) < 0.01 ? value.toExponential(0) : String(value));
 

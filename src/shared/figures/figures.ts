@@ -15,7 +15,7 @@ import { runColour } from './style';
 
 export interface ChartFigureInput {
   kind: Exclude<FigureKind, 'case'>;
-  /** The runs, in order (colours by position). */
+  /** The runs, in order (each drawn in its own colour). */
   runs: readonly FigureRun[];
   /** The case, for boxplots. */
   detail?: CaseDetail | undefined;
@@ -45,10 +45,10 @@ export function withTitle<C extends AnyChartConfiguration>(config: C, title: str
 const as = (config: unknown): AnyChartConfiguration => config as AnyChartConfiguration;
 
 function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
-  const list = runs.flatMap((r, position) =>
+  const list = runs.flatMap((r) =>
     r.metrics === null
       ? []
-      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(position), metrics: r.metrics }],
+      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(r.run), metrics: r.metrics }],
   );
   const missing = runs.filter((r) => r.metrics === null).map((r) => runLabel(r.run));
   if (missing.length > 0)
@@ -73,10 +73,10 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric) {
       single && runs[0]
         ? runCurveChart(runs[0].epochs, metric)
         : curveChart(
-            runs.map((r, position) => ({
+            runs.map((r) => ({
               runId: r.run.id,
               label: runLabel(r.run),
-              colour: runColour(position),
+              colour: runColour(r.run),
               epochs: r.epochs,
             })),
             { metric, smoothing: 0, log: false, maxEpoch },

@@ -2,16 +2,19 @@
  * Colours and the options every figure shares, for the screen and for export alike (no Node, no
  * DOM here).
  */
+import { RUN_PALETTE, type RunSummary } from '../contract';
 
 /** The series colours of a single run's charts: training, validation, and reference lines. */
 export const SERIES_COLOURS = { train: '#2563eb', validation: '#d97706', reference: '#9aa0a6' } as const;
 
 /**
- * One colour per compared run, in the order the runs are listed, the same in every chart and
- * table (Okabe–Ito's colour-blind-safe palette, darkest first).
+ * The one place a run's colour is read: the colour stored with it, pinned when it was created
+ * (never its position in a list), the same on every screen and in every figure.
  */
-export const RUN_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'] as const;
-export const runColour = (position: number): string => RUN_COLOURS[position % RUN_COLOURS.length] ?? '#000000';
+export const runColour = (run: Pick<RunSummary, 'colour'>): string => run.colour;
+
+/** The palette's k-th colour in turn, for series that are not runs (a class in a boxplot). */
+export const paletteColour = (k: number): string => RUN_PALETTE[k % RUN_PALETTE.length] ?? RUN_PALETTE[0];
 
 /** A point of a line or bar chart; y is null where there is nothing to draw. */
 export type Point = { x: number; y: number | null };

@@ -6,6 +6,9 @@ import { cliLab, databasePath, DB_HELP } from '../lab';
 /** What the run commands print about a run with --json. */
 export function runLine(run: RunSummary): {
   runId: number;
+  name: string;
+  colour: string;
+  group: number | null;
   model: RunSummary['model'];
   status: RunSummary['status'];
   epochsDone: number;
@@ -13,6 +16,9 @@ export function runLine(run: RunSummary): {
 } {
   return {
     runId: run.id,
+    name: run.name,
+    colour: run.colour,
+    group: run.group,
     model: run.model,
     status: run.status,
     epochsDone: run.epochsDone,
@@ -26,11 +32,12 @@ export function describeRun(run: RunSummary): string {
 }
 
 function table(runs: RunSummary[]): string {
-  const header = ['run', 'model', 'status', 'epochs', 'test acc', 'ensemble', 'created'];
+  const header = ['run', 'name', 'model', 'status', 'epochs', 'test acc', 'ensemble', 'created'];
   const rows: string[][] = [
     header,
     ...runs.map((run) => [
       String(run.id),
+      run.name,
       MODEL_LABELS[run.model],
       run.status,
       String(run.epochsDone),
@@ -59,7 +66,8 @@ Lists every run, oldest first, with its status (runs left queued or running by a
 is gone are shown interrupted), the epochs it finished and its test accuracy.
 
 ${DB_HELP}
-  --json             one JSON object per run: {"runId", "model", "status", "epochsDone", "testAccuracy"}
+  --json             one JSON object per run: {"runId", "name", "colour" (#rrggbb), "group" (null:
+                     not in a seed group), "model", "status", "epochsDone", "testAccuracy"}
   -h, --help         show this help
 `,
   async run(argv: string[], io: Io): Promise<number> {

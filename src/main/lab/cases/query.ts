@@ -192,6 +192,7 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
       runId: r.run.id,
       model: r.run.model,
       runLabel: r.label,
+      runColour: r.run.colour,
       predicted,
       predictedClass: classes[predicted] ?? `#${predicted}`,
       correct: predicted === row.label,

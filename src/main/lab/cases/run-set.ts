@@ -2,7 +2,7 @@
  * The runs a case query looks at, resolved once: each run's current evaluation (the single source
  * of its predictions) and the explanation whose maps and background shares it shows.
  */
-import { MODEL_LABELS, type CamMethodName, type DatasetSummary, type RunSummary } from '../../../shared/contract';
+import type { CamMethodName, DatasetSummary, RunSummary } from '../../../shared/contract';
 import { BadRequestError, ConflictError } from '../errors';
 import type { Db } from '../store/database';
 import type { DatasetStore } from '../store/datasets';
@@ -10,7 +10,7 @@ import type { RunStore } from '../store/runs';
 
 export interface CaseRun {
   run: RunSummary;
-  /** "CNN #3". */
+  /** The run's name ("CNN #3" unless renamed). */
   label: string;
   evaluationId: number;
   /** T of the current evaluation. */
@@ -23,8 +23,6 @@ export interface RunSet {
   dataset: DatasetSummary;
   runs: CaseRun[];
 }
-
-export const runLabel = (run: Pick<RunSummary, 'id' | 'model'>): string => `${MODEL_LABELS[run.model]} #${run.id}`;
 
 /**
  * Resolves run ids to their current evaluations and explanations. Every run must be evaluated
@@ -64,7 +62,7 @@ export function resolveRunSet(
         );
       return {
         run,
-        label: runLabel(run),
+        label: run.name,
         evaluationId: current.id,
         samples: current.samples,
         explanationId: explanation.pluck().get(run.id, method ?? null, method ?? null) ?? null,

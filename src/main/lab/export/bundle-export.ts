@@ -126,6 +126,8 @@ function exportRun(db: Db, runs: RunStore, runId: number, entries: Entries): Bun
   });
   return {
     key,
+    name: run.name,
+    colour: run.colour,
     model: run.model,
     config: parse(db.prepare<[number], string>('SELECT config FROM runs WHERE id = ?').pluck().get(run.id) ?? null),
     status: run.status,

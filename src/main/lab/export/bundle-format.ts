@@ -16,7 +16,7 @@
  * Binary columns live in .bin files and rows point at them as [offset, length] (null: none).
  */
 import { z } from 'zod';
-import { ModelFamily, Note, RunStatus, Split, Tag } from '../../../shared/contract';
+import { ModelFamily, Note, RunColour, RunName, RunStatus, Split, Tag } from '../../../shared/contract';
 
 export const BUNDLE_FORMAT = 'casebook-run';
 export const BUNDLE_VERSION = 1;
@@ -35,6 +35,9 @@ export const CheckpointKind = z.enum(['best', 'last']);
 export interface BundleRun {
   /** The run's place in the bundle (`run-<id in the exporting database>`). */
   key: string;
+  /** The run's name and colour (absent from bundles written before runs had them). */
+  name?: string | undefined;
+  colour?: string | undefined;
   model: z.infer<typeof ModelFamily>;
   config: unknown;
   status: z.infer<typeof RunStatus>;
@@ -60,6 +63,8 @@ export interface BundleRun {
 export const BundleRun: z.ZodType<BundleRun> = z.lazy(() =>
   z.object({
     key: z.string().regex(/^run-\d+$/),
+    name: RunName.optional(),
+    colour: RunColour.optional(),
     model: ModelFamily,
     config: Json,
     status: RunStatus,

@@ -6,10 +6,18 @@
 import { createHash } from 'node:crypto';
 import { strFromU8 } from 'fflate';
 import type { z } from 'zod';
-import { ExplanationSummary, RunConfig, RunMetrics, describeZodError } from '../../../shared/contract';
+import {
+  defaultRunName,
+  ExplanationSummary,
+  MODEL_LABELS,
+  RunConfig,
+  RunMetrics,
+  describeZodError,
+} from '../../../shared/contract';
 import { BadRequestError, NotFoundError } from '../errors';
 import { AnnotationStore } from '../store/annotations';
 import type { Db } from '../store/database';
+import { defaultIdentity } from '../store/runs';
 import { blobAt } from './blobs';
 import { inflateEntries, ZipEntryError, zipEntryNames } from './bundle-unzip';
 import {
@@ -263,12 +271,41 @@ function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, n
 
 const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
+/** The bundle key's id: `run-12` → 12. */
+const keyId = (key: string): number => Number(key.slice('run-'.length));
+
+/**
+ * The imported run's name and colour. A name the user gave is kept; a default name ("CNN #3",
+ * naming the run's id in the exporting database) becomes the default name of its new id, so it
+ * never names another run here. The colour is kept: it is the colour of the run's figures
+ * elsewhere (a bundle without them gets a new run's).
+ */
+function importedIdentity(
+  db: Db,
+  run: BundleRun,
+  id: number,
+  parentId: number | null,
+  member: { index: number; parentKey: string } | null,
+): { name: string; colour: string } {
+  const fresh = defaultIdentity(db, id, run.model, parentId);
+  const oldDefault = defaultRunName(
+    MODEL_LABELS[run.model],
+    keyId(run.key),
+    member === null ? undefined : { index: member.index, ensembleId: keyId(member.parentKey) },
+  );
+  return {
+    name: run.name === undefined || run.name === oldDefault ? fresh.name : run.name,
+    colour: run.colour ?? fresh.colour,
+  };
+}
+
 /** Inserts a planned run, its members after it; returns its new id. */
 function writeRun(
   db: Db,
   plan: RunPlan,
   where: { datasetId: number; hash: string; parentId: number | null },
   runIds: Record<string, number>,
+  member: { index: number; parentKey: string } | null = null,
 ): number {
   const r = plan.run;
   const id = Number(
@@ -302,6 +339,8 @@ function writeRun(
       ).lastInsertRowid,
   );
   runIds[r.key] = id;
+  const identity = importedIdentity(db, r, id, where.parentId, member);
+  db.prepare('UPDATE runs SET name = ?, colour = ? WHERE id = ?').run(identity.name, identity.colour, id);
   const epoch = db.prepare(
     `INSERT INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -326,7 +365,9 @@ function writeRun(
     );
   if (plan.evaluation) writeEvaluation(db, id, plan.evaluation, r.key);
   for (const e of plan.explanations) writeExplanation(db, id, e, r.key);
-  for (const member of plan.members) writeRun(db, member, { ...where, parentId: id }, runIds);
+  plan.members.forEach((m, i) =>
+    writeRun(db, m, { ...where, parentId: id }, runIds, { index: i + 1, parentKey: r.key }),
+  );
   return id;
 }
 

@@ -1,4 +1,8 @@
 import {
+  defaultRunName,
+  memberColour,
+  MODEL_LABELS,
+  nextRunColour,
   RunConfig,
   type EpochMetrics,
   type ModelFamily,
@@ -11,6 +15,8 @@ import { DEFAULT_OWNERSHIP_TIMING, RunOwnership } from './run-owners';
 
 interface RunRow {
   id: number;
+  name: string;
+  colour: string;
   dataset_id: number;
   dataset_hash: string;
   model: ModelFamily;
@@ -86,19 +92,45 @@ export class RunStore {
       .immediate();
   }
 
+  /**
+   * Creates a queued run with its default name ("CNN #3") and the next colour of the palette (an
+   * ensemble's member: "CNN #7 (member 2 of #5)", coloured after its ensemble).
+   */
   create(input: { datasetId: number; datasetHash: string; config: RunConfig; parentId?: number }): RunSummary {
-    const info = this.db
-      .prepare(
-        "INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status) VALUES (?, ?, ?, ?, ?, 'queued')",
-      )
-      .run(
-        input.datasetId,
-        input.datasetHash,
-        input.config.model,
-        JSON.stringify(input.config),
-        input.parentId ?? null,
-      );
-    return this.get(Number(info.lastInsertRowid));
+    return this.db
+      .transaction(() => {
+        const id = Number(
+          this.db
+            .prepare(
+              "INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status) VALUES (?, ?, ?, ?, ?, 'queued')",
+            )
+            .run(
+              input.datasetId,
+              input.datasetHash,
+              input.config.model,
+              JSON.stringify(input.config),
+              input.parentId ?? null,
+            ).lastInsertRowid,
+        );
+        const identity = defaultIdentity(this.db, id, input.config.model, input.parentId ?? null);
+        this.db.prepare('UPDATE runs SET name = ?, colour = ? WHERE id = ?').run(identity.name, identity.colour, id);
+        return this.get(id);
+      })
+      .immediate();
+  }
+
+  /** Renames a run (the name is validated by the contract's RunName). */
+  rename(id: number, name: string): RunSummary {
+    this.get(id);
+    this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
+    return this.get(id);
+  }
+
+  /** Sets a run's colour (`#rrggbb`, validated by the contract's RunColour). */
+  setColour(id: number, colour: string): RunSummary {
+    this.get(id);
+    this.db.prepare('UPDATE runs SET colour = ? WHERE id = ?').run(colour, id);
+    return this.get(id);
   }
 
   /**
@@ -326,9 +358,47 @@ export class RunStore {
   }
 }
 
+/** How many earlier runs' colours decide a new run's turn in the palette (see nextRunColour). */
+const PALETTE_LOOKBACK = 60;
+
+/**
+ * The name and colour a new run `id` gets: "CNN #3" and the palette colour after the newest
+ * earlier top-level run's; an ensemble's member "CNN #7 (member 2 of #5)", coloured after its ensemble.
+ */
+export function defaultIdentity(
+  db: Db,
+  id: number,
+  model: ModelFamily,
+  parentId: number | null,
+): { name: string; colour: string } {
+  const label = MODEL_LABELS[model];
+  if (parentId !== null) {
+    const parentColour = db.prepare<[number], string>('SELECT colour FROM runs WHERE id = ?').pluck().get(parentId);
+    const index =
+      db
+        .prepare<[number, number], number>('SELECT count(*) FROM runs WHERE parent_id = ? AND id <= ?')
+        .pluck()
+        .get(parentId, id) ?? 1;
+    return {
+      name: defaultRunName(label, id, { index, ensembleId: parentId }),
+      colour: memberColour(parentColour ?? '', index),
+    };
+  }
+  const previous = db
+    .prepare<[number], string>(
+      `SELECT colour FROM runs WHERE parent_id IS NULL AND id < ? ORDER BY id DESC LIMIT ${PALETTE_LOOKBACK}`,
+    )
+    .pluck()
+    .all(id);
+  return { name: defaultRunName(label, id), colour: nextRunColour(previous) };
+}
+
 function toSummary(row: RunRow): RunSummary {
   return {
     id: row.id,
+    name: row.name,
+    colour: row.colour,
+    group: null,
     datasetId: row.dataset_id,
     datasetHash: row.dataset_hash,
     model: row.model,

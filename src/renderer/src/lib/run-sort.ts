@@ -6,6 +6,7 @@ import { MODEL_LABELS, type RunSummary } from '../../../shared/contract';
 
 export type SortKey =
   | 'id'
+  | 'name'
   | 'model'
   | 'dataset'
   | 'status'
@@ -26,6 +27,7 @@ export const DEFAULT_SORT: RunSort = { key: 'id', descending: true };
 
 const KEYS: readonly SortKey[] = [
   'id',
+  'name',
   'model',
   'dataset',
   'status',
@@ -62,6 +64,8 @@ function value(run: RunSummary, key: SortKey, datasetName: (id: number) => strin
   switch (key) {
     case 'id':
       return run.id;
+    case 'name':
+      return run.name;
     case 'model':
       return MODEL_LABELS[run.model];
     case 'dataset':

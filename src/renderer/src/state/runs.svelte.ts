@@ -4,6 +4,7 @@ import type {
   EventPayload,
   JobInfo,
   ModelFamily,
+  Result,
   RunConfig,
   RunProgress,
   RunSummary,
@@ -87,9 +88,10 @@ export class RunsState {
     this.explanation = new ExplanationState(client, errors);
   }
 
-  /** Subscribes to `runUpdated`, `runProgress` and `runEvaluated`; returns the disposer. */
+  /** Subscribes to `runUpdated`, `runsDeleted`, `runProgress` and `runEvaluated`; returns the disposer. */
   listen(): () => void {
     const offUpdated = this.#client.on('runUpdated', (event) => this.#updated(event));
+    const offDeleted = this.#client.on('runsDeleted', ({ deleted }) => this.#removed(deleted));
     const offProgress = this.#client.on('runProgress', (progress) => {
       const run = this.list.find((known) => known.id === progress.runId);
       // A late batch report must not bring back the bar of a run that has ended.
@@ -104,6 +106,7 @@ export class RunsState {
     const offExplained = this.explanation.listen();
     return () => {
       offUpdated();
+      offDeleted();
       offProgress();
       offEvaluated();
       offExplained();
@@ -217,6 +220,47 @@ export class RunsState {
       this.onJob?.(job);
       return run;
     });
+  }
+
+  /** Renames a run; resolves to null, or to why it was refused (shown beside the field). */
+  async rename(id: number, name: string): Promise<string | null> {
+    return this.#identity(id, () => this.#client.request('renameRun', { id, name }));
+  }
+
+  /** Sets a run's colour (`#rrggbb`); resolves to null, or to why it was refused. */
+  async setColour(id: number, colour: string): Promise<string | null> {
+    return this.#identity(id, () => this.#client.request('setRunColour', { id, colour }));
+  }
+
+  async #identity(id: number, request: () => Promise<Result<RunSummary>>): Promise<string | null> {
+    const heard = this.#heardCount(id);
+    const result = await request();
+    if (!result.ok) return result.error.message;
+    this.#answered(result.value, heard);
+    return null;
+  }
+
+  /**
+   * Deletes a run (an ensemble with its members) as `casebook delete` does; resolves to null, or
+   * to why main refused (a process trains it, it is a member of an ensemble, …).
+   */
+  async remove(id: number): Promise<string | null> {
+    if (this.busy.has(id)) return null;
+    this.busy.add(id);
+    try {
+      const result = await this.#client.request('deleteRun', { id });
+      if (!result.ok) return result.error.message;
+      this.#removed(result.value.deleted);
+      return null;
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  #removed(deleted: readonly number[]): void {
+    this.list = this.list.filter((run) => !deleted.includes(run.id));
+    this.picked = this.picked.filter((id) => !deleted.includes(id));
+    for (const id of deleted) this.#progress.delete(id);
   }
 
   async #act(id: number, doing: string, action: () => Promise<RunSummary>): Promise<void> {

@@ -1,5 +1,4 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { MODEL_LABELS } from '../../../shared/contract';
 import type { CasebookClient } from '../lib/client';
 
 export type SampleStage = 'idle' | 'starting' | 'running' | 'done' | 'failed';
@@ -79,7 +78,7 @@ export class SampleStudyState {
     }
     this.runs = answer.value.runs.map((run) => ({
       id: run.id,
-      label: `${MODEL_LABELS[run.model]} #${run.id}`,
+      label: run.name,
       step: this.#early[run.id] ?? 'training',
     }));
     this.stage = 'running';

@@ -8,6 +8,7 @@ import { evaluationSamples } from './006-evaluation-samples';
 import { cases } from './007-cases';
 import { runOwners } from './008-run-owners';
 import { runLeases } from './009-run-leases';
+import { runIdentity } from './010-run-identity';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   cases,
   runOwners,
   runLeases,
+  runIdentity,
 ];
