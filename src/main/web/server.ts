@@ -49,8 +49,10 @@ export interface WebServer {
 /**
  * The session cookie's name, one per port: cookies ignore the port, so two Casebook servers on one
  * machine (two studies) would otherwise overwrite each other's cookie and log each other out.
+ * Any of them is accepted when it holds this server's token (see `authorised`).
  */
-export const cookieName = (port: number): string => `casebook_token_${port}`;
+const COOKIE_PREFIX = 'casebook_token_';
+export const cookieName = (port: number): string => `${COOKIE_PREFIX}${port}`;
 /** What to do without a valid token or cookie; the renderer shows it as is. */
 export const UNAUTHORISED =
   "this tab's login is from an older Casebook session (or it never had one): open the URL Casebook printed " +
@@ -99,7 +101,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       });
       return void res.end();
     }
-    if (!authorised(req, token, cookieName(port))) {
+    if (!authorised(req, token)) {
       // the renderer's client reads the envelope's code; a person reads the sentence
       if (url.pathname.startsWith('/api/')) return sendFailure(res, 401, 'unauthorized', UNAUTHORISED);
       return send(res, 401, 'text/plain', `Casebook: ${UNAUTHORISED}`);
@@ -191,14 +193,17 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function authorised(req: IncomingMessage, token: string, cookieKey: string): boolean {
+/**
+ * A bearer token, or any Casebook session cookie holding this server's token: its own port's, or
+ * the one an earlier start on another port set (a restart that had to move keeps the login).
+ */
+function authorised(req: IncomingMessage, token: string): boolean {
   const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
   if (bearer !== undefined) return sameToken(bearer, token);
-  const cookie = (req.headers.cookie ?? '')
+  return (req.headers.cookie ?? '')
     .split(';')
     .map((part) => part.trim().split('='))
-    .find(([key]) => key === cookieKey)?.[1];
-  return cookie !== undefined && sameToken(cookie, token);
+    .some(([key, value]) => key?.startsWith(COOKIE_PREFIX) === true && value !== undefined && sameToken(value, token));
 }
 
 /** The body as text, or null when it is over MAX_BODY bytes (reading stops there). */
