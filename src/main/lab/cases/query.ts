@@ -5,21 +5,25 @@ import type {
   CaseFilter,
   CasePage,
   CaseRunResult,
-  CaseSort,
   CaseSummary,
   ListCasesRequest,
 } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
 import type { Db } from '../store/database';
+import { caseRows, groupsOf, orderBy, type CaseGroup, type CaseRows } from './rows';
 import type { RunSet } from './run-set';
-import { CaseSql, type CaseRow, type Params } from './sql';
+import { CaseSql, runValue, type CaseRow, type Params, type RunColumn } from './sql';
 
 export type ListArgs = z.output<typeof ListCasesRequest>;
 type Filter = z.output<typeof CaseFilter>;
 
-/** The WHERE clause of a filter (on top of the run set's base). */
-export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; params: Params } {
-  const where = [sql.base];
+/**
+ * A filter as conditions over a run set's rows `c` (./rows.ts): `where`, on the runs' values
+ * alone, and `annotated`, on the image's tags and note (read live: they change).
+ */
+export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; annotated: string[]; params: Params } {
+  const where: string[] = [];
+  const annotated: string[] = [];
   const params: Params = {};
   const { classes } = sql.set.dataset;
   if (filter.trueClass !== undefined) {
@@ -27,62 +31,58 @@ export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; para
       throw new BadRequestError(
         `filter.trueClass: class ${filter.trueClass} does not exist (${classes.length} classes)`,
       );
-    where.push('i.label = @trueClass');
+    where.push('c.label = @trueClass');
     params.trueClass = filter.trueClass;
   }
   for (const [n, { runId, class: k }] of filter.predicted.entries()) {
     const j = sql.set.runs.findIndex((r) => r.run.id === runId);
     if (j < 0) throw new BadRequestError(`filter.predicted: run ${runId} is not among the listed runs`);
     if (k >= classes.length) throw new BadRequestError(`filter.predicted: class ${k} does not exist`);
-    where.push(`p${j}.predicted = @pred${n}`);
+    where.push(`c.p${j} = @pred${n}`);
     params[`pred${n}`] = k;
   }
-  if (filter.outcome === 'wrong') where.push(sql.wrongAny);
-  if (filter.outcome === 'right') where.push(sql.rightAll);
-  if (filter.outcome === 'disagree') where.push(sql.disagree);
+  if (filter.outcome === 'wrong') where.push('c.wrong');
+  if (filter.outcome === 'right') where.push('c.right');
+  if (filter.outcome === 'disagree') where.push('c.disagree');
   if (filter.tag !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM annotation_tags t
-                 WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = i.split AND t.idx = i.idx)`);
+    annotated.push(`c.idx IN (SELECT t.idx FROM annotation_tags t
+                    WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = 'test')`);
     params.tag = filter.tag;
   }
   if (filter.hasNote !== undefined)
-    where.push(filter.hasNote ? "coalesce(a.note, '') <> ''" : "coalesce(a.note, '') = ''");
-  return { where, params };
-}
-
-/** The ORDER BY of a sort: most first, except `index`; NULLs last; ties by index. */
-export function sortSql(sql: CaseSql, sort: CaseSort, order?: 'asc' | 'desc'): string {
-  const direction = (order ?? (sort === 'index' ? 'asc' : 'desc')).toUpperCase();
-  const key: Record<CaseSort, string> = {
-    index: 'i.idx',
-    confidence: sql.mean('confidence'),
-    entropy: sql.mean('entropy'),
-    mi: sql.mean('mutual_information'),
-    variation: sql.mean('variation_ratio'),
-    background: sql.mean('background'),
-    disagreement: `${sql.disagreement} ${direction} NULLS LAST, ${sql.mean('entropy')}`,
-  };
-  return `${key[sort]} ${direction} NULLS LAST, i.idx`;
+    annotated.push(
+      `c.idx ${filter.hasNote ? '' : 'NOT '}IN (SELECT n.idx FROM annotations n
+                    WHERE n.dataset_hash = @hash AND n.split = 'test' AND n.note <> '')`,
+    );
+  return { where, annotated, params };
 }
 
 export function listCases(db: Db, set: RunSet, args: ListArgs): CasePage {
   const sql = new CaseSql(set);
+  const rows = caseRows(db, sql);
   const { where, params } = filterSql(sql, args.filter);
   const all = { ...sql.params, ...params };
-  // rank on the bare keys first, then read the page's rows in full: sorting whole rows would
-  // compute every column (probabilities, tags) of every image
+  // the page's indices, then its rows in full
   const page = db
-    .prepare<[Params & { limit: number; offset: number }], number>(
-      `SELECT i.idx
-       ${sql.from}
-       WHERE ${where.join('\n AND ')}
-       ORDER BY ${sortSql(sql, args.sort, args.order)}
-       LIMIT @limit OFFSET @offset`,
-    )
+    .prepare<[Params & { limit: number; offset: number }], number>(pageSql(db, sql, rows, args))
     .pluck()
     .all({ ...all, limit: args.limit, offset: args.offset });
-  const counts = countCases(db, sql, where, all);
+  const counts = countCases(db, sql, rows, args.filter, where, all);
   return { total: counts.total, items: readCases(db, sql, page), counts };
+}
+
+/**
+ * The SELECT of a page's indices (`@limit`, `@offset`) over the run set's rows: it walks the
+ * sort's index (made here on first use), reading the outcome and class filters from the index.
+ */
+export function pageSql(db: Db, sql: CaseSql, rows: CaseRows, args: Omit<ListArgs, 'runs'>): string {
+  const { where, annotated } = filterSql(sql, args.filter);
+  const direction = (args.order ?? (args.sort === 'index' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
+  const conditions = [...where, ...annotated];
+  return `SELECT c.idx FROM ${rows.table} c
+       WHERE ${conditions.length === 0 ? '1' : conditions.join('\n AND ')}
+       ORDER BY ${orderBy(db, rows, args.sort, direction)}
+       LIMIT @limit OFFSET @offset`;
 }
 
 /** The full rows of the given images, in the given order. */
@@ -91,39 +91,46 @@ export function readCases(db: Db, sql: CaseSql, indices: readonly number[]): Cas
   const rows = db
     .prepare<[Params], CaseRow>(
       `SELECT ${sql.columns}
-       ${sql.from}
-       WHERE ${sql.base} AND i.idx IN (SELECT value FROM json_each(@indices))`,
+       FROM json_each(@indices) k
+       CROSS JOIN images i ON i.dataset_id = @dataset AND i.split = 'test' AND i.idx = k.value
+       ${sql.joins}
+       WHERE ${sql.base}`,
     )
+    .raw()
     .all({ ...sql.params, indices: JSON.stringify(indices) });
-  const byIndex = new Map(rows.map((row) => [row.idx, row]));
+  const byIndex = new Map(rows.map((row) => [row[0], row]));
   return indices.flatMap((index) => {
     const row = byIndex.get(index);
     return row ? [caseSummary(sql.set, row)] : [];
   });
 }
 
-function countCases(db: Db, sql: CaseSql, where: string[], params: Params): CaseCounts {
-  // one scan: the filtered images' groups, and their tags
-  const rows = db
-    .prepare<
-      [Params],
-      { tag: string | null; label: number; wrong: number; right: number; disagree: number; noted: number; n: number }
-    >(
-      `WITH f AS MATERIALIZED (
-         SELECT i.idx AS idx, i.label AS label, ${sql.wrongAny} AS wrong, coalesce(${sql.rightAll}, 0) AS right,
-                ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted
-         ${sql.from}
-         WHERE ${where.join('\n AND ')})
-       SELECT NULL AS tag, label, wrong, right, disagree, noted, count(*) AS n FROM f GROUP BY 2, 3, 4, 5, 6
-       UNION ALL
-       SELECT t.tag, 0, 0, 0, 0, 0, count(*) FROM annotation_tags t JOIN f ON f.idx = t.idx
-        WHERE t.dataset_hash = @hash AND t.split = 'test' GROUP BY t.tag`,
+interface AnnotatedRow extends Omit<CaseGroup, 'n'> {
+  noted: number;
+  tags: string | null;
+}
+
+/**
+ * The sidebar counts of a filtered list. The groups of the filter's prediction-only part are
+ * read once per run set (./rows.ts); what depends on tags and notes is read from the annotated
+ * images alone, so a page costs what the annotations cost, not what the test set does.
+ */
+function countCases(db: Db, sql: CaseSql, rows: CaseRows, filter: Filter, where: string[], params: Params): CaseCounts {
+  const annotatedRows = db
+    .prepare<[Params], AnnotatedRow>(
+      `SELECT c.label AS label, c.wrong AS wrong, c.right AS right, c.disagree AS disagree,
+              (a.note <> '') AS noted,
+              (SELECT group_concat(t.tag, char(31)) FROM annotation_tags t
+                WHERE t.dataset_hash = a.dataset_hash AND t.split = a.split AND t.idx = a.idx) AS tags
+         FROM annotations a CROSS JOIN ${rows.table} c ON c.idx = a.idx
+        WHERE a.dataset_hash = @hash AND a.split = 'test'${where.map((w) => ` AND ${w}`).join('')}`,
     )
-    .all(params);
-  const groups = rows.filter((row) => row.tag === null);
-  const tags = rows
-    .flatMap((row) => (row.tag === null ? [] : [{ tag: row.tag, n: row.n }]))
-    .sort((a, b) => a.tag.localeCompare(b.tag));
+    .all(params)
+    .map((row) => ({ ...row, tagList: row.tags === null ? [] : row.tags.split('\u001f') }));
+  const matches = (row: { noted: number; tagList: string[] }) =>
+    (filter.tag === undefined || row.tagList.includes(filter.tag)) &&
+    (filter.hasNote === undefined || Boolean(row.noted) === filter.hasNote);
+  const annotated = annotatedRows.filter(matches);
   const { classes } = sql.set.dataset;
   const counts: CaseCounts = {
     total: 0,
@@ -131,27 +138,38 @@ function countCases(db: Db, sql: CaseSql, where: string[], params: Params): Case
     wrong: 0,
     right: 0,
     disagree: 0,
-    noted: 0,
-    tags: Object.fromEntries(tags.map((t) => [t.tag, t.n])),
+    noted: annotated.filter((row) => row.noted).length,
+    tags: {},
   };
-  for (const g of groups) {
-    counts.total += g.n;
+  const add = (g: Omit<CaseGroup, 'n'>, n: number) => {
+    counts.total += n;
     const name = classes[g.label] ?? `#${g.label}`;
-    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + g.n;
-    if (g.wrong) counts.wrong += g.n;
-    if (g.right) counts.right += g.n;
-    if (g.disagree) counts.disagree += g.n;
-    if (g.noted) counts.noted += g.n;
+    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + n;
+    if (g.wrong) counts.wrong += n;
+    if (g.right) counts.right += n;
+    if (g.disagree) counts.disagree += n;
+  };
+  if (filter.tag !== undefined || filter.hasNote === true) {
+    // only annotated images can match
+    for (const row of annotated) add(row, 1);
+  } else {
+    for (const g of groupsOf(db, rows, where, params)) add(g, g.n);
+    // without a note: every image of the groups but the noted ones
+    if (filter.hasNote === false) for (const row of annotatedRows) if (row.noted) add(row, -1);
   }
+  const tags = new Map<string, number>();
+  for (const row of annotated) for (const tag of row.tagList) tags.set(tag, (tags.get(tag) ?? 0) + 1);
+  counts.tags = Object.fromEntries([...tags].sort(([a], [b]) => a.localeCompare(b)));
   return counts;
 }
 
 /** A selected row as a case summary: one entry per run that evaluated the image. */
 export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
   const { classes } = set.dataset;
+  const [index, label, note, tags] = row as [number, number, string, string | null];
   const runs: CaseRunResult[] = [];
   set.runs.forEach((r, j) => {
-    const value = (name: string) => row[`p${j}_${name}` as keyof CaseRow] as number | string | null;
+    const value = (name: RunColumn) => runValue(row, j, name);
     if (value('idx') === null) return;
     const predicted = value('predicted') as number;
     runs.push({
@@ -160,7 +178,7 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
       runLabel: r.label,
       predicted,
       predictedClass: classes[predicted] ?? `#${predicted}`,
-      correct: predicted === row.label,
+      correct: predicted === label,
       confidence: value('confidence') as number,
       probabilities: JSON.parse(value('probabilities') as string) as number[],
       entropy: value('entropy') as number,
@@ -174,11 +192,11 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
   return {
     datasetId: set.dataset.id,
     split: 'test',
-    index: row.idx,
-    label: row.label,
-    trueClass: classes[row.label] ?? `#${row.label}`,
-    tags: row.tags === null ? [] : row.tags.split('\u001f').sort(),
-    note: row.note,
+    index,
+    label,
+    trueClass: classes[label] ?? `#${label}`,
+    tags: tags === null ? [] : tags.split('\u001f').sort(),
+    note,
     runs,
   };
 }
