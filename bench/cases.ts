@@ -1,8 +1,11 @@
-// Case-query benchmark: a study database with 3 evaluated runs (CNN, VNN, MC dropout) over 3,000
-// test images (random but plausible predictions, a Grad-CAM explanation each, 100 annotated
-// images), then the time of a filtered, sorted page of 100 cases, of the finder over the three
-// runs, and of one case across them. Targets (the cases issue): a page ≤ 20 ms, the finder
-// ≤ 100 ms. `node scripts/bench.mjs --only cases` prints one `{"cases": true, …}` line.
+// Case-query benchmark: a study database with `runs` evaluated runs (CNN, VNN, MC dropout in turn;
+// 3 by default) over each of `images` test-set sizes (3,000 by default; random but plausible
+// predictions, a Grad-CAM explanation each, 100 annotated images), then the time of a filtered,
+// sorted page of 100 cases (and of the first, which computes the run set's rows), of the finder
+// over the runs, and of one case across them. Targets (issue 18): with 6 runs × 10,000 images a
+// page ≤ 20 ms and the finder ≤ 100 ms, and the page at 10,000 images at most 1.5× the page at
+// 3,000. `node scripts/bench.mjs --only cases --runs 6 --images 3000,10000` prints one
+// `{"cases": true, …}` line per size.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,8 @@ export interface CasesBenchLine {
   images: number;
   /** Median over pages of `wrong in any run`, sorted by mutual information, 100 a page. */
   msPerPage: number;
+  /** The first page of the run set on its connection, which computes the run set's rows (see src/main/lab/cases/rows.ts). */
+  firstPageMs: number;
   finderMs: number;
   caseMs: number;
 }
@@ -47,10 +52,11 @@ function time(fn: () => void, repeats: number): number {
   return Math.round(median(times) * 100) / 100;
 }
 
-/** A study database of 3 evaluated, explained runs over `images` test images; the caller closes it. */
+/** A study database of `runs` (default 3) evaluated, explained runs over `images` test images; the caller closes it. */
 export function benchStudy(
   images: number,
   dir: string,
+  runCount = 3,
 ): { db: Db; ids: number[]; datasetId: number; cases: CaseService } {
   const db = openDatabase(join(dir, 'study.db'));
   {
@@ -72,7 +78,9 @@ export function benchStudy(
     const runs = new RunStore(db);
     const evaluations = new EvaluationStore(db);
     const explanations = new ExplanationStore(db);
-    const ids = (['cnn', 'vnn', 'mcdropout'] as ModelFamily[]).map((model) => {
+    const families: ModelFamily[] = ['cnn', 'vnn', 'mcdropout'];
+    const models = Array.from({ length: runCount }, (_, r) => families[r % families.length] ?? 'cnn');
+    const ids = models.map((model) => {
       const run = runs.create({
         datasetId: dataset.id,
         datasetHash: dataset.contentHash,
@@ -141,10 +149,17 @@ export function benchStudy(
   }
 }
 
-export function benchCases(options: { images?: number; report: (line: CasesBenchLine) => void }): void {
-  const images = options.images ?? 3000;
+export function benchCases(options: {
+  images?: readonly number[];
+  runs?: number;
+  report: (line: CasesBenchLine) => void;
+}): void {
+  for (const images of options.images ?? [3000]) benchCasesAt(images, options.runs ?? 3, options.report);
+}
+
+function benchCasesAt(images: number, runCount: number, report: (line: CasesBenchLine) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'casebook-bench-cases-'));
-  const { db, ids, datasetId, cases } = benchStudy(images, dir);
+  const { db, ids, datasetId, cases } = benchStudy(images, dir, runCount);
   try {
     let offset = 0;
     const page = () => {
@@ -154,7 +169,7 @@ export function benchCases(options: { images?: number; report: (line: CasesBench
       if (result.items.length === 0) offset = 0;
       else offset += 100;
     };
-    page();
+    const firstPageMs = time(page, 1);
     const msPerPage = time(page, 20);
     const find = () => cases.find(FindCasesRequest.parse({ runs: ids }));
     find();
@@ -162,7 +177,7 @@ export function benchCases(options: { images?: number; report: (line: CasesBench
     const one = () => cases.get(GetCaseRequest.parse({ datasetId, index: 17, runs: ids }));
     one();
     const caseMs = time(one, 20);
-    options.report({ cases: true, runs: ids.length, images, msPerPage, finderMs, caseMs });
+    report({ cases: true, runs: ids.length, images, msPerPage, firstPageMs, finderMs, caseMs });
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
 //   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy]
-//   [--skip-sampling] [--cam-samples T] [--bomb-batches N] [--bomb-mib N] [--seconds N] [--json]
+//   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
+//   [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
@@ -22,8 +23,9 @@
 // and MC Grad-CAM with `--cam-samples 100` for the VNN and MC dropout (`{"mcGradcam": true}`).
 // Then the sample store (bench/samples-store.ts): the time and database size of an evaluation's
 // samples, `--images` × `--samples` × 3 classes (`{"sampleStore": true}`).
-// Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over 3 runs × `--images`
-// test images, the finder, one case: `{"cases": true, …}`.
+// Then case queries (bench/cases.ts): a filtered, sorted page of 100 cases over `--runs 3` runs ×
+// `--images` test images (a comma-separated list measures each size: `--images 3000,10000`), the
+// finder, one case: `{"cases": true, runs, images, msPerPage, finderMs, caseMs}` per size.
 // Then the UI (bench/ui.ts, needs `npx electron-vite build` first): the built app in Chromium over
 // 3 runs × `--images` test images: the gallery's first paint, scroll frame rate and heap
 // (`{"gallery": true, …}`), the compare view (`{"compare": true, …}`), a case (`{"caseView": true, …}`).
@@ -61,6 +63,7 @@ const { values } = parseArgs({
     'skip-sampling': { type: 'boolean', default: false },
     samples: { type: 'string' },
     images: { type: 'string' },
+    runs: { type: 'string' },
     'naive-images': { type: 'string' },
     'naive-samples': { type: 'string' },
     'cam-samples': { type: 'string' },
@@ -145,7 +148,7 @@ await withRunner(async (load) => {
     },
     cases: async () => {
       const { benchCases } = await load('bench/cases.ts');
-      benchCases({ images: count(values.images), report });
+      benchCases({ images: list(values.images)?.map((n) => count(n)), runs: count(values.runs), report });
     },
     ui: async () => {
       const { benchUi } = await load('bench/ui.ts');

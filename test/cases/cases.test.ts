@@ -90,6 +90,18 @@ describe('case lists', () => {
     expect(indices(list(cases, { sort: 'entropy', limit: 3 }))).toEqual([1, 3, 5]);
   });
 
+  it('sort one run by disagreement: none, so by mean entropy, then index', () => {
+    const cases = service();
+    // SQLite once read the one run's constant disagreement, 0, as "the 0th column" and refused
+    const vnn = [study.runIds[1]];
+    expect(indices(cases.list(ListCasesRequest.parse({ runs: vnn, sort: 'disagreement' })))).toEqual([
+      1, 3, 5, 4, 0, 2,
+    ]);
+    expect(indices(cases.list(ListCasesRequest.parse({ runs: vnn, sort: 'disagreement', order: 'asc' })))).toEqual([
+      2, 0, 4, 5, 3, 1,
+    ]);
+  });
+
   it('page with offset and limit; the total counts the whole filtered list', () => {
     const cases = service();
     const page = list(cases, { sort: 'confidence', offset: 2, limit: 2 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main/cli';
@@ -40,6 +41,27 @@ describe('casebook cases, find, annotate', () => {
     });
     expect((lines[0]?.runs as { backgroundShare: number | null }[])[0]?.backgroundShare).toBeCloseTo(0.2);
     expect((await json(['cases', '--runs', '1,2,3', '--filter', 'class:truck'])).map((l) => l.index)).toEqual([2, 5]);
+  });
+
+  it('cases and export-cases sort one run by disagreement (none: by mean entropy, then index)', async () => {
+    // the VNN's entropies: .30, 1.00, .10, .90, .45, .80
+    const order = [1, 3, 5, 4, 0, 2];
+    expect((await json(['cases', '--runs', '2', '--sort', 'disagreement'])).map((l) => l.index)).toEqual(order);
+    const out = join(tempDir(), 'one run.jsonl');
+    const [line] = await json(['export-cases', '--runs', '2', '--sort', 'disagreement', '--out', out]);
+    expect(line).toEqual({ file: out, format: 'jsonl', rows: 6, runs: [2] });
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows.map((r) => (JSON.parse(r) as { index: number }).index)).toEqual(order);
+  });
+
+  it('export-cases --json prints what it wrote as one JSON line, nothing else', async () => {
+    const out = join(tempDir(), 'wrong.csv');
+    const io = captureIo();
+    const argv = ['export-cases', '--runs', '1,3', '--filter', 'wrong', '--out', out, '--db', db, '--json'];
+    expect(await runCli(argv, io), io.err()).toBe(0);
+    expect(io.out().split('\n')).toEqual([JSON.stringify({ file: out, format: 'csv', rows: 3, runs: [1, 3] }), '']);
+    expect(io.err()).toBe('');
+    expect(readFileSync(out, 'utf8').trim().split('\r\n')).toHaveLength(4);
   });
 
   it('find prints each entry with its list and reason', async () => {

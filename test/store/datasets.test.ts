@@ -31,6 +31,30 @@ describe('DatasetStore', () => {
     expect(store.list()).toHaveLength(2);
   });
 
+  it('counts a dataset’s images once per connection (they never change), each dataset its own', () => {
+    const db = openDatabase(':memory:');
+    const store = new DatasetStore(db);
+    const counted: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((source: string) => {
+      if (source.includes('count(*) AS n FROM images')) counted.push(source);
+      return prepare(source);
+    }) as typeof db.prepare;
+    const small = store.add(syntheticDataset({ train: 1, test: 1 })).dataset;
+    const large = store.add(syntheticDataset({ train: 5, test: 3, seed: 9 })).dataset;
+    expect(counted).toHaveLength(2);
+    for (let i = 0; i < 3; i++) {
+      expect(store.get(small.id).counts.train).toEqual({ deer: 1, frog: 1, truck: 1 });
+      expect(new DatasetStore(db).get(large.id).counts.test).toEqual({ deer: 3, frog: 3, truck: 3 });
+      store.label(large.id, 'test', 4);
+    }
+    expect(store.list().map((d) => d.counts.train.deer)).toEqual([1, 5]);
+    expect(counted).toHaveLength(2);
+    // a caller changing its copy changes nothing stored
+    store.get(small.id).counts.train.deer = 99;
+    expect(store.get(small.id).counts.train.deer).toBe(1);
+  });
+
   it('round-trips pixels and labels, in order', () => {
     const store = new DatasetStore(openDatabase(':memory:'));
     const input = syntheticDataset({ train: 3, test: 1 });

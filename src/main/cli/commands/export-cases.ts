@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ListCasesRequest, describeZodError } from '../../../shared/contract';
 import { exportCaseTable, tableFormatOf } from '../../lab/export/case-table';
-import { UsageError, parseOptions, type Io } from '../args';
+import { COMMON_OPTIONS, UsageError, parseOptions, type Io } from '../args';
 import { caseFilterOption, openCases, runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath } from '../lab';
@@ -28,6 +28,7 @@ file is never left half-written.
   --sort <key>       index (default), confidence, entropy, mi, variation, background, disagreement
   --order <o>        asc or desc (default: desc, except index)
 ${DB_HELP}
+  --json             print {file, format, rows, runs} on stdout
   -h, --help         show this help
 `,
   run,
@@ -40,8 +41,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     filter: { type: 'string', multiple: true },
     sort: { type: 'string' },
     order: { type: 'string' },
-    db: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, exportCasesCommand);
   const runs = runIdsOption(values.runs);
@@ -61,7 +61,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (!request.success) throw new UsageError(describeZodError(request.error));
     const { offset: _offset, limit: _limit, ...list } = request.data;
     const { rows } = exportCaseTable(cases, out, { list, classes, format, db });
-    io.stderr(`${rows} image(s) written to ${out}\n`);
+    if (values.json) io.stdout(`${JSON.stringify({ file: out, format, rows, runs })}\n`);
+    else io.stderr(`${rows} image(s) written to ${out}\n`);
     return 0;
   } finally {
     close();

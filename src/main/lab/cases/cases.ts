@@ -83,6 +83,7 @@ export class CaseService {
       .prepare<[Record<string, number | string>], CaseRow>(
         `SELECT ${sql.columns} ${sql.from} WHERE ${sql.base} AND i.idx = @index`,
       )
+      .raw()
       .get({ ...sql.params, index: key.index });
     if (!row) return { ...base, runs: [], reasons: [] };
     const summary = caseSummary(set, row);

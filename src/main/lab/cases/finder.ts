@@ -14,16 +14,18 @@ import {
 import { floorPercent, significant } from '../../../shared/numbers';
 import type { Db } from '../store/database';
 import { readCases } from './query';
+import { caseRows } from './rows';
 import type { RunSet } from './run-set';
 import { CaseSql, type Params } from './sql';
 
+/** Each list over a run set's rows `c` (./rows.ts, `CASE_ROW_COLUMNS`), thresholds bound by name. */
 interface ListDefinition {
-  /** The condition an image must meet (besides the run set's base). */
-  where: (sql: CaseSql) => string;
+  /** The condition an image must meet. */
+  where: string;
   /** What the list is ranked by, highest first. */
-  score: (sql: CaseSql) => string;
+  score: string;
   /** A tie-break, highest first. */
-  then?: (sql: CaseSql) => string;
+  then?: string;
   reason: (c: CaseSummary, t: FinderThresholds, classes: readonly string[]) => string;
 }
 
@@ -33,8 +35,9 @@ const num = (x: number | null): string => (x === null ? '–' : significant(x, 3
 
 const LISTS: Record<FinderList, ListDefinition> = {
   'confidently-wrong': {
-    where: (s) => s.any((j) => `${s.wrong(j)} AND p${j}.confidence >= @confidence`),
-    score: (s) => s.max(s.each((j) => `CASE WHEN ${s.wrong(j)} THEN p${j}.confidence END`)),
+    // a wrong run at least this confident ⟺ the most confident wrong run is
+    where: 'c.wrong_confidence >= @confidence',
+    score: 'c.wrong_confidence',
     reason: (c, t) => {
       const wrong = c.runs.filter((r) => !r.correct && r.confidence >= t.confidence);
       wrong.sort((a, b) => b.confidence - a.confidence);
@@ -45,9 +48,9 @@ const LISTS: Record<FinderList, ListDefinition> = {
     },
   },
   uncertain: {
-    where: () => '1',
-    score: (s) => `coalesce(${s.mean('mutual_information')}, ${s.mean('entropy')})`,
-    then: (s) => s.mean('entropy'),
+    where: '1',
+    score: 'coalesce(c.mi, c.entropy)',
+    then: 'c.entropy',
     reason: (c) => {
       const mi = c.runs.filter((r) => r.mutualInformation !== null);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -60,14 +63,14 @@ const LISTS: Record<FinderList, ListDefinition> = {
     },
   },
   disagree: {
-    where: (s) => s.disagree,
-    score: (s) => s.disagreement,
-    then: (s) => s.mean('entropy'),
+    where: 'c.disagree',
+    score: 'c.disagreement',
+    then: 'c.entropy',
     reason: (c) => `${c.runs.map((r) => `${r.runLabel} says ${r.predictedClass}`).join(', ')} (true ${c.trueClass})`,
   },
   'background-reliant': {
-    where: (s) => s.any((j) => `${s.right(j)} AND ${s.column(j, 'background')} >= @background`),
-    score: (s) => s.max(s.each((j) => `CASE WHEN ${s.right(j)} THEN ${s.column(j, 'background')} END`)),
+    where: 'c.right_background >= @background',
+    score: 'c.right_background',
     reason: (c, t) => {
       const runs = c.runs.filter((r) => r.correct && r.background !== null && r.background >= t.background);
       runs.sort((a, b) => (b.background ?? 0) - (a.background ?? 0));
@@ -78,12 +81,8 @@ const LISTS: Record<FinderList, ListDefinition> = {
     },
   },
   fragile: {
-    where: (s) =>
-      s.any(
-        (j) =>
-          `(p${j}.majority IS NOT NULL AND p${j}.majority <> p${j}.predicted) OR p${j}.variation_ratio >= @variation`,
-      ),
-    score: (s) => s.max(s.each((j) => `p${j}.variation_ratio`)),
+    where: 'c.flipped OR c.variation_max >= @variation',
+    score: 'c.variation_max',
     reason: (c, t, classes) => {
       const parts = c.runs.flatMap((r) => {
         if (r.majority !== null && r.majority !== r.predicted)
@@ -100,14 +99,9 @@ const LISTS: Record<FinderList, ListDefinition> = {
     },
   },
   mislabelled: {
-    where: (s) =>
-      [
-        ...s.each(
-          (j) => `p${j}.idx IS NOT NULL AND p${j}.predicted = p0.predicted AND p${j}.confidence >= @mislabelled`,
-        ),
-        'p0.predicted <> i.label',
-      ].join(' AND '),
-    score: (s) => s.min(s.each((j) => `p${j}.confidence`)),
+    // every run says the same other class, the least confident at least this
+    where: 'c.agreed_wrong AND c.min_confidence >= @mislabelled',
+    score: 'c.min_confidence',
     reason: (c) => {
       const [first] = c.runs;
       if (!first) return `labelled ${c.trueClass}`;
@@ -129,37 +123,80 @@ export function findCases(
 ): FinderResult {
   const sql = new CaseSql(set);
   const params: Params = { ...sql.params, ...options.thresholds };
-  const only = options.index === undefined ? '' : ' AND i.idx = @index';
-  if (options.index !== undefined) params.index = options.index;
+  // the disagreement of one run is meaningless: that list needs two runs
+  const names = (options.lists ?? FINDER_LISTS).filter((list) => list !== 'disagree' || set.runs.length >= 2);
+  const ranked =
+    options.index === undefined
+      ? rankAll(db, caseRows(db, sql).table, names, { ...params, limit: options.limit })
+      : rankOne(db, sql, names, { ...params, index: options.index });
+  // every listed image's full row, read once
+  const summaries = new Map(
+    readCases(db, sql, [...new Set([...ranked.values()].flatMap((r) => r.map((x) => x.idx)))]).map((c) => [c.index, c]),
+  );
   const lists = (options.lists ?? FINDER_LISTS).map((list) => {
     const def = LISTS[list];
-    // the disagreement of one run is meaningless: that list needs two runs
-    if (list === 'disagree' && set.runs.length < 2) return { list, title: FINDER_TITLES[list], total: 0, entries: [] };
-    const where = `${sql.base} AND (${def.where(sql)})${only}`;
-    const ranked = db
-      .prepare<[Params], { idx: number; score: number | null; total: number }>(
-        `SELECT i.idx AS idx, ${def.score(sql)} AS score, count(*) OVER () AS total
-         ${sql.from}
-         WHERE ${where}
-         ORDER BY score DESC NULLS LAST${def.then ? `, ${def.then(sql)} DESC NULLS LAST` : ''}, i.idx
-         LIMIT @limit`,
-      )
-      .all({ ...params, limit: options.limit });
-    const summaries = readCases(
-      db,
-      sql,
-      ranked.map((r) => r.idx),
-    );
-    const entries: FinderEntry[] = summaries.map((summary, n) => ({
-      list,
-      datasetId: summary.datasetId,
-      split: summary.split,
-      index: summary.index,
-      trueClass: summary.trueClass,
-      reason: def.reason(summary, options.thresholds, set.dataset.classes),
-      score: ranked[n]?.score ?? 0,
-    }));
-    return { list, title: FINDER_TITLES[list], total: ranked[0]?.total ?? 0, entries };
+    const found = ranked.get(list) ?? [];
+    const entries: FinderEntry[] = found.flatMap(({ idx, score }) => {
+      const summary = summaries.get(idx);
+      if (!summary) return [];
+      return [
+        {
+          list,
+          datasetId: summary.datasetId,
+          split: summary.split,
+          index: summary.index,
+          trueClass: summary.trueClass,
+          reason: def.reason(summary, options.thresholds, set.dataset.classes),
+          score: score ?? 0,
+        },
+      ];
+    });
+    return { list, title: FINDER_TITLES[list], total: found[0]?.total ?? 0, entries };
   });
   return { lists };
+}
+
+type Ranked = Map<FinderList, { idx: number; score: number | null; total: number }[]>;
+
+/** Each list's top `@limit` over the run set's rows, with how many qualify. */
+function rankAll(db: Db, table: string, names: readonly FinderList[], params: Params): Ranked {
+  return new Map(
+    names.map((list) => {
+      const def = LISTS[list];
+      // counted apart: a window count over the list would sort every qualifying row, where
+      // ORDER BY … LIMIT keeps only the top ones
+      const total = db
+        .prepare<[Params], number>(`SELECT count(*) FROM ${table} c WHERE ${def.where}`)
+        .pluck()
+        .get(params);
+      const top = db
+        .prepare<[Params], { idx: number; score: number | null }>(
+          `SELECT c.idx AS idx, ${def.score} AS score
+           FROM ${table} c
+           WHERE ${def.where}
+           ORDER BY score DESC NULLS LAST${def.then ? `, ${def.then} DESC NULLS LAST` : ''}, c.idx
+           LIMIT @limit`,
+        )
+        .all(params);
+      return [list, top.map((entry) => ({ ...entry, total: total ?? 0 }))];
+    }),
+  );
+}
+
+/** The lists image `@index` is on (a case's reasons): its one row, every list's condition and score at once. */
+function rankOne(db: Db, sql: CaseSql, names: readonly FinderList[], params: Params): Ranked {
+  const row = db
+    .prepare<[Params], unknown[]>(
+      `SELECT ${names.map((list) => `(${LISTS[list].where}), ${LISTS[list].score}`).join(', ')}
+       FROM (${sql.rowsSelect('i.idx = @index')}) c`,
+    )
+    .raw()
+    .get(params);
+  const index = params.index as number;
+  return new Map(
+    names.map((list, n) => {
+      const on = row !== undefined && Boolean(row[2 * n]);
+      return [list, on ? [{ idx: index, score: (row[2 * n + 1] as number | null) ?? null, total: 1 }] : []];
+    }),
+  );
 }

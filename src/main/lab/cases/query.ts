@@ -5,24 +5,28 @@ import type {
   CaseFilter,
   CasePage,
   CaseRunResult,
-  CaseSort,
   CaseSummary,
   ListCasesRequest,
 } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
 import type { Db } from '../store/database';
+import { caseRows, groupsOf, orderBy, type CaseGroup, type CaseRows } from './rows';
 import type { RunSet } from './run-set';
-import { CaseSql, type CaseRow, type Params } from './sql';
+import { CaseSql, runValue, type CaseRow, type Params, type RunColumn } from './sql';
 
 export type ListArgs = z.output<typeof ListCasesRequest>;
 type Filter = z.output<typeof CaseFilter>;
 
 /**
- * The WHERE clause of a filter (on top of the run set's base); `outcome` is the outcome's own
- * condition (also in `where`), which the outcome facet's counts leave out.
+ * A filter as conditions over a run set's rows `c` (./rows.ts): `where`, on the runs' values
+ * alone, and `annotated`, on the image's tags and note (read live: they change).
  */
-export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; params: Params; outcome: string | null } {
-  const where = [sql.base];
+export function filterSql(
+  sql: CaseSql,
+  filter: Filter,
+): { where: string[]; annotated: string[]; params: Params; outcome: string | null } {
+  const where: string[] = [];
+  const annotated: string[] = [];
   const params: Params = {};
   const { classes } = sql.set.dataset;
   if (filter.trueClass !== undefined) {
@@ -30,68 +34,61 @@ export function filterSql(sql: CaseSql, filter: Filter): { where: string[]; para
       throw new BadRequestError(
         `filter.trueClass: class ${filter.trueClass} does not exist (${classes.length} classes)`,
       );
-    where.push('i.label = @trueClass');
+    where.push('c.label = @trueClass');
     params.trueClass = filter.trueClass;
   }
   for (const [n, { runId, class: k }] of filter.predicted.entries()) {
     const j = sql.set.runs.findIndex((r) => r.run.id === runId);
     if (j < 0) throw new BadRequestError(`filter.predicted: run ${runId} is not among the listed runs`);
     if (k >= classes.length) throw new BadRequestError(`filter.predicted: class ${k} does not exist`);
-    where.push(`p${j}.predicted = @pred${n}`);
+    where.push(`c.p${j} = @pred${n}`);
     params[`pred${n}`] = k;
   }
+  // the outcome's own condition, which the outcome facet's counts leave out
   const outcome =
-    filter.outcome === 'wrong'
-      ? sql.wrongAny
-      : filter.outcome === 'right'
-        ? sql.rightAll
-        : filter.outcome === 'disagree'
-          ? sql.disagree
-          : null;
+    filter.outcome === 'wrong' || filter.outcome === 'right' || filter.outcome === 'disagree'
+      ? `c.${filter.outcome}`
+      : null;
   if (outcome !== null) where.push(outcome);
   if (filter.tag !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM annotation_tags t
-                 WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = i.split AND t.idx = i.idx)`);
+    annotated.push(`c.idx IN (SELECT t.idx FROM annotation_tags t
+                    WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = 'test')`);
     params.tag = filter.tag;
   }
   if (filter.hasNote !== undefined)
-    where.push(filter.hasNote ? "coalesce(a.note, '') <> ''" : "coalesce(a.note, '') = ''");
-  return { where, params, outcome };
-}
-
-/** The ORDER BY of a sort: most first, except `index`; NULLs last; ties by index. */
-export function sortSql(sql: CaseSql, sort: CaseSort, order?: 'asc' | 'desc'): string {
-  const direction = (order ?? (sort === 'index' ? 'asc' : 'desc')).toUpperCase();
-  const key: Record<CaseSort, string> = {
-    index: 'i.idx',
-    confidence: sql.mean('confidence'),
-    entropy: sql.mean('entropy'),
-    mi: sql.mean('mutual_information'),
-    variation: sql.mean('variation_ratio'),
-    background: sql.mean('background'),
-    disagreement: `${sql.disagreement} ${direction} NULLS LAST, ${sql.mean('entropy')}`,
-  };
-  return `${key[sort]} ${direction} NULLS LAST, i.idx`;
+    annotated.push(
+      `c.idx ${filter.hasNote ? '' : 'NOT '}IN (SELECT n.idx FROM annotations n
+                    WHERE n.dataset_hash = @hash AND n.split = 'test' AND n.note <> '')`,
+    );
+  return { where, annotated, params, outcome };
 }
 
 export function listCases(db: Db, set: RunSet, args: ListArgs): CasePage {
   const sql = new CaseSql(set);
+  const rows = caseRows(db, sql);
   const { where, params, outcome } = filterSql(sql, args.filter);
   const all = { ...sql.params, ...params };
-  // rank on the bare keys first, then read the page's rows in full: sorting whole rows would
-  // compute every column (probabilities, tags) of every image
+  // the page's indices, then its rows in full
   const page = db
-    .prepare<[Params & { limit: number; offset: number }], number>(
-      `SELECT i.idx
-       ${sql.from}
-       WHERE ${where.join('\n AND ')}
-       ORDER BY ${sortSql(sql, args.sort, args.order)}
-       LIMIT @limit OFFSET @offset`,
-    )
+    .prepare<[Params & { limit: number; offset: number }], number>(pageSql(db, sql, rows, args))
     .pluck()
     .all({ ...all, limit: args.limit, offset: args.offset });
-  const counts = countCases(db, sql, { where, outcome }, all);
+  const counts = countCases(db, sql, rows, args.filter, { where, outcome }, all);
   return { total: counts.total, items: readCases(db, sql, page), counts };
+}
+
+/**
+ * The SELECT of a page's indices (`@limit`, `@offset`) over the run set's rows: it walks the
+ * sort's index (made here on first use), reading the outcome and class filters from the index.
+ */
+export function pageSql(db: Db, sql: CaseSql, rows: CaseRows, args: Omit<ListArgs, 'runs'>): string {
+  const { where, annotated } = filterSql(sql, args.filter);
+  const direction = (args.order ?? (args.sort === 'index' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
+  const conditions = [...where, ...annotated];
+  return `SELECT c.idx FROM ${rows.table} c
+       WHERE ${conditions.length === 0 ? '1' : conditions.join('\n AND ')}
+       ORDER BY ${orderBy(db, rows, args.sort, direction)}
+       LIMIT @limit OFFSET @offset`;
 }
 
 /** The full rows of the given images, in the given order. */
@@ -100,61 +97,61 @@ export function readCases(db: Db, sql: CaseSql, indices: readonly number[]): Cas
   const rows = db
     .prepare<[Params], CaseRow>(
       `SELECT ${sql.columns}
-       ${sql.from}
-       WHERE ${sql.base} AND i.idx IN (SELECT value FROM json_each(@indices))`,
+       FROM json_each(@indices) k
+       CROSS JOIN images i ON i.dataset_id = @dataset AND i.split = 'test' AND i.idx = k.value
+       ${sql.joins}
+       WHERE ${sql.base}`,
     )
+    .raw()
     .all({ ...sql.params, indices: JSON.stringify(indices) });
-  const byIndex = new Map(rows.map((row) => [row.idx, row]));
+  const byIndex = new Map(rows.map((row) => [row[0], row]));
   return indices.flatMap((index) => {
     const row = byIndex.get(index);
     return row ? [caseSummary(sql.set, row)] : [];
   });
 }
 
+interface AnnotatedRow extends Omit<CaseGroup, 'n'> {
+  noted: number;
+  tags: string | null;
+}
+
 /**
- * The sidebar's counts. Every facet counts the filtered images, except the outcome facet, which
- * counts without the outcome filter itself (as FiftyOne counts a field's values): with "wrong"
- * chosen, "right in every run" still says how many images choosing it would show.
+ * The sidebar counts of a filtered list. The groups of the filter's prediction-only part are
+ * read once per run set (./rows.ts); what depends on tags and notes is read from the annotated
+ * images alone, so a page costs what the annotations cost, not what the test set does. Every
+ * facet counts the filtered images, except the outcome facet, which counts without the outcome
+ * filter itself (as FiftyOne counts a field's values): with "wrong" chosen, "right in every run"
+ * still says how many images choosing it would show.
  */
 function countCases(
   db: Db,
   sql: CaseSql,
-  filter: { where: string[]; outcome: string | null },
+  rows: CaseRows,
+  filter: Filter,
+  conditions: { where: string[]; outcome: string | null },
   params: Params,
 ): CaseCounts {
-  const others = filter.where.filter((clause) => clause !== filter.outcome);
-  // one scan: the images matching every filter but the outcome, their groups, and the tags of
-  // those that match the outcome too
-  const rows = db
-    .prepare<
-      [Params],
-      {
-        tag: string | null;
-        chosen: number;
-        label: number;
-        wrong: number;
-        right: number;
-        disagree: number;
-        noted: number;
-        n: number;
-      }
-    >(
-      `WITH f AS MATERIALIZED (
-         SELECT i.idx AS idx, i.label AS label, ${sql.wrongAny} AS wrong, coalesce(${sql.rightAll}, 0) AS right,
-                ${sql.disagree} AS disagree, (coalesce(a.note, '') <> '') AS noted,
-                ${filter.outcome === null ? '1' : `coalesce(${filter.outcome}, 0)`} AS chosen
-         ${sql.from}
-         WHERE ${others.join('\n AND ')})
-       SELECT NULL AS tag, chosen, label, wrong, right, disagree, noted, count(*) AS n FROM f GROUP BY 2, 3, 4, 5, 6, 7
-       UNION ALL
-       SELECT t.tag, 1, 0, 0, 0, 0, 0, count(*) FROM annotation_tags t JOIN f ON f.idx = t.idx
-        WHERE t.dataset_hash = @hash AND t.split = 'test' AND f.chosen GROUP BY t.tag`,
+  const where = conditions.where.filter((clause) => clause !== conditions.outcome);
+  const { outcome } = filter;
+  const chosen = (g: Omit<CaseGroup, 'n'>): boolean =>
+    outcome === 'wrong' || outcome === 'right' || outcome === 'disagree' ? Boolean(g[outcome]) : true;
+  const annotatedRows = db
+    .prepare<[Params], AnnotatedRow>(
+      `SELECT c.label AS label, c.wrong AS wrong, c.right AS right, c.disagree AS disagree,
+              (a.note <> '') AS noted,
+              (SELECT group_concat(t.tag, char(31)) FROM annotation_tags t
+                WHERE t.dataset_hash = a.dataset_hash AND t.split = a.split AND t.idx = a.idx) AS tags
+         FROM annotations a CROSS JOIN ${rows.table} c ON c.idx = a.idx
+        WHERE a.dataset_hash = @hash AND a.split = 'test'${where.map((w) => ` AND ${w}`).join('')}`,
     )
-    .all(params);
-  const groups = rows.filter((row) => row.tag === null);
-  const tags = rows
-    .flatMap((row) => (row.tag === null ? [] : [{ tag: row.tag, n: row.n }]))
-    .sort((a, b) => a.tag.localeCompare(b.tag));
+    .all(params)
+    .map((row) => ({ ...row, tagList: row.tags === null ? [] : row.tags.split('\u001f') }));
+  const matches = (row: { noted: number; tagList: string[] }) =>
+    (filter.tag === undefined || row.tagList.includes(filter.tag)) &&
+    (filter.hasNote === undefined || Boolean(row.noted) === filter.hasNote);
+  const annotated = annotatedRows.filter(matches);
+  const shown = annotated.filter(chosen);
   const { classes } = sql.set.dataset;
   const counts: CaseCounts = {
     total: 0,
@@ -163,29 +160,40 @@ function countCases(
     wrong: 0,
     right: 0,
     disagree: 0,
-    noted: 0,
-    tags: Object.fromEntries(tags.map((t) => [t.tag, t.n])),
+    noted: shown.filter((row) => row.noted).length,
+    tags: {},
   };
-  for (const g of groups) {
-    counts.any += g.n;
-    if (g.wrong) counts.wrong += g.n;
-    if (g.right) counts.right += g.n;
-    if (g.disagree) counts.disagree += g.n;
-    if (!g.chosen) continue;
-    counts.total += g.n;
+  const add = (g: Omit<CaseGroup, 'n'>, n: number) => {
+    counts.any += n;
+    if (g.wrong) counts.wrong += n;
+    if (g.right) counts.right += n;
+    if (g.disagree) counts.disagree += n;
+    if (!chosen(g)) return;
+    counts.total += n;
     const name = classes[g.label] ?? `#${g.label}`;
-    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + g.n;
-    if (g.noted) counts.noted += g.n;
+    counts.trueClass[name] = (counts.trueClass[name] ?? 0) + n;
+  };
+  if (filter.tag !== undefined || filter.hasNote === true) {
+    // only annotated images can match
+    for (const row of annotated) add(row, 1);
+  } else {
+    for (const g of groupsOf(db, rows, where, params)) add(g, g.n);
+    // without a note: every image of the groups but the noted ones
+    if (filter.hasNote === false) for (const row of annotatedRows) if (row.noted) add(row, -1);
   }
+  const tags = new Map<string, number>();
+  for (const row of shown) for (const tag of row.tagList) tags.set(tag, (tags.get(tag) ?? 0) + 1);
+  counts.tags = Object.fromEntries([...tags].sort(([a], [b]) => a.localeCompare(b)));
   return counts;
 }
 
 /** A selected row as a case summary: one entry per run that evaluated the image. */
 export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
   const { classes } = set.dataset;
+  const [index, label, note, tags] = row as [number, number, string, string | null];
   const runs: CaseRunResult[] = [];
   set.runs.forEach((r, j) => {
-    const value = (name: string) => row[`p${j}_${name}` as keyof CaseRow] as number | string | null;
+    const value = (name: RunColumn) => runValue(row, j, name);
     if (value('idx') === null) return;
     const predicted = value('predicted') as number;
     runs.push({
@@ -195,7 +203,7 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
       runColour: r.run.colour,
       predicted,
       predictedClass: classes[predicted] ?? `#${predicted}`,
-      correct: predicted === row.label,
+      correct: predicted === label,
       confidence: value('confidence') as number,
       probabilities: JSON.parse(value('probabilities') as string) as number[],
       entropy: value('entropy') as number,
@@ -209,11 +217,11 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
   return {
     datasetId: set.dataset.id,
     split: 'test',
-    index: row.idx,
-    label: row.label,
-    trueClass: classes[row.label] ?? `#${row.label}`,
-    tags: row.tags === null ? [] : row.tags.split('\u001f').sort(),
-    note: row.note,
+    index,
+    label,
+    trueClass: classes[label] ?? `#${label}`,
+    tags: tags === null ? [] : tags.split('\u001f').sort(),
+    note,
     runs,
   };
 }

@@ -17,6 +17,11 @@ export interface CaseRun {
   samples: number;
   /** The explanation whose maps are shown, or null when the run has none. */
   explanationId: number | null;
+  /**
+   * Which stored rows the run's values come from: the evaluation's and the explanation's id and
+   * time of creation (an id alone may be reused after its run is deleted).
+   */
+  version: string;
 }
 
 export interface RunSet {
@@ -44,11 +49,11 @@ export function resolveRunSet(
   const dataset = stores.datasets.get(first.datasetId);
   if (dataset.contentHash !== first.datasetHash)
     throw new ConflictError(`dataset ${dataset.id} no longer has the content run ${first.id} was trained on`);
-  const evaluation = stores.db.prepare<[number], { id: number; samples: number }>(
-    'SELECT id, samples FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1',
+  const evaluation = stores.db.prepare<[number], { id: number; samples: number; created_at: string }>(
+    'SELECT id, samples, created_at FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1',
   );
-  const explanation = stores.db.prepare<[number, string | null, string | null], number>(
-    `SELECT id FROM explanations
+  const explanation = stores.db.prepare<[number, string | null, string | null], { id: number; created_at: string }>(
+    `SELECT id, created_at FROM explanations
       WHERE run_id = ? AND json_extract(summary, '$.targetClass') IS NULL AND (? IS NULL OR method = ?)
       ORDER BY id DESC LIMIT 1`,
   );
@@ -60,12 +65,14 @@ export function resolveRunSet(
         throw new ConflictError(
           `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,
         );
+      const explained = explanation.get(run.id, method ?? null, method ?? null);
       return {
         run,
         label: run.name,
         evaluationId: current.id,
         samples: current.samples,
-        explanationId: explanation.pluck().get(run.id, method ?? null, method ?? null) ?? null,
+        explanationId: explained?.id ?? null,
+        version: `${run.id}:e${current.id}@${current.created_at}:x${explained ? `${explained.id}@${explained.created_at}` : '-'}`,
       };
     }),
   };

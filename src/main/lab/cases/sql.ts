@@ -22,7 +22,19 @@ export class CaseSql {
     });
   }
 
+  /** The images, each run's prediction and map row, and the image's annotation. */
   get from(): string {
+    return `FROM images i\n ${this.joins}`;
+  }
+
+  /** The LEFT JOINs of every run's rows and of the annotation onto images `i`. */
+  get joins(): string {
+    return `${this.runJoins}
+ LEFT JOIN annotations a ON a.dataset_hash = @hash AND a.split = i.split AND a.idx = i.idx`;
+  }
+
+  /** The LEFT JOINs of every run's prediction (p{j}) and map row (x{j}) onto images `i`. */
+  get runJoins(): string {
     const joins = this.set.runs.map((run, j) => {
       const p = `LEFT JOIN predictions p${j} INDEXED BY predictions_for_cases ON p${j}.evaluation_id = @e${j} AND p${j}.idx = i.idx`;
       const x =
@@ -31,9 +43,7 @@ export class CaseSql {
           : `\n LEFT JOIN explanation_images x${j} INDEXED BY explanation_images_for_cases ON x${j}.explanation_id = @x${j} AND x${j}.idx = i.idx`;
       return p + x;
     });
-    return `FROM images i
- ${joins.join('\n ')}
- LEFT JOIN annotations a ON a.dataset_hash = @hash AND a.split = i.split AND a.idx = i.idx`;
+    return joins.join('\n ');
   }
 
   /** Test images that at least one run evaluated. */
@@ -100,9 +110,12 @@ export class CaseSql {
     return pairs.length === 0 ? '0' : `coalesce(${pairs.join(' OR ')}, 0)`;
   }
 
-  /** Runs that predict something other than the runs' most common prediction (0: all agree). */
+  /**
+   * Runs that predict something other than the runs' most common prediction (0: all agree). A
+   * value, never a bare literal: in an ORDER BY, SQLite reads a bare integer as a column number.
+   */
   get disagreement(): string {
-    if (this.n === 1) return '0';
+    if (this.n === 1) return 'CAST(0 AS INTEGER)';
     const present = this.each((j) => `(p${j}.idx IS NOT NULL)`).join(' + ');
     const agreeing = this.each((j) => this.each((k) => `coalesce(p${k}.predicted = p${j}.predicted, 0)`).join(' + '));
     return `((${present}) - max(${agreeing.join(', ')}))`;
@@ -123,7 +136,79 @@ export class CaseSql {
       ',\n       ',
     );
   }
+
+  /**
+   * The derived values of an image over the run set, one column each (see `CASE_ROW_COLUMNS`), then
+   * each run's predicted class as p0, p1, …: what every filter, sort and finder list is written in.
+   */
+  get rowColumns(): { name: string; type: 'INTEGER' | 'REAL'; sql: string }[] {
+    const derived: Record<CaseRowColumn, string> = {
+      label: 'i.label',
+      wrong: this.wrongAny,
+      right: `coalesce(${this.rightAll}, 0)`,
+      disagree: this.disagree,
+      disagreement: this.disagreement,
+      confidence: this.mean('confidence'),
+      entropy: this.mean('entropy'),
+      mi: this.mean('mutual_information'),
+      variation: this.mean('variation_ratio'),
+      background: this.mean('background'),
+      wrong_confidence: this.max(this.each((j) => `CASE WHEN ${this.wrong(j)} THEN p${j}.confidence END`)),
+      right_background: this.max(
+        this.each((j) => `CASE WHEN ${this.right(j)} THEN ${this.column(j, 'background')} END`),
+      ),
+      flipped: this.any((j) => `p${j}.majority IS NOT NULL AND p${j}.majority <> p${j}.predicted`),
+      variation_max: this.max(this.each((j) => `p${j}.variation_ratio`)),
+      agreed_wrong: `coalesce(${[
+        ...this.each((j) => `p${j}.idx IS NOT NULL AND p${j}.predicted = p0.predicted`),
+        'p0.predicted <> i.label',
+      ].join(' AND ')}, 0)`,
+      min_confidence: this.min(this.each((j) => `p${j}.confidence`)),
+    };
+    return [
+      { name: 'idx', type: 'INTEGER', sql: 'i.idx' },
+      ...CASE_ROW_COLUMNS.map(({ name, type }) => ({ name, type, sql: derived[name] })),
+      ...this.set.runs.map((_, j) => ({ name: `p${j}`, type: 'INTEGER' as const, sql: `p${j}.predicted` })),
+    ];
+  }
+
+  /** The SELECT of `rowColumns` over the run set's images (`only`: one more condition, e.g. one image). */
+  rowsSelect(only = ''): string {
+    return `SELECT ${this.rowColumns.map((c) => `${c.sql} AS ${c.name}`).join(',\n       ')}
+ FROM images i
+ ${this.runJoins}
+ WHERE ${this.base}${only === '' ? '' : ` AND ${only}`}`;
+  }
 }
+
+/**
+ * An image's values over a run set. Means are over the runs that have a value (NULL when none
+ * has); wrong: wrong in any run; right: right in every run that evaluated it; disagree: two runs
+ * predict different classes; disagreement: runs off the most common prediction;
+ * wrong_confidence: the highest confidence of a wrong run; right_background: the largest
+ * background share of a right run; flipped: a run's samples' majority is not its mean's class;
+ * variation_max: the largest variation ratio; agreed_wrong: every run evaluated it and all predict
+ * the same class, not the label; min_confidence: the lowest confidence.
+ */
+export const CASE_ROW_COLUMNS = [
+  { name: 'label', type: 'INTEGER' },
+  { name: 'wrong', type: 'INTEGER' },
+  { name: 'right', type: 'INTEGER' },
+  { name: 'disagree', type: 'INTEGER' },
+  { name: 'disagreement', type: 'INTEGER' },
+  { name: 'confidence', type: 'REAL' },
+  { name: 'entropy', type: 'REAL' },
+  { name: 'mi', type: 'REAL' },
+  { name: 'variation', type: 'REAL' },
+  { name: 'background', type: 'REAL' },
+  { name: 'wrong_confidence', type: 'REAL' },
+  { name: 'right_background', type: 'REAL' },
+  { name: 'flipped', type: 'INTEGER' },
+  { name: 'variation_max', type: 'REAL' },
+  { name: 'agreed_wrong', type: 'INTEGER' },
+  { name: 'min_confidence', type: 'REAL' },
+] as const;
+export type CaseRowColumn = (typeof CASE_ROW_COLUMNS)[number]['name'];
 
 export const RUN_COLUMNS = [
   'idx',
@@ -138,8 +223,16 @@ export const RUN_COLUMNS = [
 ] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
 
-/** A row selected with `CaseSql.columns`. */
-export type CaseRow = { idx: number; label: number; note: string; tags: string | null } & Record<
-  `p${number}_${RunColumn}`,
-  number | string | null
->;
+/**
+ * A row selected with `CaseSql.columns`, read raw (an array: building an object of 4 + 9 × runs
+ * named fields per row cost more than the query): idx, label, note, tags, then each run's
+ * `RUN_COLUMNS` in turn.
+ */
+export type CaseRow = readonly (number | string | null)[];
+
+const RUN_POSITION = Object.fromEntries(RUN_COLUMNS.map((name, k) => [name, k])) as Record<RunColumn, number>;
+
+/** Run `j`'s value `name` in a raw row. */
+export function runValue(row: CaseRow, j: number, name: RunColumn): number | string | null {
+  return row[4 + j * RUN_COLUMNS.length + RUN_POSITION[name]] ?? null;
+}
