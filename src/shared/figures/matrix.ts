@@ -83,11 +83,12 @@ export function confusionChart(
   confusion: readonly (readonly number[])[],
 ): MatrixConfiguration {
   const labels = confusion.map((_row, i) => classes[i] ?? `class ${i}`);
-  const axis = (text: string, reverse: boolean) => ({
+  // a vertical category axis already runs top to bottom (the first class on top, as the screen's
+  // table): reversing it turned the exported matrix upside down
+  const axis = (text: string) => ({
     type: 'category' as const,
     labels,
     offset: true,
-    reverse,
     title: { display: true, text },
     grid: { display: false },
   });
@@ -105,7 +106,7 @@ export function confusionChart(
     },
     options: {
       ...COMMON_OPTIONS,
-      scales: { x: axis('predicted class', false), y: axis('true class', true) },
+      scales: { x: axis('predicted class'), y: axis('true class') },
       plugins: { legend: { display: false }, tooltip: { enabled: false } },
     },
     plugins: [cellsPlugin(confusion)],
