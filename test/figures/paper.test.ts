@@ -3,8 +3,11 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figureStudy, type FigureStudy } from '../../bench/figure-study';
 import { FigureRequest, type FigureRequest as FigureRequestInput } from '../../src/shared/contract';
+import type { EpochMetrics } from '../../src/shared/contract';
+import { drawChart } from '../../src/main/lab/figures/chart';
 import { renderSvg } from '../../src/main/lab/figures/render';
-import type { ChartFigure } from '../../src/shared/figures';
+import { SvgSurface } from '../../src/main/lab/figures/svg-context';
+import { curveChart, logTicks, type AnyChartConfiguration, type ChartFigure } from '../../src/shared/figures';
 import { tempDir } from '../helpers/lab';
 import { svgTextItems } from './svg';
 
@@ -40,5 +43,73 @@ describe('the confusion matrix', () => {
     const cell = texts.filter((t) => t.text === first).sort((a, b) => a.y - b.y)[0];
     const nearest = rows.map((y) => Math.abs(y - (cell?.y ?? NaN)));
     expect(nearest.indexOf(Math.min(...nearest))).toBe(0);
+  });
+});
+
+/** An SVG of a chart configuration, drawn as the exporter draws it. */
+function svgOf(config: AnyChartConfiguration, width = 640, height = 400): string {
+  const surface = new SvgSurface(width, height);
+  drawChart(config, surface, 1, () => undefined);
+  return surface.toSvg();
+}
+
+/** The numeric labels of the y axis (the numbers left of the plot area). */
+function yTickLabels(svg: string): string[] {
+  const numbers = svgTextItems(svg).filter((t) => /^[\d.,e\-−]+$/.test(t.text) && t.text.length > 0);
+  const left = Math.min(...numbers.map((t) => t.x));
+  return numbers.filter((t) => Math.abs(t.x - left) < 1).map((t) => t.text);
+}
+
+const epochs = (losses: readonly number[]): EpochMetrics[] =>
+  losses.map((loss, i) => ({
+    epoch: i + 1,
+    loss,
+    accuracy: 0.5,
+    valLoss: null,
+    valAccuracy: null,
+    seconds: 1,
+    imagesPerSecond: 100,
+  }));
+
+describe('the log-scale loss axis', () => {
+  it('labels at least 3 ticks over a range of more than a decade', () => {
+    const config = curveChart([{ runId: 1, label: 'CNN #1', colour: '#0072b2', epochs: epochs([1.9, 0.9, 0.5, 0.3, 0.15]) }], {
+      metric: 'loss',
+      smoothing: 0,
+      log: true,
+      maxEpoch: 5,
+    });
+    // at the export's size and at a small one (a paper column, the screen's 14rem-high chart)
+    for (const [width, height] of [
+      [640, 400],
+      [351, 220],
+    ] as const) {
+      const labels = yTickLabels(svgOf(config as unknown as AnyChartConfiguration, width, height));
+      expect(labels.length, `${width} × ${height}`).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('labels round values over less than a decade, every one of them', () => {
+    const config = curveChart([{ runId: 1, colour: '#0072b2', epochs: epochs([0.9, 0.7, 0.5, 0.45, 0.4]) }], {
+      metric: 'loss',
+      smoothing: 0,
+      log: true,
+      maxEpoch: 5,
+    });
+    const labels = yTickLabels(svgOf(config as unknown as AnyChartConfiguration, 351, 220));
+    expect(labels.map(Number).sort()).toEqual([0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+  });
+
+  it('picks round ticks: powers of ten over decades, else 1-2-5 and finer steps', () => {
+    expect(logTicks(1, 1000)).toEqual([1, 10, 100, 1000]);
+    expect(logTicks(0.15, 1.9)).toEqual([0.2, 0.5, 1]);
+    expect(logTicks(0.4, 0.9)).toEqual([0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    expect(logTicks(0.41, 0.48)).toEqual([0.41, 0.42, 0.43, 0.44, 0.45, 0.46, 0.47, 0.48]);
+  });
+
+  it('is exported when the screen shows it (the request carries the axis)', () => {
+    const figure = chart({ kind: 'curves', metric: 'loss', log: true });
+    const y = (figure.config.options?.scales as Record<string, { type?: string }> | undefined)?.y;
+    expect(y?.type).toBe('logarithmic');
   });
 });

@@ -19,6 +19,8 @@ export const FigureRequest = z.object({
   image: z.object({ split: Split.default('test'), index: z.number().int().nonnegative() }).optional(),
   /** Learning curves: which metric. */
   metric: z.enum(['loss', 'accuracy']).default('loss'),
+  /** Learning curves of the loss: a logarithmic y axis (as the screen's "log-scale loss"). */
+  log: z.boolean().optional(),
   /** Replace the generated caption or alt text (empty: keep the generated one). */
   caption: z.string().max(MAX_CAPTION_LENGTH).optional(),
   alt: z.string().max(MAX_CAPTION_LENGTH).optional(),

@@ -4,6 +4,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
+import { logAxis } from './axes';
 import { line, type LineConfiguration } from './curves';
 import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style';
 import type { AnyChartConfiguration } from './types';
@@ -131,13 +132,6 @@ export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfigurat
   };
 }
 
-/** Whether a log axis labels this value: 1, 2 and 5 times a power of ten. */
-export function logTick(value: number): boolean {
-  if (!(value > 0)) return false;
-  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
-  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6);
-}
-
 /** MC convergence: the mean standard error of the predicted probability against T, per run. */
 export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfiguration {
   return {
@@ -154,12 +148,7 @@ export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfigurati
     options: {
       ...common,
       scales: {
-        x: {
-          type: 'logarithmic',
-          title: { display: true, text: 'samples per image (T)' },
-          // 1, 2, 5, 10, 20, 50, …: every label of a log axis would run into the next
-          ticks: { callback: (value: string | number) => (logTick(Number(value)) ? String(value) : '') },
-        },
+        x: logAxis('samples per image (T)'),
         y: { ...linearAxis('standard error'), suggestedMin: 0 },
       },
       plugins: { legend },

@@ -4,6 +4,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { EpochMetrics } from '../contract';
+import { logAxis } from './axes';
 import { COMMON_OPTIONS, SERIES_COLOURS, type Point } from './style';
 
 export type LineConfiguration = ChartConfiguration<'line', Point[]>;
@@ -87,7 +88,7 @@ const heldValue = (epoch: EpochMetrics, metric: CurveMetric): number | null =>
 
 function yAxis(metric: CurveMetric, log: boolean) {
   return log && metric === 'loss'
-    ? { type: 'logarithmic' as const, title: { display: true, text: `${metric} (log scale)` } }
+    ? logAxis(`${metric} (log scale)`)
     : {
         type: 'linear' as const,
         title: { display: true, text: metric },
@@ -137,7 +138,11 @@ export function curveChart(runs: readonly CurveRun[], options: CurveOptions): Li
 }
 
 /** One run's curve of a metric: training (blue) and validation (orange), as on the run's page. */
-export function runCurveChart(epochs: readonly EpochMetrics[], metric: CurveMetric): LineConfiguration {
+export function runCurveChart(
+  epochs: readonly EpochMetrics[],
+  metric: CurveMetric,
+  options: { log?: boolean } = {},
+): LineConfiguration {
   const series = (label: string, colour: string, data: Point[]) => ({
     label,
     data,
@@ -168,11 +173,14 @@ export function runCurveChart(epochs: readonly EpochMetrics[], metric: CurveMetr
       ...common,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 }, suggestedMin: 1 },
-        y: {
-          type: 'linear',
-          title: { display: true, text: metric },
-          ...(metric === 'accuracy' ? { suggestedMin: 0, suggestedMax: 1 } : { suggestedMin: 0 }),
-        },
+        y:
+          options.log && metric === 'loss'
+            ? yAxis(metric, true)
+            : {
+                type: 'linear',
+                title: { display: true, text: metric },
+                ...(metric === 'accuracy' ? { suggestedMin: 0, suggestedMax: 1 } : { suggestedMin: 0 }),
+              },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
     },

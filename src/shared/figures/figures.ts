@@ -21,6 +21,8 @@ export interface ChartFigureInput {
   detail?: CaseDetail | undefined;
   /** Learning curves: loss (default) or accuracy. */
   metric?: CurveMetric | undefined;
+  /** Learning curves of the loss on a logarithmic axis. */
+  log?: boolean | undefined;
   text?: FigureText | undefined;
 }
 
@@ -56,7 +58,7 @@ function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   return list;
 }
 
-function curves(runs: readonly FigureRun[], metric: CurveMetric) {
+function curves(runs: readonly FigureRun[], metric: CurveMetric, log: boolean) {
   const empty = runs.filter((r) => r.epochs.length === 0).map((r) => runLabel(r.run));
   if (empty.length > 0) throw new Error(`curves: ${empty.join(', ')} has no recorded epochs`);
   const last = (r: FigureRun) => r.epochs[r.epochs.length - 1];
@@ -71,7 +73,7 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric) {
   return {
     config: as(
       single && runs[0]
-        ? runCurveChart(runs[0].epochs, metric)
+        ? runCurveChart(runs[0].epochs, metric, { log })
         : curveChart(
             runs.map((r, position) => ({
               runId: r.run.id,
@@ -79,7 +81,7 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric) {
               colour: runColour(position),
               epochs: r.epochs,
             })),
-            { metric, smoothing: 0, log: false, maxEpoch },
+            { metric, smoothing: 0, log, maxEpoch },
           ),
     ),
     title: `Learning curves (${metric}): ${runIds(runs)}`,
@@ -101,7 +103,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
   let size = { width: 640, height: 400 };
   switch (kind) {
     case 'curves':
-      body = curves(runs, input.metric ?? 'loss');
+      body = curves(runs, input.metric ?? 'loss', input.log ?? false);
       break;
     case 'metrics': {
       const list = evaluated(runs, kind);

@@ -1,6 +1,7 @@
 /** Figure definitions shared by the screen, the CLI and reports (no Node, no DOM). */
 export * from './types';
 export * from './style';
+export * from './axes';
 export * from './caption';
 export * from './curves';
 export * from './calibration';

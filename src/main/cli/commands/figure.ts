@@ -22,6 +22,7 @@ caption and alt text generated from the runs (and the case) it shows.
   --kind <kind>      ${FIGURE_KINDS.join(', ')}
   --image <img>      the image of boxplots and case, e.g. test/17
   --metric <m>       curves: loss (default) or accuracy
+  --log              curves of the loss: a logarithmic y axis
   --caption <text>   replace the generated caption
   --alt <text>       replace the generated alt text
   --scale <n>        PNG pixels per figure pixel: 1 (default), 2 or 3
@@ -40,6 +41,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     kind: { type: 'string' },
     image: { type: 'string' },
     metric: { type: 'string' },
+    log: { type: 'boolean', default: false },
     caption: { type: 'string' },
     alt: { type: 'string' },
     scale: { type: 'string' },
@@ -60,6 +62,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     runIds,
     image: imageOption(values.image),
     metric: values.metric,
+    log: values.log,
     caption: values.caption,
     alt: values.alt,
   });

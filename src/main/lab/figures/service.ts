@@ -47,7 +47,7 @@ export class FigureService {
     const runs = request.runIds.map((id) => this.figureRun(id));
     const text = { caption: request.caption, alt: request.alt };
     if (request.kind !== 'boxplots' && request.kind !== 'case')
-      return chartFigure({ kind: request.kind, runs, metric: request.metric, text });
+      return chartFigure({ kind: request.kind, runs, metric: request.metric, log: request.log, text });
     const image = request.image;
     if (!image) throw new BadRequestError(`${request.kind}: choose an image (e.g. --image test/17)`);
     const datasetIds = new Set(runs.map((r) => r.run.datasetId));
@@ -96,11 +96,12 @@ export function figureFileName(request: {
   runIds: readonly number[];
   image?: { split: Split; index: number } | undefined;
   metric?: string;
+  log?: boolean;
   format: FigureFormat;
   scale: number;
 }): string {
   const parts = [
-    request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}` : request.kind,
+    request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}${request.log ? '-log' : ''}` : request.kind,
     `runs-${request.runIds.join('-')}`,
   ];
   if (request.image && (request.kind === 'boxplots' || request.kind === 'case'))
