@@ -7,9 +7,15 @@ import type { EpochMetrics } from '../../src/shared/contract';
 import { drawChart } from '../../src/main/lab/figures/chart';
 import { renderSvg } from '../../src/main/lab/figures/render';
 import { SvgSurface } from '../../src/main/lab/figures/svg-context';
-import { curveChart, logTicks, type AnyChartConfiguration, type ChartFigure } from '../../src/shared/figures';
+import {
+  SERIES_COLOURS,
+  curveChart,
+  logTicks,
+  type AnyChartConfiguration,
+  type ChartFigure,
+} from '../../src/shared/figures';
 import { tempDir } from '../helpers/lab';
-import { svgTextItems } from './svg';
+import { svgRects, svgTextItems } from './svg';
 
 let dir: string;
 let study: FigureStudy;
@@ -73,12 +79,15 @@ const epochs = (losses: readonly number[]): EpochMetrics[] =>
 
 describe('the log-scale loss axis', () => {
   it('labels at least 3 ticks over a range of more than a decade', () => {
-    const config = curveChart([{ runId: 1, label: 'CNN #1', colour: '#0072b2', epochs: epochs([1.9, 0.9, 0.5, 0.3, 0.15]) }], {
-      metric: 'loss',
-      smoothing: 0,
-      log: true,
-      maxEpoch: 5,
-    });
+    const config = curveChart(
+      [{ runId: 1, label: 'CNN #1', colour: '#0072b2', epochs: epochs([1.9, 0.9, 0.5, 0.3, 0.15]) }],
+      {
+        metric: 'loss',
+        smoothing: 0,
+        log: true,
+        maxEpoch: 5,
+      },
+    );
     // at the export's size and at a small one (a paper column, the screen's 14rem-high chart)
     for (const [width, height] of [
       [640, 400],
@@ -111,5 +120,77 @@ describe('the log-scale loss axis', () => {
     const figure = chart({ kind: 'curves', metric: 'loss', log: true });
     const y = (figure.config.options?.scales as Record<string, { type?: string }> | undefined)?.y;
     expect(y?.type).toBe('logarithmic');
+  });
+});
+
+describe('the reliability diagram of one run', () => {
+  it('draws one rectangle per non-empty bin, with a gap between neighbours', () => {
+    const id = study.ids[0] ?? 1;
+    const figure = chart({ kind: 'reliability', runIds: [id] });
+    const bins =
+      study.figures.figureRun(id).metrics?.reliability.filter((bin) => bin.count > 0 && (bin.accuracy ?? 0) > 0) ?? [];
+    const rects = svgRects(renderSvg(figure), SERIES_COLOURS.train);
+    // the bars stand on the x axis (the legend's swatch does not): the bottom most rectangles share
+    const bottoms = rects.map((r) => Math.round(r.y + r.h));
+    const bottom =
+      bottoms.sort((a, b) => bottoms.filter((v) => v === b).length - bottoms.filter((v) => v === a).length)[0] ?? 0;
+    const bars = rects.filter((r) => r.h > 0.5 && Math.abs(r.y + r.h - bottom) < 1).sort((a, b) => a.x - b.x);
+    expect(bars.length).toBe(bins.length);
+    for (let i = 1; i < bars.length; i++) {
+      const [left, right] = [bars[i - 1], bars[i]];
+      if (!left || !right) continue;
+      // neighbouring bins’ bars do not touch: a visible gap (3 px or more) between their fills
+      if (right.x - left.x < left.w * 1.5) expect(right.x - (left.x + left.w)).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
+
+describe('legends', () => {
+  /** The legend's swatches: the short paths drawn just left of each legend text. */
+  function swatches(svg: string, labels: readonly string[]): Map<string, string> {
+    const texts = svgTextItems(svg).filter((t) => labels.includes(t.text));
+    // stroked paths only (an open path's fill draws nothing)
+    const paths = [...svg.matchAll(/<path d="([^"]+)"([^>]*)\/>/g)]
+      .map((m) => ({ d: m[1] ?? '', attributes: m[2] ?? '' }))
+      .filter(({ attributes }) => attributes.includes('stroke='));
+    const found = new Map<string, string>();
+    for (const text of texts) {
+      const near = paths.find(({ d }) => {
+        const numbers = (d.match(/-?[\d.]+/g) ?? []).map(Number);
+        const xs = numbers.filter((_, i) => i % 2 === 0);
+        const ys = numbers.filter((_, i) => i % 2 === 1);
+        return (
+          xs.length > 0 &&
+          Math.max(...xs) <= text.x + 1 &&
+          Math.max(...xs) >= text.x - 40 &&
+          Math.abs((Math.min(...ys) + Math.max(...ys)) / 2 - text.y) < 12
+        );
+      });
+      if (near) found.set(text.text, `${near.d} ${near.attributes}`);
+    }
+    return found;
+  }
+  /** A swatch that is a line: a path of two points (M … L …), stroked. */
+  const isLine = (swatch: string | undefined) => /^M[\d.\-]+ [\d.\-]+L[\d.\-]+ [\d.\-]+ .*stroke=/.test(swatch ?? '');
+
+  it('draws a line for each line series and a box for bars (reliability of one run)', () => {
+    const svg = renderSvg(chart({ kind: 'reliability', runIds: [study.ids[0] ?? 1] }));
+    const found = swatches(svg, ['perfect calibration', 'accuracy per confidence bin']);
+    expect(isLine(found.get('perfect calibration'))).toBe(true);
+    expect(found.get('perfect calibration')).toContain('stroke-dasharray');
+    expect(isLine(found.get('accuracy per confidence bin'))).toBe(false);
+  });
+
+  it('draws line swatches in the learning curves, dashed for training', () => {
+    const one = renderSvg(chart({ kind: 'curves', runIds: [study.ids[0] ?? 1] }));
+    const single = swatches(one, ['loss', 'val_loss']);
+    expect(isLine(single.get('loss'))).toBe(true);
+    expect(isLine(single.get('val_loss'))).toBe(true);
+    const many = renderSvg(chart({ kind: 'curves' }));
+    const texts = svgTextItems(many).map((t) => t.text);
+    const training = texts.find((t) => / loss$/.test(t) && !t.includes('val')) ?? '';
+    const found = swatches(many, [training]);
+    expect(isLine(found.get(training))).toBe(true);
+    expect(found.get(training)).toContain('stroke-dasharray');
   });
 });

@@ -67,7 +67,9 @@ export function svgTextItems(svg: string): SvgText[] {
 /** Every filled path that is an axis-aligned rectangle (M x y L … Z with four corners), as x, y, w, h. */
 export function svgRects(svg: string, fill?: string): { x: number; y: number; w: number; h: number; fill: string }[] {
   const rects: { x: number; y: number; w: number; h: number; fill: string }[] = [];
-  for (const match of svg.matchAll(/<path d="M([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)Z" fill="([^"]+)"/g)) {
+  for (const match of svg.matchAll(
+    /<path d="M([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)Z" fill="([^"]+)"/g,
+  )) {
     const [x0, y0, x1, y1, x2, y2, x3, y3] = match.slice(1, 9).map(Number) as number[];
     const colour = match[9] ?? '';
     if (colour === 'none' || (fill !== undefined && colour !== fill)) continue;

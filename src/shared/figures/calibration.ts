@@ -6,7 +6,7 @@ import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
 import { logAxis } from './axes';
 import { line, type LineConfiguration } from './curves';
-import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style';
+import { COMMON_OPTIONS, SERIES_COLOURS, legendLabels, linearAxis, type Point } from './style';
 import type { AnyChartConfiguration } from './types';
 
 export interface EvaluatedRun {
@@ -24,7 +24,7 @@ const DIAGONAL: Point[] = [
   { x: 1, y: 1 },
 ];
 
-const legend = { position: 'bottom' as const, labels: { boxWidth: 18, boxHeight: 1 } };
+const legend = { position: 'bottom' as const, labels: legendLabels() };
 const common = {
   ...COMMON_OPTIONS,
   interaction: { mode: 'nearest' as const, axis: 'x' as const, intersect: false },
@@ -60,8 +60,9 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
           backgroundColor: `${SERIES_COLOURS.train}99`,
           borderColor: SERIES_COLOURS.train,
           borderWidth: 1,
-          // a bar as wide as its bin
-          barPercentage: 1,
+          // a bar a little narrower than its bin: neighbouring bins stay apart (at full width their
+          // borders touched and the bars read as one block)
+          barPercentage: 0.84,
           categoryPercentage: 1,
         },
         { type: 'line', ...reference() },
@@ -73,7 +74,7 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
         x: { ...linearAxis('confidence', 0, 1), offset: false, ticks: { stepSize: 0.2 } },
         y: linearAxis('accuracy', 0, 1),
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend },
     },
   };
 }

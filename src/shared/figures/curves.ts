@@ -5,7 +5,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { EpochMetrics } from '../contract';
 import { logAxis } from './axes';
-import { COMMON_OPTIONS, SERIES_COLOURS, type Point } from './style';
+import { COMMON_OPTIONS, SERIES_COLOURS, legendLabels, type Point } from './style';
 
 export type LineConfiguration = ChartConfiguration<'line', Point[]>;
 export type CurveMetric = 'loss' | 'accuracy';
@@ -44,12 +44,8 @@ const common = {
 
 const legend = {
   position: 'bottom' as const,
-  labels: {
-    boxWidth: 18,
-    boxHeight: 1,
-    // the faint raw curves are not listed: their smoothed curves are
-    filter: (item: { text: string }) => !item.text.endsWith(RAW_SUFFIX),
-  },
+  // the faint raw curves are not listed: their smoothed curves are
+  labels: legendLabels((item: { text: string }) => !item.text.endsWith(RAW_SUFFIX)),
 };
 
 export function line(
@@ -182,7 +178,7 @@ export function runCurveChart(
                 ...(metric === 'accuracy' ? { suggestedMin: 0, suggestedMax: 1 } : { suggestedMin: 0 }),
               },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend: { position: 'bottom', labels: legendLabels() } },
     },
   };
 }

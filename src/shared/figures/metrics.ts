@@ -1,7 +1,7 @@
 /** The metric comparison: a bar per run for each metric on the [0, 1] scale. */
 import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
-import { COMMON_OPTIONS } from './style';
+import { COMMON_OPTIONS, legendLabels } from './style';
 
 export type BarConfiguration = ChartConfiguration<'bar', (number | null)[]>;
 
@@ -45,7 +45,7 @@ export function metricsChart(runs: readonly ComparedMetrics[]): BarConfiguration
         x: { type: 'category', title: { display: true, text: 'metric' } },
         y: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'value' } },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend: { position: 'bottom', labels: legendLabels() } },
     },
   };
 }
