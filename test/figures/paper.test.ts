@@ -9,6 +9,7 @@ import { renderSvg } from '../../src/main/lab/figures/render';
 import { SvgSurface } from '../../src/main/lab/figures/svg-context';
 import {
   SERIES_COLOURS,
+  chartFigure,
   curveChart,
   logTicks,
   type AnyChartConfiguration,
@@ -192,5 +193,107 @@ describe('legends', () => {
     const found = swatches(many, [training]);
     expect(isLine(found.get(training))).toBe(true);
     expect(found.get(training)).toContain('stroke-dasharray');
+  });
+});
+
+describe('captions', () => {
+  it('say what the legend cannot, not what it shows (no colours or line styles)', () => {
+    for (const runIds of [[study.ids[0] ?? 1], study.ids]) {
+      const figure = chart({ kind: 'curves', runIds });
+      expect(figure.caption).toMatch(/^Training and validation loss per epoch of /);
+      expect(figure.caption).not.toMatch(/\b(blue|orange|dashed|solid)\b/);
+      // the runs' settings are the caption's, the legend has only their names
+      expect(figure.caption).toContain('batch');
+    }
+  });
+});
+
+describe('the metrics chart', () => {
+  it('puts higher-is-better and lower-is-better metrics on axes of their own', () => {
+    const figure = chart({ kind: 'metrics' });
+    const scales = figure.config.options?.scales as Record<string, { title?: { text?: string }; position?: string }>;
+    const labels = (figure.config.data as { labels: string[] }).labels;
+    const datasets = figure.config.data.datasets as { yAxisID?: string; data: (number | null)[] }[];
+    const directions = new Map<string, Set<string>>();
+    for (const dataset of datasets) {
+      const axis = dataset.yAxisID ?? 'y';
+      const set = directions.get(axis) ?? new Set<string>();
+      dataset.data.forEach((value, i) => {
+        if (value !== null) set.add(labels[i]?.endsWith('↑') ? 'higher' : 'lower');
+      });
+      directions.set(axis, set);
+    }
+    // two axes, each holding one direction only, titled by it
+    expect([...directions.values()].map((set) => [...set])).toEqual(expect.arrayContaining([['higher'], ['lower']]));
+    for (const [axis, set] of directions) expect(scales[axis]?.title?.text).toContain(`${[...set][0]} is better`);
+    const texts = svgTextItems(renderSvg(figure)).map((t) => t.text);
+    expect(texts).toEqual(expect.arrayContaining(['higher is better ↑', 'lower is better ↓']));
+    // the legend names each run once
+    for (const id of study.ids) expect(texts.filter((t) => t.endsWith(`#${id}`) && !t.includes(':'))).toHaveLength(1);
+  });
+});
+
+describe('intervals', () => {
+  const runs = () => study.ids.map((id) => study.figures.figureRun(id));
+  /** Error bars: stroked paths of three segments (the bar and its two caps). */
+  const errorBars = (svg: string) =>
+    [...svg.matchAll(/<path d="(M[^"]+)"[^>]*stroke=/g)].filter((m) => (m[1]?.match(/M/g) ?? []).length === 3).length;
+  /** Bands: filled paths drawn at the band's opacity. */
+  const bands = (svg: string) => (svg.match(/fill-opacity="0.18"/g) ?? []).length;
+
+  it('draws an error bar per metric and run when given, none when not', () => {
+    const given = runs().map((r) => ({
+      ...r,
+      intervals: {
+        method: 'bootstrap over test images',
+        metrics: {
+          accuracy: { lo: (r.metrics?.accuracy ?? 0.5) - 0.03, hi: (r.metrics?.accuracy ?? 0.5) + 0.03 },
+          ece: { lo: 0.01, hi: 0.05 },
+        },
+      },
+    }));
+    const withIntervals = chartFigure({ kind: 'metrics', runs: given });
+    expect(errorBars(renderSvg(withIntervals))).toBe(given.length * 2);
+    expect(withIntervals.caption).toContain('error bars: 95 % confidence intervals (bootstrap over test images)');
+    const without = chartFigure({ kind: 'metrics', runs: runs() });
+    expect(errorBars(renderSvg(without))).toBe(0);
+    expect(without.caption).not.toContain('error bars');
+  });
+
+  it('draws an error bar per reliability bin and a band along curves, risk–coverage and convergence', () => {
+    const one = runs()
+      .slice(0, 1)
+      .map((r) => ({
+        ...r,
+        intervals: {
+          reliability: (r.metrics?.reliability ?? []).map((bin) =>
+            bin.count > 0 && bin.accuracy !== null
+              ? { lo: Math.max(0, bin.accuracy - 0.1), hi: Math.min(1, bin.accuracy + 0.1) }
+              : null,
+          ),
+        },
+      }));
+    const shown = (one[0]?.metrics?.reliability ?? []).filter((bin) => bin.count > 0 && bin.accuracy !== null).length;
+    expect(errorBars(renderSvg(chartFigure({ kind: 'reliability', runs: one })))).toBe(shown);
+
+    const banded = runs().map((r) => ({
+      ...r,
+      intervals: {
+        riskCoverage: (r.metrics?.riskCoverage ?? []).map(({ risk }) => ({ lo: risk * 0.8, hi: risk * 1.2 })),
+        convergence: (r.metrics?.convergence ?? []).map(({ standardError }) => ({
+          lo: standardError * 0.9,
+          hi: standardError * 1.1,
+        })),
+        epochs: r.epochs.map((e) => ({ loss: { lo: e.loss * 0.9, hi: e.loss * 1.1 }, valLoss: null })),
+      },
+    }));
+    expect(bands(renderSvg(chartFigure({ kind: 'risk-coverage', runs: banded })))).toBe(banded.length);
+    const sampled = banded.filter((r) => (r.metrics?.convergence.length ?? 0) > 0);
+    expect(bands(renderSvg(chartFigure({ kind: 'convergence', runs: sampled })))).toBe(sampled.length);
+    // the training loss of each run has a band, the validation loss none
+    const curves = chartFigure({ kind: 'curves', runs: banded });
+    expect(bands(renderSvg(curves))).toBe(banded.length);
+    expect(curves.caption).toContain('shaded bands: 95 % confidence intervals');
+    expect(bands(renderSvg(chartFigure({ kind: 'curves', runs: banded.slice(0, 1) })))).toBe(1);
   });
 });

@@ -5,6 +5,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
 import { logAxis } from './axes';
+import { intervalsPlugin, type RunIntervals } from './intervals';
 import { line, type LineConfiguration } from './curves';
 import { COMMON_OPTIONS, SERIES_COLOURS, legendLabels, linearAxis, type Point } from './style';
 import type { AnyChartConfiguration } from './types';
@@ -15,6 +16,8 @@ export interface EvaluatedRun {
   label?: string;
   colour: string;
   metrics: RunMetrics;
+  /** Optional intervals per reliability bin, risk–coverage point and convergence point. */
+  intervals?: RunIntervals | null | undefined;
 }
 
 export type ReliabilityBarsConfiguration = ChartConfiguration<'bar' | 'line', Point[]>;
@@ -47,8 +50,11 @@ export function reliabilityPoints(metrics: RunMetrics): Point[] {
   }));
 }
 
-/** One run's reliability diagram: a bar per confidence bin and the diagonal. */
-export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfiguration {
+/** One run's reliability diagram: a bar per confidence bin (its interval as an error bar) and the diagonal. */
+export function reliabilityBars(
+  metrics: RunMetrics,
+  intervals?: RunIntervals | null | undefined,
+): ReliabilityBarsConfiguration {
   return {
     type: 'bar',
     data: {
@@ -76,6 +82,9 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
       },
       plugins: { legend },
     },
+    plugins: [
+      intervalsPlugin([{ datasetIndex: 0, style: 'bars', colour: '#1f2328', intervals: intervals?.reliability ?? [] }]),
+    ],
   };
 }
 
@@ -84,6 +93,8 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
  * (lines, since overlaid bars would hide each other), and the diagonal of perfect calibration.
  */
 export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfiguration {
+  const shown = (metrics: RunMetrics) =>
+    metrics.reliability.flatMap((bin, b) => (bin.count > 0 && bin.accuracy !== null ? [{ bin, b }] : []));
   return {
     type: 'line',
     data: {
@@ -92,14 +103,25 @@ export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfigurati
           line(
             label,
             colour,
-            metrics.reliability
-              .filter((bin) => bin.count > 0 && bin.accuracy !== null)
-              .map((bin) => ({ x: bin.meanConfidence ?? (bin.lower + bin.upper) / 2, y: bin.accuracy })),
+            shown(metrics).map(({ bin }) => ({
+              x: bin.meanConfidence ?? (bin.lower + bin.upper) / 2,
+              y: bin.accuracy,
+            })),
           ),
         ),
         reference(),
       ],
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, metrics, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'bars' as const,
+          colour,
+          intervals: shown(metrics).map(({ b }) => intervals?.reliability?.[b] ?? null),
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: { x: linearAxis('confidence', 0, 1), y: linearAxis('accuracy', 0, 1) },
@@ -122,6 +144,16 @@ export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfigurat
         pointRadius: 0,
       })),
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'band' as const,
+          colour,
+          intervals: intervals?.riskCoverage ?? [],
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: {
@@ -146,6 +178,16 @@ export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfigurati
         ),
       ),
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'band' as const,
+          colour,
+          intervals: intervals?.convergence ?? [],
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: {
@@ -168,7 +210,7 @@ export function evaluationChart(kind: EvaluationChartKind, runs: readonly Evalua
   const config =
     kind === 'reliability'
       ? only
-        ? reliabilityBars(only.metrics)
+        ? reliabilityBars(only.metrics, only.intervals)
         : reliabilityChart(runs)
       : kind === 'risk-coverage'
         ? riskCoverageChart(runs)

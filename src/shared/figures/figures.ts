@@ -9,6 +9,7 @@ import { caseBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
 import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
 import { curveChart, runCurveChart, type CurveMetric } from './curves';
+import { intervalWords, type RunIntervals } from './intervals';
 import { confusionChart } from './matrix';
 import { COMPARED_METRICS, metricsChart } from './metrics';
 import { runColour } from './style';
@@ -50,7 +51,15 @@ function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   const list = runs.flatMap((r, position) =>
     r.metrics === null
       ? []
-      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(position), metrics: r.metrics }],
+      : [
+          {
+            runId: r.run.id,
+            label: runLabel(r.run),
+            colour: runColour(position),
+            metrics: r.metrics,
+            intervals: r.intervals ?? null,
+          },
+        ],
   );
   const missing = runs.filter((r) => r.metrics === null).map((r) => runLabel(r.run));
   if (missing.length > 0)
@@ -73,21 +82,32 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric, log: boolean) {
   return {
     config: as(
       single && runs[0]
-        ? runCurveChart(runs[0].epochs, metric, { log })
+        ? runCurveChart(runs[0].epochs, metric, { log, intervals: runs[0].intervals })
         : curveChart(
             runs.map((r, position) => ({
               runId: r.run.id,
               label: runLabel(r.run),
               colour: runColour(position),
               epochs: r.epochs,
+              intervals: r.intervals ?? null,
             })),
             { metric, smoothing: 0, log, maxEpoch },
           ),
     ),
     title: `Learning curves (${metric}): ${runIds(runs)}`,
-    caption: `Training ${single ? '(blue)' : '(dashed)'} and validation ${single ? '(orange)' : '(solid)'} ${metric} per epoch of ${runsSentence(runs)}.`,
+    // the legend names the series and their lines: the caption says what it cannot
+    caption: `Training and validation ${metric} per epoch${log && metric === 'loss' ? ' (log scale)' : ''} of ${runsSentence(runs)}${intervalNote(
+      runs.map((r) => (r.intervals?.epochs?.length ? r.intervals : null)),
+      'bands',
+    )}.`,
     alt: `Line chart of ${metric} against epoch. ${finals.map(sentence).join(' ')}`,
   };
+}
+
+/** "; error bars: 95 % confidence intervals (…)" when some run's intervals are drawn, else nothing. */
+function intervalNote(given: readonly (RunIntervals | null | undefined)[], shape: 'bars' | 'bands'): string {
+  const first = given.find((i): i is RunIntervals => i !== null && i !== undefined);
+  return first ? `; ${shape === 'bars' ? 'error bars' : 'shaded bands'}: ${intervalWords(first)}` : '';
 }
 
 function caseName(detail: CaseDetail): string {
@@ -109,10 +129,20 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       const list = evaluated(runs, kind);
       body = {
         config: as(
-          metricsChart(list.map((r) => ({ label: r.label ?? `#${r.runId}`, colour: r.colour, metrics: r.metrics }))),
+          metricsChart(
+            list.map((r) => ({
+              label: r.label ?? `#${r.runId}`,
+              colour: r.colour,
+              metrics: r.metrics,
+              intervals: r.intervals?.metrics,
+            })),
+          ),
         ),
         title: `Test-set metrics: ${ids}`,
-        caption: `Test-set metrics of ${runsSentence(runs)} (↑ higher is better, ↓ lower is better; ECE over 15 equal-width bins).`,
+        caption: `Test-set metrics of ${runsSentence(runs)}: accuracy and AUCs (higher is better) against the left axis, ECE (15 equal-width bins), Brier and AURC (lower is better) against the right one${intervalNote(
+          list.map((r) => (r.intervals?.metrics ? r.intervals : null)),
+          'bars',
+        )}.`,
         alt: `Bar chart of ${COMPARED_METRICS.map((m) => m.name.replace(/ [↑↓]$/, '')).join(', ')} per run. ${list
           .map(
             (r) =>
@@ -129,7 +159,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `Reliability diagram: ${ids}`,
-        caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}.`,
+        caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}${intervalNote(
+          list.map((r) => (r.intervals?.reliability ? r.intervals : null)),
+          'bars',
+        )}.`,
         alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
       };
       size = { width: 520, height: 460 };
@@ -140,7 +173,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `Risk–coverage: ${ids}`,
-        caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC.`,
+        caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC${intervalNote(
+          list.map((r) => (r.intervals?.riskCoverage ? r.intervals : null)),
+          'bands',
+        )}.`,
         alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
       };
       break;
@@ -153,7 +189,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `MC convergence: ${runIds(shown)}`,
-        caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}.`,
+        caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}${intervalNote(
+          list.map((r) => (r.intervals?.convergence ? r.intervals : null)),
+          'bands',
+        )}.`,
         alt: `Line chart of standard error against T. ${list
           .map((r) => {
             const last = r.metrics.convergence[r.metrics.convergence.length - 1];

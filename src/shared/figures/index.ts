@@ -6,6 +6,7 @@ export * from './caption';
 export * from './curves';
 export * from './calibration';
 export * from './matrix';
+export * from './intervals';
 export * from './metrics';
 export * from './boxplots';
 export * from './figures';

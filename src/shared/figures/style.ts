@@ -55,7 +55,7 @@ const colourOf = (value: unknown, fallback: string): string => (typeof value ===
  * line series, a filled box for bars and boxes. chart.js draws every entry as a box by default, so
  * a dashed reference line read as a grey square; `filter` leaves entries out (faint raw curves).
  */
-export function legendLabels(filter?: (item: { text: string }) => boolean) {
+export function legendLabels(filter?: (item: { text: string; datasetIndex?: number }) => boolean) {
   return {
     usePointStyle: true,
     pointStyleWidth: 24,

@@ -1,6 +1,7 @@
 /** What a figure is: a chart.js configuration with its size and words, built from data by a pure function. */
 import type { ChartConfiguration, ChartType } from 'chart.js';
 import type { EpochMetrics, ExplanationSummary, RunMetrics, RunSummary } from '../contract';
+import type { RunIntervals } from './intervals';
 
 export const FIGURE_KINDS = [
   'curves',
@@ -36,6 +37,8 @@ export interface FigureRun {
   epochs: readonly EpochMetrics[];
   metrics: RunMetrics | null;
   explanation?: ExplanationSummary | null;
+  /** Intervals to draw as error bars and bands (e.g. 95 % bootstrap intervals); none by default. */
+  intervals?: RunIntervals | null | undefined;
 }
 
 /** A caption and alt text the user typed replace the generated ones. */
