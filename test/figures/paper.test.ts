@@ -1,5 +1,6 @@
 // Figures fit for a paper (issue 18): each exported figure as the screen shows it, and size presets.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figureStudy, type FigureStudy } from '../../bench/figure-study';
 import { FigureRequest, type FigureRequest as FigureRequestInput } from '../../src/shared/contract';
@@ -15,8 +16,11 @@ import {
   type AnyChartConfiguration,
   type ChartFigure,
 } from '../../src/shared/figures';
+import { runCli } from '../../src/main/cli';
+import { colormap } from '../../src/shared/heatmap';
+import { captureIo } from '../helpers/io';
 import { tempDir } from '../helpers/lab';
-import { svgRects, svgTextItems } from './svg';
+import { svgRects, svgTextItems, svgTexts } from './svg';
 
 let dir: string;
 let study: FigureStudy;
@@ -295,5 +299,36 @@ describe('intervals', () => {
     expect(bands(renderSvg(curves))).toBe(banded.length);
     expect(curves.caption).toContain('shaded bands: 95 % confidence intervals');
     expect(bands(renderSvg(chartFigure({ kind: 'curves', runs: banded.slice(0, 1) })))).toBe(1);
+  });
+});
+
+describe('the case panel', () => {
+  it('exports the overlay the screen shows: its colormap and opacity (casebook figure --colormap --opacity)', async () => {
+    const out = join(dir, 'case.svg');
+    const io = captureIo();
+    const args = [
+      'figure',
+      '--runs',
+      study.ids.join(','),
+      '--kind',
+      'case',
+      '--image',
+      `test/${study.annotated[0] ?? 0}`,
+    ];
+    const code = await runCli(
+      [...args, '--colormap', 'inferno', '--opacity', '0.55', '--out', out, '--json', '--db', join(dir, 'study.db')],
+      io,
+    );
+    expect(code, io.err()).toBe(0);
+    const printed = JSON.parse(io.out()) as { caption: string };
+    expect(printed.caption).toContain('blended over the image at 55 % (inferno)');
+    const svg = readFileSync(out, 'utf8');
+    expect(svgTexts(svg).join(' ')).toContain('Grad-CAM (inferno, blended at 55 %)');
+    // the colorbar's top step is inferno's, not viridis's
+    const [r, g, b] = colormap('inferno', 1 - 0.5 / 48);
+    expect(svg).toContain(`fill="#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('')}"`);
+    const bad = captureIo();
+    expect(await runCli([...args, '--colormap', 'jet', '--out', out, '--db', join(dir, 'study.db')], bad)).not.toBe(0);
+    expect(bad.err()).toMatch(/colormap/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FIGURE_KINDS } from '../figures/types';
+import { COLORMAPS } from '../heatmap';
 import { Id, Split, type RequestSpec } from './common';
 
 export const FigureKindName = z.enum(FIGURE_KINDS);
@@ -21,6 +22,10 @@ export const FigureRequest = z.object({
   metric: z.enum(['loss', 'accuracy']).default('loss'),
   /** Learning curves of the loss: a logarithmic y axis (as the screen's "log-scale loss"). */
   log: z.boolean().optional(),
+  /** The case panel: the Grad-CAM overlay as the screen shows it (default: the seed's viridis at 35 %). */
+  overlay: z
+    .object({ colormap: z.enum(COLORMAPS), opacity: z.number().min(0, 'opacity: 0 to 1').max(1, 'opacity: 0 to 1') })
+    .optional(),
   /** Replace the generated caption or alt text (empty: keep the generated one). */
   caption: z.string().max(MAX_CAPTION_LENGTH).optional(),
   alt: z.string().max(MAX_CAPTION_LENGTH).optional(),

@@ -3,7 +3,8 @@ import { FigureRequest, describeZodError } from '../../../shared/contract';
 import { FIGURE_KINDS } from '../../../shared/figures';
 import { writeFileAtomically } from '../../lab/export/atomic';
 import { renderFigure } from '../../lab/figures/render';
-import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
+import { UsageError, intOption, numberOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
+import { COLORMAPS, DEFAULT_OVERLAY } from '../../../shared/heatmap';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { formatOf, imageOption, openFigures } from '../figures';
@@ -23,6 +24,8 @@ caption and alt text generated from the runs (and the case) it shows.
   --image <img>      the image of boxplots and case, e.g. test/17
   --metric <m>       curves: loss (default) or accuracy
   --log              curves of the loss: a logarithmic y axis
+  --colormap <name>  case: the Grad-CAM colormap, ${COLORMAPS.join(', ')} (default viridis)
+  --opacity <0-1>    case: the overlay's opacity where the map is 1 (default 0.35, the seed's)
   --caption <text>   replace the generated caption
   --alt <text>       replace the generated alt text
   --scale <n>        PNG pixels per figure pixel: 1 (default), 2 or 3
@@ -42,6 +45,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     image: { type: 'string' },
     metric: { type: 'string' },
     log: { type: 'boolean', default: false },
+    colormap: { type: 'string' },
+    opacity: { type: 'string' },
     caption: { type: 'string' },
     alt: { type: 'string' },
     scale: { type: 'string' },
@@ -63,6 +68,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     image: imageOption(values.image),
     metric: values.metric,
     log: values.log,
+    overlay: overlayOption(values.colormap, numberOption(values.opacity, 'opacity')),
     caption: values.caption,
     alt: values.alt,
   });
@@ -82,4 +88,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   } finally {
     close();
   }
+}
+
+/** `--colormap` and `--opacity` (either one; the other keeps the default), or none. */
+function overlayOption(colormap: string | undefined, opacity: number | undefined) {
+  if (colormap === undefined && opacity === undefined) return undefined;
+  return { colormap: colormap ?? DEFAULT_OVERLAY.colormap, opacity: opacity ?? DEFAULT_OVERLAY.opacity };
 }

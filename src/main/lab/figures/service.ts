@@ -65,6 +65,7 @@ export class FigureService {
       image: { pixels: new Uint8Array(pixels), shape },
       text,
       noteInText: options.noteInText,
+      overlay: request.overlay,
     });
   }
 
