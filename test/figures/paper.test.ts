@@ -332,3 +332,37 @@ describe('the case panel', () => {
     expect(bad.err()).toMatch(/colormap/);
   });
 });
+
+describe('the per-class boxplots', () => {
+  it('export as a figure of their own (casebook figure --kind class-boxplots)', async () => {
+    const out = join(dir, 'class-boxplots.svg');
+    const io = captureIo();
+    const code = await runCli(
+      [
+        'figure',
+        '--run',
+        String(study.ids[1]),
+        '--kind',
+        'class-boxplots',
+        '--out',
+        out,
+        '--json',
+        '--db',
+        join(dir, 'study.db'),
+      ],
+      io,
+    );
+    expect(code, io.err()).toBe(0);
+    const printed = JSON.parse(io.out()) as { title: string; caption: string };
+    const texts = svgTexts(readFileSync(out, 'utf8'));
+    expect(texts).toContain(printed.title);
+    const classes = study.datasets.get(study.datasetId).classes;
+    for (const name of classes) {
+      expect(texts.some((t) => t.startsWith(`true ${name} (`))).toBe(true);
+      expect(texts).toContain(`p(${name})`);
+    }
+    expect(printed.caption).toMatch(
+      /over the test images of each true class, (every one of the T = \d+ samples|over the images' mean)/,
+    );
+  });
+});

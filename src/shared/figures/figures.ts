@@ -4,8 +4,8 @@
  * and the report, so a figure has one title, one pair of axes and one data set wherever it is drawn.
  */
 import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
-import type { CaseDetail } from '../contract';
-import { caseBoxplotChart } from './boxplots';
+import type { CaseDetail, ClassBoxplots } from '../contract';
+import { caseBoxplotChart, classBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
 import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
 import { curveChart, runCurveChart, type CurveMetric } from './curves';
@@ -20,6 +20,8 @@ export interface ChartFigureInput {
   runs: readonly FigureRun[];
   /** The case, for boxplots. */
   detail?: CaseDetail | undefined;
+  /** The first run's test set pooled per true class, for class-boxplots. */
+  classBoxplots?: ClassBoxplots | null | undefined;
   /** Learning curves: loss (default) or accuracy. */
   metric?: CurveMetric | undefined;
   /** Learning curves of the loss on a logarithmic axis. */
@@ -236,6 +238,31 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
           .join(' ')}`,
       };
       size = { width: 640, height: 400 };
+      break;
+    }
+    case 'class-boxplots': {
+      const run = runs[0];
+      const value = input.classBoxplots;
+      if (!run || !value)
+        throw new Error(
+          `class-boxplots: ${run ? runLabel(run.run) : 'the run'} has no evaluation yet (run "casebook evaluate")`,
+        );
+      const pooled =
+        value.source === 'samples'
+          ? `every one of the T = ${value.samples} samples of every test image pooled (n = images × T)`
+          : "over the images' mean probabilities (n = images)";
+      body = {
+        config: as(classBoxplotChart(value)),
+        title: `Class probabilities per true class: ${runLabel(run.run)}`,
+        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers) of each class's probability over the test images of each true class, ${pooled}, for ${runDescription(run)} on "${run.datasetName}".`,
+        alt: `Boxplots per true class of the probability of each class. ${value.groups
+          .map(
+            (g) =>
+              `True ${g.name} (${g.images} images): ${(g.boxplots ?? []).map((box, k) => `median p(${value.classes[k] ?? k}) ${fixed(box.stats[2], 2)}`).join(', ')}.`,
+          )
+          .join(' ')}`,
+      };
+      size = { width: 720, height: 420 };
       break;
     }
   }

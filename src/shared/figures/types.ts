@@ -10,6 +10,7 @@ export const FIGURE_KINDS = [
   'risk-coverage',
   'confusion',
   'boxplots',
+  'class-boxplots',
   'convergence',
   'case',
 ] as const;

@@ -12,6 +12,7 @@ import {
 } from '../../../shared/contract';
 import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
+import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
 import { BadRequestError } from '../errors';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
@@ -46,6 +47,11 @@ export class FigureService {
   build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): AnyFigure {
     const runs = request.runIds.map((id) => this.figureRun(id));
     const text = { caption: request.caption, alt: request.alt };
+    if (request.kind === 'class-boxplots') {
+      const [first] = request.runIds;
+      const classBoxplots = first === undefined ? null : pooledBoxplots(this.stores.evaluations, first);
+      return chartFigure({ kind: 'class-boxplots', runs, classBoxplots, text });
+    }
     if (request.kind !== 'boxplots' && request.kind !== 'case')
       return chartFigure({ kind: request.kind, runs, metric: request.metric, log: request.log, text });
     const image = request.image;
