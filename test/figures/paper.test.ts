@@ -1,12 +1,14 @@
 // Figures fit for a paper (issue 18): each exported figure as the screen shows it, and size presets.
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figureStudy, type FigureStudy } from '../../bench/figure-study';
 import { FigureRequest, type FigureRequest as FigureRequestInput } from '../../src/shared/contract';
 import type { EpochMetrics } from '../../src/shared/contract';
 import { drawChart } from '../../src/main/lab/figures/chart';
-import { renderSvg } from '../../src/main/lab/figures/render';
+import { renderFigure, renderSvg } from '../../src/main/lab/figures/render';
 import { SvgSurface } from '../../src/main/lab/figures/svg-context';
 import {
   SERIES_COLOURS,
@@ -364,5 +366,65 @@ describe('the per-class boxplots', () => {
     expect(printed.caption).toMatch(
       /over the test images of each true class, (every one of the T = \d+ samples|over the images' mean)/,
     );
+  });
+});
+
+describe('size presets', () => {
+  /** pdftotext's word boxes: height = the font's ascent + descent (1.117 em in Liberation Sans). */
+  function words(pdf: string): { text: string; height: number }[] {
+    const out = execFileSync('pdftotext', ['-bbox', pdf, '-']).toString();
+    return [...out.matchAll(/<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<\/word>/g)].map(
+      (m) => ({ text: m[3] ?? '', height: Number(m[2]) - Number(m[1]) }),
+    );
+  }
+  const pageSize = (pdf: string) => {
+    const match = /Page size:\s+([\d.]+) x ([\d.]+) pts/.exec(execFileSync('pdfinfo', [pdf]).toString());
+    return { width: Number(match?.[1]), height: Number(match?.[2]) };
+  };
+
+  it('makes a PDF as wide as a column (234 pt) or a page (486 pt) with text at 8 or 9 pt', async () => {
+    for (const [size, width, points] of [
+      ['column', 234, 8],
+      ['page', 486, 9],
+    ] as const) {
+      for (const kind of ['curves', 'metrics', 'reliability', 'confusion'] as const) {
+        const figure = build({ kind, size });
+        const file = join(dir, `${kind}-${size}.pdf`);
+        writeFileSync(file, await renderFigure(figure, 'pdf'));
+        const page = pageSize(file);
+        expect(page.width, `${kind} ${size}`).toBeCloseTo(width, 1);
+        expect(page.height).toBeGreaterThan(width * 0.5);
+        // the tick labels (numbers, upright) are at the paper's size
+        const ticks = words(file).filter((w) => /^\d+(\.\d+)?$/.test(w.text) && w.text.length <= 4);
+        expect(ticks.length, `${kind} ${size}`).toBeGreaterThan(3);
+        const sizes = ticks.map((w) => w.height / 1.117);
+        if (kind !== 'confusion') for (const pt of sizes) expect(pt, `${kind} ${size}`).toBeCloseTo(points, 1);
+        // the confusion matrix's counts may be larger, never smaller
+        else expect(Math.min(...sizes)).toBeGreaterThan(points - 0.05);
+      }
+    }
+  });
+
+  it('writes the SVG at the printed size and the PNG at 300 dpi', async () => {
+    const figure = build({ kind: 'reliability', size: 'column' });
+    const svg = renderSvg(figure);
+    expect(svg).toMatch(/<svg [^>]*width="234pt"/);
+    // the drawing's 12 px text, scaled by the viewBox into 234 pt: 8 pt
+    const viewBox = Number(/viewBox="0 0 ([\d.]+) /.exec(svg)?.[1]);
+    const sizes = svgTextItems(svg).map((t) => (t.size * 234) / viewBox);
+    expect(Math.min(...sizes)).toBeCloseTo(8, 5);
+    const png = await sharp(await renderFigure(figure, 'png')).metadata();
+    expect(png.width).toBe(Math.round((234 / 72) * 300));
+    expect(png.density).toBe(300);
+  });
+
+  it('refuses a size for the case panel and --scale with a size, naming them', async () => {
+    expect(() => build({ kind: 'case', size: 'page', image: { split: 'test', index: 0 } })).toThrow(
+      /size: .*case panel/,
+    );
+    const io = captureIo();
+    const args = ['figure', '--run', '1', '--kind', 'curves', '--size', 'column', '--scale', '2'];
+    expect(await runCli([...args, '--out', join(dir, 'x.png'), '--db', join(dir, 'study.db')], io)).not.toBe(0);
+    expect(io.err()).toMatch(/--scale goes with the screen size/);
   });
 });

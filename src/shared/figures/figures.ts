@@ -3,7 +3,16 @@
  * alt text generated from the runs it shows. The same function serves the app's export, the CLI
  * and the report, so a figure has one title, one pair of axes and one data set wherever it is drawn.
  */
-import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
+import {
+  FIGURE_FONT_PX,
+  PAPER_SIZES,
+  type AnyChartConfiguration,
+  type ChartFigure,
+  type FigureKind,
+  type FigureRun,
+  type FigureSize,
+  type FigureText,
+} from './types';
 import type { CaseDetail, ClassBoxplots } from '../contract';
 import { caseBoxplotChart, classBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
@@ -26,6 +35,8 @@ export interface ChartFigureInput {
   metric?: CurveMetric | undefined;
   /** Learning curves of the loss on a logarithmic axis. */
   log?: boolean | undefined;
+  /** As on screen (default), or at a paper's column or page width with text at the paper's size. */
+  size?: FigureSize | undefined;
   text?: FigureText | undefined;
 }
 
@@ -43,6 +54,46 @@ export function withTitle<C extends AnyChartConfiguration>(config: C, title: str
         ...options.plugins,
         title: { display: true, text: title, font: { size: 15, weight: 'bold' }, padding: { top: 4, bottom: 10 } },
       },
+    },
+  };
+}
+
+/**
+ * A configuration for a paper: no title drawn (the paper's caption carries it; the file keeps it
+ * as metadata) and a narrow margin. Its text and lines are those of the screen's drawing, which the
+ * export scales to the printed size.
+ */
+export function forPaper<C extends AnyChartConfiguration>(config: C): C {
+  const options = config.options ?? {};
+  return {
+    ...config,
+    options: {
+      ...options,
+      responsive: false,
+      layout: { padding: { top: 4, right: 16, bottom: 2, left: 2 } },
+      plugins: { ...options.plugins, title: { display: false } },
+    },
+  };
+}
+
+/**
+ * A paper size's drawing: as many CSS pixels as make the screen's 12 px text the paper's size once
+ * scaled to the printed width (a column: 351 px drawn into 234 pt, 12 px → 8 pt), and the height
+ * from the figure's own proportions (no flatter than 0.72 in a column, where legends take room).
+ */
+export function paperSize(size: Exclude<FigureSize, 'screen'>, screen: { width: number; height: number }) {
+  const paper = PAPER_SIZES[size];
+  const pixelsPerPoint = FIGURE_FONT_PX / paper.fontSize;
+  const width = Math.round(paper.width * pixelsPerPoint);
+  const height = Math.round(width * Math.max(screen.height / screen.width, size === 'column' ? 0.72 : 0));
+  return {
+    width,
+    height,
+    printed: {
+      size,
+      width: paper.width,
+      height: Math.round((height / pixelsPerPoint) * 100) / 100,
+      fontSize: paper.fontSize,
     },
   };
 }
@@ -266,10 +317,11 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       break;
     }
   }
+  const paper = input.size && input.size !== 'screen' ? paperSize(input.size, size) : null;
   return {
     kind,
-    config: withTitle(body.config, body.title),
-    ...size,
+    config: paper ? forPaper(body.config) : withTitle(body.config, body.title),
+    ...(paper ?? size),
     title: body.title,
     caption: input.text?.caption?.trim() || body.caption,
     alt: input.text?.alt?.trim() || body.alt,

@@ -53,7 +53,8 @@ function cellsPlugin(confusion: readonly (readonly number[])[]): Plugin<'scatter
       if (!x || !y || k === 0) return;
       const w = (chartArea.right - chartArea.left) / k;
       const h = (chartArea.bottom - chartArea.top) / k;
-      const size = Math.max(10, Math.min(18, Math.round(Math.min(w, h) / 4)));
+      // never under the figure's text size, so a paper size's counts are at least its points
+      const size = Math.max(12, Math.min(18, Math.round(Math.min(w, h) / 4)));
       ctx.save();
       confusion.forEach((row, i) =>
         row.forEach((count, j) => {

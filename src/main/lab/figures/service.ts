@@ -50,10 +50,17 @@ export class FigureService {
     if (request.kind === 'class-boxplots') {
       const [first] = request.runIds;
       const classBoxplots = first === undefined ? null : pooledBoxplots(this.stores.evaluations, first);
-      return chartFigure({ kind: 'class-boxplots', runs, classBoxplots, text });
+      return chartFigure({ kind: 'class-boxplots', runs, classBoxplots, size: request.size, text });
     }
     if (request.kind !== 'boxplots' && request.kind !== 'case')
-      return chartFigure({ kind: request.kind, runs, metric: request.metric, log: request.log, text });
+      return chartFigure({
+        kind: request.kind,
+        runs,
+        metric: request.metric,
+        log: request.log,
+        size: request.size,
+        text,
+      });
     const image = request.image;
     if (!image) throw new BadRequestError(`${request.kind}: choose an image (e.g. --image test/17)`);
     const datasetIds = new Set(runs.map((r) => r.run.datasetId));
@@ -63,7 +70,11 @@ export class FigureService {
     const detail = this.stores.cases.get(
       GetCaseRequest.parse({ datasetId, split: image.split, index: image.index, runs: request.runIds }),
     );
-    if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, text });
+    if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, size: request.size, text });
+    if (request.size && request.size !== 'screen')
+      throw new BadRequestError(
+        `size: the case panel has one layout (1000 px wide); the ${request.size} size is for charts`,
+      );
     const { pixels, shape } = this.stores.datasets.image(datasetId, image.split, image.index);
     return casePanel({
       detail,
