@@ -108,13 +108,14 @@ export class FigureService {
   }
 }
 
-/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png". */
+/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png", "metrics-runs-1-2-column.pdf". */
 export function figureFileName(request: {
   kind: string;
   runIds: readonly number[];
   image?: { split: Split; index: number } | undefined;
   metric?: string;
   log?: boolean;
+  size?: string | undefined;
   format: FigureFormat;
   scale: number;
 }): string {
@@ -124,5 +125,7 @@ export function figureFileName(request: {
   ];
   if (request.image && (request.kind === 'boxplots' || request.kind === 'case'))
     parts.push(`${request.image.split}-${request.image.index}`);
-  return `${parts.join('-')}${request.format === 'png' && request.scale !== 1 ? `@${request.scale}x` : ''}.${request.format}`;
+  if (request.size && request.size !== 'screen') parts.push(request.size);
+  const scaled = request.format === 'png' && request.scale !== 1 && !(request.size && request.size !== 'screen');
+  return `${parts.join('-')}${scaled ? `@${request.scale}x` : ''}.${request.format}`;
 }
