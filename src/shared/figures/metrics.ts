@@ -132,9 +132,8 @@ export function metricsChart(runs: readonly ComparedMetrics[]): BarConfiguration
         x: {
           type: 'category',
           title: { display: true, text: 'metric' },
-          // "AUC (Hand–Till) ↑" on two lines rather than every label slanted
+          // "AUC (Hand–Till) ↑" on two lines, upright where they fit (slanted in a paper's column)
           ticks: {
-            maxRotation: 0,
             autoSkip: false,
             callback: (_value: string | number, index: number) => {
               const name = ordered[index]?.name ?? '';
