@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Download, Locator, Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { reviewShot, waitReady } from './app';
 import { ROOT, expect, test } from './fixtures';
 
@@ -37,7 +37,7 @@ async function serve(databasePath: string): Promise<{ url: string; child: ChildP
 }
 
 async function exported(page: Page, button: Locator): Promise<{ name: string; bytes: Buffer }> {
-  const [download]: [Download, void] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
   return { name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) };
 }
 

@@ -178,7 +178,7 @@ describe('legends', () => {
     return found;
   }
   /** A swatch that is a line: a path of two points (M … L …), stroked. */
-  const isLine = (swatch: string | undefined) => /^M[\d.\-]+ [\d.\-]+L[\d.\-]+ [\d.\-]+ .*stroke=/.test(swatch ?? '');
+  const isLine = (swatch: string | undefined) => /^M[\d.-]+ [\d.-]+L[\d.-]+ [\d.-]+ .*stroke=/.test(swatch ?? '');
 
   it('draws a line for each line series and a box for bars (reliability of one run)', () => {
     const svg = renderSvg(chart({ kind: 'reliability', runIds: [study.ids[0] ?? 1] }));

@@ -55,8 +55,8 @@ export function svgTextItems(svg: string): SvgText[] {
     const attributes = match[1] ?? '';
     const m = /transform="matrix\(([^)]*)\)"/.exec(attributes)?.[1]?.split(/\s+/).map(Number) ?? [1, 0, 0, 1, 0, 0];
     const size = Number(/font-size="([\d.]+)"/.exec(attributes)?.[1] ?? NaN);
-    const ax = Number(/ x="([\d.\-]+)"/.exec(attributes)?.[1] ?? 0);
-    const ay = Number(/ y="([\d.\-]+)"/.exec(attributes)?.[1] ?? 0);
+    const ax = Number(/ x="([\d.-]+)"/.exec(attributes)?.[1] ?? 0);
+    const ay = Number(/ y="([\d.-]+)"/.exec(attributes)?.[1] ?? 0);
     const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = m;
     const [text] = svgTexts(`<svg><text>${match[2] ?? ''}</text></svg>`);
     items.push({ text: text ?? '', x: a * ax + c * ay + e, y: b * ax + d * ay + f, size });
@@ -68,7 +68,7 @@ export function svgTextItems(svg: string): SvgText[] {
 export function svgRects(svg: string, fill?: string): { x: number; y: number; w: number; h: number; fill: string }[] {
   const rects: { x: number; y: number; w: number; h: number; fill: string }[] = [];
   for (const match of svg.matchAll(
-    /<path d="M([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)L([\d.\-]+) ([\d.\-]+)Z" fill="([^"]+)"/g,
+    /<path d="M([\d.-]+) ([\d.-]+)L([\d.-]+) ([\d.-]+)L([\d.-]+) ([\d.-]+)L([\d.-]+) ([\d.-]+)Z" fill="([^"]+)"/g,
   )) {
     const [x0, y0, x1, y1, x2, y2, x3, y3] = match.slice(1, 9).map(Number) as number[];
     const colour = match[9] ?? '';
