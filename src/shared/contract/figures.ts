@@ -3,7 +3,8 @@
  * exported (PNG at a scale, SVG, PDF) by the main side's renderer, the same one the CLI uses.
  */
 import { z } from 'zod';
-import { FIGURE_KINDS } from '../figures/types';
+import { FIGURE_KINDS, FIGURE_SIZES } from '../figures/types';
+import { COLORMAPS } from '../heatmap';
 import { Id, Split, type RequestSpec } from './common';
 
 export const FigureKindName = z.enum(FIGURE_KINDS);
@@ -19,6 +20,14 @@ export const FigureRequest = z.object({
   image: z.object({ split: Split.default('test'), index: z.number().int().nonnegative() }).optional(),
   /** Learning curves: which metric. */
   metric: z.enum(['loss', 'accuracy']).default('loss'),
+  /** Learning curves of the loss: a logarithmic y axis (as the screen's "log-scale loss"). */
+  log: z.boolean().optional(),
+  /** The case panel: the Grad-CAM overlay as the screen shows it (default: the seed's viridis at 35 %). */
+  overlay: z
+    .object({ colormap: z.enum(COLORMAPS), opacity: z.number().min(0, 'opacity: 0 to 1').max(1, 'opacity: 0 to 1') })
+    .optional(),
+  /** As on screen (default), or a paper's column (3.25 in, 8 pt text) or page (6.75 in, 9 pt) width. */
+  size: z.enum(FIGURE_SIZES).optional(),
   /** Replace the generated caption or alt text (empty: keep the generated one). */
   caption: z.string().max(MAX_CAPTION_LENGTH).optional(),
   alt: z.string().max(MAX_CAPTION_LENGTH).optional(),
@@ -37,7 +46,7 @@ export type FigureDescription = z.infer<typeof FigureDescription>;
 
 export const ExportFigureRequest = FigureRequest.extend({
   format: FigureFormatName,
-  /** PNG: pixels per CSS pixel (a 2× PNG has twice the pixels each way). */
+  /** PNG: pixels per CSS pixel (a 2× PNG has twice the pixels each way); a paper size's PNG is 300 dpi. */
   scale: z.number().int().min(1).max(3).default(1),
 });
 export type ExportFigureRequest = z.input<typeof ExportFigureRequest>;

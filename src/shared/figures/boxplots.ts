@@ -11,7 +11,7 @@
 import type { BoxPlotDataPoint } from '@sgratzl/chartjs-chart-boxplot';
 import type { ChartConfiguration } from 'chart.js';
 import type { CaseDetail } from '../contract';
-import { paletteColour } from './style';
+import { legendLabels, paletteColour } from './style';
 
 /** Tukey statistics as the contract carries them: [low whisker, q1, median, q3, high whisker] and outliers. */
 export interface TukeyStats {
@@ -105,7 +105,7 @@ function boxplotChart(options: {
         y: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'probability' } },
       },
       plugins: {
-        legend: { display: options.legend, position: 'bottom', labels: { boxWidth: 12 } },
+        legend: { display: options.legend, position: 'bottom', labels: legendLabels() },
       },
     },
   };

@@ -4,8 +4,10 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { RunMetrics } from '../contract';
+import { logAxis } from './axes';
+import { intervalsPlugin, type RunIntervals } from './intervals';
 import { line, type LineConfiguration } from './curves';
-import { COMMON_OPTIONS, SERIES_COLOURS, linearAxis, type Point } from './style';
+import { COMMON_OPTIONS, SERIES_COLOURS, legendLabels, linearAxis, type Point } from './style';
 import type { AnyChartConfiguration } from './types';
 
 export interface EvaluatedRun {
@@ -14,6 +16,8 @@ export interface EvaluatedRun {
   label?: string;
   colour: string;
   metrics: RunMetrics;
+  /** Optional intervals per reliability bin, risk–coverage point and convergence point. */
+  intervals?: RunIntervals | null | undefined;
 }
 
 export type ReliabilityBarsConfiguration = ChartConfiguration<'bar' | 'line', Point[]>;
@@ -23,7 +27,7 @@ const DIAGONAL: Point[] = [
   { x: 1, y: 1 },
 ];
 
-const legend = { position: 'bottom' as const, labels: { boxWidth: 18, boxHeight: 1 } };
+const legend = { position: 'bottom' as const, labels: legendLabels() };
 const common = {
   ...COMMON_OPTIONS,
   interaction: { mode: 'nearest' as const, axis: 'x' as const, intersect: false },
@@ -46,8 +50,11 @@ export function reliabilityPoints(metrics: RunMetrics): Point[] {
   }));
 }
 
-/** One run's reliability diagram: a bar per confidence bin and the diagonal. */
-export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfiguration {
+/** One run's reliability diagram: a bar per confidence bin (its interval as an error bar) and the diagonal. */
+export function reliabilityBars(
+  metrics: RunMetrics,
+  intervals?: RunIntervals | null | undefined,
+): ReliabilityBarsConfiguration {
   return {
     type: 'bar',
     data: {
@@ -59,8 +66,9 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
           backgroundColor: `${SERIES_COLOURS.train}99`,
           borderColor: SERIES_COLOURS.train,
           borderWidth: 1,
-          // a bar as wide as its bin
-          barPercentage: 1,
+          // a bar a little narrower than its bin: neighbouring bins stay apart (at full width their
+          // borders touched and the bars read as one block)
+          barPercentage: 0.84,
           categoryPercentage: 1,
         },
         { type: 'line', ...reference() },
@@ -72,8 +80,11 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
         x: { ...linearAxis('confidence', 0, 1), offset: false, ticks: { stepSize: 0.2 } },
         y: linearAxis('accuracy', 0, 1),
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend },
     },
+    plugins: [
+      intervalsPlugin([{ datasetIndex: 0, style: 'bars', colour: '#1f2328', intervals: intervals?.reliability ?? [] }]),
+    ],
   };
 }
 
@@ -82,6 +93,8 @@ export function reliabilityBars(metrics: RunMetrics): ReliabilityBarsConfigurati
  * (lines, since overlaid bars would hide each other), and the diagonal of perfect calibration.
  */
 export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfiguration {
+  const shown = (metrics: RunMetrics) =>
+    metrics.reliability.flatMap((bin, b) => (bin.count > 0 && bin.accuracy !== null ? [{ bin, b }] : []));
   return {
     type: 'line',
     data: {
@@ -90,14 +103,25 @@ export function reliabilityChart(runs: readonly EvaluatedRun[]): LineConfigurati
           line(
             label,
             colour,
-            metrics.reliability
-              .filter((bin) => bin.count > 0 && bin.accuracy !== null)
-              .map((bin) => ({ x: bin.meanConfidence ?? (bin.lower + bin.upper) / 2, y: bin.accuracy })),
+            shown(metrics).map(({ bin }) => ({
+              x: bin.meanConfidence ?? (bin.lower + bin.upper) / 2,
+              y: bin.accuracy,
+            })),
           ),
         ),
         reference(),
       ],
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, metrics, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'bars' as const,
+          colour,
+          intervals: shown(metrics).map(({ b }) => intervals?.reliability?.[b] ?? null),
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: { x: linearAxis('confidence', 0, 1), y: linearAxis('accuracy', 0, 1) },
@@ -120,6 +144,16 @@ export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfigurat
         pointRadius: 0,
       })),
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'band' as const,
+          colour,
+          intervals: intervals?.riskCoverage ?? [],
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: {
@@ -129,13 +163,6 @@ export function riskCoverageChart(runs: readonly EvaluatedRun[]): LineConfigurat
       plugins: { legend },
     },
   };
-}
-
-/** Whether a log axis labels this value: 1, 2 and 5 times a power of ten. */
-export function logTick(value: number): boolean {
-  if (!(value > 0)) return false;
-  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
-  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6);
 }
 
 /** MC convergence: the mean standard error of the predicted probability against T, per run. */
@@ -151,15 +178,20 @@ export function convergenceChart(runs: readonly EvaluatedRun[]): LineConfigurati
         ),
       ),
     },
+    plugins: [
+      intervalsPlugin(
+        runs.map(({ colour, intervals }, datasetIndex) => ({
+          datasetIndex,
+          style: 'band' as const,
+          colour,
+          intervals: intervals?.convergence ?? [],
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: {
-        x: {
-          type: 'logarithmic',
-          title: { display: true, text: 'samples per image (T)' },
-          // 1, 2, 5, 10, 20, 50, …: every label of a log axis would run into the next
-          ticks: { callback: (value: string | number) => (logTick(Number(value)) ? String(value) : '') },
-        },
+        x: logAxis('samples per image (T)'),
         y: { ...linearAxis('standard error'), suggestedMin: 0 },
       },
       plugins: { legend },
@@ -178,7 +210,7 @@ export function evaluationChart(kind: EvaluationChartKind, runs: readonly Evalua
   const config =
     kind === 'reliability'
       ? only
-        ? reliabilityBars(only.metrics)
+        ? reliabilityBars(only.metrics, only.intervals)
         : reliabilityChart(runs)
       : kind === 'risk-coverage'
         ? riskCoverageChart(runs)

@@ -67,9 +67,18 @@ export interface CasePanelInput {
    * right after the figure says no, so the note is written once.
    */
   noteInText?: boolean | undefined;
+  /** The overlay as the screen shows it (default: the seed's, viridis at 35 %). */
+  overlay?: OverlayOptions | undefined;
 }
 
-export function casePanel({ detail, runs, image, text, noteInText = true }: CasePanelInput): CasePanel {
+export function casePanel({
+  detail,
+  runs,
+  image,
+  text,
+  noteInText = true,
+  overlay = DEFAULT_OVERLAY,
+}: CasePanelInput): CasePanel {
   const name = `${detail.split} image ${detail.index}`;
   const datasetName = runs[0]?.datasetName ?? '';
   const title = `${name} of "${datasetName}": true ${detail.trueClass}`;
@@ -90,7 +99,7 @@ export function casePanel({ detail, runs, image, text, noteInText = true }: Case
   const method = detail.runs.find((r) => r.maps)?.maps?.method === 'gradcampp' ? 'Grad-CAM++' : 'Grad-CAM';
   const captionParts = [
     `${sentence(`${name} of "${datasetName}" (true class ${detail.trueClass})${detail.tags.length > 0 ? `, tagged ${detail.tags.join(', ')}` : ''}`)}`,
-    `${method} of each run's predicted class blended over the image at ${Math.round(DEFAULT_OVERLAY.opacity * 100)} % (${DEFAULT_OVERLAY.colormap}); boxplots of the sampled class probabilities.`,
+    `${method} of each run's predicted class blended over the image at ${Math.round(overlay.opacity * 100)} % (${overlay.colormap}); boxplots of the sampled class probabilities.`,
     sentence(`Runs: ${runsSentence(runs)}`),
   ];
   const hasNote = detail.note.trim().length > 0;
@@ -111,7 +120,7 @@ export function casePanel({ detail, runs, image, text, noteInText = true }: Case
     caption: text?.caption?.trim() || captionParts.join(' '),
     alt: text?.alt?.trim() || alt,
     image,
-    overlay: DEFAULT_OVERLAY,
+    overlay,
     tiles,
     boxplots: withTitle(
       caseBoxplotChart(detail) as unknown as AnyChartConfiguration,

@@ -4,7 +4,15 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { EpochMetrics } from '../contract';
-import { COMMON_OPTIONS, SERIES_COLOURS, type Point } from './style';
+import { logAxis } from './axes';
+import {
+  intervalsPlugin,
+  type DatasetIntervals,
+  type EpochIntervals,
+  type Interval,
+  type RunIntervals,
+} from './intervals';
+import { COMMON_OPTIONS, SERIES_COLOURS, legendLabels, type Point } from './style';
 
 export type LineConfiguration = ChartConfiguration<'line', Point[]>;
 export type CurveMetric = 'loss' | 'accuracy';
@@ -15,6 +23,8 @@ export interface CurveRun {
   label?: string;
   colour: string;
   epochs: readonly EpochMetrics[];
+  /** Optional intervals per epoch (e.g. over a group's seeds), drawn as bands. */
+  intervals?: RunIntervals | null | undefined;
 }
 
 /**
@@ -43,12 +53,8 @@ const common = {
 
 const legend = {
   position: 'bottom' as const,
-  labels: {
-    boxWidth: 18,
-    boxHeight: 1,
-    // the faint raw curves are not listed: their smoothed curves are
-    filter: (item: { text: string }) => !item.text.endsWith(RAW_SUFFIX),
-  },
+  // the faint raw curves are not listed: their smoothed curves are
+  labels: legendLabels((item: { text: string }) => !item.text.endsWith(RAW_SUFFIX)),
 };
 
 export function line(
@@ -87,7 +93,7 @@ const heldValue = (epoch: EpochMetrics, metric: CurveMetric): number | null =>
 
 function yAxis(metric: CurveMetric, log: boolean) {
   return log && metric === 'loss'
-    ? { type: 'logarithmic' as const, title: { display: true, text: `${metric} (log scale)` } }
+    ? logAxis(`${metric} (log scale)`)
     : {
         type: 'linear' as const,
         title: { display: true, text: metric },
@@ -95,28 +101,47 @@ function yAxis(metric: CurveMetric, log: boolean) {
       };
 }
 
-/** Training and validation curves of every run, one colour per run. */
+/** An epoch's interval of a series (training or validation) of a metric. */
+const epochInterval = (
+  intervals: EpochIntervals | null | undefined,
+  metric: CurveMetric,
+  held: boolean,
+): Interval | null =>
+  (metric === 'loss'
+    ? held
+      ? intervals?.valLoss
+      : intervals?.loss
+    : held
+      ? intervals?.valAccuracy
+      : intervals?.accuracy) ?? null;
+
+/** Training and validation curves of every run, one colour per run (intervals, when given, as bands). */
 export function curveChart(runs: readonly CurveRun[], options: CurveOptions): LineConfiguration {
   const { metric, smoothing, log, maxEpoch } = options;
-  const datasets = runs.flatMap(({ runId, label = `#${runId}`, colour, epochs }) => {
+  const datasets: ReturnType<typeof line>[] = [];
+  const bands: DatasetIntervals[] = [];
+  for (const { runId, label = `#${runId}`, colour, epochs, intervals } of runs) {
     const xs = epochs.map((epoch) => epoch.epoch);
     const train = epochs.map((epoch) => trainValue(epoch, metric));
     const held = epochs.map((epoch) => heldValue(epoch, metric));
     const points = (ys: readonly (number | null)[]): Point[] => ys.map((y, i) => ({ x: xs[i] ?? i + 1, y }));
     const series = [
-      { name: `${label} ${metric}`, ys: train, dashed: true },
-      { name: `${label} val_${metric}`, ys: held, dashed: false },
+      { name: `${label} ${metric}`, ys: train, dashed: true, isHeld: false },
+      { name: `${label} val_${metric}`, ys: held, dashed: false, isHeld: true },
     ].filter((s) => s.ys.some((y) => y !== null));
-    return series.flatMap(({ name, ys, dashed }) =>
-      smoothing > 0
-        ? [
-            line(`${name}${RAW_SUFFIX}`, colour, points(ys), { dashed, faint: true }),
-            line(name, colour, points(ema(ys, smoothing)), { dashed }),
-          ]
-        : [line(name, colour, points(ys), { dashed })],
-    );
-  });
+    for (const { name, ys, dashed, isHeld } of series) {
+      if (smoothing > 0) datasets.push(line(`${name}${RAW_SUFFIX}`, colour, points(ys), { dashed, faint: true }));
+      bands.push({
+        datasetIndex: datasets.length,
+        style: 'band',
+        colour,
+        intervals: epochs.map((_, i) => epochInterval(intervals?.epochs?.[i], metric, isHeld)),
+      });
+      datasets.push(line(name, colour, points(smoothing > 0 ? ema(ys, smoothing) : ys), { dashed }));
+    }
+  }
   return {
+    plugins: [intervalsPlugin(bands)],
     type: 'line',
     data: { datasets },
     options: {
@@ -137,7 +162,11 @@ export function curveChart(runs: readonly CurveRun[], options: CurveOptions): Li
 }
 
 /** One run's curve of a metric: training (blue) and validation (orange), as on the run's page. */
-export function runCurveChart(epochs: readonly EpochMetrics[], metric: CurveMetric): LineConfiguration {
+export function runCurveChart(
+  epochs: readonly EpochMetrics[],
+  metric: CurveMetric,
+  options: { log?: boolean; intervals?: RunIntervals | null | undefined } = {},
+): LineConfiguration {
   const series = (label: string, colour: string, data: Point[]) => ({
     label,
     data,
@@ -164,17 +193,35 @@ export function runCurveChart(epochs: readonly EpochMetrics[], metric: CurveMetr
         series(`val_${metric}`, SERIES_COLOURS.validation, held),
       ],
     },
+    plugins: [
+      intervalsPlugin(
+        ([false, true] as const).map((isHeld, datasetIndex) => ({
+          datasetIndex,
+          style: 'band' as const,
+          colour: isHeld ? SERIES_COLOURS.validation : SERIES_COLOURS.train,
+          // the validation series leaves out epochs without a value: its intervals follow
+          intervals: epochs.flatMap((epoch, i) =>
+            isHeld && heldValue(epoch, metric) === null
+              ? []
+              : [epochInterval(options.intervals?.epochs?.[i], metric, isHeld)],
+          ),
+        })),
+      ),
+    ],
     options: {
       ...common,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 }, suggestedMin: 1 },
-        y: {
-          type: 'linear',
-          title: { display: true, text: metric },
-          ...(metric === 'accuracy' ? { suggestedMin: 0, suggestedMax: 1 } : { suggestedMin: 0 }),
-        },
+        y:
+          options.log && metric === 'loss'
+            ? yAxis(metric, true)
+            : {
+                type: 'linear',
+                title: { display: true, text: metric },
+                ...(metric === 'accuracy' ? { suggestedMin: 0, suggestedMax: 1 } : { suggestedMin: 0 }),
+              },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend: { position: 'bottom', labels: legendLabels() } },
     },
   };
 }

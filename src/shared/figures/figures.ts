@@ -3,12 +3,22 @@
  * alt text generated from the runs it shows. The same function serves the app's export, the CLI
  * and the report, so a figure has one title, one pair of axes and one data set wherever it is drawn.
  */
-import type { AnyChartConfiguration, ChartFigure, FigureKind, FigureRun, FigureText } from './types';
-import type { CaseDetail } from '../contract';
-import { caseBoxplotChart } from './boxplots';
+import {
+  FIGURE_FONT_PX,
+  PAPER_SIZES,
+  type AnyChartConfiguration,
+  type ChartFigure,
+  type FigureKind,
+  type FigureRun,
+  type FigureSize,
+  type FigureText,
+} from './types';
+import type { CaseDetail, ClassBoxplots } from '../contract';
+import { caseBoxplotChart, classBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
 import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
 import { curveChart, runCurveChart, type CurveMetric } from './curves';
+import { intervalWords, type RunIntervals } from './intervals';
 import { confusionChart } from './matrix';
 import { COMPARED_METRICS, metricsChart } from './metrics';
 import { runColour } from './style';
@@ -19,8 +29,14 @@ export interface ChartFigureInput {
   runs: readonly FigureRun[];
   /** The case, for boxplots. */
   detail?: CaseDetail | undefined;
+  /** The first run's test set pooled per true class, for class-boxplots. */
+  classBoxplots?: ClassBoxplots | null | undefined;
   /** Learning curves: loss (default) or accuracy. */
   metric?: CurveMetric | undefined;
+  /** Learning curves of the loss on a logarithmic axis. */
+  log?: boolean | undefined;
+  /** As on screen (default), or at a paper's column or page width with text at the paper's size. */
+  size?: FigureSize | undefined;
   text?: FigureText | undefined;
 }
 
@@ -42,13 +58,61 @@ export function withTitle<C extends AnyChartConfiguration>(config: C, title: str
   };
 }
 
+/**
+ * A configuration for a paper: no title drawn (the paper's caption carries it; the file keeps it
+ * as metadata) and a narrow margin. Its text and lines are those of the screen's drawing, which the
+ * export scales to the printed size.
+ */
+export function forPaper<C extends AnyChartConfiguration>(config: C): C {
+  const options = config.options ?? {};
+  return {
+    ...config,
+    options: {
+      ...options,
+      responsive: false,
+      layout: { padding: { top: 4, right: 16, bottom: 2, left: 2 } },
+      plugins: { ...options.plugins, title: { display: false } },
+    },
+  };
+}
+
+/**
+ * A paper size's drawing: as many CSS pixels as make the screen's 12 px text the paper's size once
+ * scaled to the printed width (a column: 351 px drawn into 234 pt, 12 px → 8 pt), and the height
+ * from the figure's own proportions (no flatter than 0.72 in a column, where legends take room).
+ */
+export function paperSize(size: Exclude<FigureSize, 'screen'>, screen: { width: number; height: number }) {
+  const paper = PAPER_SIZES[size];
+  const pixelsPerPoint = FIGURE_FONT_PX / paper.fontSize;
+  const width = Math.round(paper.width * pixelsPerPoint);
+  const height = Math.round(width * Math.max(screen.height / screen.width, size === 'column' ? 0.72 : 0));
+  return {
+    width,
+    height,
+    printed: {
+      size,
+      width: paper.width,
+      height: Math.round((height / pixelsPerPoint) * 100) / 100,
+      fontSize: paper.fontSize,
+    },
+  };
+}
+
 const as = (config: unknown): AnyChartConfiguration => config as AnyChartConfiguration;
 
 function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   const list = runs.flatMap((r) =>
     r.metrics === null
       ? []
-      : [{ runId: r.run.id, label: runLabel(r.run), colour: runColour(r.run), metrics: r.metrics }],
+      : [
+          {
+            runId: r.run.id,
+            label: runLabel(r.run),
+            colour: runColour(r.run),
+            metrics: r.metrics,
+            intervals: r.intervals ?? null,
+          },
+        ],
   );
   const missing = runs.filter((r) => r.metrics === null).map((r) => runLabel(r.run));
   if (missing.length > 0)
@@ -56,7 +120,7 @@ function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   return list;
 }
 
-function curves(runs: readonly FigureRun[], metric: CurveMetric) {
+function curves(runs: readonly FigureRun[], metric: CurveMetric, log: boolean) {
   const empty = runs.filter((r) => r.epochs.length === 0).map((r) => runLabel(r.run));
   if (empty.length > 0) throw new Error(`curves: ${empty.join(', ')} has no recorded epochs`);
   const last = (r: FigureRun) => r.epochs[r.epochs.length - 1];
@@ -71,21 +135,32 @@ function curves(runs: readonly FigureRun[], metric: CurveMetric) {
   return {
     config: as(
       single && runs[0]
-        ? runCurveChart(runs[0].epochs, metric)
+        ? runCurveChart(runs[0].epochs, metric, { log, intervals: runs[0].intervals })
         : curveChart(
             runs.map((r) => ({
               runId: r.run.id,
               label: runLabel(r.run),
               colour: runColour(r.run),
               epochs: r.epochs,
+              intervals: r.intervals ?? null,
             })),
-            { metric, smoothing: 0, log: false, maxEpoch },
+            { metric, smoothing: 0, log, maxEpoch },
           ),
     ),
     title: `Learning curves (${metric}): ${runIds(runs)}`,
-    caption: `Training ${single ? '(blue)' : '(dashed)'} and validation ${single ? '(orange)' : '(solid)'} ${metric} per epoch of ${runsSentence(runs)}.`,
+    // the legend names the series and their lines: the caption says what it cannot
+    caption: `Training and validation ${metric} per epoch${log && metric === 'loss' ? ' (log scale)' : ''} of ${runsSentence(runs)}${intervalNote(
+      runs.map((r) => (r.intervals?.epochs?.length ? r.intervals : null)),
+      'bands',
+    )}.`,
     alt: `Line chart of ${metric} against epoch. ${finals.map(sentence).join(' ')}`,
   };
+}
+
+/** "; error bars: 95 % confidence intervals (…)" when some run's intervals are drawn, else nothing. */
+function intervalNote(given: readonly (RunIntervals | null | undefined)[], shape: 'bars' | 'bands'): string {
+  const first = given.find((i): i is RunIntervals => i !== null && i !== undefined);
+  return first ? `; ${shape === 'bars' ? 'error bars' : 'shaded bands'}: ${intervalWords(first)}` : '';
 }
 
 function caseName(detail: CaseDetail): string {
@@ -101,16 +176,26 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
   let size = { width: 640, height: 400 };
   switch (kind) {
     case 'curves':
-      body = curves(runs, input.metric ?? 'loss');
+      body = curves(runs, input.metric ?? 'loss', input.log ?? false);
       break;
     case 'metrics': {
       const list = evaluated(runs, kind);
       body = {
         config: as(
-          metricsChart(list.map((r) => ({ label: r.label ?? `#${r.runId}`, colour: r.colour, metrics: r.metrics }))),
+          metricsChart(
+            list.map((r) => ({
+              label: r.label ?? `#${r.runId}`,
+              colour: r.colour,
+              metrics: r.metrics,
+              intervals: r.intervals?.metrics,
+            })),
+          ),
         ),
         title: `Test-set metrics: ${ids}`,
-        caption: `Test-set metrics of ${runsSentence(runs)} (↑ higher is better, ↓ lower is better; ECE over 15 equal-width bins).`,
+        caption: `Test-set metrics of ${runsSentence(runs)}: accuracy and AUCs (higher is better) against the left axis, ECE (15 equal-width bins), Brier and AURC (lower is better) against the right one${intervalNote(
+          list.map((r) => (r.intervals?.metrics ? r.intervals : null)),
+          'bars',
+        )}.`,
         alt: `Bar chart of ${COMPARED_METRICS.map((m) => m.name.replace(/ [↑↓]$/, '')).join(', ')} per run. ${list
           .map(
             (r) =>
@@ -127,7 +212,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `Reliability diagram: ${ids}`,
-        caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}.`,
+        caption: `${only ? 'Accuracy per confidence bin (15 equal-width bins; empty bins left out)' : 'Accuracy against mean confidence per non-empty bin (15 equal-width bins)'}, with the diagonal of perfect calibration, for ${runsSentence(runs)}${intervalNote(
+          list.map((r) => (r.intervals?.reliability ? r.intervals : null)),
+          'bars',
+        )}.`,
         alt: `Reliability diagram: accuracy against confidence from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: ECE ${fixed(r.metrics.ece)}, accuracy ${percent(r.metrics.accuracy)}.`).join(' ')}`,
       };
       size = { width: 520, height: 460 };
@@ -138,7 +226,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `Risk–coverage: ${ids}`,
-        caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC.`,
+        caption: `Error rate among the most confident share of the test set (coverage), for ${runsSentence(runs)}; the area under the curve is the AURC${intervalNote(
+          list.map((r) => (r.intervals?.riskCoverage ? r.intervals : null)),
+          'bands',
+        )}.`,
         alt: `Line chart of risk against coverage from 0 to 1. ${list.map((r) => `${r.label ?? `#${r.runId}`}: AURC ${fixed(r.metrics.aurc)}, risk at full coverage ${percent(1 - r.metrics.accuracy)}.`).join(' ')}`,
       };
       break;
@@ -151,7 +242,10 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       body = {
         config: evaluationChart(kind, list),
         title: `MC convergence: ${runIds(shown)}`,
-        caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}.`,
+        caption: `Mean Monte Carlo standard error of the predicted class's probability against the samples per image T (log scale), for ${runsSentence(shown)}${intervalNote(
+          list.map((r) => (r.intervals?.convergence ? r.intervals : null)),
+          'bands',
+        )}.`,
         alt: `Line chart of standard error against T. ${list
           .map((r) => {
             const last = r.metrics.convergence[r.metrics.convergence.length - 1];
@@ -197,11 +291,37 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
       size = { width: 640, height: 400 };
       break;
     }
+    case 'class-boxplots': {
+      const run = runs[0];
+      const value = input.classBoxplots;
+      if (!run || !value)
+        throw new Error(
+          `class-boxplots: ${run ? runLabel(run.run) : 'the run'} has no evaluation yet (run "casebook evaluate")`,
+        );
+      const pooled =
+        value.source === 'samples'
+          ? `every one of the T = ${value.samples} samples of every test image pooled (n = images × T)`
+          : "over the images' mean probabilities (n = images)";
+      body = {
+        config: as(classBoxplotChart(value)),
+        title: `Class probabilities per true class: ${runLabel(run.run)}`,
+        caption: `Boxplots (Tukey: quartiles, whiskers at 1.5 IQR, outliers) of each class's probability over the test images of each true class, ${pooled}, for ${runDescription(run)} on "${run.datasetName}".`,
+        alt: `Boxplots per true class of the probability of each class. ${value.groups
+          .map(
+            (g) =>
+              `True ${g.name} (${g.images} images): ${(g.boxplots ?? []).map((box, k) => `median p(${value.classes[k] ?? k}) ${fixed(box.stats[2], 2)}`).join(', ')}.`,
+          )
+          .join(' ')}`,
+      };
+      size = { width: 720, height: 420 };
+      break;
+    }
   }
+  const paper = input.size && input.size !== 'screen' ? paperSize(input.size, size) : null;
   return {
     kind,
-    config: withTitle(body.config, body.title),
-    ...size,
+    config: paper ? forPaper(body.config) : withTitle(body.config, body.title),
+    ...(paper ?? size),
     title: body.title,
     caption: input.text?.caption?.trim() || body.caption,
     alt: input.text?.alt?.trim() || body.alt,

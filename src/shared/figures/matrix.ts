@@ -53,7 +53,8 @@ function cellsPlugin(confusion: readonly (readonly number[])[]): Plugin<'scatter
       if (!x || !y || k === 0) return;
       const w = (chartArea.right - chartArea.left) / k;
       const h = (chartArea.bottom - chartArea.top) / k;
-      const size = Math.max(10, Math.min(18, Math.round(Math.min(w, h) / 4)));
+      // never under the figure's text size, so a paper size's counts are at least its points
+      const size = Math.max(12, Math.min(18, Math.round(Math.min(w, h) / 4)));
       ctx.save();
       confusion.forEach((row, i) =>
         row.forEach((count, j) => {
@@ -83,11 +84,12 @@ export function confusionChart(
   confusion: readonly (readonly number[])[],
 ): MatrixConfiguration {
   const labels = confusion.map((_row, i) => classes[i] ?? `class ${i}`);
-  const axis = (text: string, reverse: boolean) => ({
+  // a vertical category axis already runs top to bottom (the first class on top, as the screen's
+  // table): reversing it turned the exported matrix upside down
+  const axis = (text: string) => ({
     type: 'category' as const,
     labels,
     offset: true,
-    reverse,
     title: { display: true, text },
     grid: { display: false },
   });
@@ -105,7 +107,7 @@ export function confusionChart(
     },
     options: {
       ...COMMON_OPTIONS,
-      scales: { x: axis('predicted class', false), y: axis('true class', true) },
+      scales: { x: axis('predicted class'), y: axis('true class') },
       plugins: { legend: { display: false }, tooltip: { enabled: false } },
     },
     plugins: [cellsPlugin(confusion)],

@@ -34,3 +34,51 @@ export const linearAxis = (text: string, min?: number, max?: number) => ({
   ...(min === undefined ? {} : { min }),
   ...(max === undefined ? {} : { max }),
 });
+
+/** What a legend reads of a data set (a structural type: shared code needs no chart.js runtime). */
+interface LegendDataset {
+  label?: string;
+  type?: string;
+  borderColor?: unknown;
+  backgroundColor?: unknown;
+  borderDash?: unknown;
+  borderWidth?: unknown;
+}
+
+interface LegendChart {
+  data: { datasets: readonly LegendDataset[] };
+  getDatasetMeta(index: number): { type: string };
+  isDatasetVisible(index: number): boolean;
+}
+
+const colourOf = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+
+/**
+ * Legend labels that look like what they name: a short line (dashed where the series is) for a
+ * line series, a filled box for bars and boxes. chart.js draws every entry as a box by default, so
+ * a dashed reference line read as a grey square; `filter` leaves entries out (faint raw curves).
+ */
+export function legendLabels(filter?: (item: { text: string; datasetIndex?: number }) => boolean) {
+  return {
+    usePointStyle: true,
+    pointStyleWidth: 24,
+    boxHeight: 9,
+    ...(filter ? { filter } : {}),
+    generateLabels: (chart: LegendChart) =>
+      chart.data.datasets.map((dataset, datasetIndex) => {
+        const type = chart.getDatasetMeta(datasetIndex).type;
+        const stroke = colourOf(dataset.borderColor, '#666666');
+        const line = type === 'line' || type === 'scatter';
+        return {
+          text: dataset.label ?? '',
+          datasetIndex,
+          hidden: !chart.isDatasetVisible(datasetIndex),
+          pointStyle: line ? ('line' as const) : ('rect' as const),
+          strokeStyle: stroke,
+          fillStyle: colourOf(dataset.backgroundColor, stroke),
+          lineWidth: line ? Math.max(1.5, typeof dataset.borderWidth === 'number' ? dataset.borderWidth : 2) : 1,
+          lineDash: line && Array.isArray(dataset.borderDash) ? (dataset.borderDash as number[]) : [],
+        };
+      }),
+  };
+}

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { FigureRequest, describeZodError } from '../../../shared/contract';
 import { FIGURE_KINDS } from '../../../shared/figures';
 import { writeFileAtomically } from '../../lab/export/atomic';
-import { renderFigure } from '../../lab/figures/render';
-import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
+import { PAPER_DPI, renderFigure } from '../../lab/figures/render';
+import { UsageError, intOption, numberOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
+import { COLORMAPS, DEFAULT_OVERLAY } from '../../../shared/heatmap';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
 import { formatOf, imageOption, openFigures } from '../figures';
@@ -22,12 +23,18 @@ caption and alt text generated from the runs (and the case) it shows.
   --kind <kind>      ${FIGURE_KINDS.join(', ')}
   --image <img>      the image of boxplots and case, e.g. test/17
   --metric <m>       curves: loss (default) or accuracy
+  --log              curves of the loss: a logarithmic y axis
+  --colormap <name>  case: the Grad-CAM colormap, ${COLORMAPS.join(', ')} (default viridis)
+  --opacity <0-1>    case: the overlay's opacity where the map is 1 (default 0.35, the seed's)
   --caption <text>   replace the generated caption
   --alt <text>       replace the generated alt text
-  --scale <n>        PNG pixels per figure pixel: 1 (default), 2 or 3
+  --size <size>      screen (default), column (3.25 in wide, 8 pt text) or page (6.75 in, 9 pt):
+                     a paper's size, the PDF and SVG exactly that wide, the PNG at 300 dpi
+  --scale <n>        PNG pixels per figure pixel at the screen size: 1 (default), 2 or 3
   --out <file>       where to write it; the extension picks the format (written atomically)
 ${DB_HELP}
-  --json             print {file, kind, format, width, height, scale, title, caption, alt}
+  --json             print {file, kind, format, width, height, scale, size, title, caption, alt}
+                     (width and height: the drawing's pixels; at a paper size, printed in points)
   -h, --help         show this help
 `,
   run,
@@ -40,9 +47,13 @@ async function run(argv: string[], io: Io): Promise<number> {
     kind: { type: 'string' },
     image: { type: 'string' },
     metric: { type: 'string' },
+    log: { type: 'boolean', default: false },
+    colormap: { type: 'string' },
+    opacity: { type: 'string' },
     caption: { type: 'string' },
     alt: { type: 'string' },
     scale: { type: 'string' },
+    size: { type: 'string' },
     out: { type: 'string' },
     ...COMMON_OPTIONS,
   });
@@ -55,11 +66,16 @@ async function run(argv: string[], io: Io): Promise<number> {
   const scale = intOption(values.scale, 'scale', { min: 1 }) ?? 1;
   if (scale > 3) throw new UsageError('--scale: 1, 2 or 3');
   if (scale !== 1 && format !== 'png') throw new UsageError('--scale goes with a .png output');
+  if (scale !== 1 && values.size !== undefined && values.size !== 'screen')
+    throw new UsageError(`--scale goes with the screen size; a --size ${values.size} PNG is ${PAPER_DPI} dpi`);
   const request = FigureRequest.safeParse({
     kind: values.kind,
     runIds,
     image: imageOption(values.image),
     metric: values.metric,
+    log: values.log,
+    size: values.size,
+    overlay: overlayOption(values.colormap, numberOption(values.opacity, 'opacity')),
     caption: values.caption,
     alt: values.alt,
   });
@@ -70,13 +86,20 @@ async function run(argv: string[], io: Io): Promise<number> {
     const file = resolve(values.out);
     writeFileAtomically(file, await renderFigure(figure, format, scale));
     const { kind, width, height, title, caption, alt } = figure;
+    const printed = figure.kind === 'case' ? undefined : figure.printed;
     io.stdout(
       values.json
-        ? `${JSON.stringify({ file, kind, format, width, height, scale, title, caption, alt })}\n`
+        ? `${JSON.stringify({ file, kind, format, width, height, scale, size: request.data.size ?? 'screen', ...(printed ? { printed } : {}), title, caption, alt })}\n`
         : `${file}\n${caption}\n`,
     );
     return 0;
   } finally {
     close();
   }
+}
+
+/** `--colormap` and `--opacity` (either one; the other keeps the default), or none. */
+function overlayOption(colormap: string | undefined, opacity: number | undefined) {
+  if (colormap === undefined && opacity === undefined) return undefined;
+  return { colormap: colormap ?? DEFAULT_OVERLAY.colormap, opacity: opacity ?? DEFAULT_OVERLAY.opacity };
 }

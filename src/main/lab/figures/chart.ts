@@ -5,13 +5,13 @@
 import { Chart, registerables, type ChartItem, type Plugin } from 'chart.js';
 import { BoxAndWiskers, BoxPlotController } from '@sgratzl/chartjs-chart-boxplot';
 import type { Canvas } from '@napi-rs/canvas';
-import type { AnyChartConfiguration } from '../../../shared/figures';
+import { FIGURE_FONT_PX, type AnyChartConfiguration } from '../../../shared/figures';
 import { FIGURE_FONT_FAMILY } from './fonts';
 import type { SvgSurface } from './svg-context';
 
 Chart.register(...registerables, BoxPlotController, BoxAndWiskers);
 Chart.defaults.font.family = FIGURE_FONT_FAMILY;
-Chart.defaults.font.size = 12;
+Chart.defaults.font.size = FIGURE_FONT_PX;
 Chart.defaults.color = '#333333';
 
 /** A white page under the chart (a PNG would otherwise be transparent). */

@@ -3,6 +3,7 @@
  * as text) or as vector PDF (the SVG through pdfkit), from its one definition.
  */
 import { createCanvas } from '@napi-rs/canvas';
+import sharp from 'sharp';
 import type { CasePanel, ChartFigure } from '../../../shared/figures';
 import { drawChart } from './chart';
 import { drawPanel } from './panel';
@@ -24,7 +25,17 @@ export function checkScale(scale: number): number {
   return scale;
 }
 
-function png(figure: AnyFigure, scale: number): Buffer {
+/** A paper size's PNG resolution. */
+export const PAPER_DPI = 300;
+
+async function png(figure: AnyFigure, scale: number): Promise<Buffer> {
+  if (figure.kind !== 'case' && figure.printed) {
+    // a paper size: 300 dpi at the printed size (a column: 975 px for 3.25 in), marked as such
+    const ratio = (figure.printed.width / figure.width) * (PAPER_DPI / 72);
+    const canvas = createCanvas(figure.width, figure.height);
+    const bytes = drawChart(figure.config, canvas, ratio, () => canvas.encodeSync('png'));
+    return sharp(bytes).withMetadata({ density: PAPER_DPI }).png().toBuffer();
+  }
   if (figure.kind !== 'case') {
     const canvas = createCanvas(figure.width, figure.height);
     return drawChart(figure.config, canvas, scale, () => canvas.encodeSync('png'));
@@ -47,8 +58,11 @@ function png(figure: AnyFigure, scale: number): Buffer {
   return canvas.encodeSync('png');
 }
 
-/** The figure as a standalone SVG document (title and alt text in <title> and <desc>). */
-export function renderSvg(figure: AnyFigure): string {
+/**
+ * The figure as a standalone SVG document (title and alt text in <title> and <desc>); at a paper
+ * size, as wide as printed (in pt, the drawing scaled by its viewBox) unless `printed` is false.
+ */
+export function renderSvg(figure: AnyFigure, options: { printed?: boolean } = {}): string {
   const surface = new SvgSurface(figure.width, figure.height);
   if (figure.kind !== 'case') {
     drawChart(figure.config, surface, 1, () => undefined);
@@ -67,17 +81,25 @@ export function renderSvg(figure: AnyFigure): string {
       },
     });
   }
-  return surface.toSvg({ title: figure.title, desc: figure.alt });
+  const printed = figure.kind === 'case' || options.printed === false ? undefined : figure.printed;
+  return surface.toSvg({ title: figure.title, desc: figure.alt, printed });
 }
 
-/** The figure's bytes in a format (scale: PNG only). */
+/** The figure's bytes in a format (scale: PNG only, at the screen's size; a paper size's PNG is 300 dpi). */
 export async function renderFigure(figure: AnyFigure, format: FigureFormat, scale = 1): Promise<Buffer> {
   switch (format) {
     case 'png':
       return png(figure, checkScale(scale));
     case 'svg':
       return Buffer.from(renderSvg(figure), 'utf8');
-    case 'pdf':
-      return svgToPdf(renderSvg(figure), figure.width, figure.height, figure.title);
+    case 'pdf': {
+      // 1 SVG pixel = 1 point, or the printed size in points
+      const printed = figure.kind === 'case' ? undefined : figure.printed;
+      return svgToPdf(renderSvg(figure, { printed: false }), {
+        drawing: { width: figure.width, height: figure.height },
+        page: printed ?? { width: figure.width, height: figure.height },
+        title: figure.title,
+      });
+    }
   }
 }

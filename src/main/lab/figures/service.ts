@@ -12,6 +12,7 @@ import {
 } from '../../../shared/contract';
 import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
+import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
 import { BadRequestError } from '../errors';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
@@ -46,8 +47,20 @@ export class FigureService {
   build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): AnyFigure {
     const runs = request.runIds.map((id) => this.figureRun(id));
     const text = { caption: request.caption, alt: request.alt };
+    if (request.kind === 'class-boxplots') {
+      const [first] = request.runIds;
+      const classBoxplots = first === undefined ? null : pooledBoxplots(this.stores.evaluations, first);
+      return chartFigure({ kind: 'class-boxplots', runs, classBoxplots, size: request.size, text });
+    }
     if (request.kind !== 'boxplots' && request.kind !== 'case')
-      return chartFigure({ kind: request.kind, runs, metric: request.metric, text });
+      return chartFigure({
+        kind: request.kind,
+        runs,
+        metric: request.metric,
+        log: request.log,
+        size: request.size,
+        text,
+      });
     const image = request.image;
     if (!image) throw new BadRequestError(`${request.kind}: choose an image (e.g. --image test/17)`);
     const datasetIds = new Set(runs.map((r) => r.run.datasetId));
@@ -57,7 +70,11 @@ export class FigureService {
     const detail = this.stores.cases.get(
       GetCaseRequest.parse({ datasetId, split: image.split, index: image.index, runs: request.runIds }),
     );
-    if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, text });
+    if (request.kind === 'boxplots') return chartFigure({ kind: 'boxplots', runs, detail, size: request.size, text });
+    if (request.size && request.size !== 'screen')
+      throw new BadRequestError(
+        `size: the case panel has one layout (1000 px wide); the ${request.size} size is for charts`,
+      );
     const { pixels, shape } = this.stores.datasets.image(datasetId, image.split, image.index);
     return casePanel({
       detail,
@@ -65,6 +82,7 @@ export class FigureService {
       image: { pixels: new Uint8Array(pixels), shape },
       text,
       noteInText: options.noteInText,
+      overlay: request.overlay,
     });
   }
 
@@ -90,20 +108,24 @@ export class FigureService {
   }
 }
 
-/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png". */
+/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png", "metrics-runs-1-2-column.pdf". */
 export function figureFileName(request: {
   kind: string;
   runIds: readonly number[];
   image?: { split: Split; index: number } | undefined;
   metric?: string;
+  log?: boolean;
+  size?: string | undefined;
   format: FigureFormat;
   scale: number;
 }): string {
   const parts = [
-    request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}` : request.kind,
+    request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}${request.log ? '-log' : ''}` : request.kind,
     `runs-${request.runIds.join('-')}`,
   ];
   if (request.image && (request.kind === 'boxplots' || request.kind === 'case'))
     parts.push(`${request.image.split}-${request.image.index}`);
-  return `${parts.join('-')}${request.format === 'png' && request.scale !== 1 ? `@${request.scale}x` : ''}.${request.format}`;
+  if (request.size && request.size !== 'screen') parts.push(request.size);
+  const scaled = request.format === 'png' && request.scale !== 1 && !(request.size && request.size !== 'screen');
+  return `${parts.join('-')}${scaled ? `@${request.scale}x` : ''}.${request.format}`;
 }

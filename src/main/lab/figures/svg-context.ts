@@ -463,11 +463,18 @@ export class SvgSurface {
   }
 
   /** A standalone SVG document with a title element and a white background. */
-  toSvg(options: { title?: string; desc?: string } = {}): string {
+  /**
+   * The SVG document; `printed` gives its size on paper in points (the drawing's pixels are scaled
+   * into it by the viewBox), else it is as many pixels as it was drawn.
+   */
+  toSvg(options: { title?: string; desc?: string; printed?: { width: number; height: number } } = {}): string {
     const { width, height } = this;
+    const size = options.printed
+      ? `width="${num(options.printed.width)}pt" height="${num(options.printed.height)}pt"`
+      : `width="${width}" height="${height}"`;
     return [
       `<?xml version="1.0" encoding="UTF-8"?>`,
-      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" ${size} viewBox="0 0 ${width} ${height}">`,
       options.title ? `<title>${escapeXml(options.title)}</title>` : '',
       options.desc ? `<desc>${escapeXml(options.desc)}</desc>` : '',
       `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
