@@ -17,6 +17,7 @@ import { jobEvents, jobRequests } from './jobs';
 import { caseEvents, caseRequests } from './cases';
 import { distributionRequests } from './distributions';
 import { figureRequests } from './figures';
+import { compareRequests } from './compare';
 
 export * from './common';
 export * from './app';
@@ -28,6 +29,7 @@ export * from './jobs';
 export * from './cases';
 export * from './distributions';
 export * from './figures';
+export * from './compare';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -40,6 +42,7 @@ export const requests = {
   ...caseRequests,
   ...distributionRequests,
   ...figureRequests,
+  ...compareRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
