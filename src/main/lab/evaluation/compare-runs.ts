@@ -37,8 +37,8 @@ function statRun(sources: CompareSources, run: RunSummary): StatRun {
   if (current === null)
     throw new ConflictError(`run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`);
   const predictions = sources.evaluations.predictions(current.id);
-  const k = current.metrics.perClass.length;
   if (predictions.length === 0) throw new ConflictError(`run ${run.id}: its evaluation has no stored predictions`);
+  const k = predictions[0]?.probabilities.length ?? 0;
   const probabilities = new Float64Array(predictions.length * k);
   predictions.forEach((p, i) => {
     if (p.probabilities.length !== k)
