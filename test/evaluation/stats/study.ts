@@ -25,8 +25,9 @@ export interface StatStudy {
 export const K = 3;
 export const PER_CLASS = 100;
 
-export function statStudy(): StatStudy {
-  const db = openDatabase(':memory:');
+/** The study in a database (in memory unless a file is given). */
+export function statStudy(file = ':memory:'): StatStudy {
+  const db = openDatabase(file);
   const datasets = new DatasetStore(db);
   const runs = new RunStore(db);
   const evaluations = new EvaluationStore(db);
