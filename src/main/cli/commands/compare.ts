@@ -6,7 +6,7 @@ import {
   type CompareStats,
 } from '../../../shared/contract';
 import { compareRuns } from '../../lab/evaluation/compare-runs';
-import { formatDifference, formatP } from '../../lab/evaluation/stats/sentence';
+import { statsMethod, statsTable } from '../../../shared/stats-format';
 import { openDatabase } from '../../lab/store/database';
 import { DatasetStore } from '../../lab/store/datasets';
 import { EvaluationStore } from '../../lab/store/evaluations';
@@ -40,35 +40,10 @@ ${DB_HELP}
   run,
 };
 
-const value = (metric: keyof typeof STAT_METRIC_INFO, v: number | null): string =>
-  v === null ? '–' : metric === 'accuracy' ? `${(v * 100).toFixed(1)} %` : v.toFixed(4);
-
 function textTable(stats: CompareStats): string {
-  const label = (id: number): string => stats.runs.find((r) => r.runId === id)?.label ?? `run ${id}`;
-  const head = ['metric', ...stats.runs.map((r) => label(r.runId))];
-  const rows: string[][] = [head];
-  for (const metric of Object.keys(STAT_METRIC_INFO) as (keyof typeof STAT_METRIC_INFO)[]) {
-    const info = STAT_METRIC_INFO[metric];
-    rows.push([
-      `${info.label} ${info.better === 'higher' ? '↑' : '↓'}`,
-      ...stats.runs.map(({ runId }) => {
-        const e = stats.estimates.find((x) => x.metric === metric && x.runId === runId);
-        const ci = e?.ci ? ` [${value(metric, e.ci[0])}, ${value(metric, e.ci[1])}]` : '';
-        const best = stats.best.find((b) => b.metric === metric)?.runId === runId ? ' ★' : '';
-        return `${value(metric, e?.value ?? null)}${ci}${best}`;
-      }),
-    ]);
-    const diffs = stats.runs.map(({ runId }) => stats.differences.find((d) => d.metric === metric && d.runId === runId));
-    if (diffs.some((d) => d !== undefined))
-      rows.push([
-        `  Δ to ${label(stats.baseline)}`,
-        ...diffs.map((d) =>
-          d === undefined || d.difference === null || d.ci === null
-            ? ''
-            : `${formatDifference(metric, d.difference)} [${formatDifference(metric, d.ci[0])}, ${formatDifference(metric, d.ci[1])}] ${formatP(stats.correction === 'Holm' ? d.pAdjusted : d.p)}${d.significant ? ' *' : ''}`,
-        ),
-      ]);
-  }
+  const { head, rows: body } = statsTable(stats);
+  // the differences indented under their metric
+  const rows = [head, ...body.map((row) => (row[0]?.startsWith('Δ') ? [`  ${row[0]}`, ...row.slice(1)] : row))];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
 }
@@ -104,9 +79,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         );
       return 0;
     }
-    io.stdout(
-      `${stats.runs.length} runs, 95 % percentile bootstrap intervals over test images (B = ${stats.bootstrap.toLocaleString('en-GB')}, seed ${stats.seed}); differences to ${stats.runs.find((r) => r.runId === stats.baseline)?.label ?? ''}, paired; ${stats.correction === 'Holm' ? "p-values corrected with Holm's method" : 'no correction (one difference per metric)'}; * p < 0.05.\n\n`,
-    );
+    io.stdout(`${statsMethod(stats)}\n\n`);
     io.stdout(`${textTable(stats)}\n`);
     for (const n of stats.notComparable) io.stdout(`\n${n.reason}\n`);
     if (stats.differences.length > 0) {

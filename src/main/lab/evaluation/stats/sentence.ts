@@ -3,31 +3,9 @@
  * CNN #1's (95 % CI −0.6 to 1.4; McNemar p = 0.41, 3,000 test images): no evidence of a difference."
  */
 import { STAT_METRIC_INFO, type StatMetric, type StatTest } from '../../../../shared/contract';
+import { formatDifference, formatP } from '../../../../shared/stats-format';
 
-/** Decimals a difference of each metric is written with (accuracy in percentage points). */
-const DECIMALS: Record<StatMetric, number> = {
-  accuracy: 1,
-  aucHandTill: 3,
-  aucSeedStyle: 3,
-  nll: 3,
-  brier: 3,
-  ece: 3,
-  aurc: 4,
-};
-
-const MINUS = '−';
-
-/** A difference in the metric's unit (points for accuracy), with a true minus sign. */
-export function formatDifference(metric: StatMetric, value: number): string {
-  const scaled = metric === 'accuracy' ? value * 100 : value;
-  const text = Math.abs(scaled).toFixed(DECIMALS[metric]);
-  return Number(text) === 0 ? text : `${scaled < 0 ? MINUS : ''}${text}`;
-}
-
-/** "p = 0.41", "p = 0.039", "p < 0.001". */
-export function formatP(p: number): string {
-  return p < 0.001 ? 'p < 0.001' : `p = ${Number(p.toPrecision(2))}`;
-}
+export { formatDifference, formatP };
 
 export interface SentenceInput {
   metric: StatMetric;
