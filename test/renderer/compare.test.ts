@@ -113,6 +113,8 @@ describe('metricRows', () => {
     expect(accuracy.deltas).toEqual(['', '+25.0 pp [5.0, 45.0]', '']);
     expect(accuracy.tests[1]).toEqual({ text: 'p = 0.03', significant: true, title: 'the sentence' });
     expect(accuracy.best).toEqual([1]);
+    expect(accuracy.values).toEqual([0.5, 0.75, null]);
+    expect(accuracy.testName).toBe('McNemar exact');
     // the lower NLL is not starred: the statistics say its lead could be noise
     const nll = rows.find((row) => row.key === 'nll')!;
     expect(nll.best).toEqual([]);
@@ -125,7 +127,9 @@ describe('metricRows', () => {
     const rows = metricRows(runs, stats(2), 2);
     const accuracy = rows.find((row) => row.key === 'accuracy')!;
     expect(accuracy.deltas).toEqual(['−25.0 pp [−45.0, −5.0]', '', '']);
-    expect(rows.find((row) => row.key === 'nll')!.deltas).toEqual(['+0.3000', '', '']);
+    // a test-set metric shows only the statistics' differences; other rows the plain one
+    expect(rows.find((row) => row.key === 'nll')!.deltas).toEqual(['', '', '']);
+    expect(rows.find((row) => row.key === 'trainSeconds')!.deltas).toEqual(['+5.0 s', '', '+5.0 s']);
   });
 
   it('lets ties share the best', () => {

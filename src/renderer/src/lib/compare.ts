@@ -45,6 +45,8 @@ export interface MetricRow {
   tests: (DeltaTest | null)[];
   /** Why no best is marked, or on what evidence one is ("" without statistics). */
   bestNote: string;
+  /** The test of the differences and the correction, e.g. "McNemar exact · Holm" ("" without statistics). */
+  testName: string;
 }
 
 export interface DeltaTest {
@@ -243,21 +245,28 @@ export function metricRows(
         intervals: values.map(() => ''),
         tests: values.map(() => null),
         bestNote: '',
+        testName: '',
       };
     const estimate = (runId: number) => stats.estimates.find((e) => e.metric === stat && e.runId === runId);
     const difference = (runId: number) => stats.differences.find((d) => d.metric === stat && d.runId === runId);
     const best = stats.best.find((b) => b.metric === stat);
-    const adjusted = stats.correction === 'Holm' ? ' (Holm)' : '';
+    // the value the interval belongs to: computed from the same stored predictions
+    const estimated = runs.map(({ run }, i) => {
+      const e = estimate(run.id);
+      return e === undefined ? (values[i] ?? null) : e.value;
+    });
+    const tested = stats.differences.find((d) => d.metric === stat);
     return {
       key: spec.key,
       label: spec.label,
       better: spec.better,
-      values,
-      shown: values.map(spec.format),
+      values: estimated,
+      shown: estimated.map(spec.format),
       best: runs.flatMap(({ run }, i) => (best?.runId === run.id ? [i] : [])),
-      deltas: runs.map(({ run }, i) => {
+      deltas: runs.map(({ run }) => {
+        // only the statistics' differences: none for the baseline, none between other test sets
         const d = difference(run.id);
-        if (d === undefined || d.difference === null) return i === base ? '' : plainDeltas[i] ?? '';
+        if (d === undefined || d.difference === null) return '';
         const unit = stat === 'accuracy' ? ' pp' : '';
         const sign = d.difference > 0 ? '+' : '';
         return `${sign}${formatDifference(stat, d.difference)}${unit} ${d.ci === null ? '' : `[${formatDifference(stat, d.ci[0])}, ${formatDifference(stat, d.ci[1])}]`}`.trim();
@@ -266,11 +275,13 @@ export function metricRows(
       tests: runs.map(({ run }) => {
         const d = difference(run.id);
         if (d !== undefined)
-          return { text: `${formatP(d.pAdjusted)}${adjusted}`, significant: d.significant, title: d.sentence };
+          return { text: formatP(d.pAdjusted), significant: d.significant, title: d.sentence };
         const excluded = stats.notComparable.find((x) => x.runId === run.id);
         return excluded === undefined ? null : { text: 'not compared', significant: false, title: excluded.reason };
       }),
       bestNote: best?.note ?? '',
+      testName:
+        tested === undefined ? '' : `${tested.test}${stats.correction === 'Holm' ? ', Holm-adjusted' : ''}`,
     };
   });
 }
