@@ -59,7 +59,7 @@ export function bootstrapRuns(runs: readonly PreparedRun[], options: BootstrapOp
     if (run.n !== n) throw new RangeError(`runs: run ${r} has ${run.n} images, run 0 has ${n}; not the same test set`);
   });
   const M = STAT_METRICS.length;
-  const scratch = runs.map((run) => scratchFor(run, LANES));
+  const scratch = runs.map((run) => scratchFor(run));
   const result: RunBootstrap[] = runs.map((run) => ({
     value: metricsAt(run, new Uint16Array(n).fill(1), new Float64Array(M), options.mask),
     resampled: new Float64Array(M * B),

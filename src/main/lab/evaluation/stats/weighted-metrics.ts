@@ -55,6 +55,9 @@ export interface PreparedRun {
   readonly byScoreLabel: Uint8Array;
   /** Per score i, the end of each position's tie group, or null when that score has no ties. */
   readonly scoreGroupEnd: (Int32Array | null)[];
+  /** Per score i, the positions (in `byScore`) of the images of class i, ascending, from `classAt[i]` to `classAt[i + 1]`. */
+  readonly classPositions: Int32Array;
+  readonly classAt: Int32Array;
 }
 
 const ECE_BINS = 15;
@@ -98,6 +101,8 @@ export function prepareRun(input: RunPredictions): PreparedRun {
   const byScore = new Int32Array(k * n);
   const byScoreLabel = new Uint8Array(k * n);
   const scoreGroupEnd: (Int32Array | null)[] = [];
+  const classPositions = new Int32Array(n);
+  const classAt = new Int32Array(k + 1);
   for (let s = 0; s < k; s++) {
     const score = (i: number): number => input.probabilities[i * k + s] as number;
     const order = descending(n, score);
@@ -105,6 +110,9 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     for (let r = 0; r < n; r++) byScoreLabel[s * n + r] = input.labels[order[r] as number] as number;
     const { ends, ties } = groupEnds(order, score);
     scoreGroupEnd.push(ties ? ends : null);
+    let at = classAt[s] as number;
+    for (let r = 0; r < n; r++) if (byScoreLabel[s * n + r] === s) classPositions[at++] = s * n + r;
+    classAt[s + 1] = at;
   }
   return {
     n,
@@ -122,6 +130,8 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     byScore,
     byScoreLabel,
     scoreGroupEnd,
+    classPositions,
+    classAt,
   };
 }
 
@@ -130,6 +140,7 @@ export const LANES = 8;
 
 /** Scratch space for `metricsBlock`, reused across blocks (no allocation per resample). */
 export interface Scratch {
+  /** Always `LANES`: the hot loops are unrolled over eight lanes. */
   readonly lanes: number;
   readonly harmonic: Float64Array;
   readonly sums: Float64Array;
@@ -141,9 +152,13 @@ export interface Scratch {
   /** Per-lane running sums of the AURC sweep (5 × lanes) and of the Hand–Till sweep (2 × lanes). */
   readonly aurcLanes: Float64Array;
   readonly scoreLanes: Float64Array;
+  /** Lane-minor integer counts of the unrolled loops: confusion cells and Hand–Till's N_sj (index·8 + lane). */
+  readonly confusionCounts: Int32Array;
+  readonly pairCounts: Int32Array;
 }
 
-export function scratchFor(run: PreparedRun, lanes = LANES): Scratch {
+export function scratchFor(run: PreparedRun): Scratch {
+  const lanes = LANES;
   const harmonic = new Float64Array(run.n + 1);
   for (let i = 1; i <= run.n; i++) harmonic[i] = (harmonic[i - 1] as number) + 1 / i;
   return {
@@ -156,6 +171,8 @@ export function scratchFor(run: PreparedRun, lanes = LANES): Scratch {
     binGap: new Float64Array(lanes * run.bins),
     aurcLanes: new Float64Array(5 * lanes),
     scoreLanes: new Float64Array(2 * lanes),
+    confusionCounts: new Int32Array(lanes * run.k * run.k),
+    pairCounts: new Int32Array(lanes * run.k * run.k),
   };
 }
 
@@ -170,14 +187,17 @@ const M = STAT_METRICS.length;
  */
 export function metricsAt(run: PreparedRun, weights: Numbers, out = new Float64Array(M), mask?: MetricMask): Float64Array {
   if (weights.length !== run.n) throw new RangeError(`weights: has ${weights.length} values, the run ${run.n} images`);
-  const block = new Uint16Array(run.n);
+  // lane 0 of a block; the other lanes count nothing and their (NaN) results are dropped
+  const block = new Uint16Array(run.n * LANES);
   for (let i = 0; i < run.n; i++) {
     const w = weights[i] as number;
     if (!Number.isInteger(w) || w < 0 || w > 0xffff)
       throw new RangeError(`weights: value at index ${i} is ${w}, expected a count of images`);
-    block[i] = w;
+    block[i * LANES] = w;
   }
-  metricsBlock(run, block, out, scratchFor(run, 1), mask);
+  const lanes = new Float64Array(LANES * M);
+  metricsBlock(run, block, lanes, scratchFor(run), mask);
+  out.set(lanes.subarray(0, M));
   return out;
 }
 
@@ -202,36 +222,61 @@ export function metricsBlock(
   const { correct, labels, predicted, bin, confidence, bins } = run;
   const nllTerm = run.nll;
   const brierTerm = run.brier;
-  sums.fill(0);
-  confusion.fill(0);
-  binGap.fill(0);
-  // Branch-free over lanes (a count of 0 adds 0): the zero counts, a third of them, fall at random.
-  // Accuracy and the class weights are read off the confusion matrix below; the ECE needs only
-  // Σ w·(correct − confidence) per bin (an empty bin's is 0, and contributes 0 as it should).
+  const C = scratch.confusionCounts; // lane-minor: cell·8 + lane
+  const G = binGap; // lane-minor: bin·8 + lane
+  C.fill(0);
+  G.fill(0);
+  // Unrolled over the eight lanes and branch-free (a count of 0 adds 0: a third of the counts are 0,
+  // at random). Accuracy, the totals and the class weights are read off the confusion matrix below;
+  // the ECE needs only Σ w·(correct − confidence) per bin (an empty bin's is 0 and adds 0).
+  let nll0 = 0, nll1 = 0, nll2 = 0, nll3 = 0, nll4 = 0, nll5 = 0, nll6 = 0, nll7 = 0;
+  let brier0 = 0, brier1 = 0, brier2 = 0, brier3 = 0, brier4 = 0, brier5 = 0, brier6 = 0, brier7 = 0;
   for (let i = 0; i < n; i++) {
-    const base = i * L;
+    const base = i * 8;
     const nl = nllTerm[i] as number;
     const br = brierTerm[i] as number;
-    const cell = (labels[i] as number) * k + (predicted[i] as number);
-    const gapBin = bin[i] as number;
+    const cell = ((labels[i] as number) * k + (predicted[i] as number)) * 8;
+    const gapBin = (bin[i] as number) * 8;
     const gap = (correct[i] as number) - (confidence[i] as number);
-    for (let b = 0; b < L; b++) {
-      const w = weights[base + b] as number;
-      sums[b] = (sums[b] as number) + w;
-      sums[L + b] = (sums[L + b] as number) + w * nl;
-      sums[2 * L + b] = (sums[2 * L + b] as number) + w * br;
-      confusion[b * kk + cell] = (confusion[b * kk + cell] as number) + w;
-      const j = b * bins + gapBin;
-      binGap[j] = (binGap[j] as number) + w * gap;
-    }
+    const w0 = weights[base + 0] as number;
+    const w1 = weights[base + 1] as number;
+    const w2 = weights[base + 2] as number;
+    const w3 = weights[base + 3] as number;
+    const w4 = weights[base + 4] as number;
+    const w5 = weights[base + 5] as number;
+    const w6 = weights[base + 6] as number;
+    const w7 = weights[base + 7] as number;
+    nll0 += w0 * nl; nll1 += w1 * nl; nll2 += w2 * nl; nll3 += w3 * nl; nll4 += w4 * nl; nll5 += w5 * nl; nll6 += w6 * nl; nll7 += w7 * nl;
+    brier0 += w0 * br; brier1 += w1 * br; brier2 += w2 * br; brier3 += w3 * br; brier4 += w4 * br; brier5 += w5 * br; brier6 += w6 * br; brier7 += w7 * br;
+    C[cell + 0] = (C[cell + 0] as number) + w0;
+    C[cell + 1] = (C[cell + 1] as number) + w1;
+    C[cell + 2] = (C[cell + 2] as number) + w2;
+    C[cell + 3] = (C[cell + 3] as number) + w3;
+    C[cell + 4] = (C[cell + 4] as number) + w4;
+    C[cell + 5] = (C[cell + 5] as number) + w5;
+    C[cell + 6] = (C[cell + 6] as number) + w6;
+    C[cell + 7] = (C[cell + 7] as number) + w7;
+    G[gapBin + 0] = (G[gapBin + 0] as number) + w0 * gap;
+    G[gapBin + 1] = (G[gapBin + 1] as number) + w1 * gap;
+    G[gapBin + 2] = (G[gapBin + 2] as number) + w2 * gap;
+    G[gapBin + 3] = (G[gapBin + 3] as number) + w3 * gap;
+    G[gapBin + 4] = (G[gapBin + 4] as number) + w4 * gap;
+    G[gapBin + 5] = (G[gapBin + 5] as number) + w5 * gap;
+    G[gapBin + 6] = (G[gapBin + 6] as number) + w6 * gap;
+    G[gapBin + 7] = (G[gapBin + 7] as number) + w7 * gap;
   }
+  sums.fill(0);
+  sums.set([nll0, nll1, nll2, nll3, nll4, nll5, nll6, nll7], L);
+  sums.set([brier0, brier1, brier2, brier3, brier4, brier5, brier6, brier7], 2 * L);
   classWeight.fill(0);
-  // lanes: Σw [0, L), Σw·nll [L, 2L), Σw·brier [2L, 3L), Σw·correct [3L, 4L)
+  // lanes: Σw [0, L), Σw·nll [L, 2L), Σw·brier [2L, 3L), Σw·correct [3L, 4L); confusion lane-major
   for (let b = 0; b < L; b++)
     for (let t = 0; t < k; t++)
       for (let p = 0; p < k; p++) {
-        const count = confusion[b * kk + t * k + p] as number;
+        const count = C[(t * k + p) * 8 + b] as number;
+        confusion[b * kk + t * k + p] = count;
         classWeight[b * k + t] = (classWeight[b * k + t] as number) + count;
+        sums[b] = (sums[b] as number) + count;
         if (t === p) sums[3 * L + b] = (sums[3 * L + b] as number) + count;
       }
   const aurc = scratch.aurcLanes;
@@ -247,7 +292,7 @@ export function metricsBlock(
     out[o + 4] = (sums[2 * L + b] as number) / total;
     let ece = 0;
     // Σ_b (n_b/n)·|acc_b − conf_b| = Σ_b |Σ_{i in b} w_i (correct_i − confidence_i)| / n
-    for (let j = b * bins; j < (b + 1) * bins; j++) ece += Math.abs(binGap[j] as number);
+    for (let j = 0; j < bins; j++) ece += Math.abs(binGap[j * 8 + b] as number);
     out[o + 5] = want(5) ? ece / total : NaN;
     out[o + 6] = want(6) ? (aurc[b] as number) / total : NaN;
   }
@@ -258,24 +303,84 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
   const { byConfidence, confidenceGroupEnd, correct } = run;
   const L = scratch.lanes;
   const H = scratch.harmonic;
-  // lanes: sum [0, L), M before [L, 2L), E errors before [2L, 3L), group m [3L, 4L), group e [4L, 5L)
-  sum.fill(0);
+  // per lane: the sum of risks so far, M (images before, with multiplicity), E (their errors);
+  // in locals, unrolled; a tie group (rare) goes through \`sum\`: [0, L) sums, [L, 2L) M,
+  // [2L, 3L) E, [3L, 4L) the group's m, [4L, 5L) its e
+  let sum0 = 0, before0 = 0, errors0 = 0;
+  let sum1 = 0, before1 = 0, errors1 = 0;
+  let sum2 = 0, before2 = 0, errors2 = 0;
+  let sum3 = 0, before3 = 0, errors3 = 0;
+  let sum4 = 0, before4 = 0, errors4 = 0;
+  let sum5 = 0, before5 = 0, errors5 = 0;
+  let sum6 = 0, before6 = 0, errors6 = 0;
+  let sum7 = 0, before7 = 0, errors7 = 0;
   for (let start = 0; start < run.n; ) {
     const end = confidenceGroupEnd[start] as number;
     if (end === start + 1) {
       // one image: e/m is its error (0 or 1)
       const i = byConfidence[start] as number;
       const error = 1 - (correct[i] as number);
-      const base = i * L;
-      for (let b = 0; b < L; b++) {
-        const m = weights[base + b] as number; // 0 adds 0
-        const before = sum[L + b] as number;
-        const dH = (H[before + m] as number) - (H[before] as number);
-        sum[b] = (sum[b] as number) + (sum[2 * L + b] as number) * dH + error * (m - before * dH);
-        sum[L + b] = before + m;
-        sum[2 * L + b] = (sum[2 * L + b] as number) + error * m;
+      const base = i * 8;
+      {
+        const m = weights[base + 0] as number; // 0 adds 0
+        const dH = (H[before0 + m] as number) - (H[before0] as number);
+        sum0 += errors0 * dH + error * (m - before0 * dH);
+        before0 += m;
+        errors0 += error * m;
+      }
+      {
+        const m = weights[base + 1] as number; // 0 adds 0
+        const dH = (H[before1 + m] as number) - (H[before1] as number);
+        sum1 += errors1 * dH + error * (m - before1 * dH);
+        before1 += m;
+        errors1 += error * m;
+      }
+      {
+        const m = weights[base + 2] as number; // 0 adds 0
+        const dH = (H[before2 + m] as number) - (H[before2] as number);
+        sum2 += errors2 * dH + error * (m - before2 * dH);
+        before2 += m;
+        errors2 += error * m;
+      }
+      {
+        const m = weights[base + 3] as number; // 0 adds 0
+        const dH = (H[before3 + m] as number) - (H[before3] as number);
+        sum3 += errors3 * dH + error * (m - before3 * dH);
+        before3 += m;
+        errors3 += error * m;
+      }
+      {
+        const m = weights[base + 4] as number; // 0 adds 0
+        const dH = (H[before4 + m] as number) - (H[before4] as number);
+        sum4 += errors4 * dH + error * (m - before4 * dH);
+        before4 += m;
+        errors4 += error * m;
+      }
+      {
+        const m = weights[base + 5] as number; // 0 adds 0
+        const dH = (H[before5 + m] as number) - (H[before5] as number);
+        sum5 += errors5 * dH + error * (m - before5 * dH);
+        before5 += m;
+        errors5 += error * m;
+      }
+      {
+        const m = weights[base + 6] as number; // 0 adds 0
+        const dH = (H[before6 + m] as number) - (H[before6] as number);
+        sum6 += errors6 * dH + error * (m - before6 * dH);
+        before6 += m;
+        errors6 += error * m;
+      }
+      {
+        const m = weights[base + 7] as number; // 0 adds 0
+        const dH = (H[before7 + m] as number) - (H[before7] as number);
+        sum7 += errors7 * dH + error * (m - before7 * dH);
+        before7 += m;
+        errors7 += error * m;
       }
     } else {
+      sum.set([sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7], 0);
+      sum.set([before0, before1, before2, before3, before4, before5, before6, before7], L);
+      sum.set([errors0, errors1, errors2, errors3, errors4, errors5, errors6, errors7], 2 * L);
       sum.fill(0, 3 * L, 5 * L);
       for (let r = start; r < end; r++) {
         const i = byConfidence[r] as number;
@@ -297,9 +402,34 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
         sum[L + b] = before + m;
         sum[2 * L + b] = (sum[2 * L + b] as number) + e;
       }
+      sum0 = sum[0] as number;
+      before0 = sum[L + 0] as number;
+      errors0 = sum[2 * L + 0] as number;
+      sum1 = sum[1] as number;
+      before1 = sum[L + 1] as number;
+      errors1 = sum[2 * L + 1] as number;
+      sum2 = sum[2] as number;
+      before2 = sum[L + 2] as number;
+      errors2 = sum[2 * L + 2] as number;
+      sum3 = sum[3] as number;
+      before3 = sum[L + 3] as number;
+      errors3 = sum[2 * L + 3] as number;
+      sum4 = sum[4] as number;
+      before4 = sum[L + 4] as number;
+      errors4 = sum[2 * L + 4] as number;
+      sum5 = sum[5] as number;
+      before5 = sum[L + 5] as number;
+      errors5 = sum[2 * L + 5] as number;
+      sum6 = sum[6] as number;
+      before6 = sum[L + 6] as number;
+      errors6 = sum[2 * L + 6] as number;
+      sum7 = sum[7] as number;
+      before7 = sum[L + 7] as number;
+      errors7 = sum[2 * L + 7] as number;
     }
     start = end;
   }
+  sum.set([sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7], 0);
 }
 
 /** N_sj per lane into `scratch.pairCount` (lane b's N_sj at b·k² + s·k + j); see the file comment. */
@@ -309,23 +439,40 @@ function handTillBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch)
   const kk = k * k;
   const N = scratch.pairCount;
   const above = scratch.scoreLanes; // [0, L): weight of class-s images above; [L, 2L): tied ones
+  const P = scratch.pairCounts;
   N.fill(0);
+  P.fill(0);
   for (let s = 0; s < k; s++) {
     const base = s * n;
     const ends = run.scoreGroupEnd[s];
     above.fill(0, 0, 2 * L);
     if (ends === null || ends === undefined) {
-      for (let r = base; r < base + n; r++) {
-        const wi = (byScore[r] as number) * L;
-        const label = byScoreLabel[r] as number;
-        if (label === s) {
-          for (let b = 0; b < L; b++) above[b] = (above[b] as number) + (weights[wi + b] as number);
-        } else {
-          const row = s * k + label;
-          for (let b = 0; b < L; b++)
-            N[b * kk + row] = (N[b * kk + row] as number) + (weights[wi + b] as number) * (above[b] as number);
+      // integer counts: N_sj ≤ W_s·W_j ≤ n²/4 < 2³¹ for n ≤ 65,535. The images between two class-s
+      // images (in p_s order) all see the same weight above them: no test of the label inside.
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      let r = base;
+      const last = run.classAt[s + 1] as number;
+      for (let c = run.classAt[s] as number; c <= last; c++) {
+        const stop = c < last ? (run.classPositions[c] as number) : base + n;
+        for (; r < stop; r++) {
+          const wo = (byScore[r] as number) * 8;
+          const row = (s * k + (byScoreLabel[r] as number)) * 8;
+          P[row + 0] = (P[row + 0] as number) + (weights[wo + 0] as number) * a0;
+          P[row + 1] = (P[row + 1] as number) + (weights[wo + 1] as number) * a1;
+          P[row + 2] = (P[row + 2] as number) + (weights[wo + 2] as number) * a2;
+          P[row + 3] = (P[row + 3] as number) + (weights[wo + 3] as number) * a3;
+          P[row + 4] = (P[row + 4] as number) + (weights[wo + 4] as number) * a4;
+          P[row + 5] = (P[row + 5] as number) + (weights[wo + 5] as number) * a5;
+          P[row + 6] = (P[row + 6] as number) + (weights[wo + 6] as number) * a6;
+          P[row + 7] = (P[row + 7] as number) + (weights[wo + 7] as number) * a7;
         }
+        if (c === last) break;
+        const wi = (byScore[stop] as number) * 8;
+        a0 += weights[wi + 0] as number; a1 += weights[wi + 1] as number; a2 += weights[wi + 2] as number; a3 += weights[wi + 3] as number; a4 += weights[wi + 4] as number; a5 += weights[wi + 5] as number; a6 += weights[wi + 6] as number; a7 += weights[wi + 7] as number;
+        r = stop + 1;
       }
+      for (let j = 0; j < k; j++)
+        for (let b = 0; b < L; b++) N[b * kk + s * k + j] = P[(s * k + j) * 8 + b] as number;
     } else {
       for (let start = 0; start < n; ) {
         const end = ends[start] as number;
