@@ -32,7 +32,12 @@ export interface TrustBenchLine {
 }
 
 /** Plausible predictions of `runs` models on `n` images of `k` classes, each about 70–85 % right. */
-export function simulatedPredictions(runs: number, n: number, k: number, seed = 7): { labels: number[]; probs: Float64Array[] } {
+export function simulatedPredictions(
+  runs: number,
+  n: number,
+  k: number,
+  seed = 7,
+): { labels: number[]; probs: Float64Array[] } {
   const random = seededRandom(seed);
   const labels = Array.from({ length: n }, (_, i) => i % k);
   const probs = Array.from({ length: runs }, (_, r) => {
@@ -86,7 +91,11 @@ export function benchTrust(options: {
     const store = new RunStore(db);
     const evaluations = new EvaluationStore(db);
     const ids = probs.map((p) => {
-      const run = store.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config: defaultRunConfig('cnn') });
+      const run = store.create({
+        datasetId: dataset.id,
+        datasetHash: dataset.contentHash,
+        config: defaultRunConfig('cnn'),
+      });
       store.setStatus(run.id, 'done');
       const images: ImagePrediction[] = labels.map((label, i) => {
         const row = Array.from(p.subarray(i * k, (i + 1) * k));
@@ -104,7 +113,14 @@ export function benchTrust(options: {
           boxplots: null,
         };
       });
-      evaluations.add(run.id, { ...emptyMetrics({ images: n, samples: 1 }), perClass: classes.map((name) => ({ name, precision: null, recall: null, support: 0 })) }, images);
+      evaluations.add(
+        run.id,
+        {
+          ...emptyMetrics({ images: n, samples: 1 }),
+          perClass: classes.map((name) => ({ name, precision: null, recall: null, support: 0 })),
+        },
+        images,
+      );
       return run.id;
     });
     const sources = { runs: store, evaluations, datasets: new DatasetStore(db) };
@@ -128,7 +144,13 @@ export function benchTrust(options: {
         label: `run ${r + 1}`,
         testSet: 'bench',
         testSetDescription: 'bench',
-        prepared: prepareRun({ labels, predicted, confidence: predicted.map((c, i) => p[i * k + c] as number), probabilities: p, classes: k }),
+        prepared: prepareRun({
+          labels,
+          predicted,
+          confidence: predicted.map((c, i) => p[i * k + c] as number),
+          probabilities: p,
+          classes: k,
+        }),
       };
     });
     const statsTimes: number[] = [];

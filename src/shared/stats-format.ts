@@ -58,7 +58,9 @@ export function statsTable(stats: CompareStats): { head: string[]; rows: string[
         return `${formatStatValue(metric, e?.value ?? null)}${ci}${best}`;
       }),
     ]);
-    const diffs = stats.runs.map(({ runId }) => stats.differences.find((d) => d.metric === metric && d.runId === runId));
+    const diffs = stats.runs.map(({ runId }) =>
+      stats.differences.find((d) => d.metric === metric && d.runId === runId),
+    );
     if (diffs.some((d) => d !== undefined))
       rows.push([
         `Δ to ${label(stats.baseline)}`,

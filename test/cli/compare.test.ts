@@ -25,7 +25,16 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe('casebook compare', () => {
   it('--json: one line per (metric, run), then per (metric, run, baseline)', async () => {
-    const { code, out, err } = await cli(['compare', '--runs', '1,2,3', '--baseline', '2', '--bootstrap', '300', '--json']);
+    const { code, out, err } = await cli([
+      'compare',
+      '--runs',
+      '1,2,3',
+      '--baseline',
+      '2',
+      '--bootstrap',
+      '300',
+      '--json',
+    ]);
     expect(code, err).toBe(0);
     const lines = out
       .trim()
@@ -37,7 +46,16 @@ describe('casebook compare', () => {
     expect(Object.keys(estimates[0] ?? {})).toEqual(['metric', 'runId', 'value', 'ci']);
     expect(estimates.find((l) => l.metric === 'accuracy' && l.runId === 1)?.value).toBeCloseTo(0.8, 12);
     expect(differences).toHaveLength(7 * 2);
-    expect(Object.keys(differences[0] ?? {})).toEqual(['metric', 'runId', 'baseline', 'difference', 'ci', 'test', 'p', 'pAdjusted']);
+    expect(Object.keys(differences[0] ?? {})).toEqual([
+      'metric',
+      'runId',
+      'baseline',
+      'difference',
+      'ci',
+      'test',
+      'p',
+      'pAdjusted',
+    ]);
     const accuracy = differences.find((l) => l.metric === 'accuracy' && l.runId === 1);
     expect(accuracy).toMatchObject({ baseline: 2, test: 'McNemar exact' });
     expect(accuracy?.difference).toBeCloseTo(0.1, 12);

@@ -21,7 +21,9 @@ function runOf(right: ArrayLike<number>, random: () => number): PreparedRun {
   const predicted = labels.map((l, i) => (right[i] ? l : 1 - l));
   const confidence = predicted.map(() => 0.6 + 0.4 * random());
   const probabilities = predicted.flatMap((p, i) =>
-    p === 0 ? [confidence[i] as number, 1 - (confidence[i] as number)] : [1 - (confidence[i] as number), confidence[i] as number],
+    p === 0
+      ? [confidence[i] as number, 1 - (confidence[i] as number)]
+      : [1 - (confidence[i] as number), confidence[i] as number],
   );
   return prepareRun({ labels, predicted, confidence, probabilities, classes: 2 });
 }
@@ -32,7 +34,10 @@ describe('percentile bootstrap', () => {
     const sorted = [1, 2, 3, 4, 10];
     expect(quantileSorted(sorted, 0.025)).toBeCloseTo(1.1, 12);
     expect(quantileSorted(sorted, 0.975)).toBeCloseTo(9.4, 12);
-    expect(percentileInterval([10, NaN, 3, 1, 4, 2])).toEqual([quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)]);
+    expect(percentileInterval([10, NaN, 3, 1, 4, 2])).toEqual([
+      quantileSorted(sorted, 0.025),
+      quantileSorted(sorted, 0.975),
+    ]);
   });
 
   it('covers a known accuracy in 93–97 % of 1,000 seeded simulations', () => {
@@ -53,7 +58,10 @@ describe('percentile bootstrap', () => {
 
   it('is reproducible from its seed, and another seed gives other resamples', () => {
     const random = seededRandom(1);
-    const run = runOf(Uint8Array.from({ length: 300 }, () => (random() < 0.7 ? 1 : 0)), random);
+    const run = runOf(
+      Uint8Array.from({ length: 300 }, () => (random() < 0.7 ? 1 : 0)),
+      random,
+    );
     const a = bootstrapRuns([run], { resamples: 200, seed: 9 });
     const b = bootstrapRuns([run], { resamples: 200, seed: 9 });
     const c = bootstrapRuns([run], { resamples: 200, seed: 10 });
@@ -75,7 +83,10 @@ describe('percentile bootstrap', () => {
       pairedDifferences(metricSamples(paired.runs[1]!, 0, B), metricSamples(paired.runs[0]!, 0, B)),
     );
     // unpaired: each run resampled on its own
-    const alone = [bootstrapRuns([a], { resamples: B, seed: 1, mask: ACCURACY_ONLY }), bootstrapRuns([b], { resamples: B, seed: 2, mask: ACCURACY_ONLY })];
+    const alone = [
+      bootstrapRuns([a], { resamples: B, seed: 1, mask: ACCURACY_ONLY }),
+      bootstrapRuns([b], { resamples: B, seed: 2, mask: ACCURACY_ONLY }),
+    ];
     const unpairedCi = percentileInterval(
       pairedDifferences(metricSamples(alone[1]!.runs[0]!, 0, B), metricSamples(alone[0]!.runs[0]!, 0, B)),
     );
@@ -100,8 +111,8 @@ describe('percentile bootstrap', () => {
 
 describe('groups of seeds', () => {
   it('difference of seed means, interval over seeds (and images when given)', () => {
-    const a = { values: [0.80, 0.81, 0.79, 0.805, 0.795] };
-    const b = { values: [0.70, 0.71, 0.69, 0.705, 0.695] };
+    const a = { values: [0.8, 0.81, 0.79, 0.805, 0.795] };
+    const b = { values: [0.7, 0.71, 0.69, 0.705, 0.695] };
     const result = seedGroupDifference(a, b, { resamples: 2000, seed: 1 });
     expect(result.difference).toBeCloseTo(0.1, 12);
     expect(result.ci[0]).toBeGreaterThan(0.08);

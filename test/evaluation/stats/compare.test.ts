@@ -30,7 +30,7 @@ describe('compareRuns', () => {
     expect(result.correction).toBe('none');
   });
 
-  it("tests accuracy with McNemar on the discordant images and writes the sentence", () => {
+  it('tests accuracy with McNemar on the discordant images and writes the sentence', () => {
     const s = open();
     // baseline right on 80 %; the other right on the same images but 12 of them, and on 2 others more
     const base = s.addRun({ right: (i) => i % 10 < 8 });

@@ -42,7 +42,9 @@ export function statStudy(file = ':memory:'): StatStudy {
       const label = index % K;
       const predicted = right(index) ? label : (label + 1) % K;
       const confidence = 0.5 + 0.49 * random();
-      const probabilities = Array.from({ length: K }, (_, k) => (k === predicted ? confidence : (1 - confidence) / (K - 1)));
+      const probabilities = Array.from({ length: K }, (_, k) =>
+        k === predicted ? confidence : (1 - confidence) / (K - 1),
+      );
       return {
         index,
         label,

@@ -60,7 +60,9 @@ describe('metricsAt (a resample as weights)', () => {
   it('with every weight 1 equals the metric functions (the fixture has many ties)', () => {
     const out = metricsAt(run, new Float64Array(LABELS.length).fill(1), new Float64Array(7));
     const expected = reference(LABELS, PROBS, K);
-    STAT_METRICS.forEach((name, m) => expect([name, out[m]]).toEqual([name, expect.closeTo(expected[m] as number, 12)]));
+    STAT_METRICS.forEach((name, m) =>
+      expect([name, out[m]]).toEqual([name, expect.closeTo(expected[m] as number, 12)]),
+    );
   });
 
   it('with bootstrap counts equals the metric functions on the materialised resample', () => {
@@ -97,7 +99,9 @@ describe('metricsAt (a resample as weights)', () => {
     const resample = materialise(labels, probs, k, weights);
     const expected = reference(resample.labels, resample.probs, k);
     const out = metricsAt(run10, weights, new Float64Array(7));
-    STAT_METRICS.forEach((name, m) => expect([name, out[m]]).toEqual([name, expect.closeTo(expected[m] as number, 12)]));
+    STAT_METRICS.forEach((name, m) =>
+      expect([name, out[m]]).toEqual([name, expect.closeTo(expected[m] as number, 12)]),
+    );
   });
 
   it('gives NaN for the AUCs when a resample holds one class only', () => {
@@ -110,7 +114,13 @@ describe('metricsAt (a resample as weights)', () => {
 
   it('rejects predictions whose lengths disagree, naming the field', () => {
     expect(() =>
-      prepareRun({ labels: [0, 1], predicted: [0, 1], confidence: [0.9], probabilities: [0.9, 0.1, 0.2, 0.8], classes: 2 }),
+      prepareRun({
+        labels: [0, 1],
+        predicted: [0, 1],
+        confidence: [0.9],
+        probabilities: [0.9, 0.1, 0.2, 0.8],
+        classes: 2,
+      }),
     ).toThrow(/confidence/);
   });
 });

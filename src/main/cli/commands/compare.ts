@@ -45,7 +45,14 @@ function textTable(stats: CompareStats): string {
   // the differences indented under their metric
   const rows = [head, ...body.map((row) => (row[0]?.startsWith('Δ') ? [`  ${row[0]}`, ...row.slice(1)] : row))];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function run(argv: string[], io: Io): Promise<number> {

@@ -35,7 +35,9 @@ function fingerprint(predictions: readonly StoredPrediction[]): string {
 function statRun(sources: CompareSources, run: RunSummary): StatRun {
   const current = sources.evaluations.latest(run.id);
   if (current === null)
-    throw new ConflictError(`run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`);
+    throw new ConflictError(
+      `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,
+    );
   const predictions = sources.evaluations.predictions(current.id);
   if (predictions.length === 0) throw new ConflictError(`run ${run.id}: its evaluation has no stored predictions`);
   const k = predictions[0]?.probabilities.length ?? 0;

@@ -2,7 +2,13 @@
  * What a report says, independent of its format: the dataset, the runs, the figures (each with
  * its caption and alt text) and the cases. Built once; written as HTML or Markdown.
  */
-import { MODEL_LABELS, STAT_METRIC_INFO, type CaseKey, type DatasetSummary, type Split } from '../../../shared/contract';
+import {
+  MODEL_LABELS,
+  STAT_METRIC_INFO,
+  type CaseKey,
+  type DatasetSummary,
+  type Split,
+} from '../../../shared/contract';
 import { statsMethod, statsTable } from '../../../shared/stats-format';
 import { fixed, percent, runLabel, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';

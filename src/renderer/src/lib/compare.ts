@@ -274,14 +274,12 @@ export function metricRows(
       intervals: runs.map(({ run }) => formatInterval(stat, estimate(run.id)?.ci ?? null)),
       tests: runs.map(({ run }) => {
         const d = difference(run.id);
-        if (d !== undefined)
-          return { text: formatP(d.pAdjusted), significant: d.significant, title: d.sentence };
+        if (d !== undefined) return { text: formatP(d.pAdjusted), significant: d.significant, title: d.sentence };
         const excluded = stats.notComparable.find((x) => x.runId === run.id);
         return excluded === undefined ? null : { text: 'not compared', significant: false, title: excluded.reason };
       }),
       bestNote: best?.note ?? '',
-      testName:
-        tested === undefined ? '' : `${tested.test}${stats.correction === 'Holm' ? ', Holm-adjusted' : ''}`,
+      testName: tested === undefined ? '' : `${tested.test}${stats.correction === 'Holm' ? ', Holm-adjusted' : ''}`,
     };
   });
 }

@@ -60,7 +60,9 @@ export function compareRunStats(runs: readonly StatRun[], options: CompareOption
   const base = runs.find((r) => r.runId === (options.baseline ?? runs[0]?.runId));
   if (base === undefined)
     throw new RangeError(
-      runs.length === 0 ? 'runs: choose at least one run' : `baseline: run ${options.baseline} is not among the compared runs`,
+      runs.length === 0
+        ? 'runs: choose at least one run'
+        : `baseline: run ${options.baseline} is not among the compared runs`,
     );
   const level = options.level ?? 0.95;
   // one bootstrap per test set: paired within it
@@ -96,7 +98,12 @@ export function compareRunStats(runs: readonly StatRun[], options: CompareOption
     const difference = va === null || vb === null ? null : va - vb;
     const ci = difference === null ? null : interval(percentileInterval(differences, level));
     if (metric === 'accuracy')
-      return { test: 'McNemar exact', p: mcnemarOfCorrectness(a.prepared.correct, b.prepared.correct).p, difference, ci };
+      return {
+        test: 'McNemar exact',
+        p: mcnemarOfCorrectness(a.prepared.correct, b.prepared.correct).p,
+        difference,
+        ci,
+      };
     return { test: 'paired bootstrap', p: difference === null ? 1 : pairedBootstrapP(differences), difference, ci };
   };
 

@@ -42,7 +42,9 @@ export function seedGroupDifference(
       throw new RangeError(`${name}.resampled: ${g.resampled.length} seeds, values has ${g.values.length}`);
   }
   const images = a.resampled !== undefined && b.resampled !== undefined;
-  const B = images ? Math.min(...[...(a.resampled ?? []), ...(b.resampled ?? [])].map((r) => r.length)) : (options.resamples ?? 2000);
+  const B = images
+    ? Math.min(...[...(a.resampled ?? []), ...(b.resampled ?? [])].map((r) => r.length))
+    : (options.resamples ?? 2000);
   const random = seededRandom(options.seed ?? 0);
   const draw = (g: SeedValues, r: number): number => {
     let sum = 0;

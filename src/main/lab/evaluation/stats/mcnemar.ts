@@ -52,7 +52,9 @@ export function mcnemarExact(b: number, c: number): McNemarResult {
 /** McNemar's exact test of two runs' per-image correctness (1 right, 0 wrong), image by image. */
 export function mcnemarOfCorrectness(first: ArrayLike<number>, second: ArrayLike<number>): McNemarResult {
   if (first.length !== second.length)
-    throw new RangeError(`second: has ${second.length} images, first has ${first.length}; McNemar needs the same images`);
+    throw new RangeError(
+      `second: has ${second.length} images, first has ${first.length}; McNemar needs the same images`,
+    );
   let b = 0;
   let c = 0;
   for (let i = 0; i < first.length; i++) {

@@ -67,7 +67,7 @@ function groupEnds(order: Int32Array, value: (index: number) => number): { ends:
   const n = order.length;
   const ends = new Int32Array(n);
   let ties = false;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const v = value(order[start] as number);
     let end = start + 1;
     while (end < n && value(order[end] as number) === v) end++;
@@ -185,7 +185,12 @@ const M = STAT_METRICS.length;
  * The metrics of `run` at one resample's weights (integers ≥ 0, not all 0), in `STAT_METRICS`
  * order. A metric undefined on the resample (an AUC with fewer than two classes present) is NaN.
  */
-export function metricsAt(run: PreparedRun, weights: Numbers, out = new Float64Array(M), mask?: MetricMask): Float64Array {
+export function metricsAt(
+  run: PreparedRun,
+  weights: Numbers,
+  out = new Float64Array(M),
+  mask?: MetricMask,
+): Float64Array {
   if (weights.length !== run.n) throw new RangeError(`weights: has ${weights.length} values, the run ${run.n} images`);
   // lane 0 of a block; the other lanes count nothing and their (NaN) results are dropped
   const block = new Uint16Array(run.n * LANES);
@@ -229,8 +234,22 @@ export function metricsBlock(
   // Unrolled over the eight lanes and branch-free (a count of 0 adds 0: a third of the counts are 0,
   // at random). Accuracy, the totals and the class weights are read off the confusion matrix below;
   // the ECE needs only Σ w·(correct − confidence) per bin (an empty bin's is 0 and adds 0).
-  let nll0 = 0, nll1 = 0, nll2 = 0, nll3 = 0, nll4 = 0, nll5 = 0, nll6 = 0, nll7 = 0;
-  let brier0 = 0, brier1 = 0, brier2 = 0, brier3 = 0, brier4 = 0, brier5 = 0, brier6 = 0, brier7 = 0;
+  let nll0 = 0,
+    nll1 = 0,
+    nll2 = 0,
+    nll3 = 0,
+    nll4 = 0,
+    nll5 = 0,
+    nll6 = 0,
+    nll7 = 0;
+  let brier0 = 0,
+    brier1 = 0,
+    brier2 = 0,
+    brier3 = 0,
+    brier4 = 0,
+    brier5 = 0,
+    brier6 = 0,
+    brier7 = 0;
   for (let i = 0; i < n; i++) {
     const base = i * 8;
     const nl = nllTerm[i] as number;
@@ -246,8 +265,22 @@ export function metricsBlock(
     const w5 = weights[base + 5] as number;
     const w6 = weights[base + 6] as number;
     const w7 = weights[base + 7] as number;
-    nll0 += w0 * nl; nll1 += w1 * nl; nll2 += w2 * nl; nll3 += w3 * nl; nll4 += w4 * nl; nll5 += w5 * nl; nll6 += w6 * nl; nll7 += w7 * nl;
-    brier0 += w0 * br; brier1 += w1 * br; brier2 += w2 * br; brier3 += w3 * br; brier4 += w4 * br; brier5 += w5 * br; brier6 += w6 * br; brier7 += w7 * br;
+    nll0 += w0 * nl;
+    nll1 += w1 * nl;
+    nll2 += w2 * nl;
+    nll3 += w3 * nl;
+    nll4 += w4 * nl;
+    nll5 += w5 * nl;
+    nll6 += w6 * nl;
+    nll7 += w7 * nl;
+    brier0 += w0 * br;
+    brier1 += w1 * br;
+    brier2 += w2 * br;
+    brier3 += w3 * br;
+    brier4 += w4 * br;
+    brier5 += w5 * br;
+    brier6 += w6 * br;
+    brier7 += w7 * br;
     C[cell + 0] = (C[cell + 0] as number) + w0;
     C[cell + 1] = (C[cell + 1] as number) + w1;
     C[cell + 2] = (C[cell + 2] as number) + w2;
@@ -306,15 +339,31 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
   // per lane: the sum of risks so far, M (images before, with multiplicity), E (their errors);
   // in locals, unrolled; a tie group (rare) goes through \`sum\`: [0, L) sums, [L, 2L) M,
   // [2L, 3L) E, [3L, 4L) the group's m, [4L, 5L) its e
-  let sum0 = 0, before0 = 0, errors0 = 0;
-  let sum1 = 0, before1 = 0, errors1 = 0;
-  let sum2 = 0, before2 = 0, errors2 = 0;
-  let sum3 = 0, before3 = 0, errors3 = 0;
-  let sum4 = 0, before4 = 0, errors4 = 0;
-  let sum5 = 0, before5 = 0, errors5 = 0;
-  let sum6 = 0, before6 = 0, errors6 = 0;
-  let sum7 = 0, before7 = 0, errors7 = 0;
-  for (let start = 0; start < run.n; ) {
+  let sum0 = 0,
+    before0 = 0,
+    errors0 = 0;
+  let sum1 = 0,
+    before1 = 0,
+    errors1 = 0;
+  let sum2 = 0,
+    before2 = 0,
+    errors2 = 0;
+  let sum3 = 0,
+    before3 = 0,
+    errors3 = 0;
+  let sum4 = 0,
+    before4 = 0,
+    errors4 = 0;
+  let sum5 = 0,
+    before5 = 0,
+    errors5 = 0;
+  let sum6 = 0,
+    before6 = 0,
+    errors6 = 0;
+  let sum7 = 0,
+    before7 = 0,
+    errors7 = 0;
+  for (let start = 0; start < run.n;) {
     const end = confidenceGroupEnd[start] as number;
     if (end === start + 1) {
       // one image: e/m is its error (0 or 1)
@@ -449,7 +498,14 @@ function handTillBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch)
     if (ends === null || ends === undefined) {
       // integer counts: N_sj ≤ W_s·W_j ≤ n²/4 < 2³¹ for n ≤ 65,535. The images between two class-s
       // images (in p_s order) all see the same weight above them: no test of the label inside.
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        a4 = 0,
+        a5 = 0,
+        a6 = 0,
+        a7 = 0;
       let r = base;
       const last = run.classAt[s + 1] as number;
       for (let c = run.classAt[s] as number; c <= last; c++) {
@@ -468,13 +524,19 @@ function handTillBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch)
         }
         if (c === last) break;
         const wi = (byScore[stop] as number) * 8;
-        a0 += weights[wi + 0] as number; a1 += weights[wi + 1] as number; a2 += weights[wi + 2] as number; a3 += weights[wi + 3] as number; a4 += weights[wi + 4] as number; a5 += weights[wi + 5] as number; a6 += weights[wi + 6] as number; a7 += weights[wi + 7] as number;
+        a0 += weights[wi + 0] as number;
+        a1 += weights[wi + 1] as number;
+        a2 += weights[wi + 2] as number;
+        a3 += weights[wi + 3] as number;
+        a4 += weights[wi + 4] as number;
+        a5 += weights[wi + 5] as number;
+        a6 += weights[wi + 6] as number;
+        a7 += weights[wi + 7] as number;
         r = stop + 1;
       }
-      for (let j = 0; j < k; j++)
-        for (let b = 0; b < L; b++) N[b * kk + s * k + j] = P[(s * k + j) * 8 + b] as number;
+      for (let j = 0; j < k; j++) for (let b = 0; b < L; b++) N[b * kk + s * k + j] = P[(s * k + j) * 8 + b] as number;
     } else {
-      for (let start = 0; start < n; ) {
+      for (let start = 0; start < n;) {
         const end = ends[start] as number;
         above.fill(0, L, 2 * L);
         for (let r = start; r < end; r++)
