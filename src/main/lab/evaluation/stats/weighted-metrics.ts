@@ -58,6 +58,28 @@ export interface PreparedRun {
   /** Per score i, the positions (in `byScore`) of the images of class i, ascending, from `classAt[i]` to `classAt[i + 1]`. */
   readonly classPositions: Int32Array;
   readonly classAt: Int32Array;
+  /** Images grouped by confusion cell (true·K + predicted) and by ECE bin, each with where its groups start. */
+  readonly byCell: Int32Array;
+  readonly cellStart: Int32Array;
+  readonly byBin: Int32Array;
+  readonly binStart: Int32Array;
+  /** correct − confidence per image (its part of its bin's gap). */
+  readonly gap: Float64Array;
+}
+
+/** Indices 0 … n − 1 grouped by `key` (stable), and where each of the `groups` groups starts. */
+function groupBy(n: number, groups: number, key: (i: number) => number): { order: Int32Array; start: Int32Array } {
+  const start = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) start[key(i) + 1] = (start[key(i) + 1] as number) + 1;
+  for (let g = 0; g < groups; g++) start[g + 1] = (start[g + 1] as number) + (start[g] as number);
+  const fill = start.slice(0, groups);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = key(i);
+    order[fill[g] as number] = i;
+    fill[g] = (fill[g] as number) + 1;
+  }
+  return { order, start };
 }
 
 const ECE_BINS = 15;
@@ -78,9 +100,10 @@ function groupEnds(order: Int32Array, value: (index: number) => number): { ends:
   return { ends, ties };
 }
 
-function descending(n: number, value: (index: number) => number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  return order.sort((a, b) => value(b) - value(a) || a - b);
+/** Indices of `keys` by key, highest first (ties by index). */
+function descending(keys: Float64Array): Int32Array {
+  const order = Int32Array.from({ length: keys.length }, (_, i) => i);
+  return order.sort((a, b) => (keys[b] as number) - (keys[a] as number) || a - b);
 }
 
 /** Prepares a run's predictions for `metricsAt`. */
@@ -97,15 +120,16 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     if (!(c >= 0 && c <= 1)) throw new RangeError(`confidence: value at index ${i} is ${c}, expected [0, 1]`);
     return binIndex(c, ECE_BINS);
   });
-  const byConfidence = descending(n, (i) => confidence[i] as number);
+  const byConfidence = descending(confidence);
   const byScore = new Int32Array(k * n);
   const byScoreLabel = new Uint8Array(k * n);
   const scoreGroupEnd: (Int32Array | null)[] = [];
   const classPositions = new Int32Array(n);
   const classAt = new Int32Array(k + 1);
   for (let s = 0; s < k; s++) {
-    const score = (i: number): number => input.probabilities[i * k + s] as number;
-    const order = descending(n, score);
+    const column = Float64Array.from({ length: n }, (_, i) => input.probabilities[i * k + s] as number);
+    const score = (i: number): number => column[i] as number;
+    const order = descending(column);
     byScore.set(order, s * n);
     for (let r = 0; r < n; r++) byScoreLabel[s * n + r] = input.labels[order[r] as number] as number;
     const { ends, ties } = groupEnds(order, score);
@@ -114,12 +138,15 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     for (let r = 0; r < n; r++) if (byScoreLabel[s * n + r] === s) classPositions[at++] = s * n + r;
     classAt[s + 1] = at;
   }
+  const byCell = groupBy(n, k * k, (i) => (input.labels[i] as number) * k + (input.predicted[i] as number));
+  const byBin = groupBy(n, ECE_BINS, (i) => bin[i] as number);
+  const correct = correctness(input.labels, input.predicted);
   return {
     n,
     k,
     labels: Uint8Array.from(input.labels),
     predicted: Uint8Array.from(input.predicted),
-    correct: correctness(input.labels, input.predicted),
+    correct,
     nll: nllTerms(input.probabilities, input.labels, k),
     brier: brierTerms(input.probabilities, input.labels, k),
     confidence,
@@ -132,6 +159,11 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     scoreGroupEnd,
     classPositions,
     classAt,
+    byCell: byCell.order,
+    cellStart: byCell.start,
+    byBin: byBin.order,
+    binStart: byBin.start,
+    gap: Float64Array.from(confidence, (c, i) => (correct[i] as number) - c),
   };
 }
 
@@ -224,16 +256,16 @@ export function metricsBlock(
   const kk = k * k;
   const want = (m: number): boolean => mask === undefined || mask[m] === true;
   const { sums, classWeight, confusion, binGap } = scratch;
-  const { correct, labels, predicted, bin, confidence, bins } = run;
+  const { bins } = run;
   const nllTerm = run.nll;
   const brierTerm = run.brier;
   const C = scratch.confusionCounts; // lane-minor: cell·8 + lane
   const G = binGap; // lane-minor: bin·8 + lane
-  C.fill(0);
-  G.fill(0);
-  // Unrolled over the eight lanes and branch-free (a count of 0 adds 0: a third of the counts are 0,
-  // at random). Accuracy, the totals and the class weights are read off the confusion matrix below;
-  // the ECE needs only Σ w·(correct − confidence) per bin (an empty bin's is 0 and adds 0).
+  // Light passes, each unrolled over the eight lanes with its sums in locals and branch-free (a
+  // count of 0 adds 0; a third of the counts are 0, at random): NLL, Brier, then the confusion
+  // cells and the ECE bins over the images grouped by cell and by bin. Accuracy, the totals and the
+  // class weights are read off the confusion matrix below; the ECE needs only Σ w·(correct −
+  // confidence) per bin (an empty bin's is 0 and adds 0).
   let nll0 = 0,
     nll1 = 0,
     nll2 = 0,
@@ -242,6 +274,18 @@ export function metricsBlock(
     nll5 = 0,
     nll6 = 0,
     nll7 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = nllTerm[i] as number;
+    const base = i * 8;
+    nll0 += (weights[base + 0] as number) * x;
+    nll1 += (weights[base + 1] as number) * x;
+    nll2 += (weights[base + 2] as number) * x;
+    nll3 += (weights[base + 3] as number) * x;
+    nll4 += (weights[base + 4] as number) * x;
+    nll5 += (weights[base + 5] as number) * x;
+    nll6 += (weights[base + 6] as number) * x;
+    nll7 += (weights[base + 7] as number) * x;
+  }
   let brier0 = 0,
     brier1 = 0,
     brier2 = 0,
@@ -251,52 +295,77 @@ export function metricsBlock(
     brier6 = 0,
     brier7 = 0;
   for (let i = 0; i < n; i++) {
+    const x = brierTerm[i] as number;
     const base = i * 8;
-    const nl = nllTerm[i] as number;
-    const br = brierTerm[i] as number;
-    const cell = ((labels[i] as number) * k + (predicted[i] as number)) * 8;
-    const gapBin = (bin[i] as number) * 8;
-    const gap = (correct[i] as number) - (confidence[i] as number);
-    const w0 = weights[base + 0] as number;
-    const w1 = weights[base + 1] as number;
-    const w2 = weights[base + 2] as number;
-    const w3 = weights[base + 3] as number;
-    const w4 = weights[base + 4] as number;
-    const w5 = weights[base + 5] as number;
-    const w6 = weights[base + 6] as number;
-    const w7 = weights[base + 7] as number;
-    nll0 += w0 * nl;
-    nll1 += w1 * nl;
-    nll2 += w2 * nl;
-    nll3 += w3 * nl;
-    nll4 += w4 * nl;
-    nll5 += w5 * nl;
-    nll6 += w6 * nl;
-    nll7 += w7 * nl;
-    brier0 += w0 * br;
-    brier1 += w1 * br;
-    brier2 += w2 * br;
-    brier3 += w3 * br;
-    brier4 += w4 * br;
-    brier5 += w5 * br;
-    brier6 += w6 * br;
-    brier7 += w7 * br;
-    C[cell + 0] = (C[cell + 0] as number) + w0;
-    C[cell + 1] = (C[cell + 1] as number) + w1;
-    C[cell + 2] = (C[cell + 2] as number) + w2;
-    C[cell + 3] = (C[cell + 3] as number) + w3;
-    C[cell + 4] = (C[cell + 4] as number) + w4;
-    C[cell + 5] = (C[cell + 5] as number) + w5;
-    C[cell + 6] = (C[cell + 6] as number) + w6;
-    C[cell + 7] = (C[cell + 7] as number) + w7;
-    G[gapBin + 0] = (G[gapBin + 0] as number) + w0 * gap;
-    G[gapBin + 1] = (G[gapBin + 1] as number) + w1 * gap;
-    G[gapBin + 2] = (G[gapBin + 2] as number) + w2 * gap;
-    G[gapBin + 3] = (G[gapBin + 3] as number) + w3 * gap;
-    G[gapBin + 4] = (G[gapBin + 4] as number) + w4 * gap;
-    G[gapBin + 5] = (G[gapBin + 5] as number) + w5 * gap;
-    G[gapBin + 6] = (G[gapBin + 6] as number) + w6 * gap;
-    G[gapBin + 7] = (G[gapBin + 7] as number) + w7 * gap;
+    brier0 += (weights[base + 0] as number) * x;
+    brier1 += (weights[base + 1] as number) * x;
+    brier2 += (weights[base + 2] as number) * x;
+    brier3 += (weights[base + 3] as number) * x;
+    brier4 += (weights[base + 4] as number) * x;
+    brier5 += (weights[base + 5] as number) * x;
+    brier6 += (weights[base + 6] as number) * x;
+    brier7 += (weights[base + 7] as number) * x;
+  }
+  for (let g = 0; g < k * k; g++) {
+    let c0 = 0,
+      c1 = 0,
+      c2 = 0,
+      c3 = 0,
+      c4 = 0,
+      c5 = 0,
+      c6 = 0,
+      c7 = 0;
+    for (let r = run.cellStart[g] as number; r < (run.cellStart[g + 1] as number); r++) {
+      const i = run.byCell[r] as number;
+      const base = i * 8;
+      c0 += weights[base + 0] as number;
+      c1 += weights[base + 1] as number;
+      c2 += weights[base + 2] as number;
+      c3 += weights[base + 3] as number;
+      c4 += weights[base + 4] as number;
+      c5 += weights[base + 5] as number;
+      c6 += weights[base + 6] as number;
+      c7 += weights[base + 7] as number;
+    }
+    C[g * 8 + 0] = c0;
+    C[g * 8 + 1] = c1;
+    C[g * 8 + 2] = c2;
+    C[g * 8 + 3] = c3;
+    C[g * 8 + 4] = c4;
+    C[g * 8 + 5] = c5;
+    C[g * 8 + 6] = c6;
+    C[g * 8 + 7] = c7;
+  }
+  for (let g = 0; g < bins; g++) {
+    let c0 = 0,
+      c1 = 0,
+      c2 = 0,
+      c3 = 0,
+      c4 = 0,
+      c5 = 0,
+      c6 = 0,
+      c7 = 0;
+    for (let r = run.binStart[g] as number; r < (run.binStart[g + 1] as number); r++) {
+      const i = run.byBin[r] as number;
+      const base = i * 8;
+      const x = run.gap[i] as number;
+      c0 += (weights[base + 0] as number) * x;
+      c1 += (weights[base + 1] as number) * x;
+      c2 += (weights[base + 2] as number) * x;
+      c3 += (weights[base + 3] as number) * x;
+      c4 += (weights[base + 4] as number) * x;
+      c5 += (weights[base + 5] as number) * x;
+      c6 += (weights[base + 6] as number) * x;
+      c7 += (weights[base + 7] as number) * x;
+    }
+    G[g * 8 + 0] = c0;
+    G[g * 8 + 1] = c1;
+    G[g * 8 + 2] = c2;
+    G[g * 8 + 3] = c3;
+    G[g * 8 + 4] = c4;
+    G[g * 8 + 5] = c5;
+    G[g * 8 + 6] = c6;
+    G[g * 8 + 7] = c7;
   }
   sums.fill(0);
   sums.set([nll0, nll1, nll2, nll3, nll4, nll5, nll6, nll7], L);
