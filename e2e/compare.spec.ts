@@ -48,12 +48,19 @@ test('compares two runs from the runs table and by URL', async ({ page, served }
     await expect(compare.getByTestId('compare-run-link')).toHaveText(order.map((id) => `CNN #${id}`));
     const metrics = compare.getByTestId('compare-metrics');
     await expect(metrics.getByTestId('compare-row-accuracy').getByTestId('compare-value')).toHaveCount(2);
-    // two different trainings: their NLLs differ, and the lower one carries the best marker
-    await expect(metrics.getByTestId('compare-row-nll').locator('[data-best="true"]')).toHaveCount(1);
-    // the second column shows its difference to the first
-    await expect(metrics.getByTestId('compare-row-nll').getByTestId('compare-value').nth(1)).toHaveText(
-      /[+−]\d+\.\d{4}$/,
-    );
+    // once the statistics arrive, every test-set metric of both runs carries its 95 % interval
+    await expect(metrics).toHaveAttribute('data-stats', 'true');
+    await expect(metrics.getByTestId('compare-row-accuracy').getByTestId('compare-ci')).toHaveCount(2);
+    // the second column shows its difference to the first, with its paired interval and p-value
+    const nll = metrics.getByTestId('compare-row-nll').getByTestId('compare-value').nth(1);
+    await expect(nll).toContainText(/[+−]\d\.\d{3} \[[−\d.]+, [−\d.]+\]/);
+    await expect(nll.getByTestId('compare-p')).toHaveText(/^p [=<] \d/);
+    // two different trainings: the better NLL is starred only when the difference is beyond noise
+    const significant = (await nll.getByTestId('compare-p').getAttribute('data-significant')) === 'true';
+    await expect(metrics.getByTestId('compare-row-nll').locator('[data-best="true"]')).toHaveCount(significant ? 1 : 0);
+    // one sentence per metric for a write-up, each with its Copy button
+    await expect(compare.getByTestId('compare-sentence')).toHaveCount(7);
+    await expect(compare.getByTestId('copy-sentence')).toHaveCount(7);
     // both runs' curves in one chart: 2 runs × (loss, val_loss) × 2 epochs
     const loss = compare.getByTestId('compare-chart-loss');
     await expect(loss).toHaveAttribute('data-points', '8');

@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust]
 //   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
 //   [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
@@ -45,6 +45,9 @@
 // Then a busy database (bench/busy.ts): another process holds the write lock for `--hold-seconds 10`
 // while writes and other requests reach the HTTP door: `{"busy": true, holdSeconds, p99Ms, maxMs,
 // writeStatus, otherRequestMaxMs, ...}` (targets: p99 ≤ 50 ms, writes answered 503).
+// Then trust (bench/trust.ts): the compare of 6 runs × 3,000 test images (10 classes), every metric
+// with a bootstrap interval (B = 2,000), every difference with its paired interval and test:
+// `{"trust": true, runs, images, bootstrap, ms, statsMs}` (target ≤ 1 s).
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -169,6 +172,10 @@ await withRunner(async (load) => {
     loop: async () => {
       const { benchEventLoop } = await load('bench/event-loop.ts');
       await benchEventLoop({ seconds: count(values.seconds), report });
+    },
+    trust: async () => {
+      const { benchTrust } = await load('bench/trust.ts');
+      benchTrust({ images: count(values.images), report });
     },
     busy: async () => {
       const { benchBusy } = await load('bench/busy.ts');

@@ -7,6 +7,7 @@ import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
 import { cancelCommand } from './cli/commands/cancel';
+import { compareCommand } from './cli/commands/compare';
 import { deleteCommand } from './cli/commands/delete';
 import { renameCommand } from './cli/commands/rename';
 import { doctorCommand } from './cli/commands/doctor';
@@ -48,6 +49,7 @@ const COMMANDS: readonly Command[] = [
   renameCommand,
   casesCommand,
   findCommand,
+  compareCommand,
   annotateCommand,
   exportCasesCommand,
   exportRunCommand,

@@ -34,6 +34,7 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   setRunColour: { id: 1, colour: '#0072b2' },
   evaluateRun: { id: 1, samples: 10 },
   getEvaluation: { runId: 1 },
+  compareRuns: { runIds: [1, 2], baseline: 1, bootstrap: 200, seed: 3 },
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },

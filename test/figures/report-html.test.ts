@@ -63,6 +63,7 @@ describe('the HTML report', () => {
         expect.arrayContaining([
           'Dataset',
           'Runs',
+          'Metrics compared',
           'Metrics',
           'Learning curves',
           'Calibration',
@@ -70,6 +71,10 @@ describe('the HTML report', () => {
           'Cases',
         ]),
       );
+      // one sentence per (metric, run other than the baseline), each with its interval and test
+      const sentences = await page.locator('ul.sentences li').allTextContents();
+      expect(sentences).toHaveLength(7 * (study.ids.length - 1));
+      for (const sentence of sentences) expect(sentence).toMatch(/\(95 % CI .+; (McNemar|paired bootstrap) p [=<] /);
       expect(problems).toEqual([]);
       expect(dialogs).toEqual([]);
     } finally {

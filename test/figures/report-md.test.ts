@@ -93,6 +93,8 @@ describe('the Markdown report', () => {
       expect.stringMatching(/^h1 Casebook report: .* on "bench"$/),
       'h2 Dataset',
       'h2 Runs',
+      'h2 Metrics compared',
+      'h3 For a write-up',
       'h2 Metrics',
       'h2 Learning curves',
       'h2 Calibration',
@@ -102,6 +104,9 @@ describe('the Markdown report', () => {
       ...caseHeadings,
     ]);
     expect(source).not.toContain('&quot;');
+    // the metrics compared: intervals, and one sentence per (metric, run other than the baseline)
+    expect(source).toMatch(/\| accuracy ↑ \| \d+\\\.\d % \\\[\d+\.\d, \d+\.\d\\\]/);
+    expect(source.match(/^- .*'s .* \(95 % CI .*test images\): .*\.$/gm)).toHaveLength(7 * (study.ids.length - 1));
 
     // each case: heading, a paragraph that is only its image, the caption, tags, reasons, the quote
     order.forEach((index, n) => {

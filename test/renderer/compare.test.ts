@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, type RunMetrics, type RunSummary } from '../../src/shared/contract';
+import { defaultRunConfig, type CompareStats, type RunMetrics, type RunSummary } from '../../src/shared/contract';
 import { bestPositions, configRows, metricRows } from '../../src/renderer/src/lib/compare';
 import { reliabilityChart } from '../../src/shared/figures/calibration';
 import { curveChart, drawnPoints, ema } from '../../src/shared/figures/curves';
@@ -55,25 +55,84 @@ const metrics = (accuracy: number, nll: number): RunMetrics => ({
   seconds: 1,
 });
 
+const stats = (baseline: number): CompareStats => ({
+  runs: [
+    { runId: 1, label: 'CNN #1', images: 6, testSet: 'a' },
+    { runId: 2, label: 'CNN #2', images: 6, testSet: 'a' },
+  ],
+  baseline,
+  bootstrap: 2000,
+  seed: 0,
+  level: 0.95,
+  correction: 'none',
+  notComparable: [],
+  estimates: [
+    { metric: 'accuracy', runId: 1, value: 0.5, ci: [0.2, 0.8] },
+    { metric: 'accuracy', runId: 2, value: 0.75, ci: [0.5, 1] },
+  ],
+  differences: [
+    {
+      metric: 'accuracy',
+      runId: baseline === 1 ? 2 : 1,
+      baseline,
+      difference: baseline === 1 ? 0.25 : -0.25,
+      ci: baseline === 1 ? [0.05, 0.45] : [-0.45, -0.05],
+      test: 'McNemar exact',
+      p: 0.03,
+      pAdjusted: 0.03,
+      significant: true,
+      sentence: 'the sentence',
+    },
+  ],
+  best: [
+    { metric: 'accuracy', runId: 2, note: 'CNN #2 is better than every other run (largest p = 0.03).' },
+    { metric: 'nll', runId: null, note: "Not marked: CNN #2's lead over CNN #1 could be noise (p = 0.2)." },
+  ],
+  ms: 1,
+});
+
 describe('metricRows', () => {
-  it('marks the best value per row and the difference to the first run', () => {
-    const rows = metricRows([
-      { run: run(1), metrics: metrics(0.5, 1.2) },
-      { run: run(2, { trainSeconds: 5 }), metrics: metrics(0.75, 0.9) },
-      { run: run(3), metrics: null },
-    ]);
+  const runs = [
+    { run: run(1), metrics: metrics(0.5, 1.2) },
+    { run: run(2, { trainSeconds: 5 }), metrics: metrics(0.75, 0.9) },
+    { run: run(3), metrics: null },
+  ];
+
+  it('marks no best without statistics, and shows the difference to the first run', () => {
+    const rows = metricRows(runs);
     const accuracy = rows.find((row) => row.key === 'accuracy')!;
     expect(accuracy.shown).toEqual(['50.0 %', '75.0 %', '–']);
-    expect(accuracy.best).toEqual([1]);
     expect(accuracy.deltas).toEqual(['', '+25.0 pp', '']);
-    expect(rows.find((row) => row.key === 'nll')!.best).toEqual([1]);
+    expect(rows.every((row) => row.best.length === 0)).toBe(true);
     expect(rows.find((row) => row.key === 'nll')!.deltas).toEqual(['', '−0.3000', '']);
     expect(rows.find((row) => row.key === 'params')!.deltas).toEqual(['', '±0', '±0']);
     expect(rows.find((row) => row.key === 'trainSeconds')!.shown).toEqual(['10.0 s', '5.0 s', '10.0 s']);
-    expect(rows.find((row) => row.key === 'trainSeconds')!.best).toEqual([1]);
-    // equal everywhere, or no better direction: nothing marked
-    expect(rows.find((row) => row.key === 'aucHandTill')!.best).toEqual([]);
-    expect(rows.find((row) => row.key === 'meanEntropy')!.best).toEqual([]);
+  });
+
+  it('takes intervals, tests and the best from the statistics', () => {
+    const rows = metricRows(runs, stats(1));
+    const accuracy = rows.find((row) => row.key === 'accuracy')!;
+    expect(accuracy.intervals).toEqual(['[20.0, 80.0]', '[50.0, 100.0]', '']);
+    expect(accuracy.deltas).toEqual(['', '+25.0 pp [5.0, 45.0]', '']);
+    expect(accuracy.tests[1]).toEqual({ text: 'p = 0.03', significant: true, title: 'the sentence' });
+    expect(accuracy.best).toEqual([1]);
+    expect(accuracy.values).toEqual([0.5, 0.75, null]);
+    expect(accuracy.testName).toBe('McNemar exact');
+    // the lower NLL is not starred: the statistics say its lead could be noise
+    const nll = rows.find((row) => row.key === 'nll')!;
+    expect(nll.best).toEqual([]);
+    expect(nll.bestNote).toMatch(/could be noise/);
+    // rows that are not test-set metrics never get a star
+    expect(rows.find((row) => row.key === 'trainSeconds')!.best).toEqual([]);
+  });
+
+  it('takes the differences to the chosen baseline', () => {
+    const rows = metricRows(runs, stats(2), 2);
+    const accuracy = rows.find((row) => row.key === 'accuracy')!;
+    expect(accuracy.deltas).toEqual(['−25.0 pp [−45.0, −5.0]', '', '']);
+    // a test-set metric shows only the statistics' differences; other rows the plain one
+    expect(rows.find((row) => row.key === 'nll')!.deltas).toEqual(['', '', '']);
+    expect(rows.find((row) => row.key === 'trainSeconds')!.deltas).toEqual(['+5.0 s', '', '+5.0 s']);
   });
 
   it('lets ties share the best', () => {

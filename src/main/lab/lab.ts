@@ -29,6 +29,7 @@ import {
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
+import { compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
 import { ConflictError, errorCode } from './errors';
@@ -190,6 +191,7 @@ export class Lab {
         this.runs.get(runId);
         return classBoxplots(this.evaluations, runId);
       },
+      compareRuns: (request) => compareRuns(this, request),
       describeFigure: (request) => this.figures.describe(request),
       exportFigure: (request) => this.figures.export(request),
       makeReport: ({ reportId, ...request }) =>

@@ -18,6 +18,7 @@ import { caseEvents, caseRequests } from './cases';
 import { distributionRequests } from './distributions';
 import { figureRequests } from './figures';
 import { reportEvents, reportRequests } from './reports';
+import { compareRequests } from './compare';
 
 export * from './common';
 export * from './app';
@@ -31,6 +32,7 @@ export * from './cases';
 export * from './distributions';
 export * from './figures';
 export * from './reports';
+export * from './compare';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -44,6 +46,7 @@ export const requests = {
   ...distributionRequests,
   ...figureRequests,
   ...reportRequests,
+  ...compareRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */

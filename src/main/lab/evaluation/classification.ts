@@ -111,16 +111,27 @@ export function negativeLogLikelihood(
   numClasses: number,
   options: NllOptions = {},
 ): number {
+  return meanOf(nllTerms(probs, labels, numClasses, options));
+}
+
+/** Each image's −ln p_true (clipped as `negativeLogLikelihood` says); their mean is the NLL. */
+export function nllTerms(probs: Numbers, labels: Numbers, numClasses: number, options: NllOptions = {}): Float64Array {
   const clip = options.clip ?? 1e-15;
   if (!(clip >= 0 && clip < 0.5)) throw new RangeError(`options.clip: ${clip} is not in [0, 0.5)`);
   const n = checkProbabilities('probs', probs, numClasses);
   checkLabels('labels', labels, numClasses, n);
-  let total = 0;
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = probs[i * numClasses + (labels[i] as number)] as number;
-    total -= Math.log(Math.min(1 - clip, Math.max(clip, p)));
+    out[i] = -Math.log(Math.min(1 - clip, Math.max(clip, p)));
   }
-  return total / n;
+  return out;
+}
+
+function meanOf(values: Float64Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total / values.length;
 }
 
 /**
@@ -129,14 +140,21 @@ export function negativeLogLikelihood(
  * (for K = 2 it is twice the usual binary Brier score of the positive class).
  */
 export function brierScore(probs: Numbers, labels: Numbers, numClasses: number): number {
+  return meanOf(brierTerms(probs, labels, numClasses));
+}
+
+/** Each image's Σ_k (p_k − y_k)²; their mean is the Brier score. */
+export function brierTerms(probs: Numbers, labels: Numbers, numClasses: number): Float64Array {
   const n = checkProbabilities('probs', probs, numClasses);
   checkLabels('labels', labels, numClasses, n);
-  let total = 0;
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    let total = 0;
     for (let k = 0; k < numClasses; k++) {
       const d = (probs[i * numClasses + k] as number) - (labels[i] === k ? 1 : 0);
       total += d * d;
     }
+    out[i] = total;
   }
-  return total / n;
+  return out;
 }

@@ -2,7 +2,14 @@
  * What a report says, independent of its format: the dataset, the runs, the figures (each with
  * its caption and alt text) and the cases. Built once; written as HTML or Markdown.
  */
-import { MODEL_LABELS, type CaseKey, type DatasetSummary, type Split } from '../../../shared/contract';
+import {
+  MODEL_LABELS,
+  STAT_METRIC_INFO,
+  type CaseKey,
+  type DatasetSummary,
+  type Split,
+} from '../../../shared/contract';
+import { statsMethod, statsTable } from '../../../shared/stats-format';
 import { fixed, percent, runLabel, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
 import type { DatasetStore } from '../store/datasets';
@@ -29,6 +36,16 @@ export interface ReportTable {
   rows: string[][];
 }
 
+/** The runs' metrics with intervals, differences, tests and sentences; see `stats/compare`. */
+export interface ReportComparison {
+  /** How the intervals and tests were made. */
+  method: string;
+  table: ReportTable;
+  sentences: string[];
+  /** Runs left out of the differences (other test sets), and why no run is best. */
+  notes: string[];
+}
+
 export interface ReportModel {
   title: string;
   created: string;
@@ -36,6 +53,8 @@ export interface ReportModel {
   datasetTable: ReportTable;
   runsTable: ReportTable;
   explanationTable: ReportTable | null;
+  /** Null when fewer than two runs are evaluated, or the statistics could not be had (see `skipped`). */
+  comparison: ReportComparison | null;
   sections: { heading: string; text: string; figures: ReportFigure[] }[];
   cases: ReportCase[];
   /** Cases that could not be drawn, with the reason. */
@@ -197,6 +216,23 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
       },
     ];
   });
+  let comparison: ReportComparison | null = null;
+  if (evaluated.length >= 2) {
+    try {
+      const stats = sources.figures.compareStats(evaluated);
+      comparison = {
+        method: statsMethod(stats),
+        table: statsTable(stats),
+        sentences: stats.differences.map((d) => d.sentence),
+        notes: [
+          ...stats.notComparable.map((n) => n.reason),
+          ...stats.best.filter((b) => b.runId !== null).map((b) => `${STAT_METRIC_INFO[b.metric].label}: ${b.note}`),
+        ],
+      };
+    } catch (error) {
+      skipped.push(`metrics compared: ${(error as Error).message}`);
+    }
+  }
   const counts = (split: 'train' | 'test') => dataset.classes.map((name) => String(dataset.counts[split][name] ?? 0));
   return {
     title: `Casebook report: ${runs.map((r) => runLabel(r.run)).join(', ')} on "${dataset.name}"`,
@@ -212,6 +248,7 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
     },
     runsTable: runsTable(runs),
     explanationTable: explanationTable(runs),
+    comparison,
     sections,
     cases: reportCases,
     skipped,

@@ -11,6 +11,7 @@ import { renderFigure, renderSvg } from './render';
 import {
   reportModel,
   type ReportCases,
+  type ReportComparison,
   type ReportFigure,
   type ReportModel,
   type ReportSources,
@@ -50,6 +51,14 @@ th,td{border:1px solid #d0d4da;padding:.25rem .5rem;text-align:right}th:first-ch
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eef0f3}figcaption{font-size:.85rem;color:#444;max-width:70ch}
 .note{white-space:normal;border-left:3px solid #2563eb;padding:.25rem .75rem;background:#f5f7fb}.muted{color:#667}`;
 
+function htmlComparison(c: ReportComparison): string {
+  return `<h2>Metrics compared</h2>
+<p>${escapeHtml(c.method)}</p>
+${htmlTable(c.table)}
+${c.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('\n')}
+${c.sentences.length > 0 ? `<h3>For a write-up</h3>\n<ul class="sentences">${c.sentences.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : ''}`;
+}
+
 export function reportHtml(
   model: ReportModel,
   svgOf: (figure: ReportFigure) => string = (f) => renderSvg(f.figure),
@@ -87,6 +96,7 @@ ${c.note.trim().length > 0 ? `<div class="note" data-note><strong>Note:</strong>
 ${htmlTable(model.datasetTable)}
 <h2>Runs</h2>
 ${htmlTable(model.runsTable)}
+${model.comparison ? htmlComparison(model.comparison) : ''}
 ${sections}
 <h2>Explanations</h2>
 ${model.explanationTable ? `<p>Deletion check: the mean drop of the explained class's probability when the top 20 % of pixels by Grad-CAM (or a random 20 %) is replaced by the image mean; background share: the map's mass in the outer ring (25 % of the area).</p>\n${htmlTable(model.explanationTable)}` : '<p>No run is explained yet.</p>'}
@@ -153,6 +163,11 @@ async function reportMarkdown(
     '## Runs',
     mdTable(model.runsTable),
   ];
+  const c = model.comparison;
+  if (c) {
+    parts.push('## Metrics compared', mdInline(c.method), mdTable(c.table), ...c.notes.map(mdInline));
+    if (c.sentences.length > 0) parts.push('### For a write-up', c.sentences.map((t) => `- ${mdInline(t)}`).join('\n'));
+  }
   for (const section of model.sections.filter((s) => s.figures.length > 0)) {
     parts.push(`## ${section.heading}`, section.text);
     for (const f of section.figures) parts.push(await figure(f));

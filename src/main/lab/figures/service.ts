@@ -13,7 +13,9 @@ import {
 import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
 import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
+import type { CompareStats } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
+import { compareRuns } from '../evaluation/compare-runs';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
 import type { ExplanationStore } from '../store/explanations';
@@ -30,6 +32,11 @@ export interface FigureStores {
 
 export class FigureService {
   constructor(private readonly stores: FigureStores) {}
+
+  /** Intervals, differences, tests and sentences of evaluated runs (see `compareRuns`). */
+  compareStats(runIds: readonly number[], options: { bootstrap?: number; seed?: number } = {}): CompareStats {
+    return compareRuns(this.stores, { runIds: [...runIds], ...options });
+  }
 
   /** A run with what every figure may need of it. */
   figureRun(id: number): FigureRun {

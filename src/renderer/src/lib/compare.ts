@@ -1,9 +1,18 @@
 /**
- * Runs side by side (after W&B's and TensorBoard's run comparison): the metrics table with the best
- * value per row and the difference to the first run, and the configuration diff. Pure functions of
- * the runs, so they can be tested and, later, shared with Node-side reports.
+ * Runs side by side (after W&B's and TensorBoard's run comparison): the metrics table — each
+ * test-set metric with its interval, each run's difference to the baseline with its paired
+ * interval and test, "best" only where the statistics say so — and the configuration diff. Pure
+ * functions of the runs and their statistics, so they can be tested.
  */
-import { MODEL_LABELS, type RunConfig, type RunMetrics, type RunSummary } from '../../../shared/contract';
+import {
+  MODEL_LABELS,
+  StatMetric,
+  type CompareStats,
+  type RunConfig,
+  type RunMetrics,
+  type RunSummary,
+} from '../../../shared/contract';
+import { formatDifference, formatInterval, formatP } from '../../../shared/stats-format';
 import { formatCount, formatDecimal, formatOptionalCount, formatPercent, formatSeconds } from './format';
 import { CONFIG_LABELS, NUMBER_FIELDS, usesField, type ConfigKey } from './run-fields';
 
@@ -23,10 +32,29 @@ export interface MetricRow {
   values: (number | null)[];
   /** The values as shown. */
   shown: string[];
-  /** Positions of the best value (ties share it); empty when fewer than two runs have a value or nothing is better. */
+  /**
+   * Positions of the best run: only for a test-set metric whose statistics show one run better
+   * than every other after correction; empty otherwise.
+   */
   best: number[];
-  /** Each run's difference to the first, as shown ("" for the first run and where either is missing). */
+  /** Each run's difference to the baseline, as shown ("" for the baseline and where either is missing). */
   deltas: string[];
+  /** Test-set metrics: each run's 95 % interval as shown ("" where there is none). */
+  intervals: string[];
+  /** Test-set metrics: each run's test of its difference to the baseline, or why there is none. */
+  tests: (DeltaTest | null)[];
+  /** Why no best is marked, or on what evidence one is ("" without statistics). */
+  bestNote: string;
+  /** The test of the differences and the correction, e.g. "McNemar exact · Holm" ("" without statistics). */
+  testName: string;
+}
+
+export interface DeltaTest {
+  /** "p = 0.041 (Holm)", "not compared". */
+  text: string;
+  significant: boolean;
+  /** The full sentence, or why the run is not compared. */
+  title: string;
 }
 
 interface MetricSpec {
@@ -181,18 +209,77 @@ export function bestPositions(values: readonly (number | null)[], better: Better
   return values.flatMap((v, i) => (v === best ? [i] : []));
 }
 
-export function metricRows(runs: readonly ComparedRun[]): MetricRow[] {
+const isStatMetric = (key: string): key is StatMetric => (StatMetric.options as readonly string[]).includes(key);
+
+/**
+ * The rows of the metrics table. `baseline`: the run the differences are taken to (default the
+ * first); `stats`: the statistics of the evaluated runs, or null while they load. Only a
+ * test-set metric can have a best, and only when `stats` marks one: a lead that could be noise,
+ * or one between runs on different test sets, is never starred.
+ */
+export function metricRows(
+  runs: readonly ComparedRun[],
+  stats: CompareStats | null = null,
+  baseline: number | null = null,
+): MetricRow[] {
+  const base = Math.max(
+    0,
+    runs.findIndex((r) => r.run.id === (baseline ?? stats?.baseline ?? runs[0]?.run.id)),
+  );
   return METRIC_SPECS.map((spec) => {
     const values = runs.map(spec.value);
-    const first = values[0] ?? null;
+    const reference = values[base] ?? null;
+    const stat = isStatMetric(spec.key) ? spec.key : null;
+    const plainDeltas = values.map((v, i) =>
+      i === base || v === null || reference === null ? '' : spec.delta(v - reference),
+    );
+    if (stat === null || stats === null)
+      return {
+        key: spec.key,
+        label: spec.label,
+        better: spec.better,
+        values,
+        shown: values.map(spec.format),
+        best: [],
+        deltas: plainDeltas,
+        intervals: values.map(() => ''),
+        tests: values.map(() => null),
+        bestNote: '',
+        testName: '',
+      };
+    const estimate = (runId: number) => stats.estimates.find((e) => e.metric === stat && e.runId === runId);
+    const difference = (runId: number) => stats.differences.find((d) => d.metric === stat && d.runId === runId);
+    const best = stats.best.find((b) => b.metric === stat);
+    // the value the interval belongs to: computed from the same stored predictions
+    const estimated = runs.map(({ run }, i) => {
+      const e = estimate(run.id);
+      return e === undefined ? (values[i] ?? null) : e.value;
+    });
+    const tested = stats.differences.find((d) => d.metric === stat);
     return {
       key: spec.key,
       label: spec.label,
       better: spec.better,
-      values,
-      shown: values.map(spec.format),
-      best: bestPositions(values, spec.better),
-      deltas: values.map((v, i) => (i === 0 || v === null || first === null ? '' : spec.delta(v - first))),
+      values: estimated,
+      shown: estimated.map(spec.format),
+      best: runs.flatMap(({ run }, i) => (best?.runId === run.id ? [i] : [])),
+      deltas: runs.map(({ run }) => {
+        // only the statistics' differences: none for the baseline, none between other test sets
+        const d = difference(run.id);
+        if (d === undefined || d.difference === null) return '';
+        const unit = stat === 'accuracy' ? ' pp' : '';
+        const sign = d.difference > 0 ? '+' : '';
+        return `${sign}${formatDifference(stat, d.difference)}${unit} ${d.ci === null ? '' : `[${formatDifference(stat, d.ci[0])}, ${formatDifference(stat, d.ci[1])}]`}`.trim();
+      }),
+      intervals: runs.map(({ run }) => formatInterval(stat, estimate(run.id)?.ci ?? null)),
+      tests: runs.map(({ run }) => {
+        const d = difference(run.id);
+        if (d !== undefined) return { text: formatP(d.pAdjusted), significant: d.significant, title: d.sentence };
+        const excluded = stats.notComparable.find((x) => x.runId === run.id);
+        return excluded === undefined ? null : { text: 'not compared', significant: false, title: excluded.reason };
+      }),
+      bestNote: best?.note ?? '',
+      testName: tested === undefined ? '' : `${tested.test}${stats.correction === 'Holm' ? ', Holm-adjusted' : ''}`,
     };
   });
 }

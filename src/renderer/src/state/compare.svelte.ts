@@ -1,4 +1,4 @@
-import type { EpochMetrics, RunMetrics, RunSummary } from '../../../shared/contract';
+import type { CompareStats, EpochMetrics, RunMetrics, RunSummary } from '../../../shared/contract';
 import { messageOf, unwrap, type CasebookClient } from '../lib/client';
 import { MAX_COMPARED, MIN_COMPARED } from '../lib/route';
 import { mergeEpoch } from './runs.svelte';
@@ -21,6 +21,15 @@ export class CompareState {
   ids = $state.raw<number[]>([]);
   entries = $state.raw<CompareEntry[]>([]);
   loading = $state(false);
+  /**
+   * Intervals, differences, tests and sentences of the evaluated runs (`compareRuns`), to the
+   * chosen baseline (null: the first evaluated run); null until they arrive or when none is evaluated.
+   */
+  stats = $state.raw<CompareStats | null>(null);
+  statsLoading = $state(false);
+  /** Why the statistics could not be had; null when they could. */
+  statsProblem = $state<string | null>(null);
+  baseline = $state<number | null>(null);
   /** The learning curves' EMA weight (0: raw) and whether losses are drawn on a log scale. */
   smoothing = $state(0);
   logLoss = $state(false);
@@ -35,6 +44,7 @@ export class CompareState {
 
   readonly #client: CasebookClient;
   #generation = 0;
+  #statsGeneration = 0;
 
   constructor(client: CasebookClient) {
     this.#client = client;
@@ -49,9 +59,11 @@ export class CompareState {
         epochs: epoch === null ? entry.epochs : mergeEpoch(entry.epochs, epoch),
       })),
     );
-    const offEvaluated = this.#client.on('runEvaluated', ({ runId, metrics }) =>
-      this.#patch(runId, (entry) => ({ ...entry, metrics })),
-    );
+    const offEvaluated = this.#client.on('runEvaluated', ({ runId, metrics }) => {
+      const known = this.entries.some((entry) => entry.id === runId && entry.run !== null);
+      this.#patch(runId, (entry) => ({ ...entry, metrics }));
+      if (known) void this.refreshStats();
+    });
     return () => {
       offUpdated();
       offEvaluated();
@@ -64,12 +76,46 @@ export class CompareState {
     const generation = ++this.#generation;
     this.ids = [...ids];
     this.entries = [];
+    this.stats = null;
+    this.statsProblem = null;
+    this.baseline = null;
+    ++this.#statsGeneration;
     if (this.problem !== null) return;
     this.loading = true;
     const entries = await Promise.all(ids.map((id) => this.#loadOne(id)));
     if (generation !== this.#generation) return;
     this.entries = entries;
     this.loading = false;
+    await this.refreshStats();
+  }
+
+  /** Takes the differences to this run. */
+  async chooseBaseline(runId: number): Promise<void> {
+    this.baseline = runId;
+    await this.refreshStats();
+  }
+
+  /** Asks for the statistics of the evaluated runs again (after a load, an evaluation, a new baseline). */
+  async refreshStats(): Promise<void> {
+    const ids = this.entries.filter((entry) => entry.run !== null && entry.metrics !== null).map((entry) => entry.id);
+    const generation = ++this.#statsGeneration;
+    if (ids.length === 0) {
+      this.stats = null;
+      this.statsLoading = false;
+      return;
+    }
+    const baseline = this.baseline !== null && ids.includes(this.baseline) ? this.baseline : ids[0];
+    this.statsLoading = true;
+    const result = await this.#client.request('compareRuns', { runIds: ids, baseline });
+    if (generation !== this.#statsGeneration) return;
+    this.statsLoading = false;
+    if (result.ok) {
+      this.stats = result.value;
+      this.statsProblem = null;
+    } else {
+      this.stats = null;
+      this.statsProblem = result.error.message;
+    }
   }
 
   async #loadOne(id: number): Promise<CompareEntry> {
