@@ -37,6 +37,17 @@ const request = (kind: FigureKind, runIds = study.ids) =>
   FigureRequest.parse({ kind, runIds, image: { split: 'test', index: study.annotated[0] ?? 0 } });
 
 describe('figures rendered in Node', () => {
+  it('draws the metric comparison with the compare view’s bootstrap intervals as error bars, and says so', () => {
+    const figure = study.figures.build(request('metrics'));
+    const stats = study.figures.compareStats(study.ids);
+    const accuracy = stats.estimates.find((e) => e.metric === 'accuracy' && e.runId === study.ids[0]);
+    expect(accuracy?.ci).not.toBeNull();
+    expect(figure.caption).toMatch(/95 % .*bootstrap over 60 test images, B = 2,000/);
+    // the intervals the figure was given are the compare view's, run by run
+    const runs = study.figures.withMetricIntervals(study.ids.map((id) => study.figures.figureRun(id)));
+    expect(runs[0]?.intervals?.metrics?.accuracy).toEqual({ lo: accuracy?.ci?.[0], hi: accuracy?.ci?.[1] });
+  });
+
   it('draws every kind as an SVG holding its title and axis labels as text', () => {
     for (const kind of FIGURE_KINDS) {
       const figure = study.figures.build(request(kind, kind === 'convergence' ? study.ids.slice(1) : study.ids));

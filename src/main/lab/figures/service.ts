@@ -11,6 +11,7 @@ import {
   type Split,
 } from '../../../shared/contract';
 import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
+import type { RunIntervals } from '../../../shared/figures/intervals';
 import type { CaseService } from '../cases/cases';
 import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
 import type { CompareStats } from '../../../shared/contract';
@@ -38,6 +39,26 @@ export class FigureService {
     return compareRuns(this.stores, { runIds: [...runIds], ...options });
   }
 
+  /**
+   * The runs with their metrics' 95 % bootstrap intervals (the compare view's, same seed and B),
+   * drawn as error bars by the metric comparison; runs without an evaluation are left as they are.
+   */
+  withMetricIntervals(runs: FigureRun[]): FigureRun[] {
+    const evaluated = runs.filter((r) => r.metrics !== null).map((r) => r.run.id);
+    if (evaluated.length === 0) return runs;
+    const stats = this.compareStats(evaluated);
+    const images = [...new Set(stats.runs.map((r) => r.images.toLocaleString('en-US')))].join(' / ');
+    const method = `bootstrap over ${images} test images, B = ${stats.bootstrap.toLocaleString('en-US')}`;
+    return runs.map((r) => {
+      const metrics: NonNullable<RunIntervals['metrics']> = {};
+      for (const e of stats.estimates) {
+        if (e.runId !== r.run.id || e.metric === 'nll' || e.ci === null) continue;
+        metrics[e.metric] = { lo: e.ci[0], hi: e.ci[1] };
+      }
+      return Object.keys(metrics).length === 0 ? r : { ...r, intervals: { level: 0.95, method, metrics } };
+    });
+  }
+
   /** A run with what every figure may need of it. */
   figureRun(id: number): FigureRun {
     const run = this.stores.runs.get(id);
@@ -62,7 +83,7 @@ export class FigureService {
     if (request.kind !== 'boxplots' && request.kind !== 'case')
       return chartFigure({
         kind: request.kind,
-        runs,
+        runs: request.kind === 'metrics' ? this.withMetricIntervals(runs) : runs,
         metric: request.metric,
         log: request.log,
         size: request.size,
