@@ -125,6 +125,16 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
   expect(shown).toBeGreaterThanOrEqual(0);
   expect(shown).toBeLessThanOrEqual(100);
   expect(shown).toBeCloseTo(metrics.accuracy * 100, 1);
+  // with its 95 % bootstrap interval over the test images, which holds the value
+  const ci = evaluation.getByTestId('metric-ci-accuracy');
+  await expect(ci).toHaveText(/^95 % CI \d+(\.\d)? % – \d+(\.\d)? %$/);
+  const [lo = Number.NaN, hi = Number.NaN] = ((await ci.textContent()) ?? '')
+    .slice('95 % CI '.length)
+    .split(' – ')
+    .map((part) => Number.parseFloat(part));
+  expect(lo).toBeLessThanOrEqual(shown);
+  expect(hi).toBeGreaterThanOrEqual(shown);
+  await expect(evaluation.getByTestId('metric-ci-brier')).toHaveText(/^95 % CI \d+\.\d{4} – \d+\.\d{4}$/);
   for (const key of ['aucHandTill', 'aucSeedStyle', 'nll', 'brier', 'ece', 'aurc']) {
     await expect(evaluation.getByTestId(`metric-${key}`)).toHaveText(/^\d+\.\d{4}$/);
   }

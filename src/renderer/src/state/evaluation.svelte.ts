@@ -1,8 +1,11 @@
-import type { RunMetrics } from '../../../shared/contract';
+import type { RunMetrics, StatMetric } from '../../../shared/contract';
 import type { CasebookClient } from '../lib/client';
 import type { ErrorsState } from './errors.svelte';
 import { ClassBoxplotsState } from './class-boxplots.svelte';
 import { RunResultState } from './run-result.svelte';
+
+/** A metric's 95 % bootstrap interval over test images, by metric; null where it has none. */
+export type MetricIntervals = Partial<Record<StatMetric, readonly [number, number] | null>>;
 
 /** The evaluation of the run whose detail is open (`getEvaluation`, then `runEvaluated` events). */
 export class EvaluationState extends RunResultState<RunMetrics> {
@@ -25,6 +28,16 @@ export class EvaluationState extends RunResultState<RunMetrics> {
 
   protected subscribe(deliver: (runId: number, value: RunMetrics) => void): () => void {
     return this.client.on('runEvaluated', ({ runId, metrics }) => deliver(runId, metrics));
+  }
+
+  /**
+   * The 95 % bootstrap intervals of a run's metrics (the compare view's, `compareRuns` of the run
+   * alone); null when they cannot be had (no evaluation, an error: the values stand without them).
+   */
+  async intervals(runId: number): Promise<MetricIntervals | null> {
+    const result = await this.client.request('compareRuns', { runIds: [runId] });
+    if (!result.ok) return null;
+    return Object.fromEntries(result.value.estimates.filter((e) => e.runId === runId).map((e) => [e.metric, e.ci]));
   }
 
   /** Asks main to evaluate the open run again (T samples per image for stochastic runs). */
