@@ -1,4 +1,4 @@
-// Trust benchmark (issue 18): the compare of 6 runs × 3,000 test images (10 classes), every metric
+// Trust benchmark (issue 18): the compare of 6 runs × 3,000 test images (k classes: 3 as in the study, 10 as in CIFAR-10), every metric
 // with its bootstrap interval (B = 2,000) and every difference to the baseline with its paired
 // interval and test, through the product's door (`compareRuns`: predictions read from a study
 // database, then the statistics). Target ≤ 1 s. `npm run bench -- --json --only trust` prints

@@ -45,7 +45,7 @@
 // Then a busy database (bench/busy.ts): another process holds the write lock for `--hold-seconds 10`
 // while writes and other requests reach the HTTP door: `{"busy": true, holdSeconds, p99Ms, maxMs,
 // writeStatus, otherRequestMaxMs, ...}` (targets: p99 ≤ 50 ms, writes answered 503).
-// Then trust (bench/trust.ts): the compare of 6 runs × 3,000 test images (10 classes), every metric
+// Then trust (bench/trust.ts): the compare of 6 runs × 3,000 test images (3 and 10 classes), every metric
 // with a bootstrap interval (B = 2,000), every difference with its paired interval and test:
 // `{"trust": true, runs, images, bootstrap, ms, statsMs}` (target ≤ 1 s).
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
@@ -175,7 +175,8 @@ await withRunner(async (load) => {
     },
     trust: async () => {
       const { benchTrust } = await load('bench/trust.ts');
-      benchTrust({ images: count(values.images), report });
+      // the study's 3 classes (deer, frog, truck) and CIFAR-10's 10 (Hand–Till's pairs grow as k²)
+      for (const classes of [3, 10]) benchTrust({ images: count(values.images), classes, report });
     },
     busy: async () => {
       const { benchBusy } = await load('bench/busy.ts');
