@@ -16,3 +16,16 @@ export function describeMetrics(m: RunMetrics): string {
 export function describeExplanation(e: ExplanationSummary): string {
   return `${CAM_METHOD_LABELS[e.method]} of ${e.layer} over ${e.images} images${e.samples > 1 ? ` (${e.samples} samples each)` : ''}: probability drop at 20 % deleted ${fmt(e.deletionDrop, 3)} by CAM vs ${fmt(e.randomDrop, 3)} random, mean background share ${fmt(e.meanBackground, 3)} (${fmt(e.seconds, 1)} s)`;
 }
+
+/** Rows of cells as text columns: each padded to its column's widest cell, two spaces apart. */
+export function alignColumns(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

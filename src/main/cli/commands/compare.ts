@@ -14,6 +14,7 @@ import { RunStore } from '../../lab/store/runs';
 import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
+import { alignColumns } from '../format';
 import { DB_HELP, databasePath } from '../lab';
 
 export const compareCommand: Command = {
@@ -43,16 +44,7 @@ ${DB_HELP}
 function textTable(stats: CompareStats): string {
   const { head, rows: body } = statsTable(stats);
   // the differences indented under their metric
-  const rows = [head, ...body.map((row) => (row[0]?.startsWith('Δ') ? [`  ${row[0]}`, ...row.slice(1)] : row))];
-  const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns([head, ...body.map((row) => (row[0]?.startsWith('Δ') ? [`  ${row[0]}`, ...row.slice(1)] : row))]);
 }
 
 async function run(argv: string[], io: Io): Promise<number> {

@@ -1,6 +1,7 @@
 import { MODEL_LABELS, type RunSummary } from '../../../shared/contract';
 import { parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
+import { alignColumns } from '../format';
 import { cliLab, databasePath, DB_HELP } from '../lab';
 
 /** What the run commands print about a run with --json. */
@@ -46,15 +47,7 @@ function table(runs: RunSummary[]): string {
       run.createdAt.slice(0, 19).replace('T', ' '),
     ]),
   ];
-  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns(rows);
 }
 
 export const runsCommand: Command = {
