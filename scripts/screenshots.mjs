@@ -119,7 +119,8 @@ try {
     '[data-testid="case-view"][data-ready="true"]',
   );
   await capture('finder', `#/finder?runs=${ids.join(',')}`, '[data-testid="finder-list"]');
-  if (ids.length >= 2) await capture('compare', `#/compare/${ids.join(',')}`, '[data-testid="compare-metrics"]');
+  if (ids.length >= 2)
+    await capture('compare', `#/compare/${ids.join(',')}`, '[data-testid="compare-metrics"][data-stats="true"]');
 } finally {
   await browser.close();
   await server.stop();
