@@ -37,6 +37,7 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   evaluateRun: { id: 1, samples: 10 },
   getEvaluation: { runId: 1 },
   compareRuns: { runIds: [1, 2], baseline: 1, bootstrap: 200, seed: 3 },
+  compareGroups: { groupIds: [1, 2], baseline: 1, bootstrap: 200 },
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },

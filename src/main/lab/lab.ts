@@ -31,7 +31,7 @@ import {
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
-import { compareRuns } from './evaluation/compare-runs';
+import { compareGroups, compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
 import { ConflictError, errorCode } from './errors';
@@ -196,6 +196,7 @@ export class Lab {
         return classBoxplots(this.evaluations, runId);
       },
       compareRuns: (request) => compareRuns(this, request),
+      compareGroups: (request) => compareGroups(this, request),
       describeFigure: (request) => this.figures.describe(request),
       exportFigure: (request) => this.figures.export(request),
       makeReport: ({ reportId, ...request }) =>
