@@ -19,10 +19,19 @@ function groupStudy(file: string): { ids: number[]; seeds: number[] } {
       const study = figureStudy(${JSON.stringify(file.replace(/study\.db$/, ''))}, { images: 60, annotated: 0, samples: 5, epochs: 4 });
       const runs = new RunStore(study.db);
       const cnn = runs.get(study.ids[0]);
+      const { EvaluationStore } = await load('src/main/lab/store/evaluations.ts');
+      const evaluations = new EvaluationStore(study.db);
+      const current = evaluations.latest(cnn.id);
       const seeds = [43, 44].map((seed, i) => {
         const run = runs.create({ datasetId: cnn.datasetId, datasetHash: cnn.datasetHash, config: { ...cnn.config, seed } });
         runs.setStatus(run.id, 'done');
         runs.recordTest(run.id, { loss: 0.5, accuracy: 0.7 + 0.05 * i });
+        // the CNN's predictions, with every fifth image (another fifth per seed) turned wrong
+        const rows = evaluations.predictions(current.id).map((p) => {
+          const predicted = p.index % 5 === i ? (p.label + 1) % 3 : p.predicted;
+          return { ...p, predicted, entropy: 0.5, mutualInformation: null, variationRatio: null, majority: null, boxplots: null };
+        });
+        evaluations.add(run.id, current.metrics, rows);
         return run.id;
       });
       console.log(JSON.stringify({ ids: study.ids, seeds }));
@@ -107,4 +116,30 @@ test('a seed group is one row of the runs list that opens into its runs', async 
   await page.getByTestId('run-field-seeds').fill('3');
   await expect(page.getByTestId('run-start')).toHaveText('Start 3 runs');
   await reviewShot(page, 'run-form-seeds');
+});
+
+test('the gallery filters the images unstable across seeds, the finder lists them with a reason', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const [cnn] = study.ids as [number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL(`/#/gallery?runs=${cnn},${s43},${s44}`, server.url).href);
+  await waitReady(page);
+  const facet = page.getByTestId('gallery-outcome-unstable');
+  await expect(facet).toContainText('Unstable across seeds');
+  await expect(facet.getByTestId('count')).toHaveText(/^[1-9]\d*$/);
+  const count = Number(await facet.getByTestId('count').textContent());
+  await facet.click();
+  await expect(facet).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('gallery-total')).toContainText(String(count));
+  await reviewShot(page, 'gallery-unstable');
+
+  await page.goto(new URL(`/#/finder?runs=${cnn},${s43},${s44}`, server.url).href);
+  await waitReady(page);
+  const list = page.locator('[data-testid="finder-list"][data-list="unstable"]');
+  await expect(list.getByTestId('finder-total')).toHaveText(String(count));
+  await expect(list.getByTestId('finder-reason').first()).toContainText(/wrong in [12] of 3 seeds of CNN #/);
+  await reviewShot(page, 'finder-unstable');
 });
