@@ -32,6 +32,15 @@ function groupStudy(file: string): { ids: number[]; seeds: number[] } {
           return { ...p, predicted, entropy: 0.5, mutualInformation: null, variationRatio: null, majority: null, boxplots: null };
         });
         evaluations.add(run.id, current.metrics, rows);
+        // learning curves a little above and below the CNN's
+        for (const e of runs.epochs(cnn.id)) {
+          const shift = (i === 0 ? 1 : -1) * 0.06 * e.epoch;
+          runs.recordEpoch(
+            run.id,
+            { ...e, loss: e.loss + shift, valLoss: e.valLoss === null ? null : e.valLoss + shift, accuracy: e.accuracy - shift / 2, valAccuracy: e.valAccuracy === null ? null : e.valAccuracy - shift / 2 },
+            { best: null, checkpoints: {} },
+          );
+        }
         return run.id;
       });
       console.log(JSON.stringify({ ids: study.ids, seeds }));
@@ -142,4 +151,28 @@ test('the gallery filters the images unstable across seeds, the finder lists the
   await expect(list.getByTestId('finder-total')).toHaveText(String(count));
   await expect(list.getByTestId('finder-reason').first()).toContainText(/wrong in [12] of 3 seeds of CNN #/);
   await reviewShot(page, 'finder-unstable');
+});
+
+test('the compare view draws a seed group’s learning curves as the mean with a band', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  const [cnn, vnn] = study.ids as [number, number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL(`/#/compare/${cnn},${s43},${s44},${vnn}`, server.url).href);
+  await waitReady(page);
+  const toggle = page.getByTestId('compare-seed-groups');
+  await expect(toggle).toBeChecked();
+  const chart = page.getByTestId('compare-chart-loss');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toBeVisible();
+  await reviewShot(page, 'compare-group-band', { tall: true });
+  await toggle.uncheck();
+  await expect(toggle).not.toBeChecked();
+  // without a group among them, no such choice
+  await page.goto(new URL(`/#/compare/${cnn},${vnn}`, server.url).href);
+  await waitReady(page);
+  await expect(page.getByTestId('compare-chart-loss')).toBeVisible();
+  await expect(page.getByTestId('compare-seed-groups')).toHaveCount(0);
 });
