@@ -80,11 +80,12 @@ export function benchStudy(
     const explanations = new ExplanationStore(db);
     const families: ModelFamily[] = ['cnn', 'vnn', 'mcdropout'];
     const models = Array.from({ length: runCount }, (_, r) => families[r % families.length] ?? 'cnn');
-    const ids = models.map((model) => {
+    const ids = models.map((model, r) => {
+      // each run its own seed: runs of one family are a seed group (6 runs: 3 groups of 2)
       const run = runs.create({
         datasetId: dataset.id,
         datasetHash: dataset.contentHash,
-        config: defaultRunConfig(model),
+        config: { ...defaultRunConfig(model), seed: 42 + r },
       });
       runs.setStatus(run.id, 'done');
       const stochastic = model !== 'cnn';

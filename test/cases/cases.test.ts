@@ -134,6 +134,7 @@ describe('case lists', () => {
       wrong: 4,
       right: 2,
       disagree: 3,
+      unstable: 0,
       noted: 1,
       tags: { ambiguous: 1, interesting: 2 },
     });
@@ -154,6 +155,7 @@ describe('case lists', () => {
       wrong: 4,
       right: 2,
       disagree: 3,
+      unstable: 0,
       noted: 0,
       // image 2 is right: its tag is not in the wrong list
       tags: {},
@@ -211,6 +213,7 @@ describe('the finder', () => {
       'confidently-wrong',
       'uncertain',
       'disagree',
+      'unstable',
       'background-reliant',
       'fragile',
       'mislabelled',

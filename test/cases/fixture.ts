@@ -128,3 +128,44 @@ export function caseStudy(file = ':memory:'): CaseStudy {
   );
   return { db, datasets, runs, datasetId: dataset.id, datasetHash: dataset.contentHash, runIds: ids };
 }
+
+// Two more CNNs that differ from CNN #1 only by seed (43, 44): with it, one seed group.
+// prettier-ignore
+export const SEED_43: Row[] = [
+  [2, 0.90, 0.30, null, null, null], // 0 deer: wrong (wrong in all 3 seeds: stable)
+  [1, 0.70, 0.80, null, null, null], // 1 frog: right (right in all 3)
+  [2, 0.95, 0.20, null, null, null], // 2 truck: right
+  [1, 0.60, 0.90, null, null, null], // 3 deer: wrong (1 of 3)
+  [1, 0.85, 0.40, null, null, null], // 4 frog: right
+  [2, 0.65, 0.85, null, null, null], // 5 truck: right (CNN #1 is wrong: 1 of 3)
+];
+// prettier-ignore
+export const SEED_44: Row[] = [
+  [2, 0.93, 0.25, null, null, null], // 0: wrong
+  [1, 0.75, 0.70, null, null, null], // 1: right
+  [0, 0.52, 1.00, null, null, null], // 2 truck: wrong (1 of 3)
+  [0, 0.70, 0.75, null, null, null], // 3: right
+  [1, 0.80, 0.50, null, null, null], // 4: right
+  [2, 0.60, 0.90, null, null, null], // 5: right
+];
+
+/** Adds the seed-43 and seed-44 CNNs to a case study; their ids. */
+export function addSeeds(study: CaseStudy): [number, number] {
+  const evaluations = new EvaluationStore(study.db);
+  const cnn = study.runs.get(study.runIds[0]);
+  return (
+    [
+      [43, SEED_43],
+      [44, SEED_44],
+    ] as const
+  ).map(([seed, rows]) => {
+    const run = study.runs.create({
+      datasetId: study.datasetId,
+      datasetHash: study.datasetHash,
+      config: { ...cnn.config, seed },
+    });
+    study.runs.setStatus(run.id, 'done');
+    evaluations.add(run.id, metrics(1), predictions(rows));
+    return run.id;
+  }) as [number, number];
+}

@@ -47,6 +47,8 @@ interface Truth {
   labels: number[];
   /** Per run, per image. */
   said: (Said | null)[][];
+  /** Per run, its seed group's key (runs of one family differ only by seed: one group). */
+  groupOf: number[];
   tags: Map<number, string[]>;
   notes: Map<number, string>;
 }
@@ -80,6 +82,7 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
   const explanations = new ExplanationStore(db);
   const said: (Said | null)[][] = [];
   const runIds: number[] = [];
+  const groupOf: number[] = [];
   for (let r = 0; r < runs; r++) {
     const model = (['cnn', 'vnn', 'mcdropout'] as const)[r % 3] ?? 'cnn';
     const stochastic = model !== 'cnn';
@@ -87,8 +90,10 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
     const run = store.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
-      config: defaultRunConfig(model),
+      // runs of one family differ only by seed: a seed group
+      config: { ...defaultRunConfig(model), seed: 42 + r },
     });
+    groupOf.push(r % 3);
     store.setStatus(run.id, 'done');
     // the second run skipped a fifth of the images (an evaluation of a sample)
     const row = labels.map((label, i): Said | null => {
@@ -160,7 +165,7 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
     if (tagged.length > 0) tags.set(i, tagged);
     if (note !== '') notes.set(i, note);
   }
-  return { db, datasetId: dataset.id, cases, runIds, truth: { labels, said, tags, notes } };
+  return { db, datasetId: dataset.id, cases, runIds, truth: { labels, said, groupOf, tags, notes } };
 }
 
 // ---- the reference: the definitions, in plain TypeScript ----
@@ -171,13 +176,27 @@ interface Image {
   runs: Said[];
   /** The runs' values by position, null where a run did not evaluate the image. */
   byRun: (Said | null)[];
+  /** min(k, n − k) / n of the most unstable seed group (wrong in k of its n seeds that said something). */
+  unstable: number;
+}
+
+function unstableOf(groupOf: number[], byRun: (Said | null)[], label: number): number {
+  let most = 0;
+  for (const g of new Set(groupOf)) {
+    const members = groupOf.flatMap((x, j) => (x === g ? [j] : []));
+    if (members.length < 2) continue;
+    const said = members.map((j) => byRun[j]).filter((x): x is Said => x !== null && x !== undefined);
+    const k = said.filter((x) => x.predicted !== label).length;
+    if (said.length > 0) most = Math.max(most, Math.min(k, said.length - k) / said.length);
+  }
+  return most;
 }
 
 function images(truth: Truth): Image[] {
   return truth.labels.flatMap((label, idx) => {
     const byRun = truth.said.map((row) => row[idx] ?? null);
     const runs = byRun.filter((s): s is Said => s !== null);
-    return runs.length === 0 ? [] : [{ idx, label, runs, byRun }];
+    return runs.length === 0 ? [] : [{ idx, label, runs, byRun, unstable: unstableOf(truth.groupOf, byRun, label) }];
   });
 }
 
@@ -230,6 +249,7 @@ function filtered(truth: Truth, all: Image[], filter: CaseFilter, runIds: number
     if (filter.outcome === 'wrong' && !wrongAny(c)) return false;
     if (filter.outcome === 'right' && !rightAll(c)) return false;
     if (filter.outcome === 'disagree' && !disagree(c)) return false;
+    if (filter.outcome === 'unstable' && !(c.unstable > 0)) return false;
     if (filter.tag !== undefined && !(truth.tags.get(c.idx) ?? []).includes(filter.tag)) return false;
     if (filter.hasNote !== undefined && truth.notes.has(c.idx) !== filter.hasNote) return false;
     return true;
@@ -250,6 +270,7 @@ function counts(truth: Truth, rows: Image[], outcomeRows: Image[]): CaseCounts {
     wrong: outcomeRows.filter(wrongAny).length,
     right: outcomeRows.filter(rightAll).length,
     disagree: outcomeRows.filter(disagree).length,
+    unstable: outcomeRows.filter((c) => c.unstable > 0).length,
     noted: rows.filter((c) => truth.notes.has(c.idx)).length,
     tags: Object.fromEntries(Object.entries(tags).sort(([a], [b]) => a.localeCompare(b))),
   };
@@ -273,6 +294,7 @@ const LISTS: Record<FinderList, { where: (c: Image, t: FinderThresholds) => bool
     ],
   },
   disagree: { where: disagree, keys: [disagreement, (c) => mean(c.runs.map((s) => s.entropy))] },
+  unstable: { where: (c) => c.unstable > 0, keys: [(c) => c.unstable, (c) => mean(c.runs.map((s) => s.entropy))] },
   'background-reliant': {
     where: (c, t) =>
       c.runs.some((s) => s.predicted === c.label && s.background !== null && s.background >= t.background),
@@ -308,6 +330,7 @@ const FILTERS = (runIds: number[]): CaseFilter[] => [
   { outcome: 'wrong' },
   { outcome: 'right' },
   { outcome: 'disagree' },
+  { outcome: 'unstable' },
   { trueClass: 1, outcome: 'wrong' },
   { predicted: [{ runId: runIds[runIds.length - 1] ?? 0, class: 2 }] },
   { tag: 'odd' },
@@ -318,7 +341,11 @@ const FILTERS = (runIds: number[]): CaseFilter[] => [
 
 function checkLists(study: RandomStudy, runIds: number[], pageSize: number): void {
   const positions = runIds.map((id) => study.runIds.indexOf(id));
-  const truth: Truth = { ...study.truth, said: positions.map((j) => study.truth.said[j] ?? []) };
+  const truth: Truth = {
+    ...study.truth,
+    said: positions.map((j) => study.truth.said[j] ?? []),
+    groupOf: positions.map((j) => study.truth.groupOf[j] ?? -1 - j),
+  };
   const all = images(truth);
   for (const filter of FILTERS(runIds))
     for (const sort of SORTS)
@@ -342,7 +369,11 @@ function checkLists(study: RandomStudy, runIds: number[], pageSize: number): voi
 
 function checkFinder(study: RandomStudy, runIds: number[], thresholds: FinderThresholds): void {
   const positions = runIds.map((id) => study.runIds.indexOf(id));
-  const truth: Truth = { ...study.truth, said: positions.map((j) => study.truth.said[j] ?? []) };
+  const truth: Truth = {
+    ...study.truth,
+    said: positions.map((j) => study.truth.said[j] ?? []),
+    groupOf: positions.map((j) => study.truth.groupOf[j] ?? -1 - j),
+  };
   const all = images(truth);
   const result = study.cases.find(FindCasesRequest.parse({ runs: runIds, limit: 15, thresholds }));
   for (const found of result.lists) {
@@ -362,7 +393,11 @@ function checkFinder(study: RandomStudy, runIds: number[], thresholds: FinderThr
 /** One case's reasons: the lists (at the default thresholds) the image is on, with its score on each. */
 function checkReasons(study: RandomStudy, runIds: number[]): void {
   const positions = runIds.map((id) => study.runIds.indexOf(id));
-  const truth: Truth = { ...study.truth, said: positions.map((j) => study.truth.said[j] ?? []) };
+  const truth: Truth = {
+    ...study.truth,
+    said: positions.map((j) => study.truth.said[j] ?? []),
+    groupOf: positions.map((j) => study.truth.groupOf[j] ?? -1 - j),
+  };
   const thresholds = FindCasesRequest.parse({ runs: runIds }).thresholds;
   for (const c of images(truth)) {
     const detail = study.cases.get(GetCaseRequest.parse({ datasetId: study.datasetId, index: c.idx, runs: runIds }));

@@ -123,6 +123,50 @@ describe('casebook CLI', () => {
     expect(io.err()).toContain('Explaining CNN…');
   });
 
+  it('study --seeds trains each model over the seeds, and runs --json names their group', async () => {
+    const dir = tempDir();
+    const labels = [4, 6, 9, 4, 6, 9];
+    const archive = await writeArchive(
+      dir,
+      'tiny.tar.gz',
+      cifarEntries({ train: [records(labels, 0)], test: records(labels.slice(0, 3), 100) }),
+    );
+    const db = join(dir, 'x.db');
+    const bad = captureIo();
+    expect(await runCli(['study', '--archive', archive, '--seeds', '0', '--db', db], bad)).toBe(2);
+    expect(bad.err()).toContain('--seeds must be a whole number ≥ 1 and ≤ 50, not "0"');
+    const io = captureIo();
+    const argv = [
+      'study',
+      '--archive',
+      archive,
+      '--models',
+      'cnn',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--seeds',
+      '2',
+      '--json',
+      '--db',
+      db,
+    ];
+    expect(await runCli(argv, io)).toBe(0);
+    expect(io.out().trim().split('\n')).toHaveLength(2);
+    const listed = captureIo();
+    expect(await runCli(['runs', '--db', db, '--json'], listed)).toBe(0);
+    const runs = listed
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { runId: number; group: number | null; status: string });
+    expect(runs.map((r) => [r.runId, r.group, r.status])).toEqual([
+      [1, 1, 'done'],
+      [2, 1, 'done'],
+    ]);
+  });
+
   it('lists every command with its summary in the main usage', async () => {
     const io = captureIo();
     expect(await runCli(['--help'], io)).toBe(0);

@@ -78,3 +78,54 @@ describe('casebook compare', () => {
     expect(err).toMatch(/baseline: run 3 is not among the compared runs/);
   });
 });
+
+describe('casebook compare --groups', () => {
+  it('counts each seed group as one entry: mean, sd and range per metric, the difference of seed means', async () => {
+    const file = join(tempDir(), 'groups.db');
+    const study = statStudy(file);
+    const a = [
+      study.addRun({ right: (i) => i % 10 < 8, config: { seed: 1 } }),
+      study.addRun({ right: (i) => i % 10 < 6, config: { seed: 2 } }),
+    ];
+    const b = [
+      study.addRun({ right: (i) => i % 10 < 9, config: { seed: 1, learningRate: 3e-4 } }),
+      study.addRun({ right: (i) => i % 10 < 9, config: { seed: 2, learningRate: 3e-4 } }),
+    ];
+    study.db.close();
+    const io = captureIo();
+    const argv = ['compare', '--groups', `${a[1]},${b[1]}`, '--bootstrap', '300', '--json', '--db', file];
+    expect(await runCli(argv, io), io.err()).toBe(0);
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const accuracy = lines.filter((l) => l.metric === 'accuracy');
+    expect(accuracy[0]).toMatchObject({
+      groupId: a[0],
+      mean: expect.closeTo(0.7, 12),
+      min: 0.6,
+      max: 0.8,
+      seeds: 2,
+      runIds: a,
+    });
+    expect(accuracy[0]?.sd).toBeCloseTo(Math.SQRT2 * 0.1, 12);
+    expect(accuracy[1]).toMatchObject({ groupId: b[0], mean: expect.closeTo(0.9, 12), sd: 0, seeds: 2 });
+    expect(accuracy[2]).toMatchObject({
+      groupId: b[0],
+      baseline: a[0],
+      difference: expect.closeTo(0.2, 12),
+      over: 'seeds and test images',
+      seeds: [2, 2],
+    });
+    const plain = captureIo();
+    expect(await runCli(['compare', '--groups', `${a[0]},${b[0]}`, '--bootstrap', '300', '--db', file], plain)).toBe(0);
+    expect(plain.out()).toMatch(/accuracy\s+70\.0 ± 14\.1 \[60\.0–80\.0\]\s+90\.0 ± 0\.0 \[90\.0–90\.0\]/);
+    expect(plain.out()).toContain(
+      `CNN #${b[0]} (2 seeds)'s mean accuracy is 20.0 points above CNN #${a[0]} (2 seeds)'s`,
+    );
+    const both = captureIo();
+    expect(await runCli(['compare', '--groups', '1', '--runs', '1', '--db', file], both)).toBe(2);
+    expect(both.err()).toContain('give either --runs or --groups');
+  });
+});

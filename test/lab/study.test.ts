@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventName } from '../../src/shared/contract';
+import { defaultRunConfig, type EventName } from '../../src/shared/contract';
 import { importDataset } from '../../src/main/lab/datasets/import';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
@@ -82,6 +82,77 @@ describe('studies', () => {
     expect(empty).toMatchObject({
       ok: false,
       error: { code: 'bad-request', message: expect.stringContaining('models') },
+    });
+  });
+});
+
+describe('seeds', () => {
+  it('startStudy with seeds trains each model with seed, seed + 1, …: one seed group per model', async () => {
+    const { lab } = testLab();
+    labs.push(lab);
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const started = await lab.dispatch('startStudy', {
+      datasetId: dataset.id,
+      models: ['cnn', 'vnn'],
+      quick: true,
+      seeds: 3,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    await cancelAll(lab);
+    expect(started.value.runs.map((run) => [run.model, run.config.seed])).toEqual([
+      ['cnn', 42],
+      ['cnn', 43],
+      ['cnn', 44],
+      ['vnn', 42],
+      ['vnn', 43],
+      ['vnn', 44],
+    ]);
+    const [c1, , , v1] = started.value.runs;
+    const groups = lab.runs
+      .list()
+      .reverse()
+      .map((run) => run.group);
+    expect(groups).toEqual([c1?.id, c1?.id, c1?.id, v1?.id, v1?.id, v1?.id]);
+    const bad = await lab.dispatch('startStudy', { datasetId: dataset.id, seeds: 0 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('seeds') } });
+  });
+
+  it('startRuns makes n runs differing by seed; repeatRun adds the next unused seeds to the group', async () => {
+    const { lab } = testLab();
+    labs.push(lab);
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const base = { datasetId: dataset.id, model: 'cnn' as const, epochs: 1, batchSize: 6, learningRate: 3e-4 };
+    const started = await lab.dispatch('startRuns', { ...base, seed: 5, seeds: 2 });
+    if (!started.ok) throw new Error(started.error.message);
+    const alone = await lab.dispatch('startRun', { ...base, learningRate: 1e-3, seed: 5 });
+    if (!alone.ok) throw new Error(alone.error.message);
+    const [first, second] = started.value.runs;
+    const repeated = await lab.dispatch('repeatRun', { id: first?.id ?? 0, seeds: 2 });
+    if (!repeated.ok) throw new Error(repeated.error.message);
+    await cancelAll(lab);
+    expect(started.value.runs.map((r) => r.config.seed)).toEqual([5, 6]);
+    expect(repeated.value.runs.map((r) => [r.config.seed, r.config.learningRate])).toEqual([
+      [7, 3e-4],
+      [8, 3e-4],
+    ]);
+    expect(lab.runs.groupRuns(second?.id ?? 0).map((r) => r.config.seed)).toEqual([5, 6, 7, 8]);
+    expect(lab.runs.get(alone.value.run.id).group).toBeNull();
+    // repeating a run alone makes a group of it
+    const more = await lab.dispatch('repeatRun', { id: alone.value.run.id, seeds: 1 });
+    if (!more.ok) throw new Error(more.error.message);
+    await cancelAll(lab);
+    expect(lab.runs.get(alone.value.run.id).group).toBe(alone.value.run.id);
+    // an ensemble's member is repeated through its ensemble
+    const ensemble = lab.runs.createEnsemble({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: { ...defaultRunConfig('ensemble'), members: 2 },
+    });
+    const member = lab.runs.members(ensemble.id)[0];
+    const refused = await lab.dispatch('repeatRun', { id: member?.id ?? 0, seeds: 1 });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringContaining(`ensemble (run ${ensemble.id})`) },
     });
   });
 });

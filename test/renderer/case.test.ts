@@ -33,7 +33,7 @@ const detail = (index: number, extra: Partial<CaseDetail> = {}): CaseDetail => (
 const page = (indices: number[], total = indices.length): CasePage => ({
   total,
   items: indices.map((index) => ({ index }) as CaseSummary),
-  counts: { total, any: total, trueClass: {}, wrong: 0, right: 0, disagree: 0, noted: 0, tags: {} },
+  counts: { total, any: total, trueClass: {}, wrong: 0, right: 0, disagree: 0, unstable: 0, noted: 0, tags: {} },
 });
 
 const key = (index: number, runIds: number[] = [7]) => ({ datasetId: 1, index, runIds, query: DEFAULT_CASE_QUERY });

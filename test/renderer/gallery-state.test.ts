@@ -21,6 +21,7 @@ const counts = (total: number, interesting = 0): CasePage['counts'] => ({
   wrong: 0,
   right: total,
   disagree: 0,
+  unstable: 0,
   noted: 0,
   tags: interesting > 0 ? { interesting } : {},
 });

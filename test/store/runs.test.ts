@@ -111,4 +111,29 @@ describe('RunStore', () => {
     });
     expect(() => runs.get(999)).toThrow('no run with id 999');
   });
+
+  it('gives runs that differ only by seed a group, in get, list and groupRuns alike', () => {
+    const { runs, run } = setup();
+    const input = { datasetId: run.datasetId, datasetHash: run.datasetHash };
+    const other = runs.create({ ...input, config: { ...defaultRunConfig('cnn'), seed: 7 } });
+    const lr = runs.create({ ...input, config: { ...defaultRunConfig('cnn'), seed: 8, learningRate: 3e-4 } });
+    const ensemble = runs.createEnsemble({ ...input, config: { ...defaultRunConfig('ensemble'), members: 2 } });
+    const [m1] = runs.members(ensemble.id);
+    expect([run, other, lr, ensemble, m1].map((r) => runs.get(r?.id ?? 0).group)).toEqual([
+      run.id,
+      run.id,
+      null,
+      null,
+      null,
+    ]);
+    expect(runs.list().map((r) => [r.id, r.group])).toEqual(
+      [run, other, lr, ensemble, ...runs.members(ensemble.id)].map((r) => [r.id, runs.get(r.id).group]).reverse(),
+    );
+    expect(runs.groupRuns(other.id).map((r) => r.id)).toEqual([run.id, other.id]);
+    expect(runs.groupRuns(lr.id).map((r) => r.id)).toEqual([lr.id]);
+    // deleting the group's first run leaves the other alone
+    runs.setStatus(run.id, 'done');
+    runs.delete(run.id);
+    expect(runs.get(other.id).group).toBeNull();
+  });
 });

@@ -30,11 +30,17 @@ export function parseOptions<O extends Options>(argv: string[], options: O) {
   }
 }
 
-export function intOption(value: string | undefined, name: string, { min = 0 } = {}): number | undefined {
+export function intOption(
+  value: string | undefined,
+  name: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be a whole number ≥ ${min}, not "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `--${name} must be a whole number ≥ ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, not "${value}"`,
+    );
   return n;
 }
 

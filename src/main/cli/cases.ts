@@ -38,7 +38,7 @@ export function runIdsOption(value: string | undefined): number[] {
 }
 
 /**
- * `--filter` values as a case filter: wrong, right, disagree, note, tag:<tag>, class:<name>
+ * `--filter` values as a case filter: wrong, right, disagree, unstable, note, tag:<tag>, class:<name>
  * (`classes` are the runs' class names).
  */
 export function caseFilterOption(
@@ -47,7 +47,7 @@ export function caseFilterOption(
 ): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
   for (const f of filters ?? []) {
-    if (f === 'wrong' || f === 'right' || f === 'disagree') filter.outcome = f;
+    if (f === 'wrong' || f === 'right' || f === 'disagree' || f === 'unstable') filter.outcome = f;
     else if (f === 'note') filter.hasNote = true;
     else if (f.startsWith('tag:')) filter.tag = f.slice('tag:'.length);
     else if (f.startsWith('class:')) {
@@ -57,7 +57,7 @@ export function caseFilterOption(
       filter.trueClass = k;
     } else
       throw new UsageError(
-        `--filter: unknown filter "${f}"; use wrong, right, disagree, note, tag:<t> or class:<name>`,
+        `--filter: unknown filter "${f}"; use wrong, right, disagree, unstable, note, tag:<t> or class:<name>`,
       );
   }
   return filter;

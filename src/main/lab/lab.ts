@@ -24,12 +24,14 @@ import {
   type RunSummary,
   type Split,
   type StartRunRequest,
+  type StartRunsRequest,
+  type StudyStarted,
   QUEUED_AT_SHUTDOWN,
   TRAINING_AT_SHUTDOWN,
 } from '../../shared/contract';
 import { CaseService } from './cases/cases';
 import { classBoxplots } from './evaluation/class-boxplots';
-import { compareRuns } from './evaluation/compare-runs';
+import { compareGroups, compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
 import { ConflictError, errorCode } from './errors';
@@ -44,7 +46,7 @@ import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
-import { QUICK, SEED_MODELS, Studies } from './study';
+import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
 
 export interface LabOptions {
   databasePath: string;
@@ -148,8 +150,10 @@ export class Lab {
       listRuns: () => this.runs.list(),
       getRun: ({ id }) => ({ run: this.runs.get(id), epochs: this.runs.epochs(id) }),
       startRun: (request) => this.startRun(request),
-      startStudy: ({ datasetId, models, quick }) =>
-        this.studies.start(datasetId, models ?? SEED_MODELS, quick ? QUICK : {}),
+      startStudy: ({ datasetId, models, quick, seeds }) =>
+        this.studies.start(datasetId, models ?? SEED_MODELS, { ...(quick ? QUICK : {}), seeds }),
+      startRuns: (request) => this.startRuns(request),
+      repeatRun: ({ id, seeds }) => this.repeatRun(id, seeds),
       startSampleStudy: async () => {
         const started = await this.studies.startSample();
         // the sample is imported here, not by an import job: tell the pages about the dataset
@@ -192,6 +196,7 @@ export class Lab {
         return classBoxplots(this.evaluations, runId);
       },
       compareRuns: (request) => compareRuns(this, request),
+      compareGroups: (request) => compareGroups(this, request),
       describeFigure: (request) => this.figures.describe(request),
       exportFigure: (request) => this.figures.export(request),
       makeReport: ({ reportId, ...request }) =>
@@ -250,6 +255,36 @@ export class Lab {
       })
       .immediate();
     return this.queueTraining(run, lease);
+  }
+
+  /** A run over n seeds (`seedSeries` from the request's seed): n runs that form one seed group. */
+  startRuns(request: StartRunsRequest): StudyStarted {
+    const { seeds, ...single } = request;
+    const model = ModelFamily.parse(request.model);
+    const defaults = defaultRunConfig(model);
+    const step = model === 'ensemble' ? (single.members ?? defaults.members) : 1;
+    const started = seedSeries(single.seed ?? defaults.seed, seeds, step).map((seed) =>
+      this.startRun({ ...single, seed }),
+    );
+    return { runs: started.map((s) => s.run), jobs: started.map((s) => s.job) };
+  }
+
+  /**
+   * Adds `seeds` runs to a run's seed group (the run alone makes one with them): its config with
+   * the next seeds after the group's highest (a deep ensemble's: its member count apart).
+   */
+  repeatRun(id: number, seeds: number): StudyStarted {
+    const run = this.runs.get(id);
+    if (run.parentId !== null)
+      throw new ConflictError(
+        `run ${id} is a member of ensemble run ${run.parentId}; repeat the ensemble (run ${run.parentId}) instead`,
+      );
+    const step = run.model === 'ensemble' ? run.config.members : 1;
+    const highest = Math.max(...this.runs.groupRuns(id).map((r) => r.config.seed));
+    const started = seedSeries(highest + step, seeds, step).map((seed) =>
+      this.startRun({ ...run.config, datasetId: run.datasetId, seed }),
+    );
+    return { runs: started.map((s) => s.run), jobs: started.map((s) => s.job) };
   }
 
   /** Continues a run that did not finish, from its last checkpoint (or from scratch if it has none). */

@@ -1,6 +1,7 @@
 import {
   DEFAULT_CLASSES,
   MODEL_LABELS,
+  defaultRunConfig,
   type DatasetSummary,
   type ExplanationSummary,
   type ImportRequestParsed,
@@ -24,7 +25,17 @@ export const SEED_MODELS: readonly ModelFamily[] = ['cnn', 'vnn', 'mcdropout'];
 export type StudySettings = Partial<Omit<StartRunRequest, 'datasetId' | 'model'>> & {
   /** Stochastic samples per test image in the evaluation (default: the evaluation's own, 1000). */
   samples?: number;
+  /** Each model trained with this many seeds (a seed group; default 1). */
+  seeds?: number;
 };
+
+/**
+ * The seeds of n runs that differ only by seed, from `first`: one apart, a deep ensemble's
+ * `members` apart (its members train with seed, seed + 1, …, so no member seed repeats).
+ */
+export function seedSeries(first: number, n: number, step = 1): number[] {
+  return Array.from({ length: n }, (_, i) => (first + i * step) % 2 ** 31);
+}
 
 /** A smoke test (`study --quick`, `startStudy {quick: true}`): enough to exercise every step, fast. */
 export const QUICK = { trainLimit: 600, testLimit: 300, epochs: 2 } as const satisfies StudySettings;
@@ -119,12 +130,16 @@ export class Studies {
 
   /** Creates a run per model with the study's settings and queues their trainings, in order. */
   start(datasetId: number, models: readonly ModelFamily[] = SEED_MODELS, settings: StudySettings = {}): StudyStarted {
-    const { samples, ...overrides } = settings;
+    const { samples, seeds, ...overrides } = settings;
     this.lab.datasets.get(datasetId);
-    const started = models.map((model) => {
-      const { run, job } = this.lab.startRun({ ...overrides, datasetId, model });
-      this.pending.set(run.id, samples === undefined ? {} : { samples });
-      return { run, job };
+    const started = models.flatMap((model) => {
+      const defaults = defaultRunConfig(model);
+      const step = model === 'ensemble' ? (overrides.members ?? defaults.members) : 1;
+      return seedSeries(overrides.seed ?? defaults.seed, seeds ?? 1, step).map((seed) => {
+        const { run, job } = this.lab.startRun({ ...overrides, seed, datasetId, model });
+        this.pending.set(run.id, samples === undefined ? {} : { samples });
+        return { run, job };
+      });
     });
     return { runs: started.map((s) => s.run), jobs: started.map((s) => s.job) };
   }

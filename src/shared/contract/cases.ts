@@ -111,7 +111,7 @@ export type CaseSummary = z.infer<typeof CaseSummary>;
 export const CaseSort = z.enum(['index', 'confidence', 'entropy', 'mi', 'variation', 'background', 'disagreement']);
 export type CaseSort = z.infer<typeof CaseSort>;
 
-export const CaseOutcome = z.enum(['any', 'wrong', 'right', 'disagree']);
+export const CaseOutcome = z.enum(['any', 'wrong', 'right', 'disagree', 'unstable']);
 export type CaseOutcome = z.infer<typeof CaseOutcome>;
 
 export const CaseFilter = z.object({
@@ -122,7 +122,10 @@ export const CaseFilter = z.object({
     .array(z.object({ runId: Id, class: z.number().int().nonnegative() }))
     .max(MAX_CASE_RUNS)
     .default([]),
-  /** wrong: wrong in any run; right: right in every run; disagree: the runs predict different classes. */
+  /**
+   * wrong: wrong in any run; right: right in every run; disagree: the runs predict different
+   * classes; unstable: wrong in some but not all seeds of a seed group among the runs.
+   */
   outcome: CaseOutcome.default('any'),
   tag: Tag.optional(),
   hasNote: z.boolean().optional(),
@@ -155,6 +158,8 @@ export const CaseCounts = z.object({
   wrong: z.number().int().nonnegative(),
   right: z.number().int().nonnegative(),
   disagree: z.number().int().nonnegative(),
+  /** Wrong in some but not all seeds of a seed group (0 when the runs hold no group). */
+  unstable: z.number().int().nonnegative(),
   noted: z.number().int().nonnegative(),
   tags: z.record(z.string(), z.number().int().nonnegative()),
 });
@@ -171,6 +176,7 @@ export const FinderList = z.enum([
   'confidently-wrong',
   'uncertain',
   'disagree',
+  'unstable',
   'background-reliant',
   'fragile',
   'mislabelled',
@@ -181,6 +187,7 @@ export const FINDER_TITLES: Record<FinderList, string> = {
   'confidently-wrong': 'Confidently wrong',
   uncertain: 'Most uncertain',
   disagree: 'The runs disagree',
+  unstable: 'Unstable across seeds',
   'background-reliant': 'Right, but looking at the background',
   fragile: 'Fragile',
   mislabelled: 'Likely mislabelled',

@@ -108,7 +108,87 @@ export const CompareStats = z.object({
 });
 export type CompareStats = z.infer<typeof CompareStats>;
 
+/** The most runs (seeds of every group together) one comparison of groups bootstraps. */
+export const MAX_GROUP_RUNS = 40;
+
+/** Seed groups compared: each id names a run, which stands for its seed group (itself when alone). */
+export const CompareGroupsRequest = z.object({
+  groupIds: z
+    .array(Id)
+    .min(1, 'choose at least one group')
+    .max(MAX_STAT_RUNS, `compare at most ${MAX_STAT_RUNS} groups`),
+  /** The group every difference is taken to (any of its runs' ids); default the first. */
+  baseline: Id.optional(),
+  bootstrap: z.number().int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+});
+export type CompareGroupsRequest = z.input<typeof CompareGroupsRequest>;
+
+/** A group's metric over its seeds. */
+export const GroupEstimate = z.object({
+  metric: StatMetric,
+  groupId: Id,
+  /** Mean over the seeds; null when undefined for a seed. */
+  mean: z.number().nullable(),
+  /** Sample standard deviation over the seeds (n − 1); null with one seed. */
+  sd: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  /** Each seed's value, in the order of the group's runIds. */
+  values: z.array(z.number().nullable()),
+});
+export type GroupEstimate = z.infer<typeof GroupEstimate>;
+
+export const GroupDifferenceStat = z.object({
+  metric: StatMetric,
+  groupId: Id,
+  baseline: Id,
+  /** mean over seeds(group) − mean over seeds(baseline). */
+  difference: z.number().nullable(),
+  ci: Interval,
+  /** What the interval covers: the seeds alone, or the seeds and the test images. */
+  over: z.enum(['seeds', 'seeds and test images']),
+  seeds: z.tuple([z.number().int(), z.number().int()]),
+  /** The interval excludes 0. */
+  significant: z.boolean(),
+  sentence: z.string(),
+});
+export type GroupDifferenceStat = z.infer<typeof GroupDifferenceStat>;
+
+export const GroupCompareStats = z.object({
+  groups: z.array(
+    z.object({
+      /** The group's id (its smallest run id), or the run's own id when it is alone. */
+      groupId: Id,
+      label: z.string(),
+      /** Its evaluated runs, one per seed, in id order. */
+      runIds: z.array(Id),
+      seeds: z.array(z.number().int()),
+      images: z.number().int().nonnegative(),
+      testSet: z.string(),
+      /** Runs of the group left out, and why (not evaluated yet). */
+      skipped: z.array(z.object({ runId: Id, reason: z.string() })),
+    }),
+  ),
+  baseline: Id,
+  bootstrap: z.number().int().positive(),
+  seed: z.number().int().nonnegative(),
+  level: z.number(),
+  notComparable: z.array(z.object({ groupId: Id, reason: z.string() })),
+  estimates: z.array(GroupEstimate),
+  differences: z.array(GroupDifferenceStat),
+  ms: z.number().nonnegative(),
+});
+export type GroupCompareStats = z.infer<typeof GroupCompareStats>;
+
 export const compareRequests = {
   /** Intervals, paired differences, tests and sentences for runs compared on their test sets. */
   compareRuns: { input: CompareRunsRequest, output: CompareStats },
+  /** Seed groups compared: mean ± sd and min–max over seeds, differences of the seed means with intervals. */
+  compareGroups: { input: CompareGroupsRequest, output: GroupCompareStats },
 } as const satisfies Record<string, RequestSpec>;

@@ -98,7 +98,7 @@ export const RunSummary = z.object({
   name: z.string(),
   /** The run's colour, `#rrggbb`, pinned when it was created, the same on every screen and figure. */
   colour: z.string(),
-  /** The seed group the run belongs to; null when alone (seed groups are not made yet). */
+  /** The seed group the run belongs to (its smallest run id; see shared/run-groups.ts); null when alone. */
   group: Id.nullable(),
   datasetId: Id,
   datasetHash: z.string(),
@@ -126,6 +126,12 @@ export type RunSummary = z.infer<typeof RunSummary>;
 export const StartRunRequest = RunConfig.partial().extend({ datasetId: Id, model: ModelFamily });
 export type StartRunRequest = z.input<typeof StartRunRequest>;
 
+/** The most seeds one request repeats a run over. */
+export const MAX_SEEDS = 50;
+/** A run over n seeds (seed, seed + 1, …; a deep ensemble's by its member count): n runs, one seed group. */
+export const StartRunsRequest = StartRunRequest.extend({ seeds: z.number().int().min(1).max(MAX_SEEDS) });
+export type StartRunsRequest = z.input<typeof StartRunsRequest>;
+
 /**
  * A study: one run per model (default the seed's three: cnn, vnn, mcdropout) on a dataset, each
  * trained, then evaluated, then explained, one model after another. `quick`: a smoke test on
@@ -135,6 +141,8 @@ export const StartStudyRequest = z.object({
   datasetId: Id,
   models: z.array(ModelFamily).min(1).optional(),
   quick: z.boolean().default(false),
+  /** Each model trained with this many seeds (seed, seed + 1, …: a seed group); default 1. */
+  seeds: z.number().int().min(1).max(MAX_SEEDS).optional(),
 });
 export type StartStudyRequest = z.input<typeof StartStudyRequest>;
 /** A started study: its runs, and the training job of each (their analysis is queued as each finishes). */
@@ -166,6 +174,13 @@ export const runRequests = {
   startStudy: { input: StartStudyRequest, output: StudyStarted },
   /** Imports the bundled sample (500 training and 100 test images each of deer, frog, truck) and quick-studies the seed's three models on it. */
   startSampleStudy: { input: Empty, output: StudyStarted.extend({ datasetId: Id }) },
+  /** Starts a run over `seeds` seeds: runs that differ only by seed (a seed group). */
+  startRuns: { input: StartRunsRequest, output: StudyStarted },
+  /** Adds `seeds` runs to a run's seed group, with the next seeds not used in it, and queues them. */
+  repeatRun: {
+    input: z.object({ id: Id, seeds: z.number().int().min(1).max(MAX_SEEDS) }),
+    output: StudyStarted,
+  },
   /** Continues an interrupted, failed or cancelled run from its last checkpoint. */
   resumeRun: { input: z.object({ id: Id }), output: z.object({ run: RunSummary, job: JobInfo }) },
   /**

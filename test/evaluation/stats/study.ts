@@ -3,7 +3,7 @@
  * right on a chosen set of test images (probabilities follow: the label gets `confidence` when
  * right, a wrong class gets it when wrong).
  */
-import { defaultRunConfig } from '../../../src/shared/contract';
+import { defaultRunConfig, type RunConfig } from '../../../src/shared/contract';
 import type { ImagePrediction } from '../../../src/main/lab/evaluation/report';
 import { openDatabase, type Db } from '../../../src/main/lab/store/database';
 import { DatasetStore } from '../../../src/main/lab/store/datasets';
@@ -19,7 +19,14 @@ export interface StatStudy {
   evaluations: EvaluationStore;
   datasets: DatasetStore;
   /** Adds an evaluated CNN run, right where `right(i)`, on the first `images` test images of a dataset. */
-  addRun: (options: { right: (i: number) => boolean; images?: number; dataset?: 'a' | 'b'; seed?: number }) => number;
+  addRun: (options: {
+    right: (i: number) => boolean;
+    images?: number;
+    dataset?: 'a' | 'b';
+    seed?: number;
+    /** Overrides of the run's config (e.g. its seed, making a seed group). */
+    config?: Partial<RunConfig>;
+  }) => number;
 }
 
 export const K = 3;
@@ -33,9 +40,13 @@ export function statStudy(file = ':memory:'): StatStudy {
   const evaluations = new EvaluationStore(db);
   const a = datasets.add(syntheticDataset({ test: PER_CLASS })).dataset;
   const b = datasets.add({ ...syntheticDataset({ test: PER_CLASS, seed: 5 }), name: 'other' }).dataset;
-  const addRun: StatStudy['addRun'] = ({ right, images = K * PER_CLASS, dataset = 'a', seed = 1 }) => {
+  const addRun: StatStudy['addRun'] = ({ right, images = K * PER_CLASS, dataset = 'a', seed = 1, config = {} }) => {
     const d = dataset === 'a' ? a : b;
-    const run = runs.create({ datasetId: d.id, datasetHash: d.contentHash, config: defaultRunConfig('cnn') });
+    const run = runs.create({
+      datasetId: d.id,
+      datasetHash: d.contentHash,
+      config: { ...defaultRunConfig('cnn'), ...config },
+    });
     runs.setStatus(run.id, 'done');
     const random = seededRandom(seed);
     const rows: ImagePrediction[] = Array.from({ length: images }, (_, index) => {

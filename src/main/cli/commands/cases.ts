@@ -15,6 +15,7 @@ its current evaluation, filtered and sorted in the database.
 
   --runs <ids>       comma-separated run ids, e.g. 1,2,3
   --filter <f>       wrong (in any run), right (in every run), disagree (the runs differ),
+                     unstable (wrong in some but not all seeds of a seed group),
                      tag:<tag>, class:<name> (true class), note (has a note); repeat to combine
   --sort <key>       index (default), confidence, entropy, mi, variation, background, disagreement
   --order <o>        asc or desc (default: desc, except index)

@@ -24,7 +24,8 @@ file is never left half-written.
                      .jsonl: one JSON object per line: {index, split, trueClass, runs: [{runId,
                      model, predicted, probabilities: {class: p}, confidence, entropy,
                      mutualInformation, background}], tags, note}
-  --filter <f>       wrong, right, disagree, tag:<tag>, class:<name>, note; repeat to combine
+  --filter <f>       wrong, right, disagree, unstable (wrong in some seeds of a group, not all),
+                     tag:<tag>, class:<name>, note; repeat to combine
   --sort <key>       index (default), confidence, entropy, mi, variation, background, disagreement
   --order <o>        asc or desc (default: desc, except index)
 ${DB_HELP}

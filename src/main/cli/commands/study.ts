@@ -1,4 +1,4 @@
-import { ImportRequest, MODEL_LABELS, ModelFamily, describeZodError } from '../../../shared/contract';
+import { ImportRequest, MAX_SEEDS, MODEL_LABELS, ModelFamily, describeZodError } from '../../../shared/contract';
 import { QUICK, SAMPLE, SEED_MODELS, sampleImportRequest, type StudyRunResult } from '../../lab/study';
 import { UsageError, intOption, listOption, localOrUrl, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
@@ -27,6 +27,8 @@ run is recorded in the database.
   --epochs <n>          the maximum number of epochs (default: the seed's, 50 / 75 / 50)
   --samples <T>         stochastic samples per test image in the evaluation (default 1000)
   --seed <n>            the random seed (default 42)
+  --seeds <n>           train each model with n seeds (seed, seed + 1, …; a deep ensemble's its
+                        member count apart): runs that differ only by seed form a seed group
 ${DB_HELP}
   --json                one JSON object per finished run on stdout; progress goes to stderr
   -h, --help            show this help
@@ -43,6 +45,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     quick: { type: 'boolean', default: false },
     epochs: { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     samples: { type: 'string' },
     ...COMMON_OPTIONS,
   });
@@ -61,6 +64,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   });
   const epochs = intOption(values.epochs, 'epochs', { min: 1 });
   const seed = intOption(values.seed, 'seed');
+  const seeds = intOption(values.seeds, 'seeds', { min: 1, max: MAX_SEEDS });
   const request = values.sample
     ? { success: true as const, data: sampleImportRequest() }
     : ImportRequest.safeParse({
@@ -75,6 +79,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(samples !== undefined ? { samples } : {}),
+    ...(seeds !== undefined ? { seeds } : {}),
   };
 
   const progress = progressPrinter(io);

@@ -26,7 +26,7 @@ interface ListDefinition {
   score: string;
   /** A tie-break, highest first. */
   then?: string;
-  reason: (c: CaseSummary, t: FinderThresholds, classes: readonly string[]) => string;
+  reason: (c: CaseSummary, t: FinderThresholds, classes: readonly string[], set: RunSet) => string;
 }
 
 const pct = (p: number): string => `${Math.round(p * 100)} %`;
@@ -67,6 +67,13 @@ const LISTS: Record<FinderList, ListDefinition> = {
     score: 'c.disagreement',
     then: 'c.entropy',
     reason: (c) => `${c.runs.map((r) => `${r.runLabel} says ${r.predictedClass}`).join(', ')} (true ${c.trueClass})`,
+  },
+  unstable: {
+    // wrong in some but not all seeds of a group; the most evenly split first
+    where: 'c.unstable > 0',
+    score: 'c.unstable',
+    then: 'c.entropy',
+    reason: (c, _t, _classes, set) => unstableReason(c, set),
   },
   'background-reliant': {
     where: 'c.right_background >= @background',
@@ -115,6 +122,30 @@ const LISTS: Record<FinderList, ListDefinition> = {
 
 export const FINDER_LISTS = Object.keys(LISTS) as FinderList[];
 
+/**
+ * "wrong in 2 of 3 seeds of CNN #1 (CNN #4 says truck 61 %, CNN #5 says frog 55 %; right in CNN #1;
+ * true deer)", for each seed group of the set the image is unstable in.
+ */
+export function unstableReason(c: CaseSummary, set: RunSet): string {
+  const groups = new Map<number, number[]>();
+  for (const r of set.runs) {
+    if (r.run.group === null) continue;
+    groups.set(r.run.group, [...(groups.get(r.run.group) ?? []), r.run.id]);
+  }
+  const parts = [...groups.values()].flatMap((ids) => {
+    const runs = c.runs.filter((r) => ids.includes(r.runId));
+    const wrong = runs.filter((r) => !r.correct);
+    if (runs.length < 2 || wrong.length === 0 || wrong.length === runs.length) return [];
+    const name = set.runs.find((r) => r.run.id === Math.min(...ids))?.label ?? `run ${Math.min(...ids)}`;
+    const says = wrong.map((r) => `${r.runLabel} says ${r.predictedClass} ${pct(r.confidence)}`).join(', ');
+    const right = runs.filter((r) => r.correct).map((r) => r.runLabel);
+    return [
+      `wrong in ${wrong.length} of ${runs.length} seeds of ${name}'s group (${says}; right in ${right.join(', ')})`,
+    ];
+  });
+  return `${parts.join('; ')} (true ${c.trueClass})`;
+}
+
 /** The finder's lists over a run set: the top `limit` of each, with how many qualify in all. */
 export function findCases(
   db: Db,
@@ -123,8 +154,10 @@ export function findCases(
 ): FinderResult {
   const sql = new CaseSql(set);
   const params: Params = { ...sql.params, ...options.thresholds };
-  // the disagreement of one run is meaningless: that list needs two runs
-  const names = (options.lists ?? FINDER_LISTS).filter((list) => list !== 'disagree' || set.runs.length >= 2);
+  // the disagreement of one run is meaningless: that list needs two runs; instability, a seed group
+  const names = (options.lists ?? FINDER_LISTS).filter(
+    (list) => (list !== 'disagree' || set.runs.length >= 2) && (list !== 'unstable' || sql.seedGroups.length > 0),
+  );
   const ranked =
     options.index === undefined
       ? rankAll(db, caseRows(db, sql).table, names, { ...params, limit: options.limit })
@@ -146,7 +179,7 @@ export function findCases(
           split: summary.split,
           index: summary.index,
           trueClass: summary.trueClass,
-          reason: def.reason(summary, options.thresholds, set.dataset.classes),
+          reason: def.reason(summary, options.thresholds, set.dataset.classes, set),
           score: score ?? 0,
         },
       ];

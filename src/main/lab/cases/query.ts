@@ -48,7 +48,9 @@ export function filterSql(
   const outcome =
     filter.outcome === 'wrong' || filter.outcome === 'right' || filter.outcome === 'disagree'
       ? `c.${filter.outcome}`
-      : null;
+      : filter.outcome === 'unstable'
+        ? 'c.unstable > 0'
+        : null;
   if (outcome !== null) where.push(outcome);
   if (filter.tag !== undefined) {
     annotated.push(`c.idx IN (SELECT t.idx FROM annotation_tags t
@@ -135,11 +137,11 @@ function countCases(
   const where = conditions.where.filter((clause) => clause !== conditions.outcome);
   const { outcome } = filter;
   const chosen = (g: Omit<CaseGroup, 'n'>): boolean =>
-    outcome === 'wrong' || outcome === 'right' || outcome === 'disagree' ? Boolean(g[outcome]) : true;
+    outcome === 'any' || outcome === undefined ? true : Boolean(g[outcome]);
   const annotatedRows = db
     .prepare<[Params], AnnotatedRow>(
       `SELECT c.label AS label, c.wrong AS wrong, c.right AS right, c.disagree AS disagree,
-              (a.note <> '') AS noted,
+              (c.unstable > 0) AS unstable, (a.note <> '') AS noted,
               (SELECT group_concat(t.tag, char(31)) FROM annotation_tags t
                 WHERE t.dataset_hash = a.dataset_hash AND t.split = a.split AND t.idx = a.idx) AS tags
          FROM annotations a CROSS JOIN ${rows.table} c ON c.idx = a.idx
@@ -160,6 +162,7 @@ function countCases(
     wrong: 0,
     right: 0,
     disagree: 0,
+    unstable: 0,
     noted: shown.filter((row) => row.noted).length,
     tags: {},
   };
@@ -168,6 +171,7 @@ function countCases(
     if (g.wrong) counts.wrong += n;
     if (g.right) counts.right += n;
     if (g.disagree) counts.disagree += n;
+    if (g.unstable) counts.unstable += n;
     if (!chosen(g)) return;
     counts.total += n;
     const name = classes[g.label] ?? `#${g.label}`;

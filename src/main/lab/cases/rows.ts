@@ -22,6 +22,8 @@ export interface CaseGroup {
   wrong: number;
   right: number;
   disagree: number;
+  /** Wrong in some but not all seeds of a seed group (0/1). */
+  unstable: number;
   n: number;
 }
 
@@ -102,7 +104,7 @@ const SORT_KEYS: Record<CaseSort, readonly string[]> = {
 };
 
 /** Columns the sort indexes carry so that the outcome and class filters are read from the index alone. */
-const COVERED = ['label', 'wrong', 'right', 'disagree'];
+const COVERED = ['label', 'wrong', 'right', 'disagree', 'unstable'];
 
 /**
  * The ORDER BY of a sort over rows `c` (each key in `direction`, NULLs last; ties by index,
@@ -125,9 +127,9 @@ export function groupsOf(db: Db, rows: CaseRows, where: readonly string[], param
   if (kept) return kept;
   const groups = db
     .prepare<[Params], CaseGroup>(
-      `SELECT label, wrong, right, disagree, count(*) AS n FROM ${rows.table} c
+      `SELECT label, wrong, right, disagree, (unstable > 0) AS unstable, count(*) AS n FROM ${rows.table} c
         WHERE ${where.length === 0 ? '1' : where.join(' AND ')}
-        GROUP BY label, wrong, right, disagree`,
+        GROUP BY label, wrong, right, disagree, (unstable > 0)`,
     )
     .all(params);
   if (rows.groups.size >= KEEP_GROUPS) rows.groups.delete(rows.groups.keys().next().value ?? '');

@@ -110,6 +110,34 @@ export class CaseSql {
     return pairs.length === 0 ? '0' : `coalesce(${pairs.join(' OR ')}, 0)`;
   }
 
+  /** The runs' positions by seed group, for each group with at least two runs in the set. */
+  get seedGroups(): number[][] {
+    const byGroup = new Map<number, number[]>();
+    this.set.runs.forEach((r, j) => {
+      if (r.run.group === null) return;
+      const list = byGroup.get(r.run.group);
+      if (list) list.push(j);
+      else byGroup.set(r.run.group, [j]);
+    });
+    return [...byGroup.values()].filter((g) => g.length >= 2);
+  }
+
+  /**
+   * Unstable across seeds: wrong in k of the n seeds of a group that evaluated the image, 0 < k < n.
+   * The value is min(k, n − k) / n of the most unstable group (0: stable in every group; highest
+   * when half the seeds are wrong), a value, never a bare literal (see `disagreement`).
+   */
+  get unstable(): string {
+    const groups = this.seedGroups;
+    if (groups.length === 0) return 'CAST(0 AS REAL)';
+    const per = groups.map((g) => {
+      const k = g.map((j) => `coalesce(${this.wrong(j)}, 0)`).join(' + ');
+      const n = g.map((j) => `(p${j}.idx IS NOT NULL)`).join(' + ');
+      return `coalesce(min((${k}), (${n}) - (${k})) * 1.0 / nullif(${n}, 0), 0)`;
+    });
+    return per.length === 1 ? (per[0] as string) : `max(${per.join(', ')})`;
+  }
+
   /**
    * Runs that predict something other than the runs' most common prediction (0: all agree). A
    * value, never a bare literal: in an ORDER BY, SQLite reads a bare integer as a column number.
@@ -148,6 +176,7 @@ export class CaseSql {
       right: `coalesce(${this.rightAll}, 0)`,
       disagree: this.disagree,
       disagreement: this.disagreement,
+      unstable: this.unstable,
       confidence: this.mean('confidence'),
       entropy: this.mean('entropy'),
       mi: this.mean('mutual_information'),
@@ -184,7 +213,8 @@ export class CaseSql {
 /**
  * An image's values over a run set. Means are over the runs that have a value (NULL when none
  * has); wrong: wrong in any run; right: right in every run that evaluated it; disagree: two runs
- * predict different classes; disagreement: runs off the most common prediction;
+ * predict different classes; disagreement: runs off the most common prediction; unstable: how
+ * unstable across the seeds of a seed group (see `CaseSql.unstable`; > 0: wrong in some seeds, not all);
  * wrong_confidence: the highest confidence of a wrong run; right_background: the largest
  * background share of a right run; flipped: a run's samples' majority is not its mean's class;
  * variation_max: the largest variation ratio; agreed_wrong: every run evaluated it and all predict
@@ -196,6 +226,7 @@ export const CASE_ROW_COLUMNS = [
   { name: 'right', type: 'INTEGER' },
   { name: 'disagree', type: 'INTEGER' },
   { name: 'disagreement', type: 'INTEGER' },
+  { name: 'unstable', type: 'REAL' },
   { name: 'confidence', type: 'REAL' },
   { name: 'entropy', type: 'REAL' },
   { name: 'mi', type: 'REAL' },

@@ -9,6 +9,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../../../shared/contract';
+import { seedGroups } from '../../../shared/run-groups';
 import type { Db } from './database';
 import { ConflictError, NotFoundError } from '../errors';
 import { DEFAULT_OWNERSHIP_TIMING, RunOwnership } from './run-owners';
@@ -155,13 +156,28 @@ export class RunStore {
     return this.db
       .prepare<[number], RunRow>('SELECT * FROM runs WHERE parent_id = ? ORDER BY id')
       .all(id)
-      .map(toSummary);
+      .map((row) => toSummary(row, null));
   }
 
   get(id: number): RunSummary {
     const row = this.db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?').get(id);
     if (!row) throw new NotFoundError(`no run with id ${id}`);
-    return toSummary(row);
+    if (row.parent_id !== null) return toSummary(row, null);
+    const candidates = this.db
+      .prepare<[string, string], RunRow>(
+        'SELECT * FROM runs WHERE dataset_hash = ? AND model = ? AND parent_id IS NULL ORDER BY id',
+      )
+      .all(row.dataset_hash, row.model);
+    return toSummary(row, seedGroups(candidates.map((r) => toSummary(r, null))).get(id) ?? null);
+  }
+
+  /** The runs of a seed group (any of its runs' id or the group's id), in id order; [run] when alone. */
+  groupRuns(id: number): RunSummary[] {
+    const run = this.get(id);
+    if (run.group === null) return [run];
+    return this.list()
+      .filter((r) => r.group === run.group)
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Whether a run with this id exists (a link may name a deleted one). */
@@ -170,7 +186,12 @@ export class RunStore {
   }
 
   list(): RunSummary[] {
-    return this.db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC').all().map(toSummary);
+    const runs = this.db
+      .prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC')
+      .all()
+      .map((row) => toSummary(row, null));
+    const groups = seedGroups(runs);
+    return runs.map((run) => ({ ...run, group: groups.get(run.id) ?? null }));
   }
 
   epochs(runId: number): EpochMetrics[] {
@@ -393,12 +414,12 @@ export function defaultIdentity(
   return { name: defaultRunName(label, id), colour: nextRunColour(previous) };
 }
 
-function toSummary(row: RunRow): RunSummary {
+function toSummary(row: RunRow, group: number | null): RunSummary {
   return {
     id: row.id,
     name: row.name,
     colour: row.colour,
-    group: null,
+    group,
     datasetId: row.dataset_id,
     datasetHash: row.dataset_hash,
     model: row.model,

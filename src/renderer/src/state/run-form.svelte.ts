@@ -1,11 +1,11 @@
 import type { ZodError } from 'zod';
-import { ModelFamily, StartRunRequest, type RunConfig, type RunSummary } from '../../../shared/contract';
+import { MAX_SEEDS, ModelFamily, StartRunRequest, type RunConfig, type RunSummary } from '../../../shared/contract';
 import { messageOf } from '../lib/client';
 import { NUMBER_FIELDS, usesField, type ConfigKey, type NumberKey } from '../lib/run-fields';
 import type { RunsState } from './runs.svelte';
 
 /** A field of the form that can carry an error: a hyperparameter or the dataset. */
-export type FormKey = ConfigKey | 'datasetId';
+export type FormKey = ConfigKey | 'datasetId' | 'seeds';
 
 type NumberValues = Record<NumberKey, number | null>;
 
@@ -21,6 +21,8 @@ export class RunFormState {
   /** Null until the family's defaults have arrived. */
   values = $state<NumberValues | null>(null);
   validationSplit = $state<RunConfig['validationSplit']>('tail');
+  /** How many runs differing only by seed (seed, seed + 1, …): more than 1 makes a seed group. */
+  seeds = $state<number | null>(1);
   errors = $state.raw<Partial<Record<FormKey, string>>>({});
   /** A problem that belongs to no field (the request failed, the defaults did not load). */
   formError = $state<string | null>(null);
@@ -94,6 +96,9 @@ export class RunFormState {
       } else request[field.key] = value;
     }
     request.validationSplit = this.validationSplit;
+    const seeds = this.seeds;
+    if (seeds === null || !Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SEEDS)
+      errors.seeds = `A whole number from 1 to ${MAX_SEEDS}.`;
     const checked = StartRunRequest.safeParse(request);
     if (!checked.success) {
       for (const issue of checked.error.issues) {
@@ -116,7 +121,8 @@ export class RunFormState {
     if (request === null) return null;
     this.starting = true;
     try {
-      const outcome = await this.#runs.start(request);
+      const seeds = this.seeds ?? 1;
+      const outcome = seeds > 1 ? await this.#runs.startSeeds(request, seeds) : await this.#runs.start(request);
       if (typeof outcome === 'string') {
         this.formError = outcome;
         return null;

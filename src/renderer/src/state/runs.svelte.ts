@@ -9,6 +9,7 @@ import type {
   RunProgress,
   RunSummary,
   StartRunRequest,
+  StudyStarted,
 } from '../../../shared/contract';
 import { messageOf, unwrap, type CasebookClient } from '../lib/client';
 import { MAX_COMPARED } from '../lib/route';
@@ -114,6 +115,12 @@ export class RunsState {
   }
 
   /** The member runs of a deep ensemble, in seed order. */
+  /** The runs of a run's seed group in id order, itself included; empty when it is alone. */
+  groupOf(run: RunSummary): RunSummary[] {
+    if (run.group === null) return [];
+    return this.list.filter((other) => other.group === run.group).sort((a, b) => a.id - b.id);
+  }
+
   members(runId: number): RunSummary[] {
     return this.list.filter((run) => run.parentId === runId).sort((a, b) => a.id - b.id);
   }
@@ -208,6 +215,28 @@ export class RunsState {
     this.#answered(result.value.run, 0);
     this.onJob?.(result.value.job);
     return result.value.run;
+  }
+
+  /** Starts a run over `seeds` seeds (a seed group); resolves to its first run, or why it did not start. */
+  async startSeeds(request: StartRunRequest, seeds: number): Promise<RunSummary | string> {
+    const result = await this.#client.request('startRuns', { ...request, seeds });
+    if (!result.ok) return result.error.message;
+    return this.#started(result.value);
+  }
+
+  /** Adds `seeds` runs to a run's seed group; resolves to the first new run, or why not. */
+  async repeat(id: number, seeds: number): Promise<RunSummary | string> {
+    const result = await this.#client.request('repeatRun', { id, seeds });
+    if (!result.ok) return result.error.message;
+    return this.#started(result.value);
+  }
+
+  #started(started: StudyStarted): RunSummary | string {
+    for (const run of started.runs) this.#answered(run, 0);
+    for (const job of started.jobs) this.onJob?.(job);
+    // the other runs of the group changed too (their group id)
+    void this.refresh();
+    return started.runs[0] ?? 'no run was started';
   }
 
   async cancel(id: number): Promise<void> {

@@ -6,3 +6,4 @@ export * from './holm';
 export * from './mcnemar';
 export * from './sentence';
 export * from './weighted-metrics';
+export * from './group-compare';

@@ -1,0 +1,178 @@
+// Seeds and groups (issue 18): runs that differ only by seed are one row of the runs list that
+// opens into its runs; a run's page names its group and offers "Repeat with more seeds"; New run…
+// takes a number of seeds.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { reviewShot, waitReady } from './app';
+import { ROOT, expect, test } from './fixtures';
+
+/** bench/figure-study.ts's 3 runs (CNN, VNN, MC dropout), and two more CNNs with seeds 43 and 44. */
+function groupStudy(file: string): { ids: number[]; seeds: number[] } {
+  const code = `
+    import { withRunner } from ${JSON.stringify(join(ROOT, 'scripts', 'ts-runner.mjs'))};
+    await withRunner(async (load) => {
+      const { figureStudy } = await load('bench/figure-study.ts');
+      const { RunStore } = await load('src/main/lab/store/runs.ts');
+      const study = figureStudy(${JSON.stringify(file.replace(/study\.db$/, ''))}, { images: 60, annotated: 0, samples: 5, epochs: 4 });
+      const runs = new RunStore(study.db);
+      const cnn = runs.get(study.ids[0]);
+      const { EvaluationStore } = await load('src/main/lab/store/evaluations.ts');
+      const evaluations = new EvaluationStore(study.db);
+      const current = evaluations.latest(cnn.id);
+      const seeds = [43, 44].map((seed, i) => {
+        const run = runs.create({ datasetId: cnn.datasetId, datasetHash: cnn.datasetHash, config: { ...cnn.config, seed } });
+        runs.setStatus(run.id, 'done');
+        runs.recordTest(run.id, { loss: 0.5, accuracy: 0.7 + 0.05 * i });
+        // the CNN's predictions, with every fifth image (another fifth per seed) turned wrong
+        const rows = evaluations.predictions(current.id).map((p) => {
+          const predicted = p.index % 5 === i ? (p.label + 1) % 3 : p.predicted;
+          return { ...p, predicted, entropy: 0.5, mutualInformation: null, variationRatio: null, majority: null, boxplots: null };
+        });
+        evaluations.add(run.id, current.metrics, rows);
+        // learning curves a little above and below the CNN's
+        for (const e of runs.epochs(cnn.id)) {
+          const shift = (i === 0 ? 1 : -1) * 0.06 * e.epoch;
+          runs.recordEpoch(
+            run.id,
+            { ...e, loss: e.loss + shift, valLoss: e.valLoss === null ? null : e.valLoss + shift, accuracy: e.accuracy - shift / 2, valAccuracy: e.valAccuracy === null ? null : e.valAccuracy - shift / 2 },
+            { best: null, checkpoints: {} },
+          );
+        }
+        return run.id;
+      });
+      console.log(JSON.stringify({ ids: study.ids, seeds }));
+      study.db.close();
+    });`;
+  const made = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(made.stderr);
+  return JSON.parse(made.stdout.trim().split('\n').pop() ?? '{}') as ReturnType<typeof groupStudy>;
+}
+
+async function serve(databasePath: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'casebook.mjs'), 'serve', '--db', databasePath, '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((done, fail) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => done((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => fail(new Error(`casebook serve exited with code ${code}`)));
+  });
+  return { url, child };
+}
+
+let dir: string;
+let study: ReturnType<typeof groupStudy>;
+let server: { url: string; child: ChildProcess };
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'casebook-e2e-groups-'));
+  study = groupStudy(join(dir, 'study.db'));
+  server = await serve(join(dir, 'study.db'));
+});
+test.afterAll(async () => {
+  server.child.kill('SIGTERM');
+  await new Promise((done) => server.child.once('exit', done));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a seed group is one row of the runs list that opens into its runs', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const [cnn, vnn] = study.ids as [number, number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL('/#/runs', server.url).href);
+  await waitReady(page);
+
+  const group = page.getByTestId('run-group-row');
+  await expect(group).toHaveCount(1);
+  await expect(group).toHaveAttribute('data-group-id', String(cnn));
+  await expect(group.getByTestId('run-group-toggle')).toHaveText(/3 seeds/);
+  await expect(group).toContainText('seeds 42, 43, 44');
+  await expect(group.getByTestId('run-group-status')).toHaveText('3 done');
+  await expect(group.getByTestId('run-group-accuracy')).toContainText('±');
+  // closed: its runs are not rows of their own; the VNN (alone) is
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${s43}"]`)).toHaveCount(0);
+  await expect(page.locator(`[data-testid="run-row"][data-run-id="${vnn}"]`)).toHaveCount(1);
+  await reviewShot(page, 'runs-group-closed');
+
+  await group.getByTestId('run-group-toggle').click();
+  await expect(group.getByTestId('run-group-toggle')).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.locator(`[data-testid="run-row"][data-group="${cnn}"]`)).toHaveCount(3);
+  await reviewShot(page, 'runs-group-open');
+
+  // a run's page names its group and offers to repeat it
+  await page.locator(`[data-testid="run-row"][data-run-id="${s44}"] [data-testid="run-open"]`).click();
+  await expect(page.getByTestId('run-group-note')).toContainText('seed group of 3 runs (seeds 42, 43, 44)');
+  await page.getByTestId('run-repeat').click();
+  await expect(page.getByTestId('run-repeat-form')).toBeVisible();
+  await page.getByTestId('run-repeat-seeds').fill('0');
+  await page.getByTestId('run-repeat-start').click();
+  await expect(page.getByTestId('run-repeat-error')).toContainText('from 1 to 50');
+  await page.getByTestId('run-repeat-seeds').fill('2');
+  await expect(page.getByTestId('run-repeat-start')).toHaveText('Add 2 runs');
+  await reviewShot(page, 'run-repeat-form');
+  await page.getByTestId('run-repeat-cancel').click();
+  await expect(page.getByTestId('run-repeat-form')).toHaveCount(0);
+
+  // New run… takes a number of seeds
+  await page.getByTestId('run-new').click();
+  await expect(page.getByTestId('run-field-seeds')).toHaveValue('1');
+  await page.getByTestId('run-field-seeds').fill('3');
+  await expect(page.getByTestId('run-start')).toHaveText('Start 3 runs');
+  await reviewShot(page, 'run-form-seeds');
+});
+
+test('the gallery filters the images unstable across seeds, the finder lists them with a reason', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const [cnn] = study.ids as [number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL(`/#/gallery?runs=${cnn},${s43},${s44}`, server.url).href);
+  await waitReady(page);
+  const facet = page.getByTestId('gallery-outcome-unstable');
+  await expect(facet).toContainText('Unstable across seeds');
+  await expect(facet.getByTestId('count')).toHaveText(/^[1-9]\d*$/);
+  const count = Number(await facet.getByTestId('count').textContent());
+  await facet.click();
+  await expect(facet).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('gallery-total')).toContainText(String(count));
+  await reviewShot(page, 'gallery-unstable');
+
+  await page.goto(new URL(`/#/finder?runs=${cnn},${s43},${s44}`, server.url).href);
+  await waitReady(page);
+  const list = page.locator('[data-testid="finder-list"][data-list="unstable"]');
+  await expect(list.getByTestId('finder-total')).toHaveText(String(count));
+  await expect(list.getByTestId('finder-reason').first()).toContainText(/wrong in [12] of 3 seeds of CNN #/);
+  await reviewShot(page, 'finder-unstable');
+});
+
+test('the compare view draws a seed group’s learning curves as the mean with a band', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  const [cnn, vnn] = study.ids as [number, number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL(`/#/compare/${cnn},${s43},${s44},${vnn}`, server.url).href);
+  await waitReady(page);
+  const toggle = page.getByTestId('compare-seed-groups');
+  await expect(toggle).toBeChecked();
+  const chart = page.getByTestId('compare-chart-loss');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toBeVisible();
+  await reviewShot(page, 'compare-group-band', { tall: true });
+  await toggle.uncheck();
+  await expect(toggle).not.toBeChecked();
+  // without a group among them, no such choice
+  await page.goto(new URL(`/#/compare/${cnn},${vnn}`, server.url).href);
+  await waitReady(page);
+  await expect(page.getByTestId('compare-chart-loss')).toBeVisible();
+  await expect(page.getByTestId('compare-seed-groups')).toHaveCount(0);
+});
