@@ -166,7 +166,9 @@ export function findCases(
   const summaries = new Map(
     readCases(db, sql, [...new Set([...ranked.values()].flatMap((r) => r.map((x) => x.idx)))]).map((c) => [c.index, c]),
   );
-  const lists = (options.lists ?? FINDER_LISTS).map((list) => {
+  // instability is shown only where there is a seed group to be unstable in
+  const shown = (options.lists ?? FINDER_LISTS).filter((list) => list !== 'unstable' || sql.seedGroups.length > 0);
+  const lists = shown.map((list) => {
     const def = LISTS[list];
     const found = ranked.get(list) ?? [];
     const entries: FinderEntry[] = found.flatMap(({ idx, score }) => {
