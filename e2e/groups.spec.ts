@@ -164,6 +164,19 @@ test('the compare view draws a seed group’s learning curves as the mean with a
   await waitReady(page);
   const toggle = page.getByTestId('compare-seed-groups');
   await expect(toggle).toBeChecked();
+  // the metrics with the group as one entry: mean ± sd over its seeds, the range, the difference
+  const groups = page.getByTestId('compare-groups');
+  await expect(groups.getByTestId('compare-group')).toHaveCount(2);
+  await expect(groups.locator('[data-testid="compare-group"]').first()).toContainText('(3 seeds)');
+  await expect(
+    groups
+      .locator('[data-testid="compare-group-cell"][data-metric="accuracy"]')
+      .first()
+      .getByTestId('compare-group-mean'),
+  ).toHaveText(/^\d+(\.\d)? % ± \d+(\.\d)? %$/);
+  await expect(groups.getByTestId('compare-group-sentences')).toContainText('accuracy');
+  await groups.scrollIntoViewIfNeeded();
+  await reviewShot(page, 'compare-groups');
   const chart = page.getByTestId('compare-chart-loss');
   await chart.scrollIntoViewIfNeeded();
   await expect(chart).toBeVisible();

@@ -1,4 +1,4 @@
-import type { CompareStats, EpochMetrics, RunMetrics, RunSummary } from '../../../shared/contract';
+import type { CompareStats, EpochMetrics, GroupCompareStats, RunMetrics, RunSummary } from '../../../shared/contract';
 import { messageOf, unwrap, type CasebookClient } from '../lib/client';
 import { MAX_COMPARED, MIN_COMPARED } from '../lib/route';
 import { mergeEpoch } from './runs.svelte';
@@ -30,6 +30,12 @@ export class CompareState {
   /** Why the statistics could not be had; null when they could. */
   statsProblem = $state<string | null>(null);
   baseline = $state<number | null>(null);
+  /**
+   * The compared runs with their seed groups as one entry each (`compareGroups`: mean ± sd and
+   * min–max over seeds, differences of the seed means): only when two or more runs of one group
+   * are compared; null otherwise, and until they arrive.
+   */
+  groupStats = $state.raw<GroupCompareStats | null>(null);
   /** The learning curves' EMA weight (0: raw) and whether losses are drawn on a log scale. */
   smoothing = $state(0);
   logLoss = $state(false);
@@ -77,6 +83,7 @@ export class CompareState {
     this.ids = [...ids];
     this.entries = [];
     this.stats = null;
+    this.groupStats = null;
     this.statsProblem = null;
     this.baseline = null;
     ++this.#statsGeneration;
@@ -116,6 +123,24 @@ export class CompareState {
       this.stats = null;
       this.statsProblem = result.error.message;
     }
+    await this.#refreshGroups(ids, baseline, generation);
+  }
+
+  /** The groups' statistics, when the evaluated runs hold two or more runs of one seed group. */
+  async #refreshGroups(ids: readonly number[], baseline: number | undefined, generation: number): Promise<void> {
+    const groupOf = (id: number): number => this.entries.find((e) => e.id === id)?.run?.group ?? id;
+    const groups = ids.map(groupOf).filter((group, i, all) => all.indexOf(group) === i);
+    if (groups.length === ids.length) {
+      this.groupStats = null;
+      return;
+    }
+    const result = await this.#client.request('compareGroups', {
+      groupIds: groups,
+      ...(baseline === undefined ? {} : { baseline: groupOf(baseline) }),
+    });
+    if (generation !== this.#statsGeneration) return;
+    this.groupStats = result.ok ? result.value : null;
+    if (!result.ok) this.statsProblem = result.error.message;
   }
 
   async #loadOne(id: number): Promise<CompareEntry> {
