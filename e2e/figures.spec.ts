@@ -1,39 +1,21 @@
 // Figures fit for a paper (issue 18), from the app's Export menus: a paper size, the class
 // boxplots, the log-scale loss and the case view's overlay reach the exported file.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Locator, Page } from '@playwright/test';
 import { reviewShot, waitReady } from './app';
-import { ROOT, expect, test } from './fixtures';
+import { expect, serveDatabase, stopServed, test, withSources } from './fixtures';
 
 /** bench/figure-study.ts's study (3 evaluated runs with epochs, explanations and annotations), written to a file. */
 function figureStudy(file: string): { ids: number[]; annotated: number[]; datasetId: number } {
-  const code = `
-    import { withRunner } from ${JSON.stringify(join(ROOT, 'scripts', 'ts-runner.mjs'))};
-    await withRunner(async (load) => {
+  return withSources<{ ids: number[]; annotated: number[]; datasetId: number }>(`
       const { figureStudy } = await load('bench/figure-study.ts');
       const study = figureStudy(${JSON.stringify(file.replace(/study\.db$/, ''))}, { images: 60, annotated: 2, samples: 20, epochs: 8 });
       console.log(JSON.stringify({ ids: study.ids, annotated: study.annotated, datasetId: study.datasetId }));
       study.db.close();
-    });`;
-  const made = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(made.stderr);
-  return JSON.parse(made.stdout.trim().split('\n').pop() ?? '{}') as ReturnType<typeof figureStudy>;
-}
-
-async function serve(databasePath: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'casebook.mjs'), 'serve', '--db', databasePath, '--json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((done, fail) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => done((JSON.parse(line) as { url: string }).url));
-    child.once('exit', (code) => fail(new Error(`casebook serve exited with code ${code}`)));
-  });
-  return { url, child };
+  `);
 }
 
 async function exported(page: Page, button: Locator): Promise<{ name: string; bytes: Buffer }> {
@@ -48,11 +30,10 @@ let server: { url: string; child: ChildProcess };
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'casebook-e2e-figures-'));
   study = figureStudy(join(dir, 'study.db'));
-  server = await serve(join(dir, 'study.db'));
+  server = await serveDatabase(join(dir, 'study.db'));
 });
 test.afterAll(async () => {
-  server.child.kill('SIGTERM');
-  await new Promise((done) => server.child.once('exit', done));
+  await stopServed(server.child);
   rmSync(dir, { recursive: true, force: true });
 });
 

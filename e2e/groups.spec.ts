@@ -1,19 +1,16 @@
 // Seeds and groups (issue 18): runs that differ only by seed are one row of the runs list that
 // opens into its runs; a run's page names its group and offers "Repeat with more seeds"; New run…
 // takes a number of seeds.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { reviewShot, waitReady } from './app';
-import { ROOT, expect, test } from './fixtures';
+import { expect, serveDatabase, stopServed, test, withSources } from './fixtures';
 
 /** bench/figure-study.ts's 3 runs (CNN, VNN, MC dropout), and two more CNNs with seeds 43 and 44. */
 function groupStudy(file: string): { ids: number[]; seeds: number[] } {
-  const code = `
-    import { withRunner } from ${JSON.stringify(join(ROOT, 'scripts', 'ts-runner.mjs'))};
-    await withRunner(async (load) => {
+  return withSources<{ ids: number[]; seeds: number[] }>(`
       const { figureStudy } = await load('bench/figure-study.ts');
       const { RunStore } = await load('src/main/lab/store/runs.ts');
       const study = figureStudy(${JSON.stringify(file.replace(/study\.db$/, ''))}, { images: 60, annotated: 0, samples: 5, epochs: 4 });
@@ -45,22 +42,7 @@ function groupStudy(file: string): { ids: number[]; seeds: number[] } {
       });
       console.log(JSON.stringify({ ids: study.ids, seeds }));
       study.db.close();
-    });`;
-  const made = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(made.stderr);
-  return JSON.parse(made.stdout.trim().split('\n').pop() ?? '{}') as ReturnType<typeof groupStudy>;
-}
-
-async function serve(databasePath: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'casebook.mjs'), 'serve', '--db', databasePath, '--json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((done, fail) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => done((JSON.parse(line) as { url: string }).url));
-    child.once('exit', (code) => fail(new Error(`casebook serve exited with code ${code}`)));
-  });
-  return { url, child };
+  `);
 }
 
 let dir: string;
@@ -70,11 +52,10 @@ let server: { url: string; child: ChildProcess };
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'casebook-e2e-groups-'));
   study = groupStudy(join(dir, 'study.db'));
-  server = await serve(join(dir, 'study.db'));
+  server = await serveDatabase(join(dir, 'study.db'));
 });
 test.afterAll(async () => {
-  server.child.kill('SIGTERM');
-  await new Promise((done) => server.child.once('exit', done));
+  await stopServed(server.child);
   rmSync(dir, { recursive: true, force: true });
 });
 
