@@ -25,10 +25,8 @@ export const STAT_METRIC_INFO: Record<StatMetric, { label: string; better: 'high
 export const MAX_STAT_RUNS = 8;
 export const DEFAULT_BOOTSTRAP = 2000;
 
-export const CompareRunsRequest = z.object({
-  runIds: z.array(Id).min(1, 'choose at least one run').max(MAX_STAT_RUNS, `compare at most ${MAX_STAT_RUNS} runs`),
-  /** The run every difference is taken to; default the first of `runIds`. */
-  baseline: Id.optional(),
+/** How the test images are resampled: shared by every comparison request. */
+const Resampling = z.object({
   /** B, the bootstrap resamples. */
   bootstrap: z.number().int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP),
   /** The seed of the resamples: the same seed gives the same intervals. */
@@ -38,6 +36,12 @@ export const CompareRunsRequest = z.object({
     .min(0)
     .max(2 ** 31 - 1)
     .default(0),
+});
+
+export const CompareRunsRequest = Resampling.extend({
+  runIds: z.array(Id).min(1, 'choose at least one run').max(MAX_STAT_RUNS, `compare at most ${MAX_STAT_RUNS} runs`),
+  /** The run every difference is taken to; default the first of `runIds`. */
+  baseline: Id.optional(),
 });
 export type CompareRunsRequest = z.input<typeof CompareRunsRequest>;
 
@@ -112,20 +116,13 @@ export type CompareStats = z.infer<typeof CompareStats>;
 export const MAX_GROUP_RUNS = 40;
 
 /** Seed groups compared: each id names a run, which stands for its seed group (itself when alone). */
-export const CompareGroupsRequest = z.object({
+export const CompareGroupsRequest = Resampling.extend({
   groupIds: z
     .array(Id)
     .min(1, 'choose at least one group')
     .max(MAX_STAT_RUNS, `compare at most ${MAX_STAT_RUNS} groups`),
   /** The group every difference is taken to (any of its runs' ids); default the first. */
   baseline: Id.optional(),
-  bootstrap: z.number().int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .default(0),
 });
 export type CompareGroupsRequest = z.input<typeof CompareGroupsRequest>;
 
