@@ -41,6 +41,8 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
+  computeFeatures: { id: 1 },
+  getFeatures: { runId: 1 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {

@@ -44,6 +44,7 @@ import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, t
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
+import { FeatureStore } from './store/features';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -81,6 +82,7 @@ export class Lab {
   readonly runs: RunStore;
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
+  readonly features: FeatureStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -110,6 +112,7 @@ export class Lab {
     this.runs = new RunStore(this.db, timing.staleMs);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
+    this.features = new FeatureStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -179,6 +182,11 @@ export class Lab {
         this.runs.get(runId);
         const latest = this.explanations.latest(runId);
         return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
+      },
+      computeFeatures: ({ id }) => ({ job: this.computeFeatures(id) }),
+      getFeatures: ({ runId }) => {
+        this.runs.get(runId);
+        return this.features.info(runId);
       },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
@@ -383,6 +391,17 @@ export class Lab {
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
       queue,
     );
+  }
+
+  /**
+   * Queues the features of a finished run's training and test images (`next`: ahead of the
+   * waiting trainings): after its evaluation in the pipeline, on demand for older runs.
+   */
+  computeFeatures(id: number, queue: { next?: boolean } = {}): JobInfo {
+    const run = this.runs.get(id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${id} is ${run.status}; only a finished run has features to compare`);
+    return this.jobs.start({ kind: 'features', runId: id }, `Features of run ${id}`, queue);
   }
 
   /** Whether an evaluation of the run is queued or running. */

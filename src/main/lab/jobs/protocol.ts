@@ -11,6 +11,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), runId: Id, lease: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('evaluate'), runId: Id, samples: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('explain'), request: ExplainRequest }),
+  z.object({ kind: z.literal('features'), runId: Id }),
 ]);
 export type JobSpec = z.output<typeof JobSpec>;
 

@@ -8,6 +8,8 @@ import { RunStore } from '../store/runs';
 import { ExplanationStore } from '../store/explanations';
 import { explainRun } from '../explain/explain-run';
 import { trainRun } from '../training/train';
+import { computeRunFeatures } from '../features/features-run';
+import { FeatureStore } from '../store/features';
 import type { JobSpec } from './protocol';
 
 export interface JobContext {
@@ -71,6 +73,18 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
         });
         context.onEvent('runExplained', { runId: job.request.id, summary });
+        return null;
+      }
+      case 'features': {
+        const features = await computeRunFeatures({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          features: new FeatureStore(db),
+          runId: job.runId,
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runFeaturesComputed', { runId: job.runId, features });
         return null;
       }
     }
