@@ -22,6 +22,7 @@ import { exportRunCommand } from './cli/commands/export-run';
 import { importRunCommand } from './cli/commands/import-run';
 import { figureCommand } from './cli/commands/figure';
 import { findCommand } from './cli/commands/find';
+import { neighboursCommand } from './cli/commands/neighbours';
 import { importCommand } from './cli/commands/import';
 import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
@@ -49,6 +50,7 @@ const COMMANDS: readonly Command[] = [
   renameCommand,
   casesCommand,
   findCommand,
+  neighboursCommand,
   compareCommand,
   annotateCommand,
   exportCasesCommand,

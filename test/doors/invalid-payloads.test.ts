@@ -43,6 +43,8 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
   computeFeatures: { id: 1 },
   getFeatures: { runId: 1 },
+  getNeighbours: { runId: 1, split: 'test', index: 0, k: 8 },
+  findSuspects: { runs: [1], share: 0.875, limit: 10 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {

@@ -10,6 +10,7 @@ import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { FeatureStore } from '../../src/main/lab/store/features';
 import { RunStore } from '../../src/main/lab/store/runs';
+import { TrainLabelCheckStore } from '../../src/main/lab/store/train-label-checks';
 import { ImageSet } from '../../src/main/lab/training/data';
 import { trainRun } from '../../src/main/lab/training/train';
 import { syntheticDataset, syntheticSplit } from '../helpers/synthetic';
@@ -103,10 +104,11 @@ describe('computeRunFeatures', () => {
     const datasets = new DatasetStore(db);
     const runs = new RunStore(db);
     const features = new FeatureStore(db);
+    const checks = new TrainLabelCheckStore(db);
     const { dataset } = datasets.add(syntheticDataset({ train: 8, test: 4 }));
     const config: RunConfig = { ...defaultRunConfig('vnn'), epochs: 1, batchSize: 8, trainLimit: 21, latent: 8 };
     const run = runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config });
-    await expect(computeRunFeatures({ runs, datasets, features, runId: run.id })).rejects.toThrow(
+    await expect(computeRunFeatures({ runs, datasets, features, labelChecks: checks, runId: run.id })).rejects.toThrow(
       /only a finished run can be searched for neighbours/,
     );
     await trainRun({ runs, datasets, runId: run.id });
@@ -115,6 +117,7 @@ describe('computeRunFeatures', () => {
       runs,
       datasets,
       features,
+      labelChecks: checks,
       runId: run.id,
       onProgress: (p) => progress.push(p),
     });
@@ -122,7 +125,11 @@ describe('computeRunFeatures', () => {
       ['test', 'z_mean', 8, 12],
       ['train', 'z_mean', 8, 21],
     ]);
-    expect(progress.at(-1)).toMatchObject({ done: 33, total: 33, unit: 'images' });
+    expect(progress.find((p) => p.phase === 'features (test)' && p.done === 33)).toMatchObject({ total: 33 });
+    expect(progress.at(-1)).toMatchObject({ phase: 'neighbours of the training images', done: 21, total: 21 });
+    // every training image's label check, over 8 neighbours
+    expect(checks.runsWithChecks([run.id])).toEqual([run.id]);
+    expect(checks.checks([run.id], 20)).toMatchObject([{ runId: run.id, index: 20, k: 8 }]);
     const stored = features.get(run.id, 'train');
     expect(stored?.values).toHaveLength(21 * 8);
     expect(stored?.values.some((v) => v !== 0)).toBe(true);

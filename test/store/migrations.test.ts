@@ -399,6 +399,38 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("012-train-label-checks keeps each training image's neighbour labels per run, deleted with the run", () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 11));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')",
+    ).run();
+    db.prepare(
+      "INSERT INTO run_features (run_id, split, layer, dim, count, vectors) VALUES (1, 'train', 'l', 1, 1, x'0000')",
+    ).run();
+    migrate(db, migrations.slice(0, 12));
+    expect(schemaVersion(db)).toBe(12);
+    expect(db.prepare('SELECT count(*) FROM run_features').pluck().get()).toBe(1);
+    const insert = db.prepare(
+      'INSERT INTO train_label_checks (run_id, idx, label, k, other, majority, majority_count) VALUES (?, ?, 0, 8, ?, ?, ?)',
+    );
+    insert.run(1, 0, 8, 1, 8);
+    insert.run(1, 1, 0, null, 0);
+    expect(() => insert.run(1, 0, 1, 1, 1)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => insert.run(1, 2, 9, 1, 1)).toThrow(/CHECK/); // more than k
+    expect(() => insert.run(1, 2, 2, null, 0)).toThrow(/CHECK/); // others without their label
+    expect(() => insert.run(1, 2, 2, 1, 3)).toThrow(/CHECK/); // a majority larger than the others
+    expect(() => insert.run(99, 2, 0, null, 0)).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM train_label_checks').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

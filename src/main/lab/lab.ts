@@ -45,6 +45,8 @@ import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import { FeatureStore } from './store/features';
+import { TrainLabelCheckStore } from './store/train-label-checks';
+import { NeighbourService } from './features/service';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -83,6 +85,7 @@ export class Lab {
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
   readonly features: FeatureStore;
+  readonly neighbours: NeighbourService;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -113,6 +116,13 @@ export class Lab {
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
     this.features = new FeatureStore(this.db);
+    this.neighbours = new NeighbourService({
+      runs: this.runs,
+      datasets: this.datasets,
+      evaluations: this.evaluations,
+      features: this.features,
+      labelChecks: new TrainLabelCheckStore(this.db),
+    });
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -188,6 +198,8 @@ export class Lab {
         this.runs.get(runId);
         return this.features.info(runId);
       },
+      getNeighbours: (args) => this.neighbours.neighbours(args),
+      findSuspects: (args) => this.neighbours.suspects(args),
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
       getCaseSamples: ({ runId, index }) => this.cases.samples(runId, index),

@@ -1,21 +1,29 @@
 /**
  * The features job: a finished run's features (./extract) of every training image it used
  * (its `trainLimit`, the validation share included) and every test image it is evaluated on
- * (its `testLimit`), stored with the run as float16 (store/features). Queued after the
- * evaluation like the explanation, and on demand for older runs.
+ * (its `testLimit`), stored with the run as float16 (store/features), and for every training
+ * image how many of its 8 nearest training images carry another label (./knn `labelChecks`,
+ * store/train-label-checks: the "may be mislabelled" list). Queued after the evaluation like the
+ * explanation, and on demand for older runs.
  */
 import type { Progress, Split } from '../../../shared/contract';
 import { openFinishedRun } from '../inference/finished-run';
 import type { DatasetStore } from '../store/datasets';
 import type { FeatureInfo, FeatureStore } from '../store/features';
 import type { RunStore } from '../store/runs';
+import type { TrainLabelCheckStore } from '../store/train-label-checks';
 import { ImageSet } from '../training/data';
 import { extractFeatures } from './extract';
+import { labelChecks, unitRows } from './knn';
+
+/** Neighbours per training image in the label check. */
+export const LABEL_CHECK_K = 8;
 
 export interface FeaturesRunOptions {
   runs: RunStore;
   datasets: DatasetStore;
   features: FeatureStore;
+  labelChecks: TrainLabelCheckStore;
   runId: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -47,6 +55,15 @@ export async function computeRunFeatures(options: FeaturesRunOptions): Promise<F
       splits.push({ split, ...features });
       before += set.size;
     }
+    const trained = splits[0] as (typeof splits)[number];
+    const checks = await labelChecks(unitRows(trained.values, trained.dim), trained.dim, train.labels, {
+      k: LABEL_CHECK_K,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onChunk: (done) =>
+        options.onProgress?.({ phase: 'neighbours of the training images', done, total: train.size, unit: 'images' }),
+    });
+    // the checks first: a run with features has its checks
+    options.labelChecks.replace(runId, checks);
     options.features.putAll(runId, splits);
     return options.features.info(runId);
   } finally {

@@ -10,6 +10,7 @@ import { explainRun } from '../explain/explain-run';
 import { trainRun } from '../training/train';
 import { computeRunFeatures } from '../features/features-run';
 import { FeatureStore } from '../store/features';
+import { TrainLabelCheckStore } from '../store/train-label-checks';
 import type { JobSpec } from './protocol';
 
 export interface JobContext {
@@ -80,6 +81,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           runs: new RunStore(db),
           datasets: new DatasetStore(db),
           features: new FeatureStore(db),
+          labelChecks: new TrainLabelCheckStore(db),
           runId: job.runId,
           signal: context.signal,
           onProgress: context.onProgress,

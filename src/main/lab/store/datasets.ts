@@ -155,6 +155,16 @@ export class DatasetStore {
     return { pixels: row.pixels, shape: dataset.imageShape, label: row.label };
   }
 
+  /** Every label of a split, in stored order (without the pixels). */
+  labels(datasetId: number, split: Split): Uint8Array {
+    this.get(datasetId);
+    const rows = this.db
+      .prepare<[number, string], number>('SELECT label FROM images WHERE dataset_id = ? AND split = ? ORDER BY idx')
+      .pluck()
+      .all(datasetId, split);
+    return Uint8Array.from(rows);
+  }
+
   /** A whole split as contiguous arrays, in stored order (for training and evaluation). */
   loadSplit(datasetId: number, split: Split): SplitData {
     const dataset = this.get(datasetId);

@@ -107,6 +107,16 @@ export class EvaluationStore {
       .get(evaluationId) as number;
   }
 
+  /** One image's predicted class in the evaluation, or null when it did not see that image. */
+  predicted(evaluationId: number, index: number): number | null {
+    return (
+      this.db
+        .prepare<[number, number], number>('SELECT predicted FROM predictions WHERE evaluation_id = ? AND idx = ?')
+        .pluck()
+        .get(evaluationId, index) ?? null
+    );
+  }
+
   /** The evaluation's prediction for every image, in index order. */
   predictions(evaluationId: number): StoredPrediction[] {
     return this.db

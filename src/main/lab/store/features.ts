@@ -69,6 +69,16 @@ export class FeatureStore {
     };
   }
 
+  /** When a split's features were stored (changes when they are recomputed), or null. */
+  stamp(runId: number, split: Split): string | null {
+    return (
+      this.db
+        .prepare<[number, string], string>('SELECT created_at FROM run_features WHERE run_id = ? AND split = ?')
+        .pluck()
+        .get(runId, split) ?? null
+    );
+  }
+
   /** What the run has stored, per split (train first), without the vectors. */
   info(runId: number): FeatureInfo[] {
     return this.db

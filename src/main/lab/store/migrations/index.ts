@@ -10,6 +10,7 @@ import { runOwners } from './008-run-owners';
 import { runLeases } from './009-run-leases';
 import { runIdentity } from './010-run-identity';
 import { runFeatures } from './011-run-features';
+import { trainLabelChecks } from './012-train-label-checks';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   runLeases,
   runIdentity,
   runFeatures,
+  trainLabelChecks,
 ];
