@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|neighbours]
 //   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
 //   [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
@@ -48,6 +48,10 @@
 // Then trust (bench/trust.ts): the compare of 6 runs × 3,000 test images (3 and 10 classes), every metric
 // with a bootstrap interval (B = 2,000), every difference with its paired interval and test:
 // `{"trust": true, runs, images, bootstrap, ms, statsMs}` (target ≤ 1 s).
+// Then nearest training images (bench/neighbours.ts): the features of `--images 18000` images per
+// model (`{"neighbours": true, "part": "features", model, seconds, ...}`, target ≤ 10 s), the label
+// check of the training images (`"part": "labelCheck"`), and one case's 8 nearest training images
+// across 3 runs through the door (`"part": "query", coldMs, warmMs`, target ≤ 50 ms).
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -181,6 +185,10 @@ await withRunner(async (load) => {
     busy: async () => {
       const { benchBusy } = await load('bench/busy.ts');
       await benchBusy({ holdSeconds: count(values['hold-seconds']), report });
+    },
+    neighbours: async () => {
+      const { benchNeighbours } = await load('bench/neighbours.ts');
+      await benchNeighbours({ models, backends: options.backends, images: count(values.images), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

@@ -73,7 +73,7 @@ export interface LabelCheckOptions {
  * For every training image, its k nearest other training images (cosine) and how many of them
  * carry another label, with the most common such label: the "may be mislabelled" evidence. The
  * similarities come from matrix products in chunks of rows (an n × n product of n = 15,000 is
- * about 29 GFLOP: seconds on the wasm backend, where a scalar loop would take a minute). A
+ * about 58 GFLOP: about 3.6 CPU-seconds on the wasm backend, where a scalar loop takes a minute). A
  * duplicate of an image counts as its neighbour; the image itself does not.
  */
 export async function labelChecks(
@@ -89,21 +89,21 @@ export async function labelChecks(
   const step = options.chunk ?? 512;
   const checks: LabelCheck[] = [];
   const all = tf.tensor2d(unit, [n, dim]);
+  const m = k + 1;
   try {
     for (let start = 0; start < n; start += step) {
       await yieldToEventLoop(); // so that a cancel can arrive
       if (options.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const rows = Math.min(step, n - start);
-      const top = tf.tidy(() => {
-        const sims = tf.matMul(all.slice([start, 0], [rows, dim]), all, false, true);
-        return tf.topk(sims, k + 1).indices;
-      });
-      const indices = (await top.data()) as Int32Array;
-      top.dispose();
+      // all · chunkᵀ (n × rows): on wasm about 4× faster than chunk · allᵀ (measured: 30 vs 7 GFLOP/s)
+      const product = tf.tidy(() => tf.matMul(all, tf.transpose(all.slice([start, 0], [rows, dim]))));
+      const sims = (await product.data()) as Float32Array;
+      product.dispose();
+      const indices = topPerColumn(sims, n, rows, m);
       for (let r = 0; r < rows; r++) {
         const i = start + r;
         const own = labels[i] as number;
-        const row = indices.subarray(r * (k + 1), (r + 1) * (k + 1));
+        const row = indices.subarray(r * m, (r + 1) * m);
         // itself left out (with exact duplicates it may not come first; if absent, the last goes)
         const self = row.indexOf(i);
         const neighbours = [...row].filter((_, j) => j !== (self >= 0 ? self : k));
@@ -131,4 +131,31 @@ export async function labelChecks(
     all.dispose();
   }
   return checks;
+}
+
+/**
+ * For each column of an n × cols matrix (row-major), the rows of its m largest values, largest
+ * first (ties: the lower row first); read row by row, so memory is read in order.
+ */
+export function topPerColumn(values: Float32Array, n: number, cols: number, m: number): Int32Array {
+  const best = new Int32Array(cols * m).fill(-1);
+  const sims = new Float64Array(cols * m).fill(-Infinity);
+  const floor = new Float64Array(cols).fill(-Infinity);
+  for (let i = 0, o = 0; i < n; i++) {
+    for (let c = 0; c < cols; c++, o++) {
+      const v = values[o] as number;
+      if (v <= (floor[c] as number)) continue;
+      const base = c * m;
+      let p = m - 1;
+      while (p > 0 && (sims[base + p - 1] as number) < v) {
+        sims[base + p] = sims[base + p - 1] as number;
+        best[base + p] = best[base + p - 1] as number;
+        p--;
+      }
+      sims[base + p] = v;
+      best[base + p] = i;
+      floor[c] = sims[base + m - 1] as number;
+    }
+  }
+  return best;
 }

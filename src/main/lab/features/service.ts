@@ -1,8 +1,9 @@
 /**
  * Nearest training images for the doors: one image's k nearest training images in a run's
  * stored features, and the finder's "may be mislabelled" list over a set of runs. The unit rows
- * of the last few (run, split)s are kept in memory (a 15,000 × 128 split decodes and normalises
- * in tens of milliseconds; a query over the kept rows takes a few).
+ * of the training images of the last few runs are kept in memory (15,000 × 128 values decode and
+ * normalise in about 10 ms; a query over the kept rows takes a few); a test image's one row is
+ * read alone.
  */
 import {
   SUSPECTS_TITLE,
@@ -38,8 +39,14 @@ interface Kept {
   unit: Float32Array;
 }
 
-/** (run, split)s whose unit rows stay in memory: 3 runs' train and test splits. */
-const KEEP = 6;
+/** Runs whose training images' unit rows stay in memory (a case view compares up to 8 runs). */
+const KEEP = 8;
+
+function beyond(runId: number, split: Split, index: number, count: number): NotFoundError {
+  return new NotFoundError(
+    `run ${runId} has features of ${split} images 0–${count - 1} (its ${split === 'train' ? 'trainLimit' : 'testLimit'}); ${split}/${index} is not among them`,
+  );
+}
 
 export class NeighbourService {
   private readonly kept = new Map<string, Kept>();
@@ -54,12 +61,7 @@ export class NeighbourService {
     if (dataset.contentHash !== run.datasetHash)
       throw new ConflictError(`dataset ${dataset.id} no longer has the content run ${run.id} was trained on`);
     const train = this.unit(run.id, 'train');
-    const own = args.split === 'train' ? train : this.unit(run.id, 'test');
-    if (args.index >= own.count)
-      throw new NotFoundError(
-        `run ${run.id} has features of ${args.split} images 0–${own.count - 1} (its ${args.split === 'train' ? 'trainLimit' : 'testLimit'}); ${args.split}/${args.index} is not among them`,
-      );
-    const query = own.unit.subarray(args.index * own.dim, (args.index + 1) * own.dim);
+    const query = args.split === 'train' ? this.trainRow(train, run.id, args.index) : this.testRow(run.id, args.index);
     const found = nearest(train.unit, train.dim, query, args.k);
     const trainLabels = this.splitLabels(dataset.id, dataset.contentHash, 'train');
     const label = this.stores.datasets.label(dataset.id, args.split, args.index);
@@ -128,6 +130,19 @@ export class NeighbourService {
         };
       }),
     };
+  }
+
+  private trainRow(train: Kept, runId: number, index: number): Float32Array {
+    if (index >= train.count) throw beyond(runId, 'train', index, train.count);
+    return train.unit.subarray(index * train.dim, (index + 1) * train.dim);
+  }
+
+  /** One test image's unit row, read alone (a case needs one row of the test split, not all of it). */
+  private testRow(runId: number, index: number): Float32Array {
+    const row = this.stores.features.row(runId, 'test', index);
+    if (row === null) throw new ConflictError(`run ${runId} has no test features; compute them again`);
+    if (index >= row.count) throw beyond(runId, 'test', index, row.count);
+    return unitRows(row.values, row.dim);
   }
 
   /** A run's unit rows of one split, from memory or the store; a ConflictError when it has none yet. */

@@ -69,6 +69,25 @@ export class FeatureStore {
     };
   }
 
+  /**
+   * One image's row of a split (read from the blob alone, not the whole split), with the split's
+   * shape; null when the run has none stored. `values` is empty when `index` is past `count`.
+   */
+  row(
+    runId: number,
+    split: Split,
+    index: number,
+  ): { dim: number; count: number; layer: string; values: Float32Array } | null {
+    const row = this.db
+      .prepare<[number, number, string], { dim: number; count: number; layer: string; bytes: Buffer }>(
+        `SELECT dim, count, layer, substr(vectors, 1 + ? * dim * 2, dim * 2) AS bytes
+         FROM run_features WHERE run_id = ? AND split = ?`,
+      )
+      .get(index, runId, split);
+    if (!row) return null;
+    return { dim: row.dim, count: row.count, layer: row.layer, values: decodeHalf(row.bytes) };
+  }
+
   /** When a split's features were stored (changes when they are recomputed), or null. */
   stamp(runId: number, split: Split): string | null {
     return (
