@@ -77,6 +77,8 @@ describe('labelChecks', () => {
         .slice(0, 8);
       const other = reference.filter((r) => labels[r.index] !== labels[q]);
       expect(checks[q]).toMatchObject({ index: q, label: labels[q], k: 8, other: other.length });
+      if (other[0]) expect(checks[q]?.nearestOther).toBeCloseTo(other[0].distance, 5);
+      else expect(checks[q]?.nearestOther).toBeNull();
     }
   });
 });
@@ -166,7 +168,7 @@ describe('NeighbourService', () => {
     expect(suspects.missingRuns).toEqual([]);
     expect(suspects.entries[0]).toMatchObject({ index: duplicate, trueClass: 'frog', split: 'train' });
     expect(suspects.entries[0]?.reason).toMatch(
-      /^labelled frog, but 8 of its 8 nearest training images are deer in CNN #1$/,
+      /^labelled frog, but 8 of its 8 nearest training images are deer \(the nearest at distance 0\.000\) in CNN #1$/,
     );
     expect(suspects.entries.map((e) => e.index)).not.toContain(0);
     // the duplicate's own view says so too

@@ -30,6 +30,9 @@ describe('parseRoute', () => {
     ],
     ['#/gallery?runs=4,5', { view: 'gallery', runIds: [4, 5], query: DEFAULT_CASE_QUERY }],
     ['#/finder', { view: 'finder', runIds: [] }],
+    // a training image's own view
+    ['#/cases/2/train/3', { view: 'training', datasetId: 2, index: 3, runIds: [] }],
+    ['#/cases/2/train/0?runs=1,2', { view: 'training', datasetId: 2, index: 0, runIds: [1, 2] }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -43,7 +46,8 @@ describe('parseRoute', () => {
     '#/compare/',
     '#/compare/1,x',
     '#/compare/1,1',
-    '#/cases/2/train/3',
+    '#/cases/2/val/3',
+    '#/cases/2/train/x',
     '#/cases/2/test/-1',
     '#/gallery/3',
   ])('%s is no view', (hash) => {
@@ -69,6 +73,7 @@ describe('formatRoute', () => {
     '#/gallery?runs=1,2,3&outcome=wrong&class=0&tag=background+bias&note=1&pred=2%3A1&sort=mi&order=asc',
     '#/finder?runs=1',
     '#/finder',
+    '#/cases/2/train/3?runs=1,2',
   ])('round-trips %s', (hash) => {
     expect(formatRoute(parseRoute(hash))).toBe(hash);
   });

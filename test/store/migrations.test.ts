@@ -417,15 +417,17 @@ describe('migrations', () => {
     expect(schemaVersion(db)).toBe(12);
     expect(db.prepare('SELECT count(*) FROM run_features').pluck().get()).toBe(1);
     const insert = db.prepare(
-      'INSERT INTO train_label_checks (run_id, idx, label, k, other, majority, majority_count) VALUES (?, ?, 0, 8, ?, ?, ?)',
+      'INSERT INTO train_label_checks (run_id, idx, label, k, other, majority, majority_count, nearest_other) VALUES (?, ?, 0, 8, ?, ?, ?, ?)',
     );
-    insert.run(1, 0, 8, 1, 8);
-    insert.run(1, 1, 0, null, 0);
-    expect(() => insert.run(1, 0, 1, 1, 1)).toThrow(/UNIQUE|PRIMARY KEY/);
-    expect(() => insert.run(1, 2, 9, 1, 1)).toThrow(/CHECK/); // more than k
-    expect(() => insert.run(1, 2, 2, null, 0)).toThrow(/CHECK/); // others without their label
-    expect(() => insert.run(1, 2, 2, 1, 3)).toThrow(/CHECK/); // a majority larger than the others
-    expect(() => insert.run(99, 2, 0, null, 0)).toThrow(/FOREIGN KEY/);
+    insert.run(1, 0, 8, 1, 8, 0);
+    insert.run(1, 1, 0, null, 0, null);
+    expect(() => insert.run(1, 0, 1, 1, 1, 0.5)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => insert.run(1, 2, 9, 1, 1, 0.5)).toThrow(/CHECK/); // more than k
+    expect(() => insert.run(1, 2, 2, null, 0, 0.5)).toThrow(/CHECK/); // others without their label
+    expect(() => insert.run(1, 2, 2, 1, 3, 0.5)).toThrow(/CHECK/); // a majority larger than the others
+    expect(() => insert.run(1, 2, 2, 1, 2, null)).toThrow(/CHECK/); // others without their distance
+    expect(() => insert.run(1, 2, 2, 1, 2, 2.5)).toThrow(/CHECK/); // not a cosine distance
+    expect(() => insert.run(99, 2, 0, null, 0, null)).toThrow(/FOREIGN KEY/);
     db.prepare('DELETE FROM runs WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) FROM train_label_checks').pluck().get()).toBe(0);
     db.close();

@@ -14,7 +14,7 @@ import type { RunStore } from '../store/runs';
 import type { TrainLabelCheckStore } from '../store/train-label-checks';
 import { ImageSet } from '../training/data';
 import { extractFeatures } from './extract';
-import { labelChecks, unitRows } from './knn';
+import { labelChecks, meanRow, unitRows } from './knn';
 
 /** Neighbours per training image in the label check. */
 export const LABEL_CHECK_K = 8;
@@ -56,7 +56,8 @@ export async function computeRunFeatures(options: FeaturesRunOptions): Promise<F
       before += set.size;
     }
     const trained = splits[0] as (typeof splits)[number];
-    const checks = await labelChecks(unitRows(trained.values, trained.dim), trained.dim, train.labels, {
+    const centre = meanRow(trained.values, trained.dim);
+    const checks = await labelChecks(unitRows(trained.values, trained.dim, centre), trained.dim, train.labels, {
       k: LABEL_CHECK_K,
       ...(options.signal ? { signal: options.signal } : {}),
       onChunk: (done) =>

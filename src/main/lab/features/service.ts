@@ -21,7 +21,7 @@ import type { EvaluationStore } from '../store/evaluations';
 import type { FeatureStore } from '../store/features';
 import type { RunStore } from '../store/runs';
 import type { TrainLabelCheckStore } from '../store/train-label-checks';
-import { nearest, unitRows } from './knn';
+import { meanRow, nearest, unitRows } from './knn';
 
 export interface NeighbourStores {
   runs: RunStore;
@@ -33,6 +33,8 @@ export interface NeighbourStores {
 
 interface Kept {
   createdAt: string;
+  /** The training images' mean row: every row is measured from it (./knn `meanRow`). */
+  centre: Float32Array;
   dim: number;
   count: number;
   layer: string;
@@ -61,7 +63,8 @@ export class NeighbourService {
     if (dataset.contentHash !== run.datasetHash)
       throw new ConflictError(`dataset ${dataset.id} no longer has the content run ${run.id} was trained on`);
     const train = this.unit(run.id, 'train');
-    const query = args.split === 'train' ? this.trainRow(train, run.id, args.index) : this.testRow(run.id, args.index);
+    const query =
+      args.split === 'train' ? this.trainRow(train, run.id, args.index) : this.testRow(train, run.id, args.index);
     const found = nearest(train.unit, train.dim, query, args.k);
     const trainLabels = this.splitLabels(dataset.id, dataset.contentHash, 'train');
     const label = this.stores.datasets.label(dataset.id, args.split, args.index);
@@ -116,7 +119,8 @@ export class NeighbourService {
             c.majorityCount === c.other
               ? `are ${pluralClass(name(c.majority))}`
               : `carry another label (${c.majorityCount} ${pluralClass(name(c.majority))})`;
-          return `${of} ${what} in ${runName.get(c.runId) ?? `run ${c.runId}`}`;
+          const near = c.nearestOther === null ? '' : ` (the nearest at distance ${c.nearestOther.toFixed(3)})`;
+          return `${of} ${what}${near} in ${runName.get(c.runId) ?? `run ${c.runId}`}`;
         };
         const reason = `labelled ${name(s.label)}, but ${s.checks.map((c, i) => part(c, i === 0)).join('; ')}`;
         return {
@@ -138,11 +142,15 @@ export class NeighbourService {
   }
 
   /** One test image's unit row, read alone (a case needs one row of the test split, not all of it). */
-  private testRow(runId: number, index: number): Float32Array {
+  private testRow(train: Kept, runId: number, index: number): Float32Array {
     const row = this.stores.features.row(runId, 'test', index);
     if (row === null) throw new ConflictError(`run ${runId} has no test features; compute them again`);
     if (index >= row.count) throw beyond(runId, 'test', index, row.count);
-    return unitRows(row.values, row.dim);
+    if (row.dim !== train.dim)
+      throw new ConflictError(
+        `run ${runId}'s test features have ${row.dim} values, its training features ${train.dim}; compute them again`,
+      );
+    return unitRows(row.values, row.dim, train.centre);
   }
 
   /** A run's unit rows of one split, from memory or the store; a ConflictError when it has none yet. */
@@ -162,12 +170,14 @@ export class NeighbourService {
     }
     const stored = this.stores.features.get(runId, split);
     if (!stored) throw new ConflictError(`run ${runId} has no ${split} features`);
+    const centre = meanRow(stored.values, stored.dim);
     const fresh: Kept = {
       createdAt: stored.createdAt,
+      centre,
       dim: stored.dim,
       count: stored.count,
       layer: stored.layer,
-      unit: unitRows(stored.values, stored.dim),
+      unit: unitRows(stored.values, stored.dim, centre),
     };
     this.kept.delete(key);
     this.kept.set(key, fresh);

@@ -10,6 +10,8 @@ export interface LabelCheck {
   /** The label most of those carry (null when `other` is 0), and how many carry it. */
   majority: number | null;
   majorityCount: number;
+  /** Cosine distance to the nearest neighbour with another label (null when none): 0 for a duplicate labelled otherwise. */
+  nearestOther: number | null;
 }
 
 /** A training image flagged over a set of runs, with each run's check. */
@@ -29,6 +31,7 @@ interface Row {
   other: number;
   majority: number | null;
   majority_count: number;
+  nearest_other: number | null;
 }
 
 const toCheck = (row: Row): LabelCheck & { runId: number } => ({
@@ -39,6 +42,7 @@ const toCheck = (row: Row): LabelCheck & { runId: number } => ({
   other: row.other,
   majority: row.majority,
   majorityCount: row.majority_count,
+  nearestOther: row.nearest_other,
 });
 
 /** The `train_label_checks` table (migration 012), written by the features job. */
@@ -48,13 +52,14 @@ export class TrainLabelCheckStore {
   /** Replaces a run's checks with these, in one transaction. */
   replace(runId: number, checks: readonly LabelCheck[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO train_label_checks (run_id, idx, label, k, other, majority, majority_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO train_label_checks (run_id, idx, label, k, other, majority, majority_count, nearest_other)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db
       .transaction(() => {
         this.db.prepare('DELETE FROM train_label_checks WHERE run_id = ?').run(runId);
-        for (const c of checks) insert.run(runId, c.index, c.label, c.k, c.other, c.majority, c.majorityCount);
+        for (const c of checks)
+          insert.run(runId, c.index, c.label, c.k, c.other, c.majority, c.majorityCount, c.nearestOther);
       })
       .immediate();
   }
@@ -84,13 +89,14 @@ export class TrainLabelCheckStore {
 
   /**
    * The training images whose neighbours carry another label in at least `share` of cases in
-   * every one of `runIds` (each must have checks), most suspicious first: the top `limit` and how
-   * many qualify.
+   * every one of `runIds` (each must have checks), most suspicious first (the largest share, then
+   * the nearest neighbour with another label: a duplicate labelled otherwise comes first), the
+   * top `limit` and how many qualify.
    */
   suspects(runIds: readonly number[], share: number, limit: number): { total: number; items: Suspect[] } {
     if (runIds.length === 0) return { total: 0, items: [] };
     const marks = runIds.map(() => '?').join(', ');
-    const qualifying = `SELECT idx, avg(other * 1.0 / k) AS score, avg(majority_count * 1.0 / k) AS agree
+    const qualifying = `SELECT idx, avg(other * 1.0 / k) AS score, avg(nearest_other) AS near
         FROM train_label_checks WHERE run_id IN (${marks})
         GROUP BY idx HAVING count(*) = ? AND min(other * 1.0 / k) >= ?`;
     const params = [...runIds, runIds.length, share - 1e-9];
@@ -99,7 +105,7 @@ export class TrainLabelCheckStore {
       .pluck()
       .get(...params);
     const top = this.db
-      .prepare<unknown[], { idx: number; score: number }>(`${qualifying} ORDER BY score DESC, agree DESC, idx LIMIT ?`)
+      .prepare<unknown[], { idx: number; score: number }>(`${qualifying} ORDER BY score DESC, near, idx LIMIT ?`)
       .all(...params, limit);
     if (top.length === 0) return { total: total ?? 0, items: [] };
     const rows = this.db

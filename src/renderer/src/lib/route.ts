@@ -8,6 +8,7 @@
  *   #/runs/<id>[?sort=…]                 a run's page (below the table)
  *   #/compare/<id>,<id>…                 runs side by side (2 to 6)
  *   #/cases/<dataset>/test/<index>?runs=1,2,3[&<case list>]   one test image across runs
+ *   #/cases/<dataset>/train/<index>?runs=1,2,3   a training image: its label, note, nearest training images
  *   #/gallery?runs=1,2,3[&<case list>]   the test images of runs, filtered and sorted
  *   #/finder?runs=1,2,3                  the interesting-case finder
  *
@@ -27,6 +28,7 @@ export type Route =
   | { view: 'runs'; runId: number | null; sort: string | null }
   | { view: 'compare'; runIds: number[] }
   | { view: 'case'; datasetId: number; split: 'test'; index: number; runIds: number[]; query: CaseListQuery }
+  | { view: 'training'; datasetId: number; index: number; runIds: number[] }
   | { view: 'gallery'; runIds: number[]; query: CaseListQuery }
   | { view: 'finder'; runIds: number[] }
   /** A hash no view answers to: shown as such, never silently turned into another view. */
@@ -86,7 +88,10 @@ export function parseRoute(hash: string): Route {
       const [dataset, split, index] = rest;
       const datasetId = id(dataset);
       const imageIndex = index !== undefined && /^(0|[1-9]\d{0,8})$/.test(index) ? Number(index) : null;
-      if (rest.length !== 3 || datasetId === null || split !== 'test' || imageIndex === null) return unknown;
+      if (rest.length !== 3 || datasetId === null || imageIndex === null) return unknown;
+      if (split === 'train')
+        return { view: 'training', datasetId, index: imageIndex, runIds: parseIds(query.get('runs')) ?? [] };
+      if (split !== 'test') return unknown;
       return {
         view: 'case',
         datasetId,
@@ -127,6 +132,8 @@ export function formatRoute(route: Route): string {
       return `#/compare/${route.runIds.join(',')}`;
     case 'case':
       return `#/cases/${route.datasetId}/${route.split}/${route.index}${runsQuery(route.runIds, route.query)}`;
+    case 'training':
+      return `#/cases/${route.datasetId}/train/${route.index}${runsQuery(route.runIds)}`;
     case 'gallery':
       return `#/gallery${runsQuery(route.runIds, route.query)}`;
     case 'finder':
@@ -148,6 +155,8 @@ export const href = {
   case: (datasetId: number, index: number, ids: readonly number[], query: CaseListQuery = DEFAULT_CASE_QUERY): string =>
     formatRoute({ view: 'case', datasetId, split: 'test', index, runIds: [...ids], query }),
   finder: (ids: readonly number[]): string => formatRoute({ view: 'finder', runIds: [...ids] }),
+  training: (datasetId: number, index: number, ids: readonly number[]): string =>
+    formatRoute({ view: 'training', datasetId, index, runIds: [...ids] }),
 };
 
 /** The screen a route belongs to in the top navigation. */

@@ -13,6 +13,8 @@ import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
+import { NeighboursState } from './neighbours.svelte';
+import { TrainingImageState } from './training-image.svelte';
 import { RecentRuns } from './recent-runs.svelte';
 import { ReportState } from './report.svelte';
 import { download } from '../lib/figure-export';
@@ -37,6 +39,10 @@ export class AppState {
   readonly case: CaseState;
   readonly annotation: AnnotationState;
   readonly finder: FinderState;
+  /** A case's nearest training images per run. */
+  readonly nearest: NeighboursState;
+  /** A training image's own view: its label and note, and its nearest training images per run. */
+  readonly training: TrainingImageState;
   readonly sampleStudy: SampleStudyState;
   /** The runs last looked at: where the top bar's Gallery and Finder open. */
   readonly recent = new RecentRuns();
@@ -52,6 +58,8 @@ export class AppState {
     this.case = new CaseState(client, () => this.finder.thresholds);
     this.annotation = new AnnotationState(client);
     this.finder = new FinderState(client);
+    this.nearest = new NeighboursState(client);
+    this.training = new TrainingImageState(client);
     this.sampleStudy = new SampleStudyState(client);
     this.report = new ReportState(client, download);
     this.datasets = new DatasetsState(client, this.errors);
@@ -93,9 +101,17 @@ export class AppState {
       void this.case.load({ datasetId: route.datasetId, index: route.index, runIds: route.runIds, query: route.query });
     } else if (route.view === 'finder') {
       void this.finder.load(route.runIds);
+    } else if (route.view === 'training') {
+      void this.training.load({ datasetId: route.datasetId, index: route.index });
     }
-    // leaving a case: its unsaved note is saved (a failure stays on the case's panel)
-    if (route.view !== 'case') void this.annotation.flush();
+    // leaving an image (a case, a training image): its unsaved note is saved (a failure stays on its panel)
+    const shown = this.annotation.annotation;
+    const sameImage =
+      shown !== null &&
+      ((route.view === 'case' && shown.split === 'test') || (route.view === 'training' && shown.split === 'train')) &&
+      shown.datasetId === route.datasetId &&
+      shown.index === route.index;
+    if (!sameImage) void this.annotation.flush();
   }
 
   /** Subscribes to everything, loads the first data; returns the disposer. */
@@ -112,9 +128,13 @@ export class AppState {
       this.runs.listen(),
       this.compare.listen(),
       this.gallery.listen(),
+      this.nearest.listen(),
+      this.training.neighbours.listen(),
+      this.finder.listen(),
       this.client.on('annotationChanged', ({ annotation }) => {
         this.annotation.receive(annotation);
         this.case.setAnnotation(annotation);
+        this.training.setAnnotation(annotation);
         this.case.forgetList();
       }),
       // a case on show whose run was evaluated or explained again shows the new results

@@ -135,7 +135,13 @@ export class CaseState {
   /** Keeps the shown annotation in step (from annotate answers and annotationChanged events). */
   setAnnotation(annotation: CaseDetail['annotation']): void {
     const detail = this.detail;
-    if (!detail || detail.datasetId !== annotation.datasetId || detail.index !== annotation.index) return;
+    if (
+      !detail ||
+      detail.datasetId !== annotation.datasetId ||
+      detail.split !== annotation.split ||
+      detail.index !== annotation.index
+    )
+      return;
     this.detail = { ...detail, annotation, tags: annotation.tags, note: annotation.note };
   }
 

@@ -9,8 +9,7 @@ export class RecentRuns {
 
   /** Notes the runs a route shows (a route without runs leaves the last ones). */
   see(route: Route): void {
-    if (route.view !== 'gallery' && route.view !== 'case' && route.view !== 'finder' && route.view !== 'compare')
-      return;
+    if (!['gallery', 'case', 'training', 'finder', 'compare'].includes(route.view) || !('runIds' in route)) return;
     if (route.runIds.length === 0) return;
     const same = route.runIds.length === this.runIds.length && route.runIds.every((id, i) => id === this.runIds[i]);
     if (!same) this.runIds = [...route.runIds];

@@ -19,8 +19,11 @@ export const trainLabelChecks: Migration = {
         other           INTEGER NOT NULL CHECK (other BETWEEN 0 AND k),
         majority        INTEGER,
         majority_count  INTEGER NOT NULL CHECK (majority_count BETWEEN 0 AND other),
+        -- the cosine distance to the nearest neighbour with another label (0: a duplicate labelled otherwise)
+        nearest_other   REAL CHECK (nearest_other BETWEEN 0 AND 2),
         PRIMARY KEY (run_id, idx),
-        CHECK ((majority IS NULL) = (other = 0))
+        CHECK ((majority IS NULL) = (other = 0)),
+        CHECK ((nearest_other IS NULL) = (other = 0))
       );
       CREATE INDEX train_label_checks_by_share ON train_label_checks (run_id, other DESC);
     `);
