@@ -59,14 +59,13 @@ export class FinderState {
       return;
     }
     this.loading = true;
-    const [answer] = await Promise.all([
-      this.#client.request('findCases', {
-        runs: [...runIds],
-        limit: this.limit,
-        thresholds: { ...this.thresholds },
-      }),
-      this.#loadSuspects(generation),
-    ]);
+    // the training images' list comes on its own (the test images' lists need not wait for it)
+    void this.#loadSuspects(generation);
+    const answer = await this.#client.request('findCases', {
+      runs: [...runIds],
+      limit: this.limit,
+      thresholds: { ...this.thresholds },
+    });
     if (generation !== this.#generation) return;
     this.loading = false;
     if (answer.ok) this.result = answer.value;
