@@ -45,10 +45,10 @@ describe('explaining through the lab', () => {
     expect(lab.jobs.list().filter((j) => j.kind === 'evaluate')).toHaveLength(1);
   });
 
-  it('queues one evaluation when a run finishes, the explanation waiting for it', async () => {
+  it('queues one evaluation when a run finishes, the explanation (and the features) waiting for it', async () => {
     const { lab, runId } = await labWithRun(true);
     const kinds = lab.jobs.list().map((j) => j.kind);
-    expect(kinds).toEqual(['train', 'evaluate', 'explain']);
+    expect(kinds).toEqual(['train', 'evaluate', 'explain', 'features']);
     const explain = lab.jobs.list().find((j) => j.kind === 'explain')!;
     expect((await lab.jobs.finished(explain.id)).job.status).toBe('done');
     expect(lab.explanations.latest(runId)).not.toBeNull();
