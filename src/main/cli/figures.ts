@@ -7,6 +7,9 @@ import { DatasetStore } from '../lab/store/datasets';
 import { EvaluationStore } from '../lab/store/evaluations';
 import { ExplanationStore } from '../lab/store/explanations';
 import { RunStore } from '../lab/store/runs';
+import { FeatureStore } from '../lab/store/features';
+import { TrainLabelCheckStore } from '../lab/store/train-label-checks';
+import { NeighbourService } from '../lab/features/service';
 import { FIGURE_FORMATS, type FigureFormat } from '../lab/figures/render';
 import { UsageError } from './args';
 
@@ -16,14 +19,22 @@ export function openFigures(file: string): ReportSources & { close: () => void }
   const runs = new RunStore(db);
   const datasets = new DatasetStore(db);
   const cases = new CaseService({ db, runs, datasets });
+  const evaluations = new EvaluationStore(db);
   const figures = new FigureService({
     runs,
     datasets,
-    evaluations: new EvaluationStore(db),
+    evaluations,
     explanations: new ExplanationStore(db),
     cases,
   });
-  return { figures, cases, datasets, close: () => db.close() };
+  const neighbours = new NeighbourService({
+    runs,
+    datasets,
+    evaluations,
+    features: new FeatureStore(db),
+    labelChecks: new TrainLabelCheckStore(db),
+  });
+  return { figures, cases, datasets, neighbours, close: () => db.close() };
 }
 
 /** `--image test/17` (or `17`, the test split). */

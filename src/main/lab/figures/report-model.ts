@@ -7,11 +7,15 @@ import {
   STAT_METRIC_INFO,
   type CaseKey,
   type DatasetSummary,
+  type NeighbourResult,
   type Split,
 } from '../../../shared/contract';
+import { significant } from '../../../shared/numbers';
 import { statsMethod, statsTable } from '../../../shared/stats-format';
 import { fixed, percent, runLabel, type FigureRun } from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
+import { errorCode } from '../errors';
+import type { NeighbourService } from '../features/service';
 import type { DatasetStore } from '../store/datasets';
 import type { AnyFigure } from './render';
 import type { FigureService } from './service';
@@ -28,6 +32,8 @@ export interface ReportCase {
   tags: string[];
   note: string;
   reasons: string[];
+  /** Per run with features: its sentence and the nearest training images (label, distance). */
+  neighbours: string[];
   panel: ReportFigure;
 }
 
@@ -65,6 +71,30 @@ export interface ReportSources {
   figures: FigureService;
   cases: CaseService;
   datasets: DatasetStore;
+  /** A case's nearest training images per run (runs without features are left out). */
+  neighbours?: Pick<NeighbourService, 'neighbours'>;
+}
+
+/** "CNN #1: Looks like the trucks it was trained on (…). Nearest: train/4512 truck 0.041, …" per run with features. */
+function neighbourLines(
+  sources: ReportSources,
+  runs: readonly { id: number; name: string }[],
+  key: { split: Split; index: number },
+): string[] {
+  const service = sources.neighbours;
+  if (!service) return [];
+  return runs.flatMap((run) => {
+    let result: NeighbourResult;
+    try {
+      result = service.neighbours({ runId: run.id, split: key.split, index: key.index, k: 8 });
+    } catch (error) {
+      if (errorCode(error) === 'conflict') return []; // no features yet
+      throw error;
+    }
+    const shown = result.neighbours.filter((n) => !(n.split === key.split && n.index === key.index));
+    const list = shown.map((n) => `${n.split}/${n.index} ${n.className} ${significant(n.distance, 2)}`).join(', ');
+    return [`${run.name}: ${result.sentence} Nearest: ${list}.`];
+  });
 }
 
 export type ReportCases = 'annotated' | 'none' | readonly { split: Split; index: number }[];
@@ -212,6 +242,11 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
         tags: detail.tags,
         note: detail.note,
         reasons: [...new Set(detail.reasons.map((r) => r.reason))],
+        neighbours: neighbourLines(
+          sources,
+          runs.map((r) => ({ id: r.run.id, name: runLabel(r.run) })),
+          key,
+        ),
         panel: first,
       },
     ];

@@ -76,6 +76,7 @@ export function reportHtml(
 ${htmlFigure(c.panel)}
 ${c.tags.length > 0 ? `<p><strong>Tags:</strong> ${c.tags.map(userText).join(', ')}</p>` : ''}
 ${c.reasons.length > 0 ? `<ul>${c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : ''}
+${c.neighbours.length > 0 ? `<p><strong>Nearest training images</strong> (cosine distance of each run's features):</p><ul data-neighbours>${c.neighbours.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 ${c.note.trim().length > 0 ? `<div class="note" data-note><strong>Note:</strong> ${userText(c.note)}</div>` : ''}</section>`,
     )
     .join('\n');
@@ -179,6 +180,11 @@ async function reportMarkdown(
     parts.push(`### ${mdInline(c.heading)}`, await figure(c.panel));
     if (c.tags.length > 0) parts.push(`**Tags:** ${c.tags.map(mdInline).join(', ')}`);
     if (c.reasons.length > 0) parts.push(c.reasons.map((r) => `- ${mdInline(r)}`).join('\n'));
+    if (c.neighbours.length > 0)
+      parts.push(
+        "**Nearest training images** (cosine distance of each run's features):",
+        c.neighbours.map((n) => `- ${mdInline(n)}`).join('\n'),
+      );
     if (c.note.trim().length > 0) parts.push(mdQuote('**Note:**', c.note));
   }
   if (model.skipped.length > 0) parts.push('## Left out', model.skipped.map((s) => `- ${mdInline(s)}`).join('\n'));
