@@ -5,6 +5,7 @@ import { runCli } from '../../src/main/cli';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { FeatureStore } from '../../src/main/lab/store/features';
+import { TrainLabelCheckStore } from '../../src/main/lab/store/train-label-checks';
 import { RunStore } from '../../src/main/lab/store/runs';
 import { trainRun } from '../../src/main/lab/training/train';
 import { captureIo } from '../helpers/io';
@@ -70,5 +71,29 @@ describe('casebook neighbours', () => {
       expect(await runCli(['neighbours', ...argv, '--db', db], io), argv.join(' ')).toBe(code);
       expect(io.err()).toMatch(message);
     }
+  });
+
+  it('find lists the training images that may be mislabelled, as the label checks say', async () => {
+    // the features (and label checks) the first test computed
+    const stored = openDatabase(db);
+    const expected = new TrainLabelCheckStore(stored).suspects([1], 0.5, 20);
+    stored.close();
+    const io = captureIo();
+    const argv = ['find', '--runs', '1', '--lists', 'training-mislabelled', '--share', '0.5', '--db', db, '--json'];
+    expect(await runCli(argv, io), io.err()).toBe(0);
+    const lines = io
+      .out()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { list: string; split: string; index: number; reason: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.map((l) => l.index)).toEqual(expected.items.map((item) => item.index));
+    for (const line of lines) {
+      expect(line).toMatchObject({ list: 'training-mislabelled', split: 'train' });
+      expect(line.reason).toMatch(/^labelled \w+, but [4-8] of its 8 nearest training images .* in CNN #1$/);
+    }
+    const bad = captureIo();
+    expect(await runCli(['find', '--runs', '1', '--share', '2', '--db', db], bad)).toBe(2);
+    expect(bad.err()).toMatch(/--share/);
   });
 });
