@@ -14,6 +14,7 @@ import { RunStore } from '../../src/main/lab/store/runs';
 import { TrainLabelCheckStore } from '../../src/main/lab/store/train-label-checks';
 import { seededRandom } from '../../src/main/lab/training/random';
 import { trainRun } from '../../src/main/lab/training/train';
+import { syntheticDataset } from '../helpers/synthetic';
 
 beforeAll(async () => {
   await initEngine();
@@ -175,6 +176,44 @@ describe('NeighbourService', () => {
     expect(ask({ runId: run.id, split: 'train', index: duplicate }).sentence).toMatch(
       /^Labelled frog, but looks like the deer around it/,
     );
+    db.close();
+  });
+
+  it('measures distances from the training mean: what sets images apart, not how strongly they activate', () => {
+    const db = openDatabase(':memory:');
+    const datasets = new DatasetStore(db);
+    const runs = new RunStore(db);
+    const features = new FeatureStore(db);
+    const { dataset } = datasets.add(syntheticDataset({ train: 2, test: 1 }));
+    const run = runs.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('cnn'),
+    });
+    runs.setStatus(run.id, 'done');
+    // all rows point nearly the same way (as ReLU features do); the test row is small and a little up.
+    // Raw cosine: nearest is train 1 (10, 1); from the mean (9.75, 0.125): train 3 (9, 0.5), the
+    // one that sits apart from the rest the way the test row does.
+    features.putAll(run.id, [
+      { split: 'train', dim: 2, values: Float32Array.from([10, 0, 10, 1, 10, -1, 9, 0.5]), layer: 'dense_2' },
+      { split: 'test', dim: 2, values: Float32Array.from([1, 0.2]), layer: 'dense_2' },
+    ]);
+    const service = new NeighbourService({
+      runs,
+      datasets,
+      evaluations: new EvaluationStore(db),
+      features,
+      labelChecks: new TrainLabelCheckStore(db),
+    });
+    const found = service.neighbours(GetNeighboursRequest.parse({ runId: run.id, index: 0, k: 4 }));
+    expect(found.neighbours[0]?.index).toBe(3);
+    const raw = nearest(
+      unitRows(Float32Array.from([10, 0, 10, 1, 10, -1, 9, 0.5]), 2),
+      2,
+      unitRows(Float32Array.from([1, 0.2]), 2),
+      1,
+    );
+    expect(raw[0]?.index).toBe(1);
     db.close();
   });
 });

@@ -37,9 +37,9 @@ export function unitRows(values: Float32Array, dim: number, centre?: Float32Arra
 
 /**
  * The mean row of the training images' features: the centre every row is measured from. ReLU
- * features are all ≥ 0 and share one large common direction, so raw cosine distances crowd near 0
- * (0.001–0.005 for a small CNN); measured from the training mean they spread over [0, 2] and
- * rank neighbours by what sets images apart (as centred cosine, or Pearson correlation, does).
+ * features are all ≥ 0 and share one large common direction (how strongly the image activates
+ * the layer at all), which raw cosine lets dominate; measured from the training mean, neighbours
+ * are ranked by what sets images apart (centred cosine, as Pearson correlation).
  */
 export function meanRow(values: Float32Array, dim: number): Float32Array {
   const sum = new Float64Array(dim);
