@@ -11,6 +11,7 @@ import { ExplanationStore } from '../src/main/lab/store/explanations';
 import { FigureService } from '../src/main/lab/figures/service';
 import { seededRandom } from '../src/main/lab/training/random';
 import type { Db } from '../src/main/lab/store/database';
+import { MapStore } from '../src/main/lab/store/maps';
 import type { CaseService } from '../src/main/lab/cases/cases';
 import { benchStudy } from './cases';
 
@@ -89,6 +90,6 @@ export function figureStudy(
       });
     } else cases.clear({ datasetId, split: 'test', index: annotation.index });
   }
-  const figures = new FigureService({ runs, datasets, evaluations, explanations, cases });
+  const figures = new FigureService({ runs, datasets, evaluations, explanations, maps: new MapStore(db), cases });
   return { db, ids, datasetId, cases, figures, datasets, annotated };
 }

@@ -22,6 +22,7 @@ import { exportRunCommand } from './cli/commands/export-run';
 import { importRunCommand } from './cli/commands/import-run';
 import { figureCommand } from './cli/commands/figure';
 import { findCommand } from './cli/commands/find';
+import { mapCommand } from './cli/commands/map';
 import { importCommand } from './cli/commands/import';
 import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
@@ -42,6 +43,7 @@ const COMMANDS: readonly Command[] = [
   studyCommand,
   evaluateCommand,
   explainCommand,
+  mapCommand,
   runsCommand,
   resumeCommand,
   cancelCommand,

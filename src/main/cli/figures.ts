@@ -5,6 +5,7 @@ import type { ReportSources } from '../lab/figures/report-model';
 import { openDatabase } from '../lab/store/database';
 import { DatasetStore } from '../lab/store/datasets';
 import { EvaluationStore } from '../lab/store/evaluations';
+import { MapStore } from '../lab/store/maps';
 import { ExplanationStore } from '../lab/store/explanations';
 import { RunStore } from '../lab/store/runs';
 import { FIGURE_FORMATS, type FigureFormat } from '../lab/figures/render';
@@ -21,6 +22,7 @@ export function openFigures(file: string): ReportSources & { close: () => void }
     datasets,
     evaluations: new EvaluationStore(db),
     explanations: new ExplanationStore(db),
+    maps: new MapStore(db),
     cases,
   });
   return { figures, cases, datasets, close: () => db.close() };

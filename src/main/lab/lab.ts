@@ -7,6 +7,9 @@ import {
   defaultRunConfig,
   CAM_METHOD_LABELS,
   ExplainRequest as ExplainRequestSchema,
+  MapRequest as MapRequestSchema,
+  type MapRequest,
+  type RunMap,
   MODEL_LABELS,
   ModelFamily,
   RunConfig,
@@ -44,6 +47,8 @@ import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, t
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
+import { MapStore } from './store/maps';
+import { readRunMap } from './map/read-map';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -81,6 +86,7 @@ export class Lab {
   readonly runs: RunStore;
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
+  readonly maps: MapStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -110,6 +116,7 @@ export class Lab {
     this.runs = new RunStore(this.db, timing.staleMs);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
+    this.maps = new MapStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -180,6 +187,8 @@ export class Lab {
         const latest = this.explanations.latest(runId);
         return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
       },
+      mapRun: (request) => ({ job: this.map(request) }),
+      getMap: ({ runId }) => this.runMap(runId),
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
       getCaseSamples: ({ runId, index }) => this.cases.samples(runId, index),
@@ -383,6 +392,20 @@ export class Lab {
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
       queue,
     );
+  }
+
+  /** Queues the embedding map of a finished run's test images (its features first, if it has none). */
+  map(input: MapRequest, queue: { next?: boolean } = {}): JobInfo {
+    const request = MapRequestSchema.parse(input);
+    const run = this.runs.get(request.id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be mapped`);
+    return this.jobs.start({ kind: 'map', request }, `Map run ${run.id} (UMAP)`, queue);
+  }
+
+  /** A run's stored map with what colours it (its current evaluation and explanation, the images' tags), or null. */
+  runMap(runId: number): RunMap | null {
+    return readRunMap(this, runId);
   }
 
   /** Whether an evaluation of the run is queued or running. */

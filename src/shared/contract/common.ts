@@ -44,8 +44,8 @@ export function describeZodError(error: z.ZodError): string {
     .join('; ');
 }
 
-/** A background job (import, training, evaluation, explanation): every concern that starts one answers with it. */
-export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain']);
+/** A background job (import, training, evaluation, explanation, embedding map): every concern that starts one answers with it. */
+export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain', 'map']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const JobInfo = z.object({
   id: z.string(),

@@ -19,6 +19,7 @@ import { distributionRequests } from './distributions';
 import { figureRequests } from './figures';
 import { reportEvents, reportRequests } from './reports';
 import { compareRequests } from './compare';
+import { mapEvents, mapRequests } from './maps';
 
 export * from './common';
 export * from './app';
@@ -33,6 +34,7 @@ export * from './distributions';
 export * from './figures';
 export * from './reports';
 export * from './compare';
+export * from './maps';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -47,6 +49,7 @@ export const requests = {
   ...figureRequests,
   ...reportRequests,
   ...compareRequests,
+  ...mapRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
@@ -58,6 +61,7 @@ export const events = {
   ...explanationEvents,
   ...caseEvents,
   ...reportEvents,
+  ...mapEvents,
 } as const;
 
 export type Requests = typeof requests;

@@ -26,8 +26,8 @@ export interface UmapOptions {
   signal?: AbortSignal;
 }
 
-/** The 2-D coordinates of the n rows, interleaved (x0, y0, x1, y1, …), scaled into [0, 1]. */
-export async function umap2d(options: UmapOptions): Promise<Float32Array> {
+/** The 2-D coordinates of the n rows, interleaved (x0, y0, x1, y1, …), scaled into [0, 1], and the epochs run. */
+export async function umap2d(options: UmapOptions): Promise<{ coords: Float32Array; epochs: number }> {
   const { values, dim } = options;
   if (!Number.isInteger(dim) || dim <= 0) throw new Error(`umap: dim must be a positive integer, not ${dim}`);
   if (values.length % dim !== 0)
@@ -49,7 +49,7 @@ export async function umap2d(options: UmapOptions): Promise<Float32Array> {
     epoch = umap.step();
     if (epoch % every === 0 || epoch >= total) await options.onEpoch?.(epoch, total);
   }
-  return normalise(umap.getEmbedding());
+  return { coords: normalise(umap.getEmbedding()), epochs: total };
 }
 
 /** Rows scaled to unit length (a zero row stays zero), as number[][] for umap-js. */
