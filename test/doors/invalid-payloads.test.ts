@@ -43,6 +43,8 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
   mapRun: { id: 1, seed: 3, neighbours: 10, minDist: 0.2 },
   getMap: { runId: 1 },
+  computeFeatures: { id: 1 },
+  getFeatures: { runId: 1 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {

@@ -51,14 +51,21 @@ describe('studies', () => {
       'train:done',
       'evaluate:done',
       'explain:done',
+      'features:done',
       'train:done',
       'evaluate:done',
       'explain:done',
+      'features:done',
     ]);
     expect(steps).toEqual(['training 1', 'evaluating 1', 'explaining 1', 'training 2', 'evaluating 2', 'explaining 2']);
     expect(results.map((r) => [r.run.status, r.problems, r.metrics?.images, r.explanations?.images])).toEqual([
       ['done', [], 6, 6],
       ['done', [], 6, 6],
+    ]);
+    // and the features of their training and test images (nearest training images)
+    expect(results.map((r) => lab.features.info(r.run.id).map((f) => `${f.split} ${f.count}`))).toEqual([
+      ['test 6', 'train 18'],
+      ['test 6', 'train 18'],
     ]);
     // a run started outside a study is not analysed by this lab
     const { job } = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });

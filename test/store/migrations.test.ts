@@ -366,6 +366,39 @@ describe('migrations', () => {
     db.close();
   });
 
+  it("011-run-features keeps a run's float16 features per split, deleted with the run, changing nothing else", () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 10));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')",
+    ).run();
+    db.prepare(
+      "INSERT INTO annotations (dataset_hash, split, idx, note, run_id) VALUES ('h', 'test', 0, 'n', 1)",
+    ).run();
+    const before = db.prepare('SELECT * FROM runs').all();
+    migrate(db, migrations.slice(0, 11));
+    expect(schemaVersion(db)).toBe(11);
+    expect(db.prepare('SELECT * FROM runs').all()).toEqual(before);
+    expect(db.prepare('SELECT note, run_id FROM annotations').raw().get()).toEqual(['n', 1]);
+    const insert = db.prepare(
+      'INSERT INTO run_features (run_id, split, layer, dim, count, vectors) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(1, 'train', 'dense_2', 2, 3, Buffer.alloc(12));
+    expect(() => insert.run(1, 'train', 'dense_2', 2, 3, Buffer.alloc(12))).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => insert.run(1, 'val', 'dense_2', 2, 3, Buffer.alloc(12))).toThrow(/CHECK/);
+    expect(() => insert.run(1, 'test', 'dense_2', 2, 3, Buffer.alloc(10))).toThrow(/CHECK/);
+    expect(() => insert.run(1, 'test', 'dense_2', 0, 0, Buffer.alloc(0))).toThrow(/CHECK/);
+    expect(() => insert.run(99, 'test', 'dense_2', 1, 1, Buffer.alloc(2))).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM run_features').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

@@ -49,6 +49,7 @@ import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import { MapStore } from './store/maps';
 import { readRunMap } from './map/read-map';
+import { FeatureStore } from './store/features';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -87,6 +88,7 @@ export class Lab {
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
   readonly maps: MapStore;
+  readonly features: FeatureStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -117,6 +119,7 @@ export class Lab {
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
     this.maps = new MapStore(this.db);
+    this.features = new FeatureStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -189,6 +192,11 @@ export class Lab {
       },
       mapRun: (request) => ({ job: this.map(request) }),
       getMap: ({ runId }) => this.runMap(runId),
+      computeFeatures: ({ id }) => ({ job: this.computeFeatures(id) }),
+      getFeatures: ({ runId }) => {
+        this.runs.get(runId);
+        return this.features.info(runId);
+      },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
       getCaseSamples: ({ runId, index }) => this.cases.samples(runId, index),
@@ -406,6 +414,17 @@ export class Lab {
   /** A run's stored map with what colours it (its current evaluation and explanation, the images' tags), or null. */
   runMap(runId: number): RunMap | null {
     return readRunMap(this, runId);
+  }
+
+  /**
+   * Queues the features of a finished run's training and test images (`next`: ahead of the
+   * waiting trainings): after its evaluation in the pipeline, on demand for older runs.
+   */
+  computeFeatures(id: number, queue: { next?: boolean } = {}): JobInfo {
+    const run = this.runs.get(id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${id} is ${run.status}; only a finished run has features to compare`);
+    return this.jobs.start({ kind: 'features', runId: id }, `Features of run ${id}`, queue);
   }
 
   /** Whether an evaluation of the run is queued or running. */

@@ -58,10 +58,11 @@ export function sampleImportRequest(archive = sampleArchivePath()): ImportReques
   };
 }
 
-/** A finished run's analysis: its evaluation, then its explanation. */
+/** A finished run's analysis: its evaluation, then its explanation, then its features (nearest training images). */
 export interface Analysis {
   evaluation: JobInfo;
   explanation: JobInfo;
+  features: JobInfo;
 }
 
 /** One run of a study, once trained, evaluated and explained (or as far as it got). */
@@ -115,7 +116,8 @@ export class Studies {
   analyse(runId: number, samples?: number): Analysis {
     const evaluation = this.lab.evaluate(runId, samples, { next: true });
     const explanation = this.lab.explain({ id: runId }, { next: true });
-    return { evaluation, explanation };
+    const features = this.lab.computeFeatures(runId, { next: true });
+    return { evaluation, explanation, features };
   }
 
   /** The lab calls this when a run's training job has settled. */
@@ -204,6 +206,9 @@ export class Studies {
     if (explanation.status !== 'done')
       problems.push(`the explanation of run ${run.id} ${explanation.status}: ${explanation.error ?? ''}`);
     else if (!explanations) problems.push(`the explanation of run ${run.id} stored nothing`);
+    const features = (await this.lab.jobs.finished(analysis.features.id)).job;
+    if (features.status !== 'done')
+      problems.push(`the features of run ${run.id} ${features.status}: ${features.error ?? ''}`);
     return { run: this.lab.runs.get(run.id), training, metrics, explanations, problems };
   }
 }

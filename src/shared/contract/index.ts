@@ -20,6 +20,7 @@ import { figureRequests } from './figures';
 import { reportEvents, reportRequests } from './reports';
 import { compareRequests } from './compare';
 import { mapEvents, mapRequests } from './maps';
+import { neighbourEvents, neighbourRequests } from './neighbours';
 
 export * from './common';
 export * from './app';
@@ -35,6 +36,7 @@ export * from './figures';
 export * from './reports';
 export * from './compare';
 export * from './maps';
+export * from './neighbours';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -50,6 +52,7 @@ export const requests = {
   ...reportRequests,
   ...compareRequests,
   ...mapRequests,
+  ...neighbourRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
@@ -62,6 +65,7 @@ export const events = {
   ...caseEvents,
   ...reportEvents,
   ...mapEvents,
+  ...neighbourEvents,
 } as const;
 
 export type Requests = typeof requests;

@@ -1,4 +1,10 @@
-import type { EventName, EventPayload, ImportResult, Progress } from '../../../shared/contract';
+import {
+  MapRequest,
+  type EventName,
+  type EventPayload,
+  type ImportResult,
+  type Progress,
+} from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
 import { DatasetStore } from '../store/datasets';
@@ -8,6 +14,10 @@ import { RunStore } from '../store/runs';
 import { ExplanationStore } from '../store/explanations';
 import { explainRun } from '../explain/explain-run';
 import { trainRun } from '../training/train';
+import { computeRunFeatures } from '../features/features-run';
+import { FeatureStore } from '../store/features';
+import { MapStore } from '../store/maps';
+import { mapRun } from '../map/map-run';
 import type { JobSpec } from './protocol';
 
 export interface JobContext {
@@ -71,6 +81,46 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
         });
         context.onEvent('runExplained', { runId: job.request.id, summary });
+        return null;
+      }
+      case 'features': {
+        const features = await computeRunFeatures({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          features: new FeatureStore(db),
+          runId: job.runId,
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runFeaturesComputed', { runId: job.runId, features });
+        return null;
+      }
+      case 'map': {
+        const runs = new RunStore(db);
+        const datasets = new DatasetStore(db);
+        const features = new FeatureStore(db);
+        const request = MapRequest.parse(job.request);
+        const map = await mapRun({
+          runs,
+          features,
+          maps: new MapStore(db),
+          request,
+          // an older run (or one whose features job has not run yet): its features first
+          computeFeatures: async () => {
+            const computed = await computeRunFeatures({
+              runs,
+              datasets,
+              features,
+              runId: request.id,
+              signal: context.signal,
+              onProgress: context.onProgress,
+            });
+            context.onEvent('runFeaturesComputed', { runId: request.id, features: computed });
+          },
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runMapped', { map });
         return null;
       }
     }

@@ -9,6 +9,8 @@ import { cases } from './007-cases';
 import { runOwners } from './008-run-owners';
 import { runLeases } from './009-run-leases';
 import { runIdentity } from './010-run-identity';
+import { runFeatures } from './011-run-features';
+import { runMaps } from './012-run-maps';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -29,4 +31,6 @@ export const migrations: readonly Migration[] = [
   runOwners,
   runLeases,
   runIdentity,
+  runFeatures,
+  runMaps,
 ];
