@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { FIGURE_KINDS, FIGURE_SIZES } from '../figures/types';
-import { MAP_COLOUR_BY } from '../figures/embedding-map';
 import { COLORMAPS } from '../heatmap';
 import { Id, Split, type RequestSpec } from './common';
+import { MAP_COLOUR_BY } from './maps';
 
 export const FigureKindName = z.enum(FIGURE_KINDS);
 export const FigureFormatName = z.enum(['png', 'svg', 'pdf']);

@@ -10,6 +10,10 @@ export const DEFAULT_MAP_SEED = 42;
 /** The most points a map holds (the test set's size is far below). */
 export const MAX_MAP_POINTS = 100_000;
 
+/** What colours a map's points: true class, predicted class, right/wrong, mutual information, background share, a tag. */
+export const MAP_COLOUR_BY = ['true', 'predicted', 'outcome', 'mi', 'background', 'tag'] as const;
+export type MapColourBy = (typeof MAP_COLOUR_BY)[number];
+
 export const MapRequest = z.object({
   id: Id,
   seed: z.number().int().nonnegative().max(0xffffffff).default(DEFAULT_MAP_SEED),

@@ -3,12 +3,11 @@
  * (by true class, predicted class, right/wrong, mutual information, background share or a tag),
  * read by the screen's canvas and by the exported chart.js scatter alike.
  */
-import type { RunMap } from '../contract';
+import { MAP_COLOUR_BY, type MapColourBy, type RunMap } from '../contract';
 import { colormap } from '../heatmap';
 import { COMMON_OPTIONS, linearAxis } from './style';
 
-export const MAP_COLOUR_BY = ['true', 'predicted', 'outcome', 'mi', 'background', 'tag'] as const;
-export type MapColourBy = (typeof MAP_COLOUR_BY)[number];
+export { MAP_COLOUR_BY, type MapColourBy };
 export const MAP_COLOUR_LABELS: Record<MapColourBy, string> = {
   true: 'true class',
   predicted: 'predicted class',

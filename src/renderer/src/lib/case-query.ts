@@ -6,8 +6,10 @@
  *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
  *   finder=<list>   a case opened from one of the finder's lists: previous/next walk that list
  *                   (under the finder's thresholds) and Esc returns to the finder
+ *   region=<runId>_<x>-<y>_<x>-<y>_…   only the images inside this polygon (a box or lasso
+ *                   selection) of the run's embedding map, in map coordinates ([0, 1], 4 decimals)
  */
-import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest } from '../../../shared/contract';
+import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest, type MapRegion } from '../../../shared/contract';
 
 export interface CaseListQuery {
   outcome: CaseOutcome;
@@ -19,6 +21,8 @@ export interface CaseListQuery {
   order: 'asc' | 'desc' | null;
   /** The finder list the case was opened from (the gallery's filters do not apply then), or null. */
   finder: FinderList | null;
+  /** A selection on a run's embedding map: only the images inside it, or null. */
+  region: MapRegion | null;
 }
 
 export const DEFAULT_CASE_QUERY: CaseListQuery = {
@@ -30,7 +34,32 @@ export const DEFAULT_CASE_QUERY: CaseListQuery = {
   sort: 'index',
   order: null,
   finder: null,
+  region: null,
 };
+
+/** A map coordinate as the address writes it: clamped to [0, 1], at most 4 decimals. */
+const coordinate = (v: number): string => String(Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000);
+
+/** `3_0.1-0.2_0.5-0.2_0.5-0.6` ↔ a region of run 3's map; null when malformed. */
+export function formatRegion(region: MapRegion): string {
+  return [String(region.runId), ...region.polygon.map(([x, y]) => `${coordinate(x)}-${coordinate(y)}`)].join('_');
+}
+
+export function parseRegion(text: string | null): MapRegion | null {
+  if (text === null) return null;
+  const [head, ...corners] = text.split('_');
+  if (head === undefined || !/^[1-9]\d{0,14}$/.test(head) || corners.length < 3 || corners.length > 500) return null;
+  const polygon: [number, number][] = [];
+  for (const corner of corners) {
+    const match = /^((?:0|1)(?:\.\d{1,4})?)-((?:0|1)(?:\.\d{1,4})?)$/.exec(corner);
+    if (!match) return null;
+    const x = Number(match[1]);
+    const y = Number(match[2]);
+    if (x > 1 || y > 1) return null;
+    polygon.push([x, y]);
+  }
+  return { runId: Number(head), polygon };
+}
 
 const wholeNumber = (text: string | null): number | null =>
   text !== null && /^(0|[1-9]\d{0,8})$/.test(text) ? Number(text) : null;
@@ -56,6 +85,7 @@ export function parseCaseQuery(params: URLSearchParams): CaseListQuery {
     sort: sort.success ? sort.data : 'index',
     order: order === 'asc' || order === 'desc' ? order : null,
     finder: finder.success ? finder.data : null,
+    region: parseRegion(params.get('region')),
   };
 }
 
@@ -70,6 +100,7 @@ export function formatCaseQuery(query: CaseListQuery): URLSearchParams {
   if (query.sort !== 'index') params.set('sort', query.sort);
   if (query.order !== null) params.set('order', query.order);
   if (query.finder !== null) params.set('finder', query.finder);
+  if (query.region !== null) params.set('region', formatRegion(query.region));
   return params;
 }
 
@@ -87,6 +118,7 @@ export function listRequest(
       ...(query.trueClass !== null ? { trueClass: query.trueClass } : {}),
       ...(query.tag !== null ? { tag: query.tag } : {}),
       ...(query.note !== null ? { hasNote: query.note } : {}),
+      ...(query.region !== null ? { region: query.region } : {}),
     },
     sort: query.sort,
     ...(query.order !== null ? { order: query.order } : {}),

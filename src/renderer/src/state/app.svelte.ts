@@ -13,6 +13,7 @@ import { RunFormState } from './run-form.svelte';
 import { RouterState, type RouterWindow } from './router.svelte';
 import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
+import { MapState } from './map.svelte';
 import { RecentRuns } from './recent-runs.svelte';
 import { ReportState } from './report.svelte';
 import { download } from '../lib/figure-export';
@@ -37,6 +38,7 @@ export class AppState {
   readonly case: CaseState;
   readonly annotation: AnnotationState;
   readonly finder: FinderState;
+  readonly map: MapState;
   readonly sampleStudy: SampleStudyState;
   /** The runs last looked at: where the top bar's Gallery and Finder open. */
   readonly recent = new RecentRuns();
@@ -52,6 +54,7 @@ export class AppState {
     this.case = new CaseState(client, () => this.finder.thresholds);
     this.annotation = new AnnotationState(client);
     this.finder = new FinderState(client);
+    this.map = new MapState(client);
     this.sampleStudy = new SampleStudyState(client);
     this.report = new ReportState(client, download);
     this.datasets = new DatasetsState(client, this.errors);
@@ -93,6 +96,8 @@ export class AppState {
       void this.case.load({ datasetId: route.datasetId, index: route.index, runIds: route.runIds, query: route.query });
     } else if (route.view === 'finder') {
       void this.finder.load(route.runIds);
+    } else if (route.view === 'map') {
+      void this.map.load(route.runId);
     }
     // leaving a case: its unsaved note is saved (a failure stays on the case's panel)
     if (route.view !== 'case') void this.annotation.flush();
@@ -112,6 +117,7 @@ export class AppState {
       this.runs.listen(),
       this.compare.listen(),
       this.gallery.listen(),
+      this.map.listen(),
       this.client.on('annotationChanged', ({ annotation }) => {
         this.annotation.receive(annotation);
         this.case.setAnnotation(annotation);
