@@ -51,7 +51,8 @@ export interface MapColouring {
 /** Bins of a colour scale: few enough to draw group by group, many enough to read as a gradient. */
 const SCALE_BINS = 16;
 
-const hex = ([r, g, b]: [number, number, number]) => `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+const hex = ([r, g, b]: [number, number, number]) =>
+  `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 
 /** The groups of points of a map coloured by one field (`tag`: the tag for `colourBy: 'tag'`). */
 export function mapColouring(map: RunMap, colourBy: MapColourBy, tag?: string): MapColouring {
@@ -84,7 +85,11 @@ export function mapColouring(map: RunMap, colourBy: MapColourBy, tag?: string): 
     case 'tag': {
       const chosen = new Set(tag === undefined ? [] : (map.tags[tag] ?? []));
       const other: MapGroup = { label: 'other images', colour: '#cfd8e3', points: [] };
-      const tagged: MapGroup = { label: tag === undefined ? 'tagged' : `tagged "${tag}"`, colour: '#d62728', points: [] };
+      const tagged: MapGroup = {
+        label: tag === undefined ? 'tagged' : `tagged "${tag}"`,
+        colour: '#d62728',
+        points: [],
+      };
       for (const i of all) (chosen.has(map.index[i] ?? i) ? tagged : other).points.push(i);
       return { colourBy, groups: [other, tagged].filter((g) => g.points.length > 0), scale: null };
     }
@@ -121,17 +126,24 @@ export function mapColouring(map: RunMap, colourBy: MapColourBy, tag?: string): 
 /** The map as a chart.js scatter: a data set per group, the legend naming classes (a scale: its ends). */
 export function mapChart(map: RunMap, colouring: MapColouring) {
   const radius = map.index.length > 3000 ? 1.4 : 2.2;
-  const scaled = colouring.scale !== null;
+  const scale = colouring.scale;
+  const binned = colouring.groups.map((g) => g.colour !== MISSING);
+  const firstBin = binned.indexOf(true);
+  const lastBin = binned.lastIndexOf(true);
+  // a scale's legend names its two ends (and the images without a value); a class its count
+  const label = (group: MapGroup, g: number): string =>
+    scale === null || !binned[g]
+      ? `${group.label} (${group.points.length})`
+      : g === firstBin
+        ? `${scale.label} ${scale.min.toPrecision(2)} (low)`
+        : g === lastBin
+          ? `${scale.label} ${scale.max.toPrecision(2)} (high)`
+          : '';
   return {
     type: 'scatter' as const,
     data: {
       datasets: colouring.groups.map((group, g) => ({
-        label:
-          scaled && group.colour !== MISSING
-            ? g === 1 || g === colouring.groups.length - 1
-              ? `${colouring.scale?.label} ${group.label}`
-              : ''
-            : `${group.label} (${group.points.length})`,
+        label: label(group, g),
         data: group.points.map((i) => ({ x: map.x[i] ?? 0, y: map.y[i] ?? 0 })),
         backgroundColor: group.colour,
         borderColor: group.colour,
@@ -143,8 +155,9 @@ export function mapChart(map: RunMap, colouring: MapColouring) {
     options: {
       ...COMMON_OPTIONS,
       scales: {
-        x: { ...linearAxis('UMAP 1', 0, 1), ticks: { display: false }, grid: { display: false } },
-        y: { ...linearAxis('UMAP 2', 0, 1), ticks: { display: false }, grid: { display: false } },
+        // a margin so that the points at the map's edges are drawn whole
+        x: { ...linearAxis('UMAP 1', -0.03, 1.03), ticks: { display: false }, grid: { display: false } },
+        y: { ...linearAxis('UMAP 2', -0.03, 1.03), ticks: { display: false }, grid: { display: false } },
       },
       plugins: {
         legend: {

@@ -330,7 +330,12 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
         );
       const colourBy = input.colourBy ?? 'true';
       const colouring = mapColouring(map, colourBy, input.tag);
-      const by = colourBy === 'tag' ? `whether tagged "${input.tag ?? ''}"` : `the ${MAP_COLOUR_LABELS[colourBy]}`;
+      const by =
+        colourBy === 'tag'
+          ? `whether tagged "${input.tag ?? ''}"`
+          : colourBy === 'outcome'
+            ? 'whether the prediction is right or wrong'
+            : `its ${MAP_COLOUR_LABELS[colourBy]}`;
       const scale = colouring.scale
         ? ` (viridis, ${fixed(colouring.scale.min, 3)} dark to ${fixed(colouring.scale.max, 3)} light)`
         : '';
@@ -343,7 +348,7 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
           .map((g) => `${g.label}: ${g.points.length}`)
           .join(', ')}.`,
       };
-      size = { width: 720, height: 560 };
+      size = { width: 700, height: 600 };
       break;
     }
   }
