@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type RunMap, type RunSummary } from '../../src/shared/contract';
 import { chartFigure, mapChart, mapColouring, type FigureRun } from '../../src/shared/figures';
+import { figureStudy } from '../../bench/figure-study';
+import { reportModel } from '../../src/main/lab/figures/report-model';
+import { tempDir } from '../helpers/lab';
 
 const run: RunSummary = {
   id: 3,
@@ -107,5 +110,27 @@ describe('the embedding map figure', () => {
     expect(() => chartFigure({ kind: 'map', runs: [figureRun], map: null })).toThrow(
       'map: CNN #3 has no embedding map yet (run "casebook map --run 3")',
     );
+  });
+});
+
+describe('the report', () => {
+  it('has the maps of the runs that have one, by true class and by right/wrong', () => {
+    const dir = tempDir('casebook-report-map-');
+    const study = figureStudy(dir, { images: 60, annotated: 0, samples: 5, epochs: 2 });
+    try {
+      const model = reportModel(
+        { figures: study.figures, cases: study.cases, datasets: study.datasets },
+        study.ids,
+        'none',
+      );
+      const section = model.sections.find((s) => s.heading === 'Embedding maps');
+      const [first] = study.ids;
+      // only the first run of the study has a map
+      expect(section?.figures.map((f) => f.name)).toEqual([`map-${first}`, `map-${first}-outcome`]);
+      expect(section?.figures[1]?.figure.caption).toContain('whether the prediction is right or wrong');
+      expect(model.skipped).toEqual([]);
+    } finally {
+      study.db.close();
+    }
   });
 });

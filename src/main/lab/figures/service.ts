@@ -62,6 +62,11 @@ export class FigureService {
     });
   }
 
+  /** Whether the run has a stored embedding map. */
+  hasMap(id: number): boolean {
+    return this.stores.maps.get(id) !== null;
+  }
+
   /** A run with what every figure may need of it. */
   figureRun(id: number): FigureRun {
     const run = this.stores.runs.get(id);
