@@ -84,7 +84,15 @@ export function figureStudy(
   }
   const first = ids[0];
   if (first !== undefined)
-    new MapStore(db).put(first, 'test', { seed: 42, neighbours: 15, minDist: 0.1, epochs: 500, dim: 64, coords, seconds: 1 });
+    new MapStore(db).put(first, 'test', {
+      seed: 42,
+      neighbours: 15,
+      minDist: 0.1,
+      epochs: 500,
+      dim: 64,
+      coords,
+      seconds: 1,
+    });
   // exactly `annotatedCount` annotated images (benchStudy annotates 100)
   const annotated: number[] = [];
   for (const annotation of cases.listAnnotations(datasetId)) {

@@ -13,7 +13,10 @@ export function insidePolygon(x: number, y: number, polygon: readonly (readonly 
 
 /** The indices of the points (x, y interleaved) inside the polygon, ascending. */
 export function pointsInPolygon(coords: ArrayLike<number>, polygon: readonly (readonly [number, number])[]): number[] {
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (const [x, y] of polygon) {
     minX = Math.min(minX, x);
     maxX = Math.max(maxX, x);

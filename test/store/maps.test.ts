@@ -14,15 +14,22 @@ function before012() {
      VALUES ('d', 'cifar10', 's', '["a","b"]', 32, 32, 3, 'h')`,
   ).run();
   for (let i = 0; i < 3; i++)
-    db.prepare("INSERT INTO images (dataset_id, split, idx, label, pixels) VALUES (1, 'test', ?, ?, x'00')").run(i, i % 2);
-  db.prepare("INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')").run();
+    db.prepare("INSERT INTO images (dataset_id, split, idx, label, pixels) VALUES (1, 'test', ?, ?, x'00')").run(
+      i,
+      i % 2,
+    );
+  db.prepare(
+    "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')",
+  ).run();
   db.prepare("INSERT INTO evaluations (id, run_id, samples, metrics) VALUES (1, 1, 1, '{}')").run();
   for (let i = 0; i < 3; i++)
     db.prepare(
       "INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, mutual_information, probabilities) VALUES (1, ?, ?, 1, 0.9, 0.1, ?, '[0.1,0.9]')",
     ).run(i, i % 2, i / 10);
   db.prepare("INSERT INTO annotations (dataset_hash, split, idx, note, run_id) VALUES ('h', 'test', 2, 'n', 1)").run();
-  db.prepare("INSERT INTO annotation_tags (dataset_hash, split, idx, tag) VALUES ('h', 'test', 2, 'interesting')").run();
+  db.prepare(
+    "INSERT INTO annotation_tags (dataset_hash, split, idx, tag) VALUES ('h', 'test', 2, 'interesting')",
+  ).run();
   return db;
 }
 

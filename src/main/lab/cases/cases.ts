@@ -51,7 +51,10 @@ export class CaseService {
   }
 
   list(args: ListArgs): CasePage {
-    return listCases(this.stores.db, resolveRunSet(this.stores, args.runs), { ...args, filter: this.resolved(args.filter) });
+    return listCases(this.stores.db, resolveRunSet(this.stores, args.runs), {
+      ...args,
+      filter: this.resolved(args.filter),
+    });
   }
 
   /** A filter whose map region (a selection on a run's embedding map) is replaced by the images inside it. */

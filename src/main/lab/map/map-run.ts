@@ -29,7 +29,8 @@ export interface MapRunOptions {
 export async function mapRun(options: MapRunOptions): Promise<MapInfo> {
   const { runs, request } = options;
   const run = runs.get(request.id);
-  if (run.status !== 'done') throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be mapped`);
+  if (run.status !== 'done')
+    throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be mapped`);
   let features = options.features.get(run.id, 'test');
   if (features === null) {
     await options.computeFeatures();
