@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reviewShot, waitReady } from './app';
+import { collectRuns, importThroughUi, reviewShot, smallArchive, startTinyRun, waitReady } from './app';
 import { expect, serveDatabase, stopServed, test, withSources } from './fixtures';
 
 /** bench/map.ts's study: one evaluated, explained run of 600 test images whose map the map job made (UMAP). */
@@ -94,6 +94,28 @@ test('the embedding map: colours, hover, a box selection that opens the gallery 
   await page.getByTestId('gallery-region-clear').click();
   await expect(page.getByTestId('gallery-grid')).toHaveAttribute('data-total', '600');
 
+  // a lasso: a polygon of many corners in the address, the same count in the gallery
+  await page.goto(new URL(`/#/map/${runId}`, server.url).href);
+  await waitReady(page);
+  await expect(canvas).toHaveAttribute('data-points', '600');
+  await page.getByTestId('map-tool-lasso').click();
+  const around = (t: number): [number, number] => [
+    box.x + box.width * (0.5 + 0.45 * Math.cos(t)),
+    box.y + box.height * (0.5 + 0.45 * Math.sin(t)),
+  ];
+  await page.mouse.move(...around(0));
+  await page.mouse.down();
+  for (let k = 1; k <= 24; k++) await page.mouse.move(...around((Math.PI * k) / 24));
+  await page.mouse.up();
+  await expect(selection).toContainText(/of 600 images/);
+  const lassoed = Number(/(\d+) of 600/.exec((await selection.textContent()) ?? '')?.[1]);
+  expect(lassoed).toBeGreaterThan(0);
+  await page.getByTestId('map-open-gallery').click();
+  // the run, then x and y of each corner
+  const values = (/region=\d+((?:_-?[\d.]+)+)/.exec(page.url())?.[1] ?? '').split('_').length - 1;
+  expect(values / 2).toBeGreaterThan(4);
+  await expect(page.getByTestId('gallery-grid')).toHaveAttribute('data-total', String(lassoed));
+
   // the figure export draws the same map
   await page.goto(new URL(`/#/map/${runId}?colour=predicted`, server.url).href);
   await waitReady(page);
@@ -101,4 +123,28 @@ test('the embedding map: colours, hover, a box selection that opens the gallery 
   await expect(page.getByTestId('map-export-title')).toContainText('Embedding map');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('map-export-png-1').click()]);
   expect(download.suggestedFilename()).toMatch(/^map-runs-\d+.*\.png$/);
+});
+
+test('a run without a map: Compute map runs the job (features first if needed) and shows the map', async ({
+  page,
+  served,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(served.url);
+  await waitReady(page);
+  await importThroughUi(page, await smallArchive(testInfo.outputDir));
+  const explained = await collectRuns(page, 'runExplained');
+  await startTinyRun(page, 'cnn', { seed: '3' });
+  await expect.poll(async () => (await explained()).length, { timeout: 150_000 }).toBe(1);
+  const [runId] = await explained();
+  await page.goto(new URL(`/#/map/${runId}`, served.url).href);
+  await waitReady(page);
+  await expect(page.getByTestId('map-missing')).toContainText('has no embedding map yet');
+  await reviewShot(page, 'map-missing');
+  await page.getByTestId('map-compute').click();
+  // the 6 test images of the small archive, once the job has stored the map
+  await expect(page.getByTestId('map-canvas')).toHaveAttribute('data-points', '6', { timeout: 120_000 });
+  await expect(page.getByTestId('map-made')).toContainText('UMAP of 6 test images');
+  await expect(page.getByTestId('map-legend').locator('li')).toHaveCount(3);
 });

@@ -5,6 +5,7 @@ import {
   formatCaseQuery,
   DEFAULT_CASE_QUERY,
   parseRegion,
+  roundedRegion,
 } from '../../src/renderer/src/lib/case-query';
 import { fitViewport, PointGrid, thinPath, toMap, toScreen, zoomAt, panBy } from '../../src/renderer/src/lib/map-view';
 import { formatRoute, parseRoute } from '../../src/renderer/src/lib/route';
@@ -59,7 +60,7 @@ describe('the map view', () => {
   it('puts a selection in the address and reads it back', () => {
     const region = { runId: 3, polygon: boxPolygon(0.123456, 0.2, 0.5, 0.75) };
     const text = formatRegion(region);
-    expect(text).toBe('3_0.1235-0.2_0.5-0.2_0.5-0.75_0.1235-0.75');
+    expect(text).toBe('3_0.1235_0.2_0.5_0.2_0.5_0.75_0.1235_0.75');
     expect(parseRegion(text)).toEqual({
       runId: 3,
       polygon: [
@@ -69,13 +70,39 @@ describe('the map view', () => {
         [0.1235, 0.75],
       ],
     });
-    for (const bad of ['3_0.1-0.2_0.5-0.2', '0_0-0_1-0_1-1', '3_0.1-0.2_2-0.2_0.5-0.5', '3_a-b_0-0_1-1'])
+    for (const bad of [
+      '3_0.1_0.2_0.5_0.2',
+      '0_0_0_1_0_1_1',
+      '3_0.1_0.2_200_0.2_0.5_0.5',
+      '3_a_b_0_0_1_1',
+      '3_0_0_1_0_1',
+    ])
       expect(parseRegion(bad)).toBeNull();
     const query = { ...DEFAULT_CASE_QUERY, outcome: 'wrong' as const, region: parseRegion(text) };
     expect(parseCaseQuery(formatCaseQuery(query))).toEqual(query);
     const hash = formatRoute({ view: 'gallery', runIds: [3], query });
-    expect(hash).toBe('#/gallery?runs=3&outcome=wrong&region=3_0.1235-0.2_0.5-0.2_0.5-0.75_0.1235-0.75');
+    expect(hash).toBe('#/gallery?runs=3&outcome=wrong&region=3_0.1235_0.2_0.5_0.2_0.5_0.75_0.1235_0.75');
     expect(parseRoute(hash)).toEqual({ view: 'gallery', runIds: [3], query });
+  });
+
+  it('keeps a selection that reaches past the map as it is: the same points on the map and in the gallery', () => {
+    // a lasso around a corner of the map, partly outside [0, 1]²
+    const lasso = {
+      runId: 2,
+      polygon: [
+        [-0.3, -0.2],
+        [0.41234567, -0.25],
+        [0.3, 0.35],
+        [-0.1, 0.3],
+      ] as [number, number][],
+    };
+    const coords = [0, 0, 0.05, 0.3, 0.38, 0.02, 0.3, 0.3, 0.5, 0.5];
+    const rounded = roundedRegion(lasso);
+    expect(rounded.polygon[1]).toEqual([0.4123, -0.25]);
+    const written = parseRegion(formatRegion(rounded));
+    expect(written).toEqual(rounded);
+    expect(pointsInPolygon(coords, written!.polygon)).toEqual(pointsInPolygon(coords, rounded.polygon));
+    expect(pointsInPolygon(coords, rounded.polygon)).toEqual([0, 1, 3]);
   });
 
   it('has an address per run and colouring', () => {

@@ -6,8 +6,8 @@
  *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
  *   finder=<list>   a case opened from one of the finder's lists: previous/next walk that list
  *                   (under the finder's thresholds) and Esc returns to the finder
- *   region=<runId>_<x>-<y>_<x>-<y>_…   only the images inside this polygon (a box or lasso
- *                   selection) of the run's embedding map, in map coordinates ([0, 1], 4 decimals)
+ *   region=<runId>_<x>_<y>_<x>_<y>_…   only the images inside this polygon (a box or lasso
+ *                   selection) of the run's embedding map, in map coordinates (4 decimals)
  */
 import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest, type MapRegion } from '../../../shared/contract';
 
@@ -37,28 +37,31 @@ export const DEFAULT_CASE_QUERY: CaseListQuery = {
   region: null,
 };
 
-/** A map coordinate as the address writes it: clamped to [0, 1], at most 4 decimals. */
-const coordinate = (v: number): string => String(Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000);
+/** A map coordinate as the address writes it: at most 4 decimals (a selection may reach past the map's [0, 1]). */
+const coordinate = (v: number): string => String(Math.round(Math.min(100, Math.max(-100, v)) * 10_000) / 10_000);
 
-/** `3_0.1-0.2_0.5-0.2_0.5-0.6` ↔ a region of run 3's map; null when malformed. */
+/** `3_0.1_0.2_0.5_0.2_0.5_0.6` (the run, then x and y of each corner) ↔ a region of run 3's map. */
 export function formatRegion(region: MapRegion): string {
-  return [String(region.runId), ...region.polygon.map(([x, y]) => `${coordinate(x)}-${coordinate(y)}`)].join('_');
+  return [String(region.runId), ...region.polygon.flatMap(([x, y]) => [coordinate(x), coordinate(y)])].join('_');
 }
 
+/** The region an address gives back (null when malformed): what a selection is once written down. */
 export function parseRegion(text: string | null): MapRegion | null {
   if (text === null) return null;
-  const [head, ...corners] = text.split('_');
-  if (head === undefined || !/^[1-9]\d{0,14}$/.test(head) || corners.length < 3 || corners.length > 500) return null;
+  const [head, ...values] = text.split('_');
+  if (head === undefined || !/^[1-9]\d{0,14}$/.test(head)) return null;
+  if (values.length < 6 || values.length > 1000 || values.length % 2 !== 0) return null;
+  if (!values.every((v) => /^-?\d{1,3}(?:\.\d{1,4})?$/.test(v))) return null;
+  const numbers = values.map(Number);
+  if (numbers.some((v) => Math.abs(v) > 100)) return null;
   const polygon: [number, number][] = [];
-  for (const corner of corners) {
-    const match = /^((?:0|1)(?:\.\d{1,4})?)-((?:0|1)(?:\.\d{1,4})?)$/.exec(corner);
-    if (!match) return null;
-    const x = Number(match[1]);
-    const y = Number(match[2]);
-    if (x > 1 || y > 1) return null;
-    polygon.push([x, y]);
-  }
+  for (let k = 0; k < numbers.length; k += 2) polygon.push([numbers[k] ?? 0, numbers[k + 1] ?? 0]);
   return { runId: Number(head), polygon };
+}
+
+/** A region as the address will hold it (coordinates rounded), so the map shows what the gallery will list. */
+export function roundedRegion(region: MapRegion): MapRegion {
+  return parseRegion(formatRegion(region)) ?? region;
 }
 
 const wholeNumber = (text: string | null): number | null =>
