@@ -2,7 +2,7 @@
 // explanations), then for each run recorded epochs (learning curves) and an evaluation computed by
 // the real summariser from synthetic samples (T = 1 for the CNN, `samples` for the VNN and MC
 // dropout), so reliability, risk–coverage, convergence and boxplots have real shapes; and exactly
-// `annotated` annotated images, with tags and notes.
+// `annotated` annotated images, with tags and notes; the first run has an embedding map.
 import { summarise } from '../src/main/lab/evaluation/report';
 import { RunStore } from '../src/main/lab/store/runs';
 import { DatasetStore } from '../src/main/lab/store/datasets';
@@ -11,6 +11,7 @@ import { ExplanationStore } from '../src/main/lab/store/explanations';
 import { FigureService } from '../src/main/lab/figures/service';
 import { seededRandom } from '../src/main/lab/training/random';
 import type { Db } from '../src/main/lab/store/database';
+import { MapStore } from '../src/main/lab/store/maps';
 import type { CaseService } from '../src/main/lab/cases/cases';
 import { benchStudy } from './cases';
 
@@ -74,6 +75,24 @@ export function figureStudy(
     const { metrics, images: rows } = summarise({ labels, samples, perImage, classes }, 1);
     evaluations.add(id, metrics, rows);
   });
+  // the first run's embedding map: a cluster per class (a stand-in for UMAP: figures only draw it)
+  const coords = new Float32Array(images * 2);
+  for (let i = 0; i < images; i++) {
+    const angle = (2 * Math.PI * (labels[i] ?? 0)) / K;
+    coords[2 * i] = 0.5 + 0.35 * Math.cos(angle) + 0.08 * (random() - 0.5);
+    coords[2 * i + 1] = 0.5 + 0.35 * Math.sin(angle) + 0.08 * (random() - 0.5);
+  }
+  const first = ids[0];
+  if (first !== undefined)
+    new MapStore(db).put(first, 'test', {
+      seed: 42,
+      neighbours: 15,
+      minDist: 0.1,
+      epochs: 500,
+      dim: 64,
+      coords,
+      seconds: 1,
+    });
   // exactly `annotatedCount` annotated images (benchStudy annotates 100)
   const annotated: number[] = [];
   for (const annotation of cases.listAnnotations(datasetId)) {
@@ -89,6 +108,6 @@ export function figureStudy(
       });
     } else cases.clear({ datasetId, split: 'test', index: annotation.index });
   }
-  const figures = new FigureService({ runs, datasets, evaluations, explanations, cases });
+  const figures = new FigureService({ runs, datasets, evaluations, explanations, maps: new MapStore(db), cases });
   return { db, ids, datasetId, cases, figures, datasets, annotated };
 }

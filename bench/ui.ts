@@ -29,7 +29,7 @@ export type UiBenchLine =
   | { compare: true; runs: number; ms: number }
   | { caseView: true; ms: number | null; reason?: string };
 
-async function startServer(databasePath: string): Promise<{ url: string; child: ChildProcess }> {
+export async function startServer(databasePath: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'casebook.mjs'), 'serve', '--db', databasePath, '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -46,7 +46,7 @@ async function startServer(databasePath: string): Promise<{ url: string; child: 
  * Sets the hash in the page and resolves with the ms until `ready` (run in the page, as a function:
  * the app's CSP refuses strings evaluated as code) holds in a frame; null on time-out.
  */
-async function timeNavigation(
+export async function timeNavigation(
   page: Page,
   hash: string,
   ready: () => boolean,

@@ -1,8 +1,8 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|neighbours]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|neighbours|map]
 //   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
-//   [--seconds N] [--json]
+//   [--seconds N] [--zoom-points N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
 // Measures training throughput of the seed models on the available TensorFlow.js backends
 // (tensorflow and wasm by default; cpu, at ~0.4 images/s, only with --backends) and prints one
@@ -52,6 +52,11 @@
 // model (`{"neighbours": true, "part": "features", model, seconds, ...}`, target ≤ 10 s), the label
 // check of the training images (`"part": "labelCheck"`), and one case's 8 nearest training images
 // across 3 runs through the door (`"part": "query", coldMs, warmMs`, target ≤ 50 ms).
+// Then the embedding map (bench/map.ts, needs `npx electron-vite build` first): the map job over
+// `--images` (default 3,000) test images' 64-d features (UMAP, seeded, stored; target ≤ 20 s), the
+// map drawn in the built app in Chromium (target ≤ 300 ms) and zoom and pan over 10,000 points
+// (`--zoom-points`): `{"map": true, images, computeSeconds, drawMs, canvasMs, zoomFrameMs,
+// zoomFrameP95Ms, panFrameMs, withinTargets, ...}`.
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -81,6 +86,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'epoch-threads': { type: 'string' },
     epochs: { type: 'string' },
+    'zoom-points': { type: 'string' },
     // every line is JSON already; accepted so `npm run bench -- --json` reads as documented
     json: { type: 'boolean', default: false },
   },
@@ -181,6 +187,14 @@ await withRunner(async (load) => {
       const { benchTrust } = await load('bench/trust.ts');
       // the study's 3 classes (deer, frog, truck) and CIFAR-10's 10 (Hand–Till's pairs grow as k²)
       for (const classes of [3, 10]) benchTrust({ images: count(values.images), classes, report });
+    },
+    map: async () => {
+      const { benchMap } = await load('bench/map.ts');
+      await benchMap({
+        images: count(values.images),
+        zoomPoints: count(values['zoom-points']),
+        report,
+      });
     },
     busy: async () => {
       const { benchBusy } = await load('bench/busy.ts');

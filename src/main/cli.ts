@@ -23,6 +23,7 @@ import { importRunCommand } from './cli/commands/import-run';
 import { figureCommand } from './cli/commands/figure';
 import { findCommand } from './cli/commands/find';
 import { neighboursCommand } from './cli/commands/neighbours';
+import { mapCommand } from './cli/commands/map';
 import { importCommand } from './cli/commands/import';
 import { reportCommand } from './cli/commands/report';
 import { serveCommand } from './cli/commands/serve';
@@ -43,6 +44,7 @@ const COMMANDS: readonly Command[] = [
   studyCommand,
   evaluateCommand,
   explainCommand,
+  mapCommand,
   runsCommand,
   resumeCommand,
   cancelCommand,

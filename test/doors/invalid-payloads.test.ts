@@ -41,6 +41,8 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
+  mapRun: { id: 1, seed: 3, neighbours: 10, minDist: 0.2 },
+  getMap: { runId: 1 },
   computeFeatures: { id: 1 },
   getFeatures: { runId: 1 },
   getNeighbours: { runId: 1, split: 'test', index: 0, k: 8 },
@@ -206,6 +208,8 @@ const UNKNOWN: Partial<Record<RequestName, (id: number) => Record<string, unknow
   explainRun: (id) => ({ id }),
   getExplanation: (id) => ({ runId: id }),
   listExplanationImages: (id) => ({ runId: id }),
+  mapRun: (id) => ({ id }),
+  getMap: (id) => ({ runId: id }),
   cancelJob: (id) => ({ jobId: String(id) }),
 };
 

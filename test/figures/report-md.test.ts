@@ -99,6 +99,8 @@ describe('the Markdown report', () => {
       'h2 Learning curves',
       'h2 Calibration',
       'h2 Confusion matrices',
+      // the study's first run has an embedding map
+      'h2 Embedding maps',
       'h2 Explanations',
       'h2 Cases',
       ...caseHeadings,

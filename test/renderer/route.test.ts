@@ -172,6 +172,7 @@ describe('the case list in a URL', () => {
       sort: 'background' as const,
       order: 'asc' as const,
       finder: 'mislabelled' as const,
+      region: null,
     };
     expect(parseCaseQuery(formatCaseQuery(query))).toEqual(query);
     expect(formatCaseQuery(DEFAULT_CASE_QUERY).toString()).toBe('');

@@ -5,6 +5,7 @@ import type { ReportSources } from '../lab/figures/report-model';
 import { openDatabase } from '../lab/store/database';
 import { DatasetStore } from '../lab/store/datasets';
 import { EvaluationStore } from '../lab/store/evaluations';
+import { MapStore } from '../lab/store/maps';
 import { ExplanationStore } from '../lab/store/explanations';
 import { RunStore } from '../lab/store/runs';
 import { FeatureStore } from '../lab/store/features';
@@ -25,6 +26,7 @@ export function openFigures(file: string): ReportSources & { close: () => void }
     datasets,
     evaluations,
     explanations: new ExplanationStore(db),
+    maps: new MapStore(db),
     cases,
   });
   const neighbours = new NeighbourService({

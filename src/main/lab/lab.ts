@@ -7,6 +7,9 @@ import {
   defaultRunConfig,
   CAM_METHOD_LABELS,
   ExplainRequest as ExplainRequestSchema,
+  MapRequest as MapRequestSchema,
+  type MapRequest,
+  type RunMap,
   MODEL_LABELS,
   ModelFamily,
   RunConfig,
@@ -44,6 +47,8 @@ import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, t
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
+import { MapStore } from './store/maps';
+import { readRunMap } from './map/read-map';
 import { FeatureStore } from './store/features';
 import { TrainLabelCheckStore } from './store/train-label-checks';
 import { NeighbourService } from './features/service';
@@ -84,6 +89,7 @@ export class Lab {
   readonly runs: RunStore;
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
+  readonly maps: MapStore;
   readonly features: FeatureStore;
   readonly neighbours: NeighbourService;
   readonly jobs: JobManager;
@@ -115,6 +121,7 @@ export class Lab {
     this.runs = new RunStore(this.db, timing.staleMs);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
+    this.maps = new MapStore(this.db);
     this.features = new FeatureStore(this.db);
     this.neighbours = new NeighbourService({
       runs: this.runs,
@@ -193,6 +200,8 @@ export class Lab {
         const latest = this.explanations.latest(runId);
         return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
       },
+      mapRun: (request) => ({ job: this.map(request) }),
+      getMap: ({ runId }) => this.runMap(runId),
       computeFeatures: ({ id }) => ({ job: this.computeFeatures(id) }),
       getFeatures: ({ runId }) => {
         this.runs.get(runId);
@@ -403,6 +412,20 @@ export class Lab {
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
       queue,
     );
+  }
+
+  /** Queues the embedding map of a finished run's test images (its features first, if it has none). */
+  map(input: MapRequest, queue: { next?: boolean } = {}): JobInfo {
+    const request = MapRequestSchema.parse(input);
+    const run = this.runs.get(request.id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be mapped`);
+    return this.jobs.start({ kind: 'map', request }, `Map run ${run.id} (UMAP)`, queue);
+  }
+
+  /** A run's stored map with what colours it (its current evaluation and explanation, the images' tags), or null. */
+  runMap(runId: number): RunMap | null {
+    return readRunMap(this, runId);
   }
 
   /**

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BIDI_CONTROL, Id, INVISIBLE, Split, UnicodeText } from './common';
 import { CamMethodName } from './explanation';
+import { MapRegion, MAX_MAP_POINTS } from './maps';
 import { ModelFamily } from './runs';
 
 export const PRESET_TAGS = ['interesting', 'mislabelled?', 'background bias', 'ambiguous'] as const;
@@ -129,6 +130,10 @@ export const CaseFilter = z.object({
   outcome: CaseOutcome.default('any'),
   tag: Tag.optional(),
   hasNote: z.boolean().optional(),
+  /** Only the images in this region of a run's embedding map (a box or lasso selection). */
+  region: MapRegion.optional(),
+  /** Only these test images. */
+  indices: z.array(z.number().int().nonnegative()).max(MAX_MAP_POINTS).optional(),
 });
 export type CaseFilter = z.input<typeof CaseFilter>;
 

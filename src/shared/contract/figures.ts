@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FIGURE_KINDS, FIGURE_SIZES } from '../figures/types';
 import { COLORMAPS } from '../heatmap';
 import { Id, Split, type RequestSpec } from './common';
+import { MAP_COLOUR_BY } from './maps';
 
 export const FigureKindName = z.enum(FIGURE_KINDS);
 export const FigureFormatName = z.enum(['png', 'svg', 'pdf']);
@@ -26,6 +27,9 @@ export const FigureRequest = z.object({
   overlay: z
     .object({ colormap: z.enum(COLORMAPS), opacity: z.number().min(0, 'opacity: 0 to 1').max(1, 'opacity: 0 to 1') })
     .optional(),
+  /** The embedding map: what colours its points (default the true class), and the tag for `colourBy: 'tag'`. */
+  colourBy: z.enum(MAP_COLOUR_BY).optional(),
+  tag: z.string().min(1).max(40).optional(),
   /** As on screen (default), or a paper's column (3.25 in, 8 pt text) or page (6.75 in, 9 pt) width. */
   size: z.enum(FIGURE_SIZES).optional(),
   /** Replace the generated caption or alt text (empty: keep the generated one). */

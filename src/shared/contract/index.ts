@@ -19,6 +19,7 @@ import { distributionRequests } from './distributions';
 import { figureRequests } from './figures';
 import { reportEvents, reportRequests } from './reports';
 import { compareRequests } from './compare';
+import { mapEvents, mapRequests } from './maps';
 import { neighbourEvents, neighbourRequests } from './neighbours';
 
 export * from './common';
@@ -34,6 +35,7 @@ export * from './distributions';
 export * from './figures';
 export * from './reports';
 export * from './compare';
+export * from './maps';
 export * from './neighbours';
 
 /** Requests: renderer → main, each answered with a result envelope. */
@@ -49,6 +51,7 @@ export const requests = {
   ...figureRequests,
   ...reportRequests,
   ...compareRequests,
+  ...mapRequests,
   ...neighbourRequests,
 } as const;
 
@@ -61,6 +64,7 @@ export const events = {
   ...explanationEvents,
   ...caseEvents,
   ...reportEvents,
+  ...mapEvents,
   ...neighbourEvents,
 } as const;
 

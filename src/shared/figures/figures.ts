@@ -13,7 +13,8 @@ import {
   type FigureSize,
   type FigureText,
 } from './types';
-import type { CaseDetail, ClassBoxplots } from '../contract';
+import type { CaseDetail, ClassBoxplots, RunMap } from '../contract';
+import { MAP_COLOUR_LABELS, mapChart, mapColouring, type MapColourBy } from './embedding-map';
 import { caseBoxplotChart, classBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
 import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
@@ -31,6 +32,10 @@ export interface ChartFigureInput {
   detail?: CaseDetail | undefined;
   /** The first run's test set pooled per true class, for class-boxplots. */
   classBoxplots?: ClassBoxplots | null | undefined;
+  /** The embedding map of the first run, and what colours it. */
+  map?: RunMap | null | undefined;
+  colourBy?: MapColourBy | undefined;
+  tag?: string | undefined;
   /** Learning curves: loss (default) or accuracy. */
   metric?: CurveMetric | undefined;
   /** Learning curves of the loss on a logarithmic axis. */
@@ -314,6 +319,36 @@ export function chartFigure(input: ChartFigureInput): ChartFigure {
           .join(' ')}`,
       };
       size = { width: 720, height: 420 };
+      break;
+    }
+    case 'map': {
+      const run = runs[0];
+      const map = input.map;
+      if (!run || !map)
+        throw new Error(
+          `map: ${run ? runLabel(run.run) : 'the run'} has no embedding map yet (run "casebook map --run ${run?.run.id ?? '<id>'}")`,
+        );
+      const colourBy = input.colourBy ?? 'true';
+      const colouring = mapColouring(map, colourBy, input.tag);
+      const by =
+        colourBy === 'tag'
+          ? `whether tagged "${input.tag ?? ''}"`
+          : colourBy === 'outcome'
+            ? 'whether the prediction is right or wrong'
+            : `its ${MAP_COLOUR_LABELS[colourBy]}`;
+      const scale = colouring.scale
+        ? ` (viridis, ${fixed(colouring.scale.min, 3)} dark to ${fixed(colouring.scale.max, 3)} light)`
+        : '';
+      body = {
+        config: as(mapChart(map, colouring)),
+        title: `Embedding map: ${runLabel(run.run)}`,
+        caption: `UMAP of the features (${map.dim}-d, the layer before the classifier head) of the ${map.count.toLocaleString('en-US')} test images of "${run.datasetName}" under ${runDescription(run)}, seed ${map.seed}, ${map.neighbours} neighbours, min_dist ${map.minDist}; each point an image, coloured by ${by}${scale}. The axes have no units: only neighbourhoods mean something.`,
+        alt: `Scatter plot of ${map.count} test images. ${colouring.groups
+          .filter((g) => g.label !== '')
+          .map((g) => `${g.label}: ${g.points.length}`)
+          .join(', ')}.`,
+      };
+      size = { width: 700, height: 600 };
       break;
     }
   }

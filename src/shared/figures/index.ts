@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './boxplots';
 export * from './figures';
 export * from './case-panel';
+export * from './embedding-map';

@@ -12,6 +12,7 @@ export const FIGURE_KINDS = [
   'boxplots',
   'class-boxplots',
   'convergence',
+  'map',
   'case',
 ] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];

@@ -26,6 +26,8 @@ caption and alt text generated from the runs (and the case) it shows.
   --log              curves of the loss: a logarithmic y axis
   --colormap <name>  case: the Grad-CAM colormap, ${COLORMAPS.join(', ')} (default viridis)
   --opacity <0-1>    case: the overlay's opacity where the map is 1 (default 0.35, the seed's)
+  --colour-by <f>    map: true (default), predicted, outcome (right/wrong), mi, background or tag
+  --tag <tag>        map with --colour-by tag: the tag whose images stand out
   --caption <text>   replace the generated caption
   --alt <text>       replace the generated alt text
   --size <size>      screen (default), column (3.25 in wide, 8 pt text) or page (6.75 in, 9 pt):
@@ -50,6 +52,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     log: { type: 'boolean', default: false },
     colormap: { type: 'string' },
     opacity: { type: 'string' },
+    'colour-by': { type: 'string' },
+    tag: { type: 'string' },
     caption: { type: 'string' },
     alt: { type: 'string' },
     scale: { type: 'string' },
@@ -76,6 +80,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     log: values.log,
     size: values.size,
     overlay: overlayOption(values.colormap, numberOption(values.opacity, 'opacity')),
+    colourBy: values['colour-by'],
+    tag: values.tag,
     caption: values.caption,
     alt: values.alt,
   });

@@ -20,6 +20,8 @@ import { BadRequestError } from '../errors';
 import { AnnotationStore, toAnnotation, type ImageKey } from '../store/annotations';
 import type { Db } from '../store/database';
 import { floats } from '../store/explanations';
+import { MapStore } from '../store/maps';
+import { pointsInPolygon } from '../../../shared/map-region';
 import type { DatasetStore } from '../store/datasets';
 import { EvaluationStore } from '../store/evaluations';
 import type { RunStore } from '../store/runs';
@@ -41,13 +43,30 @@ type UndoArgs = z.output<typeof UndoAnnotationRequest>;
 
 export class CaseService {
   readonly annotations: AnnotationStore;
+  private readonly maps: MapStore;
 
   constructor(private readonly stores: CaseStores) {
     this.annotations = new AnnotationStore(stores.db);
+    this.maps = new MapStore(stores.db);
   }
 
   list(args: ListArgs): CasePage {
-    return listCases(this.stores.db, resolveRunSet(this.stores, args.runs), args);
+    return listCases(this.stores.db, resolveRunSet(this.stores, args.runs), {
+      ...args,
+      filter: this.resolved(args.filter),
+    });
+  }
+
+  /** A filter whose map region (a selection on a run's embedding map) is replaced by the images inside it. */
+  private resolved(filter: ListArgs['filter']): ListArgs['filter'] {
+    const { region, ...rest } = filter;
+    if (region === undefined) return filter;
+    const map = this.maps.get(region.runId);
+    if (map === null) throw new BadRequestError(`filter.region: run ${region.runId} has no embedding map`);
+    const inside = pointsInPolygon(map.coords, region.polygon);
+    if (rest.indices === undefined) return { ...rest, indices: inside };
+    const chosen = new Set(rest.indices);
+    return { ...rest, indices: inside.filter((i) => chosen.has(i)) };
   }
 
   find(args: FindArgs): FinderResult {

@@ -52,6 +52,12 @@ export function filterSql(
         ? 'c.unstable > 0'
         : null;
   if (outcome !== null) where.push(outcome);
+  if (filter.indices !== undefined) {
+    where.push('c.idx IN (SELECT value FROM json_each(@indices))');
+    params.indices = JSON.stringify(filter.indices);
+  }
+  if (filter.region !== undefined)
+    throw new BadRequestError('filter.region: a map region must be resolved to its images first (CaseService)');
   if (filter.tag !== undefined) {
     annotated.push(`c.idx IN (SELECT t.idx FROM annotation_tags t
                     WHERE t.dataset_hash = @hash AND t.tag = @tag AND t.split = 'test')`);

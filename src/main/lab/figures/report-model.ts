@@ -215,6 +215,21 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
       figures: evaluated.flatMap((id) => figure(`confusion-${id}`, () => build('confusion', [id]))),
     },
   ];
+  // the runs' embedding maps, where they have one (computed on demand: a run without is not an omission)
+  const mapped = ids.filter((id) => sources.figures.hasMap(id));
+  if (mapped.length > 0)
+    sections.push({
+      heading: 'Embedding maps',
+      text: "UMAP of each mapped run's features of its test images (the layer before the classifier head), coloured by the true class and by whether the prediction is right: a class that breaks into islands, or wrong predictions gathered in one place, say what the model confuses.",
+      figures: mapped.flatMap((id) => [
+        ...figure(`map-${id}`, () =>
+          sources.figures.build({ kind: 'map', runIds: [id], metric: 'loss', colourBy: 'true' }),
+        ),
+        ...figure(`map-${id}-outcome`, () =>
+          sources.figures.build({ kind: 'map', runIds: [id], metric: 'loss', colourBy: 'outcome' }),
+        ),
+      ]),
+    });
   const keys: { split: Split; index: number }[] =
     cases === 'none'
       ? []

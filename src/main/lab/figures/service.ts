@@ -20,7 +20,9 @@ import { compareRuns } from '../evaluation/compare-runs';
 import type { DatasetStore } from '../store/datasets';
 import type { EvaluationStore } from '../store/evaluations';
 import type { ExplanationStore } from '../store/explanations';
+import type { MapStore } from '../store/maps';
 import type { RunStore } from '../store/runs';
+import { readRunMap } from '../map/read-map';
 import { MIME_TYPES, renderFigure, type AnyFigure, type FigureFormat } from './render';
 
 export interface FigureStores {
@@ -28,6 +30,7 @@ export interface FigureStores {
   datasets: DatasetStore;
   evaluations: EvaluationStore;
   explanations: ExplanationStore;
+  maps: MapStore;
   cases: CaseService;
 }
 
@@ -59,6 +62,11 @@ export class FigureService {
     });
   }
 
+  /** Whether the run has a stored embedding map. */
+  hasMap(id: number): boolean {
+    return this.stores.maps.get(id) !== null;
+  }
+
   /** A run with what every figure may need of it. */
   figureRun(id: number): FigureRun {
     const run = this.stores.runs.get(id);
@@ -79,6 +87,12 @@ export class FigureService {
       const [first] = request.runIds;
       const classBoxplots = first === undefined ? null : pooledBoxplots(this.stores.evaluations, first);
       return chartFigure({ kind: 'class-boxplots', runs, classBoxplots, size: request.size, text });
+    }
+    if (request.kind === 'map') {
+      const [first] = request.runIds;
+      const map = first === undefined ? null : readRunMap(this.stores, first);
+      const { colourBy, tag, size } = request;
+      return chartFigure({ kind: 'map', runs: runs.slice(0, 1), map, colourBy, tag, size, text });
     }
     if (request.kind !== 'boxplots' && request.kind !== 'case')
       return chartFigure({

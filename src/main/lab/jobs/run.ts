@@ -1,4 +1,10 @@
-import type { EventName, EventPayload, ImportResult, Progress } from '../../../shared/contract';
+import {
+  MapRequest,
+  type EventName,
+  type EventPayload,
+  type ImportResult,
+  type Progress,
+} from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
 import { DatasetStore } from '../store/datasets';
@@ -11,6 +17,8 @@ import { trainRun } from '../training/train';
 import { computeRunFeatures } from '../features/features-run';
 import { FeatureStore } from '../store/features';
 import { TrainLabelCheckStore } from '../store/train-label-checks';
+import { MapStore } from '../store/maps';
+import { mapRun } from '../map/map-run';
 import type { JobSpec } from './protocol';
 
 export interface JobContext {
@@ -87,6 +95,35 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
         });
         context.onEvent('runFeaturesComputed', { runId: job.runId, features });
+        return null;
+      }
+      case 'map': {
+        const runs = new RunStore(db);
+        const datasets = new DatasetStore(db);
+        const features = new FeatureStore(db);
+        const request = MapRequest.parse(job.request);
+        const map = await mapRun({
+          runs,
+          features,
+          maps: new MapStore(db),
+          request,
+          // an older run (or one whose features job has not run yet): its features first
+          computeFeatures: async () => {
+            const computed = await computeRunFeatures({
+              runs,
+              datasets,
+              features,
+              labelChecks: new TrainLabelCheckStore(db),
+              runId: request.id,
+              signal: context.signal,
+              onProgress: context.onProgress,
+            });
+            context.onEvent('runFeaturesComputed', { runId: request.id, features: computed });
+          },
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runMapped', { map });
         return null;
       }
     }

@@ -6,8 +6,10 @@
  *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
  *   finder=<list>   a case opened from one of the finder's lists: previous/next walk that list
  *                   (under the finder's thresholds) and Esc returns to the finder
+ *   region=<runId>_<x>_<y>_<x>_<y>_…   only the images inside this polygon (a box or lasso
+ *                   selection) of the run's embedding map, in map coordinates (4 decimals)
  */
-import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest } from '../../../shared/contract';
+import { CaseOutcome, CaseSort, FinderList, type ListCasesRequest, type MapRegion } from '../../../shared/contract';
 
 export interface CaseListQuery {
   outcome: CaseOutcome;
@@ -19,6 +21,8 @@ export interface CaseListQuery {
   order: 'asc' | 'desc' | null;
   /** The finder list the case was opened from (the gallery's filters do not apply then), or null. */
   finder: FinderList | null;
+  /** A selection on a run's embedding map: only the images inside it, or null. */
+  region: MapRegion | null;
 }
 
 export const DEFAULT_CASE_QUERY: CaseListQuery = {
@@ -30,7 +34,35 @@ export const DEFAULT_CASE_QUERY: CaseListQuery = {
   sort: 'index',
   order: null,
   finder: null,
+  region: null,
 };
+
+/** A map coordinate as the address writes it: at most 4 decimals (a selection may reach past the map's [0, 1]). */
+const coordinate = (v: number): string => String(Math.round(Math.min(100, Math.max(-100, v)) * 10_000) / 10_000);
+
+/** `3_0.1_0.2_0.5_0.2_0.5_0.6` (the run, then x and y of each corner) ↔ a region of run 3's map. */
+export function formatRegion(region: MapRegion): string {
+  return [String(region.runId), ...region.polygon.flatMap(([x, y]) => [coordinate(x), coordinate(y)])].join('_');
+}
+
+/** The region an address gives back (null when malformed): what a selection is once written down. */
+export function parseRegion(text: string | null): MapRegion | null {
+  if (text === null) return null;
+  const [head, ...values] = text.split('_');
+  if (head === undefined || !/^[1-9]\d{0,14}$/.test(head)) return null;
+  if (values.length < 6 || values.length > 1000 || values.length % 2 !== 0) return null;
+  if (!values.every((v) => /^-?\d{1,3}(?:\.\d{1,4})?$/.test(v))) return null;
+  const numbers = values.map(Number);
+  if (numbers.some((v) => Math.abs(v) > 100)) return null;
+  const polygon: [number, number][] = [];
+  for (let k = 0; k < numbers.length; k += 2) polygon.push([numbers[k] ?? 0, numbers[k + 1] ?? 0]);
+  return { runId: Number(head), polygon };
+}
+
+/** A region as the address will hold it (coordinates rounded), so the map shows what the gallery will list. */
+export function roundedRegion(region: MapRegion): MapRegion {
+  return parseRegion(formatRegion(region)) ?? region;
+}
 
 const wholeNumber = (text: string | null): number | null =>
   text !== null && /^(0|[1-9]\d{0,8})$/.test(text) ? Number(text) : null;
@@ -56,6 +88,7 @@ export function parseCaseQuery(params: URLSearchParams): CaseListQuery {
     sort: sort.success ? sort.data : 'index',
     order: order === 'asc' || order === 'desc' ? order : null,
     finder: finder.success ? finder.data : null,
+    region: parseRegion(params.get('region')),
   };
 }
 
@@ -70,6 +103,7 @@ export function formatCaseQuery(query: CaseListQuery): URLSearchParams {
   if (query.sort !== 'index') params.set('sort', query.sort);
   if (query.order !== null) params.set('order', query.order);
   if (query.finder !== null) params.set('finder', query.finder);
+  if (query.region !== null) params.set('region', formatRegion(query.region));
   return params;
 }
 
@@ -87,6 +121,7 @@ export function listRequest(
       ...(query.trueClass !== null ? { trueClass: query.trueClass } : {}),
       ...(query.tag !== null ? { tag: query.tag } : {}),
       ...(query.note !== null ? { hasNote: query.note } : {}),
+      ...(query.region !== null ? { region: query.region } : {}),
     },
     sort: query.sort,
     ...(query.order !== null ? { order: query.order } : {}),

@@ -11,6 +11,7 @@
  *   #/cases/<dataset>/train/<index>?runs=1,2,3   a training image: its label, note, nearest training images
  *   #/gallery?runs=1,2,3[&<case list>]   the test images of runs, filtered and sorted
  *   #/finder?runs=1,2,3                  the interesting-case finder
+ *   #/map/<run>[?colour=<field>&tag=<t>] a run's embedding map, coloured by a field
  *
  * <case list>: the filter and sort of the list a case belongs to (lib/case-query.ts), so a
  * gallery, a case's previous/next and a pasted link all show the same list.
@@ -18,6 +19,7 @@
  * Parsing and formatting are pure and inverse to each other for every route they produce.
  */
 
+import { MAP_COLOUR_BY, type MapColourBy } from '../../../shared/figures/embedding-map';
 import { DEFAULT_CASE_QUERY, formatCaseQuery, parseCaseQuery, type CaseListQuery } from './case-query';
 
 export const MIN_COMPARED = 2;
@@ -31,6 +33,7 @@ export type Route =
   | { view: 'training'; datasetId: number; index: number; runIds: number[] }
   | { view: 'gallery'; runIds: number[]; query: CaseListQuery }
   | { view: 'finder'; runIds: number[] }
+  | { view: 'map'; runId: number; colourBy: MapColourBy; tag: string | null }
   /** A hash no view answers to: shown as such, never silently turned into another view. */
   | { view: 'unknown'; hash: string };
 
@@ -107,6 +110,18 @@ export function parseRoute(hash: string): Route {
         : unknown;
     case 'finder':
       return rest.length === 0 ? { view: 'finder', runIds: parseIds(query.get('runs')) ?? [] } : unknown;
+    case 'map': {
+      const runId = rest.length === 1 ? id(rest[0]) : null;
+      if (runId === null) return unknown;
+      const colour = query.get('colour');
+      const tag = query.get('tag');
+      return {
+        view: 'map',
+        runId,
+        colourBy: MAP_COLOUR_BY.find((by) => by === colour) ?? 'true',
+        tag: tag !== null && tag.trim() !== '' ? tag : null,
+      };
+    }
     default:
       return unknown;
   }
@@ -138,6 +153,13 @@ export function formatRoute(route: Route): string {
       return `#/gallery${runsQuery(route.runIds, route.query)}`;
     case 'finder':
       return `#/finder${runsQuery(route.runIds)}`;
+    case 'map': {
+      const params = new URLSearchParams();
+      if (route.colourBy !== 'true') params.set('colour', route.colourBy);
+      if (route.tag !== null) params.set('tag', route.tag);
+      const text = params.toString();
+      return `#/map/${route.runId}${text === '' ? '' : `?${text}`}`;
+    }
     case 'unknown':
       return `#${route.hash}`;
   }
@@ -157,11 +179,14 @@ export const href = {
   finder: (ids: readonly number[]): string => formatRoute({ view: 'finder', runIds: [...ids] }),
   training: (datasetId: number, index: number, ids: readonly number[]): string =>
     formatRoute({ view: 'training', datasetId, index, runIds: [...ids] }),
+  map: (runId: number, colourBy: MapColourBy = 'true', tag: string | null = null): string =>
+    formatRoute({ view: 'map', runId, colourBy, tag }),
 };
 
 /** The screen a route belongs to in the top navigation. */
-export function screenOf(route: Route): 'datasets' | 'runs' | 'gallery' | 'finder' | null {
+export function screenOf(route: Route): 'datasets' | 'runs' | 'gallery' | 'finder' | 'map' | null {
   if (route.view === 'datasets') return 'datasets';
+  if (route.view === 'map') return 'map';
   if (route.view === 'gallery') return 'gallery';
   if (route.view === 'finder') return 'finder';
   if (route.view === 'runs' || route.view === 'compare') return 'runs';

@@ -15,6 +15,7 @@ import { RunsState } from './runs.svelte';
 import { FinderState } from './finder.svelte';
 import { NeighboursState } from './neighbours.svelte';
 import { TrainingImageState } from './training-image.svelte';
+import { MapState } from './map.svelte';
 import { RecentRuns } from './recent-runs.svelte';
 import { ReportState } from './report.svelte';
 import { download } from '../lib/figure-export';
@@ -43,6 +44,7 @@ export class AppState {
   readonly nearest: NeighboursState;
   /** A training image's own view: its label and note, and its nearest training images per run. */
   readonly training: TrainingImageState;
+  readonly map: MapState;
   readonly sampleStudy: SampleStudyState;
   /** The runs last looked at: where the top bar's Gallery and Finder open. */
   readonly recent = new RecentRuns();
@@ -60,6 +62,7 @@ export class AppState {
     this.finder = new FinderState(client);
     this.nearest = new NeighboursState(client);
     this.training = new TrainingImageState(client);
+    this.map = new MapState(client);
     this.sampleStudy = new SampleStudyState(client);
     this.report = new ReportState(client, download);
     this.datasets = new DatasetsState(client, this.errors);
@@ -103,6 +106,8 @@ export class AppState {
       void this.finder.load(route.runIds);
     } else if (route.view === 'training') {
       void this.training.load({ datasetId: route.datasetId, index: route.index });
+    } else if (route.view === 'map') {
+      void this.map.load(route.runId);
     }
     // leaving an image (a case, a training image): its unsaved note is saved (a failure stays on its panel)
     const shown = this.annotation.annotation;
@@ -131,6 +136,7 @@ export class AppState {
       this.nearest.listen(),
       this.training.neighbours.listen(),
       this.finder.listen(),
+      this.map.listen(),
       this.client.on('annotationChanged', ({ annotation }) => {
         this.annotation.receive(annotation);
         this.case.setAnnotation(annotation);

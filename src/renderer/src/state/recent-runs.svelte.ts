@@ -1,7 +1,7 @@
 import type { Route } from '../lib/route';
 
 /**
- * The runs last looked at (in a gallery, a case, the finder or compare), so the top bar's Gallery
+ * The runs last looked at (in a gallery, a case, the finder, compare or a map), so the top bar's Gallery
  * and Finder open on them instead of on nothing, as W&B keeps a workspace's run selection.
  */
 export class RecentRuns {
@@ -9,6 +9,10 @@ export class RecentRuns {
 
   /** Notes the runs a route shows (a route without runs leaves the last ones). */
   see(route: Route): void {
+    if (route.view === 'map') {
+      if (this.runIds[0] !== route.runId) this.runIds = [route.runId];
+      return;
+    }
     if (!['gallery', 'case', 'training', 'finder', 'compare'].includes(route.view) || !('runIds' in route)) return;
     if (route.runIds.length === 0) return;
     const same = route.runIds.length === this.runIds.length && route.runIds.every((id, i) => id === this.runIds[i]);

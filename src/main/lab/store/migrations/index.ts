@@ -11,6 +11,7 @@ import { runLeases } from './009-run-leases';
 import { runIdentity } from './010-run-identity';
 import { runFeatures } from './011-run-features';
 import { trainLabelChecks } from './012-train-label-checks';
+import { runMaps } from './013-run-maps';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   runIdentity,
   runFeatures,
   trainLabelChecks,
+  runMaps,
 ];
