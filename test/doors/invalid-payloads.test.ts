@@ -41,6 +41,9 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
+  runBackgroundTest: { id: 1, samples: 10 },
+  getBackgroundTest: { runId: 1 },
+  listBackgroundImages: { runId: 1, order: 'dependence', offset: 0, limit: 10 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {

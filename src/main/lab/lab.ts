@@ -6,6 +6,7 @@ import {
   DEFAULT_CLASSES,
   defaultRunConfig,
   CAM_METHOD_LABELS,
+  BackgroundTestRequest as BackgroundTestRequestSchema,
   ExplainRequest as ExplainRequestSchema,
   MODEL_LABELS,
   ModelFamily,
@@ -13,6 +14,7 @@ import {
   describeZodError,
   requests,
   type Annotation,
+  type BackgroundTestRequest,
   type ErrorInfo,
   type ExplainRequest,
   type ImportRequestParsed,
@@ -44,6 +46,7 @@ import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, t
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
+import { BackgroundStore } from './store/background';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -81,6 +84,7 @@ export class Lab {
   readonly runs: RunStore;
   readonly evaluations: EvaluationStore;
   readonly explanations: ExplanationStore;
+  readonly background: BackgroundStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -110,6 +114,7 @@ export class Lab {
     this.runs = new RunStore(this.db, timing.staleMs);
     this.evaluations = new EvaluationStore(this.db);
     this.explanations = new ExplanationStore(this.db);
+    this.background = new BackgroundStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -179,6 +184,16 @@ export class Lab {
         this.runs.get(runId);
         const latest = this.explanations.latest(runId);
         return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
+      },
+      runBackgroundTest: (request) => ({ job: this.backgroundTest(request) }),
+      getBackgroundTest: ({ runId }) => {
+        this.runs.get(runId);
+        return this.background.current(runId)?.summary ?? null;
+      },
+      listBackgroundImages: ({ runId, ...page }) => {
+        this.runs.get(runId);
+        const current = this.background.current(runId);
+        return current ? this.background.images(current.id, page) : { total: 0, items: [] };
       },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
@@ -383,6 +398,19 @@ export class Lab {
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
       queue,
     );
+  }
+
+  /**
+   * Queues the background test of a finished run (`next`: ahead of the waiting trainings); it
+   * follows the run's current evaluation, so a run without one is evaluated first.
+   */
+  backgroundTest(input: BackgroundTestRequest, queue: { next?: boolean } = {}): JobInfo {
+    const request = BackgroundTestRequestSchema.parse(input);
+    const run = this.runs.get(request.id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be tested`);
+    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
+    return this.jobs.start({ kind: 'background', request }, `Background test of run ${run.id}`, queue);
   }
 
   /** Whether an evaluation of the run is queued or running. */

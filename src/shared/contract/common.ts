@@ -45,7 +45,7 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /** A background job (import, training, evaluation, explanation): every concern that starts one answers with it. */
-export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain']);
+export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain', 'background']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const JobInfo = z.object({
   id: z.string(),

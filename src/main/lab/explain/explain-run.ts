@@ -221,7 +221,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
  * The run's current evaluation's prediction for every test image, checked to cover the same
  * test images as the explanation (the run's test set, `testLimit` applied).
  */
-function currentPredictions(
+export function currentPredictions(
   evaluations: EvaluationStore,
   runId: number,
   labels: ArrayLike<number>,

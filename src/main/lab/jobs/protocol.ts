@@ -3,7 +3,15 @@
  * runs heavy jobs. Both directions are validated: they cross a process boundary.
  */
 import { z } from 'zod';
-import { eventNames, ExplainRequest, Id, ImportRequest, ImportResult, Progress } from '../../../shared/contract';
+import {
+  BackgroundTestRequest,
+  eventNames,
+  ExplainRequest,
+  Id,
+  ImportRequest,
+  ImportResult,
+  Progress,
+} from '../../../shared/contract';
 
 export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), request: ImportRequest }),
@@ -11,6 +19,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), runId: Id, lease: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('evaluate'), runId: Id, samples: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('explain'), request: ExplainRequest }),
+  z.object({ kind: z.literal('background'), request: BackgroundTestRequest }),
 ]);
 export type JobSpec = z.output<typeof JobSpec>;
 

@@ -9,6 +9,7 @@ import { cases } from './007-cases';
 import { runOwners } from './008-run-owners';
 import { runLeases } from './009-run-leases';
 import { runIdentity } from './010-run-identity';
+import { backgroundTests } from './013-background-tests';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -29,4 +30,6 @@ export const migrations: readonly Migration[] = [
   runOwners,
   runLeases,
   runIdentity,
+  // 011 and 012 come from the other parts of issue 20 (features, map); renumbered at merge
+  backgroundTests,
 ];
