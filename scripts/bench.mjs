@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|background]
 //   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
 //   [--seconds N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
@@ -48,6 +48,11 @@
 // Then trust (bench/trust.ts): the compare of 6 runs × 3,000 test images (3 and 10 classes), every metric
 // with a bootstrap interval (B = 2,000), every difference with its paired interval and test:
 // `{"trust": true, runs, images, bootstrap, ms, statsMs}` (target ≤ 1 s).
+// Then the background test (bench/background.ts): `--images` (default 3,000) test images predicted
+// unchanged and with the ring or the centre blurred or mean-filled, per model (T = `--cam-samples`,
+// default 50, for the VNN and MC dropout): `{"background": true, model, backend, images, samples,
+// seconds, withinTarget}` (target ≤ 20 s per run), then `{"road": true, images, seconds}`, the noisy
+// linear imputation ROAD adds to an explanation.
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -181,6 +186,10 @@ await withRunner(async (load) => {
     busy: async () => {
       const { benchBusy } = await load('bench/busy.ts');
       await benchBusy({ holdSeconds: count(values['hold-seconds']), report });
+    },
+    background: async () => {
+      const { benchBackground } = await load('bench/background.ts');
+      await benchBackground({ models, images: count(values.images), samples: count(values['cam-samples']), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

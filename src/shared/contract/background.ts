@@ -15,7 +15,7 @@ export const BACKGROUND_FILL_LABELS: Record<(typeof BACKGROUND_FILLS)[number], s
   'centre-mean': 'centre → mean colour',
 };
 
-/** Which run to test; `samples`: T for the VNN and MC dropout (default 100). */
+/** Which run to test; `samples`: T for the VNN and MC dropout (default 50). */
 export const BackgroundTestRequest = z.object({
   id: Id,
   samples: z.number().int().min(2).max(1000).optional(),

@@ -18,6 +18,16 @@ export function blurSigma(H: number, W: number): number {
   return Math.max(1, Math.min(H, W) / 16);
 }
 
+/** The normalised 1-D Gaussian kernel of σ, radius ⌈3σ⌉. */
+function gaussianKernel(sigma: number): Float64Array {
+  const radius = Math.ceil(3 * sigma);
+  const kernel = Float64Array.from({ length: 2 * radius + 1 }, (_, k) =>
+    Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma)),
+  );
+  const total = kernel.reduce((a, b) => a + b, 0);
+  return kernel.map((v) => v / total);
+}
+
 /** A separable Gaussian blur of one image (H·W·C), edges clamped. */
 export function blurImage(
   image: ArrayLike<number>,
@@ -25,20 +35,16 @@ export function blurImage(
   sigma: number,
 ): Float32Array {
   const [H, W, C] = shape;
-  const radius = Math.ceil(3 * sigma);
-  const kernel = Float64Array.from({ length: 2 * radius + 1 }, (_, k) =>
-    Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma)),
-  );
-  const total = kernel.reduce((a, b) => a + b, 0);
-  for (let k = 0; k < kernel.length; k++) kernel[k] = (kernel[k] ?? 0) / total;
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
   const rows = new Float32Array(H * W * C);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++)
       for (let c = 0; c < C; c++) {
         let sum = 0;
         for (let k = -radius; k <= radius; k++) {
-          const xx = Math.min(W - 1, Math.max(0, x + k));
-          sum += (kernel[k + radius] ?? 0) * (image[(y * W + xx) * C + c] ?? 0);
+          const xx = x + k < 0 ? 0 : x + k >= W ? W - 1 : x + k;
+          sum += (kernel[k + radius] as number) * (image[(y * W + xx) * C + c] as number);
         }
         rows[(y * W + x) * C + c] = sum;
       }
@@ -48,12 +54,20 @@ export function blurImage(
       for (let c = 0; c < C; c++) {
         let sum = 0;
         for (let k = -radius; k <= radius; k++) {
-          const yy = Math.min(H - 1, Math.max(0, y + k));
-          sum += (kernel[k + radius] ?? 0) * (rows[(yy * W + x) * C + c] ?? 0);
+          const yy = y + k < 0 ? 0 : y + k >= H ? H - 1 : y + k;
+          sum += (kernel[k + radius] as number) * (rows[(yy * W + x) * C + c] as number);
         }
         out[(y * W + x) * C + c] = sum;
       }
   return out;
+}
+
+/** The image's per-channel mean over all its pixels. */
+function channelMeans(image: ArrayLike<number>, pixels: number, C: number): Float64Array {
+  const mean = new Float64Array(C);
+  for (let p = 0; p < pixels; p++)
+    for (let c = 0; c < C; c++) mean[c] = (mean[c] as number) + (image[p * C + c] as number);
+  return mean.map((v) => v / pixels);
 }
 
 /**
@@ -66,28 +80,39 @@ export function replaceRegion(
   region: Uint8Array,
   fill: 'blur' | 'mean',
 ): Float32Array {
+  return fillRegions(pixels, shape, [{ region, fill }])[0] as Float32Array;
+}
+
+/**
+ * Several fills of the same n images at once: each image is blurred and averaged once, whatever
+ * the number of fills that use it.
+ */
+export function fillRegions(
+  pixels: Float32Array,
+  shape: readonly [number, number, number],
+  fills: readonly { region: Uint8Array; fill: 'blur' | 'mean' }[],
+): Float32Array[] {
   const [H, W, C] = shape;
   const size = H * W * C;
   const n = Math.floor(pixels.length / size);
-  const out = Float32Array.from(pixels);
+  const outs = fills.map(() => Float32Array.from(pixels));
   const sigma = blurSigma(H, W);
+  const blurs = fills.some((f) => f.fill === 'blur');
   for (let i = 0; i < n; i++) {
     const image = pixels.subarray(i * size, (i + 1) * size);
-    let source: (p: number, c: number) => number;
-    if (fill === 'blur') {
-      const blurred = blurImage(image, shape, sigma);
-      source = (p, c) => blurred[p * C + c] ?? 0;
-    } else {
-      const mean = new Float64Array(C);
-      for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) mean[c] = (mean[c] ?? 0) + (image[p * C + c] ?? 0);
-      source = (_p, c) => (mean[c] ?? 0) / (H * W);
-    }
-    for (let p = 0; p < H * W; p++) {
-      if (!region[p]) continue;
-      for (let c = 0; c < C; c++) out[i * size + p * C + c] = source(p, c);
-    }
+    const blurred = blurs ? blurImage(image, shape, sigma) : null;
+    const mean = channelMeans(image, H * W, C);
+    fills.forEach(({ region, fill }, f) => {
+      const out = outs[f] as Float32Array;
+      for (let p = 0; p < H * W; p++) {
+        if (!region[p]) continue;
+        for (let c = 0; c < C; c++)
+          out[i * size + p * C + c] =
+            fill === 'blur' ? ((blurred as Float32Array)[p * C + c] as number) : (mean[c] as number);
+      }
+    });
   }
-  return out;
+  return outs;
 }
 
 /** The ring (1 in the border 25 % of the area) and the centre (its complement) of an H × W image. */
@@ -102,11 +127,17 @@ export function backgroundVariants(
   shape: readonly [number, number, number],
 ): Record<BackgroundVariant, Float32Array> {
   const { ring, centre } = backgroundRegions(shape[0], shape[1]);
+  const [backgroundBlur, backgroundMean, centreBlur, centreMean] = fillRegions(pixels, shape, [
+    { region: ring, fill: 'blur' },
+    { region: ring, fill: 'mean' },
+    { region: centre, fill: 'blur' },
+    { region: centre, fill: 'mean' },
+  ]) as [Float32Array, Float32Array, Float32Array, Float32Array];
   return {
-    'background-blur': replaceRegion(pixels, shape, ring, 'blur'),
-    'background-mean': replaceRegion(pixels, shape, ring, 'mean'),
-    'centre-blur': replaceRegion(pixels, shape, centre, 'blur'),
-    'centre-mean': replaceRegion(pixels, shape, centre, 'mean'),
+    'background-blur': backgroundBlur,
+    'background-mean': backgroundMean,
+    'centre-blur': centreBlur,
+    'centre-mean': centreMean,
   };
 }
 

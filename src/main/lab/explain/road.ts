@@ -28,6 +28,13 @@ const NEIGHBOURS: readonly (readonly [number, number, number])[] = [
   [1, 1, 1 / 12],
 ];
 
+/** The weights of row i's links to other removed pixels. */
+function sumWeights(start: Int32Array, weight: Float64Array, i: number): number {
+  let s = 0;
+  for (let l = start[i] as number; l < (start[i + 1] as number); l++) s += weight[l] as number;
+  return s;
+}
+
 /** A standard normal draw from a uniform source (Box–Muller). */
 function gaussian(random: () => number): number {
   const u = Math.max(Number.MIN_VALUE, random());
@@ -57,80 +64,97 @@ export function imputeNoisyLinear(
     }
   const n = unknown.length;
   if (n === 0) return out;
-  // the system M x = b: M = D − A over the removed pixels (symmetric), b from kept neighbours
+  // the system M x = b over the removed pixels: M = D − A (symmetric), b from kept neighbours;
+  // A as compressed rows (start, column, weight)
   const diag = new Float64Array(n);
-  const links: { j: number; w: number }[][] = unknown.map(() => []);
+  const start = new Int32Array(n + 1);
+  const column = new Int32Array(n * 8);
+  const weight = new Float64Array(n * 8);
   const rhs = new Float64Array(n * C);
   const mean = new Float64Array(C);
   for (let p = 0; p < H * W; p++)
-    for (let c = 0; c < C; c++) mean[c] = (mean[c] ?? 0) + (image[p * C + c] ?? 0) / (H * W);
-  unknown.forEach((p, i) => {
+    for (let c = 0; c < C; c++) mean[c] = (mean[c] as number) + (image[p * C + c] as number) / (H * W);
+  let links = 0;
+  for (let i = 0; i < n; i++) {
+    start[i] = links;
+    const p = unknown[i] as number;
     const [y, x] = [Math.floor(p / W), p % W];
     for (const [dy, dx, w] of NEIGHBOURS) {
       const [yy, xx] = [y + dy, x + dx];
       if (yy < 0 || xx < 0 || yy >= H || xx >= W) continue;
       const q = yy * W + xx;
-      diag[i] = (diag[i] ?? 0) + w;
-      const j = slot[q] ?? -1;
-      if (j >= 0) (links[i] as { j: number; w: number }[]).push({ j, w });
-      else for (let c = 0; c < C; c++) rhs[i * C + c] = (rhs[i * C + c] ?? 0) + w * (image[q * C + c] ?? 0);
+      diag[i] = (diag[i] as number) + w;
+      const j = slot[q] as number;
+      if (j >= 0) {
+        column[links] = j;
+        weight[links++] = w;
+      } else for (let c = 0; c < C; c++) rhs[i * C + c] = (rhs[i * C + c] as number) + w * (image[q * C + c] as number);
     }
-  });
+  }
+  start[n] = links;
   // a tiny pull to the mean: harmless where kept pixels anchor the solution, decisive where none do
   const ridge = 1e-6;
   for (let i = 0; i < n; i++) {
-    diag[i] = (diag[i] ?? 0) + ridge;
-    for (let c = 0; c < C; c++) rhs[i * C + c] = (rhs[i * C + c] ?? 0) + ridge * (mean[c] ?? 0);
+    diag[i] = (diag[i] as number) + ridge;
+    for (let c = 0; c < C; c++) rhs[i * C + c] = (rhs[i * C + c] as number) + ridge * (mean[c] as number);
   }
-  const multiply = (v: Float64Array, into: Float64Array, c: number) => {
+  /** into = M v, every channel at once (v, into: n × C). */
+  const multiply = (v: Float64Array, into: Float64Array) => {
     for (let i = 0; i < n; i++) {
-      let s = (diag[i] ?? 0) * (v[i * C + c] ?? 0);
-      for (const { j, w } of links[i] as { j: number; w: number }[]) s -= w * (v[j * C + c] ?? 0);
-      into[i * C + c] = s;
+      const d = diag[i] as number;
+      for (let c = 0; c < C; c++) into[i * C + c] = d * (v[i * C + c] as number);
+      for (let l = start[i] as number; l < (start[i + 1] as number); l++) {
+        const [j, w] = [column[l] as number, weight[l] as number];
+        for (let c = 0; c < C; c++) into[i * C + c] = (into[i * C + c] as number) - w * (v[j * C + c] as number);
+      }
     }
   };
   const tolerance = options.tolerance ?? 1e-5;
   const maxIterations = options.maxIterations ?? 500;
-  // conjugate gradients per channel, from the image's mean
+  // conjugate gradients, one per channel in lockstep, from the mean of each pixel's kept neighbours
   const x = new Float64Array(n * C);
+  for (let i = 0; i < n; i++) {
+    const known = (diag[i] as number) - ridge - sumWeights(start, weight, i);
+    for (let c = 0; c < C; c++)
+      x[i * C + c] =
+        known > 0 ? ((rhs[i * C + c] as number) - ridge * (mean[c] as number)) / known : (mean[c] as number);
+  }
   const r = new Float64Array(n * C);
   const d = new Float64Array(n * C);
   const q = new Float64Array(n * C);
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < n; i++) x[i * C + c] = mean[c] ?? 0;
-    multiply(x, q, c);
-    let rr = 0;
-    let bb = 0;
-    for (let i = 0; i < n; i++) {
-      const k = i * C + c;
-      r[k] = (rhs[k] ?? 0) - (q[k] ?? 0);
-      d[k] = r[k] ?? 0;
-      rr += (r[k] ?? 0) ** 2;
-      bb += (rhs[k] ?? 0) ** 2;
+  multiply(x, q);
+  const rr = new Float64Array(C);
+  const stop = new Float64Array(C);
+  for (let k = 0; k < n * C; k++) {
+    r[k] = (rhs[k] as number) - (q[k] as number);
+    d[k] = r[k] as number;
+    rr[k % C] = (rr[k % C] as number) + (r[k] as number) ** 2;
+    stop[k % C] = (stop[k % C] as number) + (rhs[k] as number) ** 2;
+  }
+  for (let c = 0; c < C; c++) stop[c] = tolerance * tolerance * Math.max(stop[c] as number, 1e-30);
+  const active = () => rr.some((v, c) => v > (stop[c] as number));
+  const dq = new Float64Array(C);
+  const next = new Float64Array(C);
+  for (let it = 0; it < maxIterations && active(); it++) {
+    multiply(d, q);
+    dq.fill(0);
+    for (let k = 0; k < n * C; k++) dq[k % C] = (dq[k % C] as number) + (d[k] as number) * (q[k] as number);
+    const alpha = dq.map((v, c) => (v > 0 && (rr[c] as number) > (stop[c] as number) ? (rr[c] as number) / v : 0));
+    next.fill(0);
+    for (let k = 0; k < n * C; k++) {
+      const a = alpha[k % C] as number;
+      x[k] = (x[k] as number) + a * (d[k] as number);
+      r[k] = (r[k] as number) - a * (q[k] as number);
+      next[k % C] = (next[k % C] as number) + (r[k] as number) ** 2;
     }
-    const stop = tolerance * tolerance * Math.max(bb, 1e-30);
-    for (let it = 0; it < maxIterations && rr > stop; it++) {
-      multiply(d, q, c);
-      let dq = 0;
-      for (let i = 0; i < n; i++) dq += (d[i * C + c] ?? 0) * (q[i * C + c] ?? 0);
-      if (dq <= 0) break;
-      const alpha = rr / dq;
-      let next = 0;
-      for (let i = 0; i < n; i++) {
-        const k = i * C + c;
-        x[k] = (x[k] ?? 0) + alpha * (d[k] ?? 0);
-        r[k] = (r[k] ?? 0) - alpha * (q[k] ?? 0);
-        next += (r[k] ?? 0) ** 2;
-      }
-      const beta = next / rr;
-      rr = next;
-      for (let i = 0; i < n; i++) d[i * C + c] = (r[i * C + c] ?? 0) + beta * (d[i * C + c] ?? 0);
-    }
+    const beta = next.map((v, c) => ((rr[c] as number) > 0 ? v / (rr[c] as number) : 0));
+    rr.set(next);
+    for (let k = 0; k < n * C; k++) d[k] = (r[k] as number) + (beta[k % C] as number) * (d[k] as number);
   }
   const sigma = options.noise ?? ROAD_NOISE;
   unknown.forEach((p, i) => {
     for (let c = 0; c < C; c++)
-      out[p * C + c] = (x[i * C + c] ?? 0) + (sigma > 0 ? sigma * gaussian(options.random) : 0);
+      out[p * C + c] = (x[i * C + c] as number) + (sigma > 0 ? sigma * gaussian(options.random) : 0);
   });
   return out;
 }
