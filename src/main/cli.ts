@@ -6,6 +6,7 @@
 import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
+import { backgroundCommand } from './cli/commands/background';
 import { cancelCommand } from './cli/commands/cancel';
 import { compareCommand } from './cli/commands/compare';
 import { deleteCommand } from './cli/commands/delete';
@@ -42,6 +43,7 @@ const COMMANDS: readonly Command[] = [
   studyCommand,
   evaluateCommand,
   explainCommand,
+  backgroundCommand,
   runsCommand,
   resumeCommand,
   cancelCommand,
