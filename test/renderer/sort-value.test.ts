@@ -73,7 +73,7 @@ describe('sortValue', () => {
       run({ runId: 2, backgroundTest: test(0.2, false) }),
       run({ runId: 3 }),
     ]);
-    expect(sortValue(tested, 'dependence')).toMatchObject({ label: 'mean bg. dependence', text: '0.4 · flips' });
+    expect(sortValue(tested, 'dependence')).toMatchObject({ label: 'mean bg. dep.', text: '0.4 · flips' });
     expect(sortValue(tested, 'dependence')?.title).toContain(
       'averaged over the 2 tested runs; the class flips in 1 run',
     );
