@@ -245,4 +245,30 @@ describe('the background test job', () => {
     expect(background.current(run.id)).toBeNull();
     db.close();
   });
+
+  it("reads a deterministic model's unchanged prediction from its evaluation", async () => {
+    const db = openDatabase(':memory:');
+    const datasets = new DatasetStore(db);
+    const runs = new RunStore(db);
+    const evaluations = new EvaluationStore(db);
+    const background = new BackgroundStore(db);
+    const { dataset } = datasets.add(syntheticDataset({ train: 8, test: 2 }));
+    const config = { ...defaultRunConfig('cnn'), epochs: 1, batchSize: 8 };
+    const run = runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config });
+    await trainRun({ runs, datasets, runId: run.id });
+    await evaluateRun({ runs, datasets, evaluations, runId: run.id });
+    const summary = await backgroundTestRun({ runs, datasets, evaluations, background, runId: run.id });
+    expect(summary.samples).toBe(1);
+    const predictions = evaluations.predictions(summary.evaluationId);
+    const { items } = background.images(background.current(run.id)!.id, { order: 'index', offset: 0, limit: 10 });
+    for (const image of items) {
+      const stored = predictions[image.index]!;
+      expect(image.base).toBeCloseTo(stored.probabilities[stored.predicted]!, 5);
+      expect(image.dependence).toBeCloseTo(
+        Math.max(0, image.base - Math.min(image.variants[0]!, image.variants[1]!)),
+        5,
+      );
+    }
+    db.close();
+  });
 });
