@@ -130,19 +130,18 @@ const LISTS: Record<FinderList, ListDefinition> = {
 export const FINDER_LISTS = Object.keys(LISTS) as FinderList[];
 
 /**
- * "the class flips when only the background changes: CNN #1 says truck 93 %, with the background
- * blurred deer (truck 31 %); the centre replaced costs it 12 % (true deer)", for each run that flips.
+ * "the class flips when only the background changes: CNN #1 says truck 93 %, the background
+ * blurred gives deer (truck 31 %); the centre replaced costs it 12 % (true deer)", for each run that flips.
  */
 export function backgroundReason(c: CaseSummary, classes: readonly string[]): string {
   const name = (k: number) => classes[k] ?? `#${k}`;
   const parts = c.runs.flatMap((r) => {
     const test = r.backgroundTest;
     if (!test?.flips) return [];
-    const fills = (['with the background blurred', 'with the background in its mean colour'] as const).flatMap(
-      (said, v) =>
-        test.variantClasses[v] !== test.predicted
-          ? [`${said} ${name(test.variantClasses[v] ?? 0)} (${r.predictedClass} ${pct(test.variants[v] ?? 0)})`]
-          : [],
+    const fills = (['the background blurred', 'the background in its mean colour'] as const).flatMap((said, v) =>
+      test.variantClasses[v] !== test.predicted
+        ? [`${said} gives ${name(test.variantClasses[v] ?? 0)} (${r.predictedClass} ${pct(test.variants[v] ?? 0)})`]
+        : [],
     );
     return [
       `${r.runLabel} says ${r.predictedClass} ${pct(test.base)}, ${fills.join(', ')}; the centre replaced costs it ${pct(test.centreDependence)}`,
