@@ -51,14 +51,27 @@ describe('studies', () => {
       'train:done',
       'evaluate:done',
       'explain:done',
+      'background:done',
       'train:done',
       'evaluate:done',
       'explain:done',
+      'background:done',
     ]);
-    expect(steps).toEqual(['training 1', 'evaluating 1', 'explaining 1', 'training 2', 'evaluating 2', 'explaining 2']);
-    expect(results.map((r) => [r.run.status, r.problems, r.metrics?.images, r.explanations?.images])).toEqual([
-      ['done', [], 6, 6],
-      ['done', [], 6, 6],
+    expect(steps).toEqual([
+      'training 1',
+      'evaluating 1',
+      'explaining 1',
+      'testing the background 1',
+      'training 2',
+      'evaluating 2',
+      'explaining 2',
+      'testing the background 2',
+    ]);
+    expect(
+      results.map((r) => [r.run.status, r.problems, r.metrics?.images, r.explanations?.images, r.background?.images]),
+    ).toEqual([
+      ['done', [], 6, 6, 6],
+      ['done', [], 6, 6, 6],
     ]);
     // a run started outside a study is not analysed by this lab
     const { job } = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
