@@ -23,7 +23,15 @@ export class BackgroundState extends RunResultState<BackgroundSummary> {
   }
 
   protected subscribe(deliver: (runId: number, value: BackgroundSummary) => void): () => void {
-    return this.client.on('runBackgroundTested', ({ runId, summary }) => deliver(runId, summary));
+    const offTested = this.client.on('runBackgroundTested', ({ runId, summary }) => deliver(runId, summary));
+    // a test follows one evaluation: a new evaluation of the open run leaves it without one
+    const offEvaluated = this.client.on('runEvaluated', ({ runId }) => {
+      if (runId === this.runId) void this.load(runId);
+    });
+    return () => {
+      offTested();
+      offEvaluated();
+    };
   }
 
   protected override arrived(runId: number): void {
