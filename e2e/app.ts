@@ -85,7 +85,10 @@ export function nextEvent<T>(page: Page, name: 'runEvaluated' | 'runExplained'):
 }
 
 /** Collects the ids of the runs the app hears of in this event, from now on; returns a reader. */
-export async function collectRuns(page: Page, name: 'runEvaluated' | 'runExplained'): Promise<() => Promise<number[]>> {
+export async function collectRuns(
+  page: Page,
+  name: 'runEvaluated' | 'runExplained' | 'runBackgroundTested',
+): Promise<() => Promise<number[]>> {
   await page.evaluate((eventName) => {
     const seen: number[] = [];
     (window as unknown as Record<string, number[]>)[`seen:${eventName}`] = seen;

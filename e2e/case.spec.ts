@@ -23,9 +23,12 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(page).toHaveURL(/#\/datasets\/\d+$/);
   const datasetId = Number(/datasets\/(\d+)/.exec(page.url())?.[1]);
   const explained = await collectRuns(page, 'runExplained');
+  const tested = await collectRuns(page, 'runBackgroundTested');
   await startTinyRun(page, 'mcdropout');
   await startTinyRun(page, 'cnn');
   await expect.poll(async () => (await explained()).length, { timeout: 200_000 }).toBe(2);
+  // each run's background test follows its explanation
+  await expect.poll(async () => (await tested()).length, { timeout: 200_000 }).toBe(2);
   const [mc, cnn] = (await explained()).sort((a, b) => a - b) as [number, number];
 
   // a deep link to a case
@@ -50,6 +53,9 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   ).toBeVisible();
   await expect(view.getByTestId('case-verdict')).toHaveCount(2);
   await expect(view.getByTestId('case-position')).toHaveText('1 of 6');
+  // each run's background test: the predicted class's probability unchanged and with the 4 fills
+  await expect(view.getByTestId('case-background')).toHaveCount(2);
+  await expect(mcCard.getByTestId('case-background').locator('tbody tr')).toHaveCount(5);
   await reviewShot(page, 'case');
 
   // tag it and write a note: saved after a pause and on blur
@@ -130,14 +136,23 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   const wrong = Number(await page.getByTestId('gallery-outcome-wrong').getByTestId('count').textContent());
   expect(right + wrong).toBe(6);
   await reviewShot(page, 'gallery-sorted-mi');
+  // sorted by the background test's dependence: every tile says its value
+  await page.getByTestId('gallery-sort').selectOption('dependence');
+  await expect(page).toHaveURL(/sort=dependence/);
+  await expect(page.getByTestId('gallery-sort-value').first()).toContainText(/bg\. dep\. \d/);
+  await reviewShot(page, 'gallery-sorted-dependence');
 
   // the top bar's Gallery and Finder open on the runs last looked at
   await expect(page.getByTestId('nav-gallery')).toHaveAttribute('href', `#/gallery?runs=${mc},${cnn}`);
   await page.getByTestId('nav-finder').click();
   await expect(page).toHaveURL(new RegExp(`#/finder\\?runs=${mc},${cnn}$`));
-  // the finder: six lists with reasons; a click opens the case, which walks that list
+  // the finder: seven lists with reasons (the background's decisions: the runs have background
+  // tests); a click opens the case, which walks that list
   const finder = page.getByTestId('finder');
-  await expect(finder.getByTestId('finder-list')).toHaveCount(6);
+  await expect(finder.getByTestId('finder-list')).toHaveCount(7);
+  await expect(finder.locator('[data-testid="finder-list"][data-list="background-decided"]')).toContainText(
+    'Decided by the background',
+  );
   const uncertain = finder.locator('[data-testid="finder-list"][data-list="uncertain"]');
   await expect(uncertain.getByTestId('finder-total')).toHaveText('6');
   await expect(uncertain.getByTestId('finder-reason').first()).toContainText('entropy');
@@ -163,7 +178,7 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(page).toHaveURL(inFinder(2));
   await page.keyboard.press('Escape');
   await expect(page).toHaveURL(new RegExp(`#/finder\\?runs=${mc},${cnn}$`));
-  await expect(finder.getByTestId('finder-list')).toHaveCount(6);
+  await expect(finder.getByTestId('finder-list')).toHaveCount(7);
 
   // Report…: the runs last looked at, chosen cases, HTML then a Markdown zip, each downloaded
   await page.getByTestId('report-open').click();
@@ -201,4 +216,13 @@ test('a case across a stochastic run and a CNN: overlays, boxplots, annotation, 
   await expect(page.getByTestId('run-finder')).toHaveAttribute('href', `#/finder?runs=${mc}`);
   await page.getByTestId('class-boxplots').scrollIntoViewIfNeeded();
   await reviewShot(page, 'run-class-boxplots');
+  // the run's background test and ROAD beside the deletion check
+  const summary = page.getByTestId('background-summary');
+  await expect(summary).toBeVisible();
+  await expect(page.getByTestId('background-flips')).toContainText(/\d+ of 6/);
+  await expect(page.getByTestId('background-top').locator('li')).toHaveCount(6);
+  await expect(page.getByTestId('road-most')).toHaveCount(3);
+  await expect(page.getByTestId('road-score')).toHaveText(/^-?\d\.\d{3}$/);
+  await page.getByTestId('background').scrollIntoViewIfNeeded();
+  await reviewShot(page, 'run-background', { tall: true });
 });

@@ -1,6 +1,6 @@
 // `node scripts/bench.mjs [--models cnn,vnn,mcdropout] [--backends tensorflow,wasm,cpu]
 //   [--steps N] [--warmup N] [--profile] [--wasm-kernels Conv2DBackpropFilter,...|none]
-//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|neighbours|map]
+//   [--threads 1|2] [--only engine|sampling|gradcam|store|cases|ui|figures|imports|bundles|loop|busy|trust|neighbours|map|background]
 //   [--skip-sampling] [--images N[,N…]] [--runs N] [--cam-samples T] [--bomb-batches N] [--bomb-mib N]
 //   [--seconds N] [--zoom-points N] [--json]
 //   [--data <cifar-10 archive> [--epoch-threads auto,1,2] [--epochs N]]`
@@ -57,6 +57,11 @@
 // map drawn in the built app in Chromium (target ≤ 300 ms) and zoom and pan over 10,000 points
 // (`--zoom-points`): `{"map": true, images, computeSeconds, drawMs, canvasMs, zoomFrameMs,
 // zoomFrameP95Ms, panFrameMs, withinTargets, ...}`.
+// Then the background test (bench/background.ts): `--images` (default 3,000) test images predicted
+// unchanged and with the ring or the centre blurred or mean-filled, per model (T = `--cam-samples`,
+// default 50, for the VNN and MC dropout): `{"background": true, model, backend, images, samples,
+// seconds, withinTarget}` (target ≤ 20 s per run), then `{"road": true, images, seconds}`, the noisy
+// linear imputation ROAD adds to an explanation.
 // `--only <part>` (one of the parts below) runs one part, `--skip-sampling` leaves sampling out. The benchmarks
 // are TypeScript (bench/*.ts), loaded from sources through Vite's module runner.
 import { parseArgs } from 'node:util';
@@ -203,6 +208,10 @@ await withRunner(async (load) => {
     neighbours: async () => {
       const { benchNeighbours } = await load('bench/neighbours.ts');
       await benchNeighbours({ models, backends: options.backends, images: count(values.images), report });
+    },
+    background: async () => {
+      const { benchBackground } = await load('bench/background.ts');
+      await benchBackground({ models, images: count(values.images), samples: count(values['cam-samples']), report });
     },
   };
   if (values.only !== undefined && !(values.only in parts))

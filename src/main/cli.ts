@@ -6,6 +6,7 @@
 import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
 import { annotateCommand } from './cli/commands/annotate';
+import { backgroundCommand } from './cli/commands/background';
 import { cancelCommand } from './cli/commands/cancel';
 import { compareCommand } from './cli/commands/compare';
 import { deleteCommand } from './cli/commands/delete';
@@ -45,6 +46,7 @@ const COMMANDS: readonly Command[] = [
   evaluateCommand,
   explainCommand,
   mapCommand,
+  backgroundCommand,
   runsCommand,
   resumeCommand,
   cancelCommand,

@@ -21,6 +21,7 @@ import {
 import type { ImagePrediction } from '../../src/main/lab/evaluation/report';
 import { CaseService } from '../../src/main/lab/cases/cases';
 import { openDatabase, type Db } from '../../src/main/lab/store/database';
+import { BackgroundStore } from '../../src/main/lab/store/background';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { ExplanationStore } from '../../src/main/lab/store/explanations';
@@ -41,6 +42,9 @@ interface Said {
   variation: number | null;
   majority: number | null;
   background: number | null;
+  /** The background test (null: the run has none). */
+  dependence: number | null;
+  flips: boolean | null;
 }
 
 interface Truth {
@@ -80,6 +84,7 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
   const labels = Array.from({ length: n }, (_, i) => i % K);
   const evaluations = new EvaluationStore(db);
   const explanations = new ExplanationStore(db);
+  const background = new BackgroundStore(db);
   const said: (Said | null)[][] = [];
   const runIds: number[] = [];
   const groupOf: number[] = [];
@@ -87,6 +92,7 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
     const model = (['cnn', 'vnn', 'mcdropout'] as const)[r % 3] ?? 'cnn';
     const stochastic = model !== 'cnn';
     const explained = r % 2 === 0;
+    const tested = r % 3 !== 2;
     const run = store.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
@@ -107,6 +113,8 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
         variation: stochastic ? grid(0, 0.6) : null,
         majority: stochastic ? (random() < 0.1 ? (predicted + 1) % K : predicted) : null,
         background: explained && i % 7 !== 3 ? grid(0, 1) : null,
+        dependence: tested ? grid(0, 1) : null,
+        flips: tested ? random() < 0.2 : null,
       };
     });
     const images: ImagePrediction[] = row.flatMap((s, index) =>
@@ -127,7 +135,49 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
             },
           ],
     );
-    evaluations.add(run.id, emptyMetrics({ images: images.length, samples: stochastic ? 4 : 1 }), images);
+    const evaluationId = evaluations.add(
+      run.id,
+      emptyMetrics({ images: images.length, samples: stochastic ? 4 : 1 }),
+      images,
+    );
+    if (tested)
+      background.add(
+        run.id,
+        {
+          evaluationId,
+          samples: 1,
+          images: images.length,
+          meanDependence: 0,
+          meanCentreDependence: 0,
+          flips: 0,
+          flipsBlur: 0,
+          flipsMean: 0,
+          flipsRight: 0,
+          ringArea: 0.25,
+          blurSigma: 2,
+          seconds: 0,
+        },
+        row.flatMap((s, index) =>
+          s === null
+            ? []
+            : [
+                {
+                  index,
+                  label: labels[index] ?? 0,
+                  predicted: s.predicted,
+                  dependence: s.dependence ?? 0,
+                  centreDependence: 0.1,
+                  flips: s.flips ?? false,
+                  flippedTo: s.flips ? (s.predicted + 1) % K : null,
+                  probabilities: [0, 1, 2, 3, 4].map((v) =>
+                    CLASSES.map((_, k) =>
+                      k === (v === 1 && s.flips ? (s.predicted + 1) % K : s.predicted) ? 0.8 : 0.1,
+                    ),
+                  ),
+                },
+              ],
+        ),
+      );
     if (explained)
       explanations.add(
         run.id,
@@ -217,6 +267,7 @@ const SORT_KEYS: Record<Exclude<CaseSort, 'index'>, Key[]> = {
   mi: [(c) => mean(c.runs.map((s) => s.mi))],
   variation: [(c) => mean(c.runs.map((s) => s.variation))],
   background: [(c) => mean(c.runs.map((s) => s.background))],
+  dependence: [(c) => mean(c.runs.map((s) => s.dependence))],
   disagreement: [(c) => (c.byRun.length < 2 ? 0 : disagreement(c)), (c) => mean(c.runs.map((s) => s.entropy))],
 };
 
@@ -299,6 +350,13 @@ const LISTS: Record<FinderList, { where: (c: Image, t: FinderThresholds) => bool
     where: (c, t) =>
       c.runs.some((s) => s.predicted === c.label && s.background !== null && s.background >= t.background),
     keys: [(c) => max(c.runs.map((s) => (s.predicted === c.label ? s.background : null)))],
+  },
+  'background-decided': {
+    where: (c) => c.runs.some((s) => s.flips === true),
+    keys: [
+      (c) => max(c.runs.map((s) => (s.flips ? s.dependence : null))),
+      (c) => mean(c.runs.map((s) => s.dependence)),
+    ],
   },
   fragile: {
     where: (c, t) =>

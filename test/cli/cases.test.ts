@@ -38,6 +38,8 @@ describe('casebook cases, find, annotate', () => {
       entropy: 1,
       mutualInformation: 0.4,
       backgroundShare: null,
+      backgroundDependence: null,
+      backgroundFlips: null,
     });
     expect((lines[0]?.runs as { backgroundShare: number | null }[])[0]?.backgroundShare).toBeCloseTo(0.2);
     expect((await json(['cases', '--runs', '1,2,3', '--filter', 'class:truck'])).map((l) => l.index)).toEqual([2, 5]);

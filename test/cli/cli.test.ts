@@ -19,6 +19,7 @@ describe('casebook CLI', () => {
       'study',
       'evaluate',
       'explain',
+      'background',
       'export-cases',
       'export-run',
       'import-run',
@@ -111,6 +112,7 @@ describe('casebook CLI', () => {
       'testAccuracy',
       'metrics',
       'explanations',
+      'background',
     ]);
     expect(line).toMatchObject({
       runId: 1,
@@ -118,9 +120,30 @@ describe('casebook CLI', () => {
       epochs: 1,
       metrics: { images: 6 },
       explanations: { images: 6 },
+      background: { images: 6, samples: 1 },
     });
     expect(io.err()).toContain('Training CNN…');
     expect(io.err()).toContain('Explaining CNN…');
+    expect(io.err()).toContain('Testing the background of CNN…');
+    // the stored test, through the background command; --again tests again (the same numbers)
+    const study = line.background as { meanDependence: number; flips: number };
+    for (const extra of [[], ['--again']]) {
+      const out = captureIo();
+      expect(await runCli(['background', '--run', '1', '--json', '--db', join(dir, 'x.db'), ...extra], out)).toBe(0);
+      expect(JSON.parse(out.out())).toEqual({
+        runId: 1,
+        meanDependence: study.meanDependence,
+        flips: study.flips,
+        images: 6,
+      });
+    }
+    const text = captureIo();
+    expect(await runCli(['background', '--run', '1', '--top', '2', '--db', join(dir, 'x.db')], text)).toBe(0);
+    expect(text.out()).toMatch(/^run 1: background test of 6 images: mean dependence/);
+    expect(text.out().trim().split('\n')).toHaveLength(3);
+    const bad = captureIo();
+    expect(await runCli(['background', '--run', '1', '--samples', '1', '--db', join(dir, 'x.db')], bad)).toBe(2);
+    expect(bad.err()).toContain('--samples must be a whole number ≥ 2');
   });
 
   it('study --seeds trains each model over the seeds, and runs --json names their group', async () => {

@@ -47,6 +47,9 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   getFeatures: { runId: 1 },
   getNeighbours: { runId: 1, split: 'test', index: 0, k: 8 },
   findSuspects: { runs: [1], share: 0.875, limit: 10 },
+  runBackgroundTest: { id: 1, samples: 10 },
+  getBackgroundTest: { runId: 1 },
+  listBackgroundImages: { runId: 1, order: 'dependence', offset: 0, limit: 10 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {

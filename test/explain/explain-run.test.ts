@@ -56,6 +56,10 @@ describe('explainRun', () => {
     });
     expect(summary.deletion.map((d) => d.fraction)).toEqual([0.1, 0.2, 0.3]);
     expect(summary.deletionDrop).toBe(summary.deletion[1]!.deletionDrop);
+    // ROAD beside it: the same fractions, both orders, and its combined score from them
+    expect(summary.road.map((r) => r.fraction)).toEqual([0.1, 0.2, 0.3]);
+    for (const r of summary.road) expect(Math.abs(r.mostDrop) + Math.abs(r.leastDrop)).toBeGreaterThan(0);
+    expect(summary.roadScore).toBeCloseTo(summary.road.reduce((s, r) => s + (r.mostDrop - r.leastDrop) / 2, 0) / 3, 10);
     expect(summary.meanBackground === null || (summary.meanBackground >= 0 && summary.meanBackground <= 1)).toBe(true);
     expect(progress.at(-1)).toMatchObject({ done: 12, total: 12, unit: 'images' });
     expect(explanations.latest(runId)?.summary).toEqual(summary);

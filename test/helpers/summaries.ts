@@ -37,6 +37,8 @@ export function emptyExplanation(
     deletion: [],
     deletionDrop: 0,
     randomDrop: 0,
+    road: [],
+    roadScore: null,
     meanBackground: 0,
     meanStd: null,
     maxStd: null,

@@ -45,13 +45,16 @@ describe('explaining through the lab', () => {
     expect(lab.jobs.list().filter((j) => j.kind === 'evaluate')).toHaveLength(1);
   });
 
-  it('queues one evaluation when a run finishes, the explanation (and the features) waiting for it', async () => {
+  it('queues one evaluation when a run finishes, the explanation, the features and the background test waiting for it', async () => {
     const { lab, runId } = await labWithRun(true);
     const kinds = lab.jobs.list().map((j) => j.kind);
-    expect(kinds).toEqual(['train', 'evaluate', 'explain', 'features']);
+    expect(kinds).toEqual(['train', 'evaluate', 'explain', 'features', 'background']);
     const explain = lab.jobs.list().find((j) => j.kind === 'explain')!;
     expect((await lab.jobs.finished(explain.id)).job.status).toBe('done');
     expect(lab.explanations.latest(runId)).not.toBeNull();
+    const background = lab.jobs.list().find((j) => j.kind === 'background')!;
+    expect((await lab.jobs.finished(background.id)).job.status).toBe('done');
+    expect(lab.background.current(runId)?.summary.images).toBe(6);
   });
 
   it('fails an explanation job of a run without an evaluation, saying so', async () => {

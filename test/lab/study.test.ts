@@ -52,15 +52,28 @@ describe('studies', () => {
       'evaluate:done',
       'explain:done',
       'features:done',
+      'background:done',
       'train:done',
       'evaluate:done',
       'explain:done',
       'features:done',
+      'background:done',
     ]);
-    expect(steps).toEqual(['training 1', 'evaluating 1', 'explaining 1', 'training 2', 'evaluating 2', 'explaining 2']);
-    expect(results.map((r) => [r.run.status, r.problems, r.metrics?.images, r.explanations?.images])).toEqual([
-      ['done', [], 6, 6],
-      ['done', [], 6, 6],
+    expect(steps).toEqual([
+      'training 1',
+      'evaluating 1',
+      'explaining 1',
+      'testing the background 1',
+      'training 2',
+      'evaluating 2',
+      'explaining 2',
+      'testing the background 2',
+    ]);
+    expect(
+      results.map((r) => [r.run.status, r.problems, r.metrics?.images, r.explanations?.images, r.background?.images]),
+    ).toEqual([
+      ['done', [], 6, 6, 6],
+      ['done', [], 6, 6, 6],
     ]);
     // and the features of their training and test images (nearest training images)
     expect(results.map((r) => lab.features.info(r.run.id).map((f) => `${f.split} ${f.count}`))).toEqual([

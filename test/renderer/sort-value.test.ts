@@ -18,6 +18,7 @@ const run = (extra: Partial<CaseRunResult>): CaseRunResult => ({
   majority: null,
   background: null,
   samples: 1,
+  backgroundTest: null,
   ...extra,
 });
 
@@ -54,5 +55,28 @@ describe('sortValue', () => {
     const deterministic = item([run({})]);
     expect(sortValue(deterministic, 'mi')).toMatchObject({ label: 'MI', text: '–' });
     expect(sortValue(deterministic, 'confidence')).toMatchObject({ label: 'confidence', text: '90 %' });
+  });
+
+  it('shows the background dependence over the tested runs, and says when the class flips', () => {
+    const test = (dependence: number, flips: boolean) => ({
+      predicted: 0,
+      base: 0.9,
+      variants: [0.9 - dependence, 0.8, 0.9, 0.9],
+      variantClasses: [flips ? 1 : 0, 0, 0, 0],
+      dependence,
+      centreDependence: 0,
+      flips,
+      flippedTo: flips ? 1 : null,
+    });
+    const tested = item([
+      run({ runId: 1, backgroundTest: test(0.6, true) }),
+      run({ runId: 2, backgroundTest: test(0.2, false) }),
+      run({ runId: 3 }),
+    ]);
+    expect(sortValue(tested, 'dependence')).toMatchObject({ label: 'mean bg. dep.', text: '0.4 · flips' });
+    expect(sortValue(tested, 'dependence')?.title).toContain(
+      'averaged over the 2 tested runs; the class flips in 1 run',
+    );
+    expect(sortValue(item([run({})]), 'dependence')).toMatchObject({ text: '–' });
   });
 });

@@ -433,6 +433,50 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('014-background-tests adds the background tests, deleted with their run or evaluation, and keeps every run', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    const before = migrations.filter((m) => m.version < 14);
+    migrate(db, before);
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a","b"]', 32, 32, 3, 'h')`,
+    ).run();
+    for (const id of [1, 2])
+      db.prepare(
+        "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (?, 1, 'h', 'cnn', '{}', 'done')",
+      ).run(id);
+    db.prepare("INSERT INTO evaluations (id, run_id, samples, metrics) VALUES (1, 1, 1, '{}'), (2, 2, 1, '{}')").run();
+    const runs = () => db.prepare('SELECT id, name, colour FROM runs ORDER BY id').raw().all();
+    const kept = runs();
+    migrate(
+      db,
+      migrations.filter((m) => m.version <= 14),
+    );
+    expect(schemaVersion(db)).toBe(14);
+    expect(runs()).toEqual(kept);
+    const test = db.prepare(
+      "INSERT INTO background_tests (run_id, evaluation_id, samples, summary) VALUES (?, ?, 1, '{}')",
+    );
+    test.run(1, 1);
+    test.run(2, 2);
+    const image = db.prepare(
+      `INSERT INTO background_images (test_id, idx, label, predicted, dependence, centre_dependence, flips, flipped_to, probabilities)
+       VALUES (?, ?, 0, 0, ?, 0, ?, NULL, '[[1,0]]')`,
+    );
+    image.run(1, 0, 0.5, 1);
+    image.run(2, 0, 0.1, 0);
+    expect(() => image.run(1, 0, 0.5, 0)).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => image.run(1, 1, -0.1, 0)).toThrow(/CHECK/);
+    expect(() => image.run(1, 2, 0.1, 2)).toThrow(/CHECK/);
+    expect(() => test.run(1, 99)).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    db.prepare('DELETE FROM evaluations WHERE id = 2').run();
+    expect(db.prepare('SELECT count(*) FROM background_tests').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM background_images').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('runs each migration once: reopening a database changes nothing', () => {
     const db = openDatabase(':memory:');
     const version = schemaVersion(db);

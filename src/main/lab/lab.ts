@@ -6,6 +6,7 @@ import {
   DEFAULT_CLASSES,
   defaultRunConfig,
   CAM_METHOD_LABELS,
+  BackgroundTestRequest as BackgroundTestRequestSchema,
   ExplainRequest as ExplainRequestSchema,
   MapRequest as MapRequestSchema,
   type MapRequest,
@@ -16,6 +17,7 @@ import {
   describeZodError,
   requests,
   type Annotation,
+  type BackgroundTestRequest,
   type ErrorInfo,
   type ExplainRequest,
   type ImportRequestParsed,
@@ -52,6 +54,7 @@ import { readRunMap } from './map/read-map';
 import { FeatureStore } from './store/features';
 import { TrainLabelCheckStore } from './store/train-label-checks';
 import { NeighbourService } from './features/service';
+import { BackgroundStore } from './store/background';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
@@ -92,6 +95,7 @@ export class Lab {
   readonly maps: MapStore;
   readonly features: FeatureStore;
   readonly neighbours: NeighbourService;
+  readonly background: BackgroundStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -130,6 +134,7 @@ export class Lab {
       features: this.features,
       labelChecks: new TrainLabelCheckStore(this.db),
     });
+    this.background = new BackgroundStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
@@ -209,6 +214,16 @@ export class Lab {
       },
       getNeighbours: (args) => this.neighbours.neighbours(args),
       findSuspects: (args) => this.neighbours.suspects(args),
+      runBackgroundTest: (request) => ({ job: this.backgroundTest(request) }),
+      getBackgroundTest: ({ runId }) => {
+        this.runs.get(runId);
+        return this.background.current(runId)?.summary ?? null;
+      },
+      listBackgroundImages: ({ runId, ...page }) => {
+        this.runs.get(runId);
+        const current = this.background.current(runId);
+        return current ? this.background.images(current.id, page) : { total: 0, items: [] };
+      },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
       getCaseSamples: ({ runId, index }) => this.cases.samples(runId, index),
@@ -437,6 +452,19 @@ export class Lab {
     if (run.status !== 'done')
       throw new ConflictError(`run ${id} is ${run.status}; only a finished run has features to compare`);
     return this.jobs.start({ kind: 'features', runId: id }, `Features of run ${id}`, queue);
+  }
+
+  /**
+   * Queues the background test of a finished run (`next`: ahead of the waiting trainings); it
+   * follows the run's current evaluation, so a run without one is evaluated first.
+   */
+  backgroundTest(input: BackgroundTestRequest, queue: { next?: boolean } = {}): JobInfo {
+    const request = BackgroundTestRequestSchema.parse(input);
+    const run = this.runs.get(request.id);
+    if (run.status !== 'done')
+      throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be tested`);
+    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
+    return this.jobs.start({ kind: 'background', request }, `Background test of run ${run.id}`, queue);
   }
 
   /** Whether an evaluation of the run is queued or running. */

@@ -3,6 +3,7 @@ import {
   MODEL_LABELS,
   defaultRunConfig,
   type DatasetSummary,
+  type BackgroundSummary,
   type ExplanationSummary,
   type ImportRequestParsed,
   type ImportResult,
@@ -58,11 +59,12 @@ export function sampleImportRequest(archive = sampleArchivePath()): ImportReques
   };
 }
 
-/** A finished run's analysis: its evaluation, then its explanation, then its features (nearest training images). */
+/** A finished run's analysis: its evaluation, then its explanation, its features (nearest training images) and its background test. */
 export interface Analysis {
   evaluation: JobInfo;
   explanation: JobInfo;
   features: JobInfo;
+  background: JobInfo;
 }
 
 /** One run of a study, once trained, evaluated and explained (or as far as it got). */
@@ -73,11 +75,12 @@ export interface StudyRunResult {
   training: JobInfo;
   metrics: RunMetrics | null;
   explanations: ExplanationSummary | null;
+  background: BackgroundSummary | null;
   /** Why a step failed or stored nothing, one sentence each naming the run. */
   problems: string[];
 }
 
-export type StudyStep = 'training' | 'evaluating' | 'explaining';
+export type StudyStep = 'training' | 'evaluating' | 'explaining' | 'testing the background';
 
 export interface StudyHooks {
   onImported?: (result: ImportResult) => void;
@@ -112,12 +115,13 @@ export class Studies {
     private readonly autoAnalyse: boolean,
   ) {}
 
-  /** Queues the evaluation of a finished run, then its explanation, ahead of waiting trainings. */
+  /** Queues the evaluation of a finished run, then its explanation and its background test, ahead of waiting trainings. */
   analyse(runId: number, samples?: number): Analysis {
     const evaluation = this.lab.evaluate(runId, samples, { next: true });
     const explanation = this.lab.explain({ id: runId }, { next: true });
     const features = this.lab.computeFeatures(runId, { next: true });
-    return { evaluation, explanation, features };
+    const background = this.lab.backgroundTest({ id: runId }, { next: true });
+    return { evaluation, explanation, features, background };
   }
 
   /** The lab calls this when a run's training job has settled. */
@@ -192,7 +196,14 @@ export class Studies {
     const analysis = this.analyses.get(run.id);
     if (training.status !== 'done' || !analysis) {
       problems.push(`${MODEL_LABELS[run.model]} (run ${run.id}) ${training.status}: ${training.error ?? ''}`);
-      return { run: this.lab.runs.get(run.id), training, metrics: null, explanations: null, problems };
+      return {
+        run: this.lab.runs.get(run.id),
+        training,
+        metrics: null,
+        explanations: null,
+        background: null,
+        problems,
+      };
     }
     this.analyses.delete(run.id);
     hooks.onStep?.('evaluating', run);
@@ -209,6 +220,12 @@ export class Studies {
     const features = (await this.lab.jobs.finished(analysis.features.id)).job;
     if (features.status !== 'done')
       problems.push(`the features of run ${run.id} ${features.status}: ${features.error ?? ''}`);
-    return { run: this.lab.runs.get(run.id), training, metrics, explanations, problems };
+    hooks.onStep?.('testing the background', run);
+    const tested = (await this.lab.jobs.finished(analysis.background.id)).job;
+    const background = this.lab.background.current(run.id)?.summary ?? null;
+    if (tested.status !== 'done')
+      problems.push(`the background test of run ${run.id} ${tested.status}: ${tested.error ?? ''}`);
+    else if (!background) problems.push(`the background test of run ${run.id} stored nothing`);
+    return { run: this.lab.runs.get(run.id), training, metrics, explanations, background, problems };
   }
 }

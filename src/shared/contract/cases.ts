@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BIDI_CONTROL, Id, INVISIBLE, Split, UnicodeText } from './common';
+import { BackgroundResult } from './background';
 import { CamMethodName } from './explanation';
 import { MapRegion, MAX_MAP_POINTS } from './maps';
 import { ModelFamily } from './runs';
@@ -93,6 +94,8 @@ export const CaseRunResult = z.object({
   background: Nullable,
   /** T: samples behind the probabilities (1 for a deterministic model). */
   samples: z.number().int().positive(),
+  /** The background test of the run's current evaluation (null when it has none). */
+  backgroundTest: BackgroundResult.nullable(),
 });
 export type CaseRunResult = z.infer<typeof CaseRunResult>;
 
@@ -109,7 +112,16 @@ export const CaseSummary = z.object({
 });
 export type CaseSummary = z.infer<typeof CaseSummary>;
 
-export const CaseSort = z.enum(['index', 'confidence', 'entropy', 'mi', 'variation', 'background', 'disagreement']);
+export const CaseSort = z.enum([
+  'index',
+  'confidence',
+  'entropy',
+  'mi',
+  'variation',
+  'background',
+  'dependence',
+  'disagreement',
+]);
 export type CaseSort = z.infer<typeof CaseSort>;
 
 export const CaseOutcome = z.enum(['any', 'wrong', 'right', 'disagree', 'unstable']);
@@ -183,6 +195,7 @@ export const FinderList = z.enum([
   'disagree',
   'unstable',
   'background-reliant',
+  'background-decided',
   'fragile',
   'mislabelled',
 ]);
@@ -194,6 +207,7 @@ export const FINDER_TITLES: Record<FinderList, string> = {
   disagree: 'The runs disagree',
   unstable: 'Unstable across seeds',
   'background-reliant': 'Right, but looking at the background',
+  'background-decided': 'Decided by the background',
   fragile: 'Fragile',
   mislabelled: 'Likely mislabelled',
 };

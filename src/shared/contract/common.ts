@@ -44,8 +44,8 @@ export function describeZodError(error: z.ZodError): string {
     .join('; ');
 }
 
-/** A background job (import, training, evaluation, explanation, features, embedding map): every concern that starts one answers with it. */
-export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain', 'features', 'map']);
+/** A background job (import, training, evaluation, explanation, features, embedding map, background test): every concern that starts one answers with it. */
+export const JobKind = z.enum(['import', 'train', 'evaluate', 'explain', 'features', 'map', 'background']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const JobInfo = z.object({
   id: z.string(),

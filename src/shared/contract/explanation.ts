@@ -39,6 +39,14 @@ export const ExplanationSummary = z.object({
   /** The deletion check at 20 %. */
   deletionDrop: z.number(),
   randomDrop: z.number(),
+  /**
+   * ROAD (remove and debias): the mean drop when the same top (most relevant first) or bottom
+   * (least relevant first) share of pixels by map is removed and filled by noisy linear
+   * imputation instead of the image mean; empty for explanations made before it existed.
+   */
+  road: z.array(z.object({ fraction: z.number(), mostDrop: z.number(), leastDrop: z.number() })).default([]),
+  /** ROAD's combined score, the mean of (MoRF drop − LeRF drop) / 2 over the fractions: higher is more faithful; null before ROAD. */
+  roadScore: z.number().nullable().default(null),
   /** Mean share of the (predicted-class) map's mass in the image's outer ring (the border 25 % of the area). */
   meanBackground: z.number().nullable(),
   /** Over all pixels of all maps: the mean and the largest standard deviation over samples (null with one sample). */

@@ -13,6 +13,7 @@ import { datasetEvents, datasetRequests } from './datasets';
 import { runEvents, runRequests } from './runs';
 import { evaluationEvents, evaluationRequests } from './evaluation';
 import { explanationEvents, explanationRequests } from './explanation';
+import { backgroundEvents, backgroundRequests } from './background';
 import { jobEvents, jobRequests } from './jobs';
 import { caseEvents, caseRequests } from './cases';
 import { distributionRequests } from './distributions';
@@ -29,6 +30,7 @@ export * from './runs';
 export * from './run-identity';
 export * from './evaluation';
 export * from './explanation';
+export * from './background';
 export * from './jobs';
 export * from './cases';
 export * from './distributions';
@@ -45,6 +47,7 @@ export const requests = {
   ...runRequests,
   ...evaluationRequests,
   ...explanationRequests,
+  ...backgroundRequests,
   ...jobRequests,
   ...caseRequests,
   ...distributionRequests,
@@ -62,6 +65,7 @@ export const events = {
   ...runEvents,
   ...evaluationEvents,
   ...explanationEvents,
+  ...backgroundEvents,
   ...caseEvents,
   ...reportEvents,
   ...mapEvents,

@@ -17,14 +17,16 @@ its current evaluation, filtered and sorted in the database.
   --filter <f>       wrong (in any run), right (in every run), disagree (the runs differ),
                      unstable (wrong in some but not all seeds of a seed group),
                      tag:<tag>, class:<name> (true class), note (has a note); repeat to combine
-  --sort <key>       index (default), confidence, entropy, mi, variation, background, disagreement
+  --sort <key>       index (default), confidence, entropy, mi, variation, background,
+                     dependence (the background test's), disagreement
   --order <o>        asc or desc (default: desc, except index)
   --limit <n>        at most n cases (default 100, at most 500)
   --offset <n>       skip the first n (default 0)
 ${DB_HELP}
   --json             one JSON object per case on stdout:
                      {dataset, split, index, trueClass, tags, note, runs: [{runId, predicted,
-                     confidence, correct, entropy, mutualInformation, backgroundShare}]}
+                     confidence, correct, entropy, mutualInformation, backgroundShare,
+                     backgroundDependence, backgroundFlips}]} (null: no such value)
   -h, --help         show this help
 `,
   run,
@@ -81,6 +83,8 @@ export function caseLine(item: CaseSummary) {
       entropy: r.entropy,
       mutualInformation: r.mutualInformation,
       backgroundShare: r.background,
+      backgroundDependence: r.backgroundTest?.dependence ?? null,
+      backgroundFlips: r.backgroundTest?.flips ?? null,
     })),
   };
 }

@@ -118,10 +118,15 @@ async function run(argv: string[], io: Io): Promise<number> {
     lab.close();
   }
 }
-const STEP_LABELS = { training: 'Training', evaluating: 'Evaluating', explaining: 'Explaining' } as const;
+const STEP_LABELS = {
+  training: 'Training',
+  evaluating: 'Evaluating',
+  explaining: 'Explaining',
+  'testing the background': 'Testing the background of',
+} as const;
 
 /** One finished run for --json. */
-function jsonLine({ run, metrics, explanations }: StudyRunResult) {
+function jsonLine({ run, metrics, explanations, background }: StudyRunResult) {
   return {
     runId: run.id,
     model: run.model,
@@ -136,6 +141,7 @@ function jsonLine({ run, metrics, explanations }: StudyRunResult) {
     testAccuracy: run.testAccuracy,
     metrics,
     explanations,
+    background,
   };
 }
 

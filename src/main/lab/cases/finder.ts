@@ -87,6 +87,13 @@ const LISTS: Record<FinderList, ListDefinition> = {
       return `right (${c.trueClass}) but ${pct(top.background ?? 0)} of the Grad-CAM map on the background in ${top.runLabel}${also}`;
     },
   },
+  'background-decided': {
+    // a run's class flips when only the background changes; the most dependent first
+    where: 'c.background_flip IS NOT NULL',
+    score: 'c.background_flip',
+    then: 'c.dependence',
+    reason: (c, _t, classes) => backgroundReason(c, classes),
+  },
   fragile: {
     where: 'c.flipped OR c.variation_max >= @variation',
     score: 'c.variation_max',
@@ -123,6 +130,27 @@ const LISTS: Record<FinderList, ListDefinition> = {
 export const FINDER_LISTS = Object.keys(LISTS) as FinderList[];
 
 /**
+ * "the class flips when only the background changes: CNN #1 says truck 93 %, the background
+ * blurred gives deer (truck 31 %); the centre replaced costs it 12 % (true deer)", for each run that flips.
+ */
+export function backgroundReason(c: CaseSummary, classes: readonly string[]): string {
+  const name = (k: number) => classes[k] ?? `#${k}`;
+  const parts = c.runs.flatMap((r) => {
+    const test = r.backgroundTest;
+    if (!test?.flips) return [];
+    const fills = (['the background blurred', 'the background in its mean colour'] as const).flatMap((said, v) =>
+      test.variantClasses[v] !== test.predicted
+        ? [`${said} gives ${name(test.variantClasses[v] ?? 0)} (${r.predictedClass} ${pct(test.variants[v] ?? 0)})`]
+        : [],
+    );
+    return [
+      `${r.runLabel} says ${r.predictedClass} ${pct(test.base)}, ${fills.join(', ')}; the centre replaced costs it ${pct(test.centreDependence)}`,
+    ];
+  });
+  return `the class flips when only the background changes: ${parts.join('; ')} (true ${c.trueClass})`;
+}
+
+/**
  * "wrong in 2 of 3 seeds of CNN #1 (CNN #4 says truck 61 %, CNN #5 says frog 55 %; right in CNN #1;
  * true deer)", for each seed group of the set the image is unstable in.
  */
@@ -154,9 +182,14 @@ export function findCases(
 ): FinderResult {
   const sql = new CaseSql(set);
   const params: Params = { ...sql.params, ...options.thresholds };
-  // the disagreement of one run is meaningless: that list needs two runs; instability, a seed group
+  // the disagreement of one run is meaningless: that list needs two runs; instability, a seed group;
+  // the background's decisions, a background test
+  const tested = set.runs.some((r) => r.backgroundTestId !== null);
   const names = (options.lists ?? FINDER_LISTS).filter(
-    (list) => (list !== 'disagree' || set.runs.length >= 2) && (list !== 'unstable' || sql.seedGroups.length > 0),
+    (list) =>
+      (list !== 'disagree' || set.runs.length >= 2) &&
+      (list !== 'unstable' || sql.seedGroups.length > 0) &&
+      (list !== 'background-decided' || tested),
   );
   const ranked =
     options.index === undefined
@@ -166,8 +199,11 @@ export function findCases(
   const summaries = new Map(
     readCases(db, sql, [...new Set([...ranked.values()].flatMap((r) => r.map((x) => x.idx)))]).map((c) => [c.index, c]),
   );
-  // instability is shown only where there is a seed group to be unstable in
-  const shown = (options.lists ?? FINDER_LISTS).filter((list) => list !== 'unstable' || sql.seedGroups.length > 0);
+  // instability is shown only where there is a seed group to be unstable in, the background's
+  // decisions only where a run has a background test
+  const shown = (options.lists ?? FINDER_LISTS).filter(
+    (list) => (list !== 'unstable' || sql.seedGroups.length > 0) && (list !== 'background-decided' || tested),
+  );
   const lists = shown.map((list) => {
     const def = LISTS[list];
     const found = ranked.get(list) ?? [];

@@ -9,6 +9,7 @@ import type {
   ListCasesRequest,
 } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
+import { backgroundResult } from '../store/background';
 import type { Db } from '../store/database';
 import { caseRows, groupsOf, orderBy, type CaseGroup, type CaseRows } from './rows';
 import type { RunSet } from './run-set';
@@ -222,6 +223,17 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
       majority: value('majority') as number | null,
       background: value('background') as number | null,
       samples: r.samples,
+      backgroundTest:
+        value('dependence') === null
+          ? null
+          : backgroundResult({
+              predicted,
+              dependence: value('dependence') as number,
+              centre_dependence: value('centre_dependence') as number,
+              flips: value('flips') as number,
+              flipped_to: value('flipped_to') as number | null,
+              probabilities: value('test_probabilities') as string,
+            }),
     });
   });
   return {

@@ -100,6 +100,7 @@ const SORT_KEYS: Record<CaseSort, readonly string[]> = {
   mi: ['mi'],
   variation: ['variation'],
   background: ['background'],
+  dependence: ['dependence'],
   disagreement: ['disagreement', 'entropy'],
 };
 

@@ -5,6 +5,7 @@
 import type { CamMethodName, DatasetSummary, RunSummary } from '../../../shared/contract';
 import { BadRequestError, ConflictError } from '../errors';
 import type { Db } from '../store/database';
+import { BackgroundStore } from '../store/background';
 import type { DatasetStore } from '../store/datasets';
 import type { RunStore } from '../store/runs';
 
@@ -17,8 +18,10 @@ export interface CaseRun {
   samples: number;
   /** The explanation whose maps are shown, or null when the run has none. */
   explanationId: number | null;
+  /** The background test of the current evaluation, or null when it has none. */
+  backgroundTestId: number | null;
   /**
-   * Which stored rows the run's values come from: the evaluation's and the explanation's id and
+   * Which stored rows the run's values come from: the evaluation's, the explanation's and the background test's id and
    * time of creation (an id alone may be reused after its run is deleted).
    */
   version: string;
@@ -57,6 +60,7 @@ export function resolveRunSet(
       WHERE run_id = ? AND json_extract(summary, '$.targetClass') IS NULL AND (? IS NULL OR method = ?)
       ORDER BY id DESC LIMIT 1`,
   );
+  const background = new BackgroundStore(stores.db);
   return {
     dataset,
     runs: runs.map((run) => {
@@ -66,13 +70,15 @@ export function resolveRunSet(
           `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,
         );
       const explained = explanation.get(run.id, method ?? null, method ?? null);
+      const tested = background.current(run.id);
       return {
         run,
         label: run.name,
         evaluationId: current.id,
         samples: current.samples,
         explanationId: explained?.id ?? null,
-        version: `${run.id}:e${current.id}@${current.created_at}:x${explained ? `${explained.id}@${explained.created_at}` : '-'}`,
+        backgroundTestId: tested?.id ?? null,
+        version: `${run.id}:e${current.id}@${current.created_at}:x${explained ? `${explained.id}@${explained.created_at}` : '-'}:b${tested ? `${tested.id}@${tested.createdAt}` : '-'}`,
       };
     }),
   };

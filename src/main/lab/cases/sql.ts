@@ -19,6 +19,7 @@ export class CaseSql {
     set.runs.forEach((run, j) => {
       this.params[`e${j}`] = run.evaluationId;
       if (run.explanationId !== null) this.params[`x${j}`] = run.explanationId;
+      if (run.backgroundTestId !== null) this.params[`b${j}`] = run.backgroundTestId;
     });
   }
 
@@ -33,7 +34,7 @@ export class CaseSql {
  LEFT JOIN annotations a ON a.dataset_hash = @hash AND a.split = i.split AND a.idx = i.idx`;
   }
 
-  /** The LEFT JOINs of every run's prediction (p{j}) and map row (x{j}) onto images `i`. */
+  /** The LEFT JOINs of every run's prediction (p{j}), map row (x{j}) and background test (b{j}) onto images `i`. */
   get runJoins(): string {
     const joins = this.set.runs.map((run, j) => {
       const p = `LEFT JOIN predictions p${j} INDEXED BY predictions_for_cases ON p${j}.evaluation_id = @e${j} AND p${j}.idx = i.idx`;
@@ -41,7 +42,11 @@ export class CaseSql {
         run.explanationId === null
           ? ''
           : `\n LEFT JOIN explanation_images x${j} INDEXED BY explanation_images_for_cases ON x${j}.explanation_id = @x${j} AND x${j}.idx = i.idx`;
-      return p + x;
+      const b =
+        run.backgroundTestId === null
+          ? ''
+          : `\n LEFT JOIN background_images b${j} INDEXED BY background_images_for_cases ON b${j}.test_id = @b${j} AND b${j}.idx = i.idx`;
+      return p + x + b;
     });
     return joins.join('\n ');
   }
@@ -55,9 +60,14 @@ export class CaseSql {
     return this.set.runs.map((_, j) => fn(j));
   }
 
-  /** A run's column: `predicted`, `confidence`, … of p{j}, or `background` of x{j} (NULL without an explanation). */
+  /**
+   * A run's column: `predicted`, `confidence`, … of p{j}, `background` of x{j} (NULL without an
+   * explanation), the background test's of b{j} (NULL without one).
+   */
   column(j: number, name: RunColumn): string {
     if (name === 'background') return this.set.runs[j]?.explanationId === null ? 'NULL' : `x${j}.background`;
+    const tested = BACKGROUND_TEST_COLUMNS[name as keyof typeof BACKGROUND_TEST_COLUMNS];
+    if (tested !== undefined) return this.set.runs[j]?.backgroundTestId === null ? 'NULL' : `b${j}.${tested}`;
     return `p${j}.${name}`;
   }
 
@@ -182,6 +192,10 @@ export class CaseSql {
       mi: this.mean('mutual_information'),
       variation: this.mean('variation_ratio'),
       background: this.mean('background'),
+      dependence: this.mean('dependence'),
+      background_flip: this.max(
+        this.each((j) => `CASE WHEN ${this.column(j, 'flips')} = 1 THEN ${this.column(j, 'dependence')} END`),
+      ),
       wrong_confidence: this.max(this.each((j) => `CASE WHEN ${this.wrong(j)} THEN p${j}.confidence END`)),
       right_background: this.max(
         this.each((j) => `CASE WHEN ${this.right(j)} THEN ${this.column(j, 'background')} END`),
@@ -218,7 +232,9 @@ export class CaseSql {
  * wrong_confidence: the highest confidence of a wrong run; right_background: the largest
  * background share of a right run; flipped: a run's samples' majority is not its mean's class;
  * variation_max: the largest variation ratio; agreed_wrong: every run evaluated it and all predict
- * the same class, not the label; min_confidence: the lowest confidence.
+ * the same class, not the label; min_confidence: the lowest confidence; dependence: the background
+ * test's dependence (mean over the tested runs); background_flip: the largest dependence of a run
+ * whose class flips when only the background changes (NULL when none flips).
  */
 export const CASE_ROW_COLUMNS = [
   { name: 'label', type: 'INTEGER' },
@@ -232,6 +248,8 @@ export const CASE_ROW_COLUMNS = [
   { name: 'mi', type: 'REAL' },
   { name: 'variation', type: 'REAL' },
   { name: 'background', type: 'REAL' },
+  { name: 'dependence', type: 'REAL' },
+  { name: 'background_flip', type: 'REAL' },
   { name: 'wrong_confidence', type: 'REAL' },
   { name: 'right_background', type: 'REAL' },
   { name: 'flipped', type: 'INTEGER' },
@@ -251,8 +269,22 @@ export const RUN_COLUMNS = [
   'majority',
   'probabilities',
   'background',
+  'dependence',
+  'centre_dependence',
+  'flips',
+  'flipped_to',
+  'test_probabilities',
 ] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
+
+/** The run columns read from the background test's row b{j}, by their column there. */
+const BACKGROUND_TEST_COLUMNS = {
+  dependence: 'dependence',
+  centre_dependence: 'centre_dependence',
+  flips: 'flips',
+  flipped_to: 'flipped_to',
+  test_probabilities: 'probabilities',
+} as const;
 
 /**
  * A row selected with `CaseSql.columns`, read raw (an array: building an object of 4 + 9 × runs

@@ -2,7 +2,7 @@
  * The explanation job: Grad-CAM (or Grad-CAM++) of every test image of a run, for the
  * predicted class and, where it differs, the true class (or for one chosen class); MC Grad-CAM (T samples of the head)
  * for stochastic models and the members' mean for ensembles; per image the background share;
- * per run the deletion check. Stored in one transaction at the end.
+ * per run the deletion check and ROAD beside it. Stored in one transaction at the end.
  *
  * The predicted class (and its mean probability) of each image is the run's current
  * evaluation's, never the explanation's own samples: the gallery and the confusion matrix agree.
@@ -22,6 +22,7 @@ import type { CamMethod } from './cam';
 import { camMaps, type ExplainBatchOptions } from './explain';
 import { DELETION_FRACTIONS, deletionCheck, rankByMap } from './faithfulness';
 import { GradCam } from './gradcam';
+import { roadCheck, roadScore } from './road';
 import { GradCamPlusPlus } from './gradcampp';
 import { camModel, type CamModel } from './target';
 import { yieldToEventLoop } from '../jobs/yield';
@@ -61,7 +62,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
     const [H, W] = dataset.imageShape;
     const ring = ringMask(H, W);
     const images: StoredImageExplanation[] = [];
-    const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0 }));
+    const drops = DELETION_FRACTIONS.map(() => ({ deletion: 0, random: 0, most: 0, least: 0 }));
     const K = dataset.classes.length;
     const chosen = request.targetClass;
     if (chosen !== undefined && chosen >= K)
@@ -133,25 +134,33 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
         }
         // deletion check, with the model's mean prediction (random layers at their mean; members averaged)
         const random = seededRandom(batchOptions.seed);
+        const pixels = x.dataSync() as Float32Array;
+        const probabilityOf = (values: Float32Array): Float64Array => {
+          const batch = tf.tensor4d(values, [n, ...dataset.imageShape]);
+          try {
+            const p = expectedProbabilities(models, batch);
+            return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
+          } finally {
+            batch.dispose();
+          }
+        };
+        const base = probabilityOf(pixels);
         const check = deletionCheck({
-          pixels: x.dataSync() as Float32Array,
+          pixels,
           shape: dataset.imageShape,
           rankings,
           randomRankings: rankings.map(() => permutation(H * W, random)),
-          probabilityOf: (values) => {
-            const batch = tf.tensor4d(values, [n, ...dataset.imageShape]);
-            try {
-              const p = expectedProbabilities(models, batch);
-              return Float64Array.from({ length: n }, (_, i) => p[i * K + (explained[i] ?? 0)] ?? 0);
-            } finally {
-              batch.dispose();
-            }
-          },
+          probabilityOf,
+          base,
         });
+        // ROAD: the same rankings, filled by noisy linear imputation (its noise seeded as the rest)
+        const road = roadCheck({ pixels, shape: dataset.imageShape, rankings, random, probabilityOf, base });
         check.forEach((sums, f) => {
-          const entry = drops[f] as { deletion: number; random: number };
+          const entry = drops[f] as { deletion: number; random: number; most: number; least: number };
           entry.deletion += sums.deletion;
           entry.random += sums.random;
+          entry.most += road[f]?.most ?? 0;
+          entry.least += road[f]?.least ?? 0;
         });
       } finally {
         tf.dispose([x, y]);
@@ -167,6 +176,11 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
       fraction,
       deletionDrop: test.size > 0 ? (drops[f]?.deletion ?? 0) / test.size : 0,
       randomDrop: test.size > 0 ? (drops[f]?.random ?? 0) / test.size : 0,
+    }));
+    const road = DELETION_FRACTIONS.map((fraction, f) => ({
+      fraction,
+      mostDrop: test.size > 0 ? (drops[f]?.most ?? 0) / test.size : 0,
+      leastDrop: test.size > 0 ? (drops[f]?.least ?? 0) / test.size : 0,
     }));
     const at20 = deletion.find((d) => d.fraction === 0.2);
     const shares = images.map((image) => image.background).filter((b): b is number => b !== null);
@@ -189,6 +203,8 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
       deletion,
       deletionDrop: at20?.deletionDrop ?? 0,
       randomDrop: at20?.randomDrop ?? 0,
+      road,
+      roadScore: roadScore(road),
       meanBackground: shares.length > 0 ? shares.reduce((a, b) => a + b, 0) / shares.length : null,
       meanStd: stdCount > 0 ? stdSum / stdCount : null,
       maxStd: stdCount > 0 ? maxStd : null,
@@ -205,7 +221,7 @@ export async function explainRun(options: ExplainOptions): Promise<ExplanationSu
  * The run's current evaluation's prediction for every test image, checked to cover the same
  * test images as the explanation (the run's test set, `testLimit` applied).
  */
-function currentPredictions(
+export function currentPredictions(
   evaluations: EvaluationStore,
   runId: number,
   labels: ArrayLike<number>,

@@ -2,6 +2,8 @@
  * Does the map point at what the model uses? The deletion check: replace the top share of
  * pixels by CAM with the image's mean colour and see how far the explained class's probability
  * drops, against the same share of random pixels. A map that means something drops it more.
+ * The mean fill is itself a signal the model can read (a flat patch shaped like the map); ROAD
+ * (./road.ts) removes the same pixels by noisy linear imputation instead.
  */
 export const DELETION_FRACTIONS = [0.1, 0.2, 0.3] as const;
 
@@ -49,9 +51,11 @@ export function deletionCheck(input: {
   rankings: readonly Uint32Array[];
   randomRankings: readonly Uint32Array[];
   probabilityOf: (pixels: Float32Array) => Float64Array;
+  /** The unchanged images' probabilities, when the caller has them already. */
+  base?: Float64Array;
 }): { deletion: number; random: number }[] {
   const { pixels, shape, rankings, randomRankings, probabilityOf } = input;
-  const base = probabilityOf(pixels);
+  const base = input.base ?? probabilityOf(pixels);
   const drop = (after: Float64Array) => base.reduce((sum, p, i) => sum + p - (after[i] ?? 0), 0);
   return DELETION_FRACTIONS.map((fraction) => ({
     deletion: drop(probabilityOf(deletePixels(pixels, shape, rankings, fraction))),

@@ -147,17 +147,27 @@ function explanationTable(runs: readonly FigureRun[]): ReportTable | null {
       'images',
       'deletion drop (top 20 %)',
       'random drop (20 %)',
+      'ROAD drop, top 20 %',
+      'ROAD drop, bottom 20 %',
+      'ROAD score',
       'mean background share',
     ],
-    rows: explained.map(({ run, explanation: e }) => [
-      runLabel(run),
-      e?.method === 'gradcampp' ? 'Grad-CAM++' : 'Grad-CAM',
-      e?.layer ?? '',
-      String(e?.images ?? 0),
-      fixed(e?.deletionDrop),
-      fixed(e?.randomDrop),
-      percent(e?.meanBackground),
-    ]),
+    rows: explained.map(({ run, explanation: e }) => {
+      // ROAD: the same pixels by noisy linear imputation instead of the mean fill (none before it existed)
+      const road = e?.road.find((r) => r.fraction === 0.2);
+      return [
+        runLabel(run),
+        e?.method === 'gradcampp' ? 'Grad-CAM++' : 'Grad-CAM',
+        e?.layer ?? '',
+        String(e?.images ?? 0),
+        fixed(e?.deletionDrop),
+        fixed(e?.randomDrop),
+        road ? fixed(road.mostDrop) : 'n/a',
+        road ? fixed(road.leastDrop) : 'n/a',
+        e?.roadScore == null ? 'n/a' : fixed(e.roadScore),
+        percent(e?.meanBackground),
+      ];
+    }),
   };
 }
 

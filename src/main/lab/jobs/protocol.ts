@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  BackgroundTestRequest,
   eventNames,
   ExplainRequest,
   Id,
@@ -21,6 +22,7 @@ export const JobSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('explain'), request: ExplainRequest }),
   z.object({ kind: z.literal('map'), request: MapRequest }),
   z.object({ kind: z.literal('features'), runId: Id }),
+  z.object({ kind: z.literal('background'), request: BackgroundTestRequest }),
 ]);
 export type JobSpec = z.output<typeof JobSpec>;
 

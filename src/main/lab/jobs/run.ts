@@ -13,6 +13,8 @@ import { evaluateRun } from '../evaluation/evaluate-run';
 import { RunStore } from '../store/runs';
 import { ExplanationStore } from '../store/explanations';
 import { explainRun } from '../explain/explain-run';
+import { backgroundTestRun } from '../explain/background-run';
+import { BackgroundStore } from '../store/background';
 import { trainRun } from '../training/train';
 import { computeRunFeatures } from '../features/features-run';
 import { FeatureStore } from '../store/features';
@@ -124,6 +126,20 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           onProgress: context.onProgress,
         });
         context.onEvent('runMapped', { map });
+        return null;
+      }
+      case 'background': {
+        const summary = await backgroundTestRun({
+          runs: new RunStore(db),
+          datasets: new DatasetStore(db),
+          evaluations: new EvaluationStore(db),
+          background: new BackgroundStore(db),
+          runId: job.request.id,
+          ...(job.request.samples !== undefined ? { samples: job.request.samples } : {}),
+          signal: context.signal,
+          onProgress: context.onProgress,
+        });
+        context.onEvent('runBackgroundTested', { runId: job.request.id, summary });
         return null;
       }
     }

@@ -3,7 +3,7 @@
  * URL query parameters beside `runs=`. Pure; `parseCaseQuery(formatCaseQuery(q))` gives back q.
  *
  *   outcome=wrong|right|disagree   class=<k>   tag=<text>   note=1|0   pred=<runId>:<k> (repeated)
- *   sort=confidence|entropy|mi|variation|background|disagreement|index   order=asc|desc
+ *   sort=confidence|entropy|mi|variation|background|dependence|disagreement|index   order=asc|desc
  *   finder=<list>   a case opened from one of the finder's lists: previous/next walk that list
  *                   (under the finder's thresholds) and Esc returns to the finder
  *   region=<runId>_<x>_<y>_<x>_<y>_…   only the images inside this polygon (a box or lasso

@@ -17,7 +17,10 @@ export interface SortValue {
 
 type RunKey = 'confidence' | 'entropy' | 'mutualInformation' | 'variationRatio' | 'background';
 
-const KEYS: Record<Exclude<CaseSort, 'index' | 'disagreement'>, { key: RunKey; label: string; share: boolean }> = {
+const KEYS: Record<
+  Exclude<CaseSort, 'index' | 'disagreement' | 'dependence'>,
+  { key: RunKey; label: string; share: boolean }
+> = {
   confidence: { key: 'confidence', label: 'confidence', share: true },
   entropy: { key: 'entropy', label: 'entropy', share: false },
   mi: { key: 'mutualInformation', label: 'MI', share: false },
@@ -39,6 +42,18 @@ export function sortValue(item: CaseSummary, sort: CaseSort): SortValue | null {
       label: 'disagreement',
       text: String(outside),
       title: `${outside} of ${item.runs.length} runs predict another class than the majority`,
+    };
+  }
+  if (sort === 'dependence') {
+    const values = item.runs.flatMap((run) => (run.backgroundTest === null ? [] : [run.backgroundTest.dependence]));
+    const flips = item.runs.filter((run) => run.backgroundTest?.flips).length;
+    if (values.length === 0)
+      return { label: 'bg. dep.', text: '–', title: 'no run has a background test of this image (sorted last)' };
+    const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
+    return {
+      label: many && values.length > 1 ? 'mean bg. dep.' : 'bg. dep.',
+      text: `${significant(mean, 2)}${flips > 0 ? ' · flips' : ''}`,
+      title: `the drop of the predicted class's probability when only the background is blurred or mean-filled${many ? `, averaged over the ${values.length} tested runs` : ''}${flips > 0 ? `; the class flips in ${flips} run${flips === 1 ? '' : 's'}` : ''}: the gallery's sort key`,
     };
   }
   const { key, label, share } = KEYS[sort];

@@ -16,6 +16,7 @@ import { MAX_COMPARED } from '../lib/route';
 import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ExplanationState } from './explanation.svelte';
+import { BackgroundState } from './background.svelte';
 
 export type ModelDefaults = Record<ModelFamily, RunConfig>;
 
@@ -63,6 +64,8 @@ export class RunsState {
   readonly evaluation: EvaluationState;
   /** The selected run's Grad-CAM explanation. */
   readonly explanation: ExplanationState;
+  /** The selected run's background test. */
+  readonly background: BackgroundState;
 
   /** Runs with a cancel or resume request in flight. */
   readonly busy = new SvelteSet<number>();
@@ -87,6 +90,7 @@ export class RunsState {
     this.#errors = errors;
     this.evaluation = new EvaluationState(client, errors);
     this.explanation = new ExplanationState(client, errors);
+    this.background = new BackgroundState(client, errors);
   }
 
   /** Subscribes to `runUpdated`, `runsDeleted`, `runProgress` and `runEvaluated`; returns the disposer. */
@@ -103,14 +107,17 @@ export class RunsState {
     });
     this.evaluation.onJob = (job) => this.onJob?.(job);
     this.explanation.onJob = (job) => this.onJob?.(job);
+    this.background.onJob = (job) => this.onJob?.(job);
     const offEvaluated = this.evaluation.listen();
     const offExplained = this.explanation.listen();
+    const offTested = this.background.listen();
     return () => {
       offUpdated();
       offDeleted();
       offProgress();
       offEvaluated();
       offExplained();
+      offTested();
     };
   }
 
@@ -176,6 +183,7 @@ export class RunsState {
     this.#heardEpochs = [];
     void this.evaluation.load(id);
     void this.explanation.load(id);
+    void this.background.load(id);
     if (id === null) {
       this.epochsLoading = false;
       return;

@@ -12,6 +12,7 @@ import { runIdentity } from './010-run-identity';
 import { runFeatures } from './011-run-features';
 import { trainLabelChecks } from './012-train-label-checks';
 import { runMaps } from './013-run-maps';
+import { backgroundTests } from './014-background-tests';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   runFeatures,
   trainLabelChecks,
   runMaps,
+  backgroundTests,
 ];
