@@ -2,7 +2,7 @@
 // opens into its runs; a run's page names its group and offers "Repeat with more seeds"; New run…
 // takes a number of seeds.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewShot, waitReady } from './app';
@@ -106,6 +106,60 @@ test('a seed group is one row of the runs list that opens into its runs', async 
   await page.getByTestId('run-field-seeds').fill('3');
   await expect(page.getByTestId('run-start')).toHaveText('Start 3 runs');
   await reviewShot(page, 'run-form-seeds');
+});
+
+test('a seed group is ticked as one for compare, and exports its curves as its mean with a band', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const [cnn, vnn] = study.ids as [number, number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL('/#/runs', server.url).href);
+  await waitReady(page);
+  const group = page.getByTestId('run-group-row');
+  const box = group.getByTestId('run-group-pick');
+  const indeterminate = () => box.evaluate((el) => (el as HTMLInputElement).indeterminate);
+  await expect(box).not.toBeChecked();
+  await box.click();
+  await expect(box).toBeChecked();
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (3)');
+  // opened: its runs are each ticked; unticking one leaves the group partly ticked
+  await group.getByTestId('run-group-toggle').click();
+  const member = (id: number) => page.locator(`[data-testid="run-row"][data-run-id="${id}"] [data-testid="run-pick"]`);
+  for (const id of [cnn, s43, s44]) await expect(member(id)).toBeChecked();
+  await member(s43).uncheck();
+  await expect(box).toHaveAttribute('data-ticked', '2');
+  await expect(box).not.toBeChecked();
+  expect(await indeterminate()).toBe(true);
+  await member(vnn).check();
+  await reviewShot(page, 'runs-group-partly-ticked');
+  // a click on a partly ticked group ticks the rest; one more unticks them all
+  await box.click();
+  await expect(box).toBeChecked();
+  expect(await indeterminate()).toBe(false);
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (4)');
+  await box.click();
+  await expect(box).not.toBeChecked();
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (1)');
+  for (const id of [cnn, s43, s44]) await expect(member(id)).not.toBeChecked();
+  await expect(member(vnn)).toBeChecked();
+
+  // its learning curves: one line per series (the mean) with its band, named so in the legend
+  await group.getByTestId('run-group-curves-export').locator('summary').click();
+  await expect(group.getByTestId('run-group-curves-export-title')).toHaveText(
+    /Learning curves \(loss\): CNN #\d+ \(3 seeds\)/,
+  );
+  await expect(group.getByTestId('run-group-curves-export-caption')).toHaveValue(/min–max/);
+  await reviewShot(page, 'runs-group-export');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    group.getByTestId('run-group-curves-export-svg').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`curves-loss-groups-${cnn}.svg`);
+  const svg = readFileSync((await download.path())!, 'utf8');
+  expect(svg).toContain('(3 seeds: mean, min–max band) val_loss');
+  expect(svg.match(/fill-opacity="0\.18"/g)?.length).toBe(2);
 });
 
 test('the gallery filters the images unstable across seeds, the finder lists them with a reason', async ({ page }) => {
