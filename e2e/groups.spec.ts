@@ -178,7 +178,19 @@ test('the gallery filters the images unstable across seeds, the finder lists the
   await facet.click();
   await expect(facet).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('gallery-total')).toContainText(String(count));
+  // each tile says how many of the group's seeds got it wrong (one line: the runs hold one group)
+  const tile = page.getByTestId('gallery-tile').first();
+  await expect(tile.getByTestId('gallery-seeds')).toHaveCount(1);
+  await expect(tile.getByTestId('gallery-seeds')).toHaveText(/^wrong in [12] of 3 seeds$/);
+  const wrongRuns = await tile.locator('[data-testid="gallery-run"][data-correct="false"]').count();
+  await expect(tile.getByTestId('gallery-seeds')).toHaveText(`wrong in ${wrongRuns} of 3 seeds`);
   await reviewShot(page, 'gallery-unstable');
+  // the case view's cards say it in each seed's header
+  await tile.click();
+  await expect(page.getByTestId('case-run')).toHaveCount(3);
+  await expect(page.getByTestId('case-run-seeds')).toHaveCount(3);
+  await expect(page.getByTestId('case-run-seeds').first()).toHaveText(`wrong in ${wrongRuns} of 3 seeds`);
+  await reviewShot(page, 'case-seeds');
 
   await page.goto(new URL(`/#/finder?runs=${cnn},${s43},${s44}`, server.url).href);
   await waitReady(page);
