@@ -8,9 +8,12 @@
  * the functions that define the metrics: `correctness`, `nllTerms`, `brierTerms`, `binIndex` (ECE).
  * The sorts that ranks need (AURC by confidence, Hand–Till by each class's probability) are done
  * once too; a resample then costs one sweep over each sorted order:
- *  - Hand–Till: for the score p_i, sweeping from the highest, N_ij += w_q · (weight of class-i
- *    images above q) for each image q of class j (half of the tied ones), so Â(i|j) = N_ij / (W_i W_j)
- *    for every j in one pass: K passes of n per resample, no sort.
+ *  - Hand–Till: N_ij = Σ w_q · (weight of class-i images above q in p_i order) over the images q
+ *    of class j (half of the tied ones), Â(i|j) = N_ij / (W_i W_j). Without ties: a prefix sum of
+ *    the class-i weights in p_i order, then per class j its images grouped by how many class-i
+ *    images are above them (a sum of counts per group, one multiply per group); those below every
+ *    class-i image are never visited (their weight is W_j less the others'). With ties: one sweep
+ *    per score. No sort per resample.
  *  - seed-style AUC: the weighted confusion matrix is all it depends on (its scores are labels).
  *  - AURC: per tie group of confidence, Σ_j (E + j e/m)/(M + j) in closed form with harmonic numbers.
  */
