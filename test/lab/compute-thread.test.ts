@@ -104,9 +104,18 @@ describe('the compute thread', () => {
     expect({ ...after.stats, ms: 0 }).toEqual({ ...before.stats, ms: 0 });
   }, 120_000);
 
-  it('keeps the contract’s error codes and makes the report with its progress', async () => {
+  it('keeps the contract’s error codes, exports figures and makes the report with its progress', async () => {
     const missing = await inThread.dispatch('compareRuns', { runIds: [ids[0], 9999] });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // a figure too (a metrics figure bootstraps its error bars): the same file as computed here
+    const request = { kind: 'metrics', runIds: ids.slice(0, 2), format: 'svg' } as const;
+    const [there, here] = await Promise.all([
+      inThread.dispatch('exportFigure', request),
+      inline.dispatch('exportFigure', request),
+    ]);
+    if (!there.ok || !here.ok) throw new Error('the metrics figure was refused');
+    expect(there.value.caption).toContain('error bars: 95 % confidence intervals');
+    expect(there.value.base64).toBe(here.value.base64);
     const progress: unknown[] = [];
     const { lab, events } = labOn(dir, { computeEntry: ENTRY });
     try {

@@ -213,8 +213,10 @@ export class Lab {
       compareRuns: (request) => (this.compute ? this.compute.run('compareRuns', request) : compareRuns(this, request)),
       compareGroups: (request) =>
         this.compute ? this.compute.run('compareGroups', request) : compareGroups(this, request),
-      describeFigure: (request) => this.figures.describe(request),
-      exportFigure: (request) => this.figures.export(request),
+      describeFigure: (request) =>
+        this.compute ? this.compute.run('describeFigure', request) : this.figures.describe(request),
+      exportFigure: (request) =>
+        this.compute ? this.compute.run('exportFigure', request) : this.figures.export(request),
       makeReport: ({ reportId, ...request }) => {
         const onProgress = (progress: Omit<ReportProgress, 'reportId'>) => {
           if (reportId !== undefined) this.options.emit('reportProgress', { reportId, ...progress });

@@ -1,6 +1,6 @@
 /**
  * The main thread's side of the compute thread: started on first use, one worker_threads Worker
- * computing the comparisons and reports from its own read-only connection, so the event loop stays
+ * computing the comparisons, figures and reports from its own read-only connection, so the event loop stays
  * free for other requests meanwhile. Errors come back with their contract code (and SQLite's
  * busy code), so the doors answer as if the request had been computed here.
  */

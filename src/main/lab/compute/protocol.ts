@@ -4,8 +4,8 @@
  */
 import type { ErrorInfo, ReportProgress } from '../../../shared/contract';
 
-/** The requests the thread computes: the statistics and the report, seconds of CPU each. */
-export const COMPUTED = ['compareRuns', 'compareGroups', 'makeReport'] as const;
+/** The requests the thread computes: the statistics, the figures (a metrics figure bootstraps) and the report. */
+export const COMPUTED = ['compareRuns', 'compareGroups', 'describeFigure', 'exportFigure', 'makeReport'] as const;
 export type ComputedName = (typeof COMPUTED)[number];
 
 export interface ComputeAsk {

@@ -1,12 +1,17 @@
 /**
  * The compute thread's side: its own read-only connection to the study database and the stores
- * over it, answering one computation at a time (compare, report) so that the main process's event
+ * over it, answering one computation at a time (compare, figure, report) so that the main process's event
  * loop stays free while they run. Built to out/main/compute-thread.js; from sources,
  * scripts/dev-compute-thread.mjs.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { CompareGroupsRequest, CompareRunsRequest } from '../../../shared/contract';
+import type {
+  CompareGroupsRequest,
+  CompareRunsRequest,
+  ExportFigureRequest,
+  FigureRequest,
+} from '../../../shared/contract';
 import { CaseService } from '../cases/cases';
 import { errorCode } from '../errors';
 import { compareGroups, compareRuns } from '../evaluation/compare-runs';
@@ -52,6 +57,10 @@ export async function compute(
       return compareRuns(sources, ask.input as z.output<typeof CompareRunsRequest>);
     case 'compareGroups':
       return compareGroups(sources, ask.input as z.output<typeof CompareGroupsRequest>);
+    case 'describeFigure':
+      return sources.figures.describe(ask.input as z.output<typeof FigureRequest>);
+    case 'exportFigure':
+      return sources.figures.export(ask.input as z.output<typeof ExportFigureRequest>);
     case 'makeReport':
       return makeReportFile(sources, ask.input as MakeReportArgs, progress);
   }
