@@ -14,6 +14,7 @@ export default defineConfig({
           cli: resolve(import.meta.dirname, 'src/main/cli.ts'),
           worker: resolve(import.meta.dirname, 'src/main/worker.ts'),
           'train-thread': resolve(import.meta.dirname, 'src/main/train-thread.ts'),
+          'compute-thread': resolve(import.meta.dirname, 'src/main/compute-thread.ts'),
         },
       },
     },

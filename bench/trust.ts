@@ -10,7 +10,7 @@ import { defaultRunConfig } from '../src/shared/contract';
 import { compareRuns } from '../src/main/lab/evaluation/compare-runs';
 import type { ImagePrediction } from '../src/main/lab/evaluation/report';
 import { compareRunStats, prepareRun, type StatRun } from '../src/main/lab/evaluation/stats';
-import { openDatabase } from '../src/main/lab/store/database';
+import { openDatabase, type Db } from '../src/main/lab/store/database';
 import { DatasetStore } from '../src/main/lab/store/datasets';
 import { EvaluationStore } from '../src/main/lab/store/evaluations';
 import { RunStore } from '../src/main/lab/store/runs';
@@ -60,6 +60,67 @@ function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 }
 
+/**
+ * A study database holding `runs` evaluated CNNs (simulatedPredictions) on one dataset of `images`
+ * test images of `classes` classes; returns the runs' ids and the predictions.
+ */
+export function writeTrustStudy(
+  db: Db,
+  options: { runs: number; images: number; classes: number },
+): { ids: number[]; labels: number[]; probs: Float64Array[] } {
+  const { runs, images: n, classes: k } = options;
+  const { labels, probs } = simulatedPredictions(runs, n, k);
+  const classes = Array.from({ length: k }, (_, c) => `class${c}`);
+  const { dataset } = new DatasetStore(db).add({
+    name: 'trust',
+    kind: 'cifar10',
+    source: 'bench',
+    sourceSha256: null,
+    content: {
+      classes,
+      shape: [32, 32, 3],
+      train: { labels: Uint8Array.from([0, 1]), pixels: new Uint8Array(2 * 3072) },
+      test: { labels: Uint8Array.from(labels), pixels: new Uint8Array(n * 3072) },
+    },
+  });
+  const store = new RunStore(db);
+  const evaluations = new EvaluationStore(db);
+  const ids = probs.map((p) => {
+    const run = store.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('cnn'),
+    });
+    store.setStatus(run.id, 'done');
+    const images: ImagePrediction[] = labels.map((label, i) => {
+      const row = Array.from(p.subarray(i * k, (i + 1) * k));
+      const predicted = row.indexOf(Math.max(...row));
+      return {
+        index: i,
+        label,
+        predicted,
+        confidence: row[predicted] as number,
+        probabilities: row,
+        entropy: 0,
+        mutualInformation: null,
+        variationRatio: null,
+        majority: null,
+        boxplots: null,
+      };
+    });
+    evaluations.add(
+      run.id,
+      {
+        ...emptyMetrics({ images: n, samples: 1 }),
+        perClass: classes.map((name) => ({ name, precision: null, recall: null, support: 0 })),
+      },
+      images,
+    );
+    return run.id;
+  });
+  return { ids, labels, probs };
+}
+
 export function benchTrust(options: {
   runs?: number;
   images?: number;
@@ -71,58 +132,12 @@ export function benchTrust(options: {
   const n = options.images ?? 3000;
   const k = options.classes ?? 10;
   const B = options.bootstrap ?? 2000;
-  const { labels, probs } = simulatedPredictions(runs, n, k);
   const dir = mkdtempSync(join(tmpdir(), 'casebook-trust-'));
   const db = openDatabase(join(dir, 'study.db'));
   try {
-    const classes = Array.from({ length: k }, (_, c) => `class${c}`);
-    const { dataset } = new DatasetStore(db).add({
-      name: 'trust',
-      kind: 'cifar10',
-      source: 'bench',
-      sourceSha256: null,
-      content: {
-        classes,
-        shape: [32, 32, 3],
-        train: { labels: Uint8Array.from([0, 1]), pixels: new Uint8Array(2 * 3072) },
-        test: { labels: Uint8Array.from(labels), pixels: new Uint8Array(n * 3072) },
-      },
-    });
+    const { ids, labels, probs } = writeTrustStudy(db, { runs, images: n, classes: k });
     const store = new RunStore(db);
     const evaluations = new EvaluationStore(db);
-    const ids = probs.map((p) => {
-      const run = store.create({
-        datasetId: dataset.id,
-        datasetHash: dataset.contentHash,
-        config: defaultRunConfig('cnn'),
-      });
-      store.setStatus(run.id, 'done');
-      const images: ImagePrediction[] = labels.map((label, i) => {
-        const row = Array.from(p.subarray(i * k, (i + 1) * k));
-        const predicted = row.indexOf(Math.max(...row));
-        return {
-          index: i,
-          label,
-          predicted,
-          confidence: row[predicted] as number,
-          probabilities: row,
-          entropy: 0,
-          mutualInformation: null,
-          variationRatio: null,
-          majority: null,
-          boxplots: null,
-        };
-      });
-      evaluations.add(
-        run.id,
-        {
-          ...emptyMetrics({ images: n, samples: 1 }),
-          perClass: classes.map((name) => ({ name, precision: null, recall: null, support: 0 })),
-        },
-        images,
-      );
-      return run.id;
-    });
     const sources = { runs: store, evaluations, datasets: new DatasetStore(db) };
     const times: number[] = [];
     const cpuTimes: number[] = [];

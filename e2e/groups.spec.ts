@@ -2,7 +2,7 @@
 // opens into its runs; a run's page names its group and offers "Repeat with more seeds"; New run…
 // takes a number of seeds.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewShot, waitReady } from './app';
@@ -108,6 +108,60 @@ test('a seed group is one row of the runs list that opens into its runs', async 
   await reviewShot(page, 'run-form-seeds');
 });
 
+test('a seed group is ticked as one for compare, and exports its curves as its mean with a band', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const [cnn, vnn] = study.ids as [number, number];
+  const [s43, s44] = study.seeds as [number, number];
+  await page.goto(server.url);
+  await waitReady(page);
+  await page.goto(new URL('/#/runs', server.url).href);
+  await waitReady(page);
+  const group = page.getByTestId('run-group-row');
+  const box = group.getByTestId('run-group-pick');
+  const indeterminate = () => box.evaluate((el) => (el as HTMLInputElement).indeterminate);
+  await expect(box).not.toBeChecked();
+  await box.click();
+  await expect(box).toBeChecked();
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (3)');
+  // opened: its runs are each ticked; unticking one leaves the group partly ticked
+  await group.getByTestId('run-group-toggle').click();
+  const member = (id: number) => page.locator(`[data-testid="run-row"][data-run-id="${id}"] [data-testid="run-pick"]`);
+  for (const id of [cnn, s43, s44]) await expect(member(id)).toBeChecked();
+  await member(s43).uncheck();
+  await expect(box).toHaveAttribute('data-ticked', '2');
+  await expect(box).not.toBeChecked();
+  expect(await indeterminate()).toBe(true);
+  await member(vnn).check();
+  await reviewShot(page, 'runs-group-partly-ticked');
+  // a click on a partly ticked group ticks the rest; one more unticks them all
+  await box.click();
+  await expect(box).toBeChecked();
+  expect(await indeterminate()).toBe(false);
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (4)');
+  await box.click();
+  await expect(box).not.toBeChecked();
+  await expect(page.getByTestId('compare-open')).toHaveText('Compare (1)');
+  for (const id of [cnn, s43, s44]) await expect(member(id)).not.toBeChecked();
+  await expect(member(vnn)).toBeChecked();
+
+  // its learning curves: one line per series (the mean) with its band, named so in the legend
+  await group.getByTestId('run-group-curves-export').locator('summary').click();
+  await expect(group.getByTestId('run-group-curves-export-title')).toHaveText(
+    /Learning curves \(loss\): CNN #\d+ \(3 seeds\)/,
+  );
+  await expect(group.getByTestId('run-group-curves-export-caption')).toHaveValue(/min–max/);
+  await reviewShot(page, 'runs-group-export');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    group.getByTestId('run-group-curves-export-svg').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`curves-loss-groups-${cnn}.svg`);
+  const svg = readFileSync((await download.path())!, 'utf8');
+  expect(svg).toContain('(3 seeds: mean, min–max band) val_loss');
+  expect(svg.match(/fill-opacity="0\.18"/g)?.length).toBe(2);
+});
+
 test('the gallery filters the images unstable across seeds, the finder lists them with a reason', async ({ page }) => {
   test.setTimeout(90_000);
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -124,7 +178,19 @@ test('the gallery filters the images unstable across seeds, the finder lists the
   await facet.click();
   await expect(facet).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('gallery-total')).toContainText(String(count));
+  // each tile says how many of the group's seeds got it wrong (one line: the runs hold one group)
+  const tile = page.getByTestId('gallery-tile').first();
+  await expect(tile.getByTestId('gallery-seeds')).toHaveCount(1);
+  await expect(tile.getByTestId('gallery-seeds')).toHaveText(/^wrong in [12] of 3 seeds$/);
+  const wrongRuns = await tile.locator('[data-testid="gallery-run"][data-correct="false"]').count();
+  await expect(tile.getByTestId('gallery-seeds')).toHaveText(`wrong in ${wrongRuns} of 3 seeds`);
   await reviewShot(page, 'gallery-unstable');
+  // the case view's cards say it in each seed's header
+  await tile.click();
+  await expect(page.getByTestId('case-run')).toHaveCount(3);
+  await expect(page.getByTestId('case-run-seeds')).toHaveCount(3);
+  await expect(page.getByTestId('case-run-seeds').first()).toHaveText(`wrong in ${wrongRuns} of 3 seeds`);
+  await reviewShot(page, 'case-seeds');
 
   await page.goto(new URL(`/#/finder?runs=${cnn},${s43},${s44}`, server.url).href);
   await waitReady(page);

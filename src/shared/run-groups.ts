@@ -46,3 +46,49 @@ export function seedGroups(runs: readonly GroupableRun[]): Map<number, number> {
   }
   return groups;
 }
+
+/** A seed group's verdict on one image: wrong in `wrong` of its `seeds` runs shown. */
+export interface SeedVerdict {
+  groupId: number;
+  /** The group's name: its first run's (the run whose id is the group's, else the first shown). */
+  name: string;
+  colour: string;
+  wrong: number;
+  seeds: number;
+  runIds: number[];
+}
+
+/**
+ * Per seed group with two or more of its runs among an image's results, how many of them are
+ * wrong ("wrong in 1 of 3 seeds"), in the order the groups first appear; runs alone have none.
+ */
+export function seedVerdicts(
+  runs: readonly { runId: number; group: number | null; correct: boolean; runLabel: string; runColour: string }[],
+): SeedVerdict[] {
+  const byGroup = new Map<number, (typeof runs)[number][]>();
+  for (const run of runs) {
+    if (run.group === null) continue;
+    const list = byGroup.get(run.group);
+    if (list) list.push(run);
+    else byGroup.set(run.group, [run]);
+  }
+  return [...byGroup].flatMap(([groupId, members]) => {
+    if (members.length < 2) return [];
+    const first = members.find((m) => m.runId === groupId) ?? members[0];
+    if (!first) return [];
+    return [
+      {
+        groupId,
+        name: first.runLabel,
+        colour: first.runColour,
+        wrong: members.filter((m) => !m.correct).length,
+        seeds: members.length,
+        runIds: members.map((m) => m.runId),
+      },
+    ];
+  });
+}
+
+/** "wrong in 1 of 3 seeds". */
+export const seedVerdictText = (v: Pick<SeedVerdict, 'wrong' | 'seeds'>): string =>
+  `wrong in ${v.wrong} of ${v.seeds} seeds`;

@@ -9,6 +9,7 @@ const run = (runId: number, backgroundTest: CaseRunResult['backgroundTest']): Ca
   model: 'cnn',
   runLabel: `CNN #${runId}`,
   runColour: '#0072b2',
+  group: null,
   predicted: 2,
   predictedClass: 'truck',
   correct: false,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FindCasesRequest, ListCasesRequest } from '../../src/shared/contract';
+import { FindCasesRequest, GetCaseRequest, ListCasesRequest } from '../../src/shared/contract';
 import { CaseService } from '../../src/main/lab/cases/cases';
+import { seedVerdicts, seedVerdictText } from '../../src/shared/run-groups';
 import { addSeeds, caseStudy, type CaseStudy } from './fixture';
 
 let study: CaseStudy;
@@ -27,6 +28,36 @@ describe('unstable across seeds', () => {
     // runs without a group have no unstable images
     const none = cases.list(ListCasesRequest.parse({ runs: study.runIds, filter: { outcome: 'unstable' } }));
     expect([none.total, none.counts.unstable]).toEqual([0, 0]);
+  });
+
+  it('gives each case row its seed group, from which a tile says "wrong in k of n seeds"', () => {
+    const { cases, cnn, vnn, s43, s44 } = setup();
+    const page = cases.list(ListCasesRequest.parse({ runs: [vnn, s43, cnn, s44] }));
+    const byIndex = new Map(page.items.map((c) => [c.index, c]));
+    expect(byIndex.get(2)?.runs.map((r) => [r.runId, r.group])).toEqual([
+      [vnn, null],
+      [s43, cnn],
+      [cnn, cnn],
+      [s44, cnn],
+    ]);
+    // image 2: wrong in CNN #1 only; image 0: wrong in every seed; image 1: right in every seed
+    const verdict = (index: number) => seedVerdicts(byIndex.get(index)?.runs ?? []).map(seedVerdictText);
+    expect(verdict(2)).toEqual(['wrong in 1 of 3 seeds']);
+    expect(verdict(0)).toEqual(['wrong in 3 of 3 seeds']);
+    expect(verdict(1)).toEqual(['wrong in 0 of 3 seeds']);
+    // named by the group's first run, in its colour, whatever the order shown
+    expect(seedVerdicts(byIndex.get(2)?.runs ?? [])[0]).toMatchObject({
+      groupId: cnn,
+      name: `CNN #${cnn}`,
+      colour: study.runs.get(cnn).colour,
+      runIds: [s43, cnn, s44],
+    });
+    // one seed of a group shown is no group; the case view's rows carry it too
+    expect(seedVerdicts(cases.list(ListCasesRequest.parse({ runs: [cnn, vnn] })).items[0]?.runs ?? [])).toEqual([]);
+    const detail = cases.get(
+      GetCaseRequest.parse({ datasetId: study.datasetId, split: 'test', index: 2, runs: [cnn, s43, s44] }),
+    );
+    expect(seedVerdicts(detail.runs).map(seedVerdictText)).toEqual(['wrong in 1 of 3 seeds']);
   });
 
   it('lists them in the finder with the seeds that were wrong', () => {

@@ -16,11 +16,12 @@ const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf
 const unpacked = (file: string): boolean => config.asarUnpack.some((glob) => matchesGlob(file, glob));
 
 describe('electron-builder.json', () => {
-  it('rebuilds native modules for Electron and unpacks them, the wasm binaries and the training thread', () => {
+  it('rebuilds native modules for Electron and unpacks them, the wasm binaries and the training and compute threads', () => {
     expect(config.npmRebuild).toBe(true);
     expect(unpacked(relative(ROOT, installedBinding()))).toBe(true);
     expect(unpacked('node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')).toBe(true);
     expect(unpacked('out/main/train-thread.js')).toBe(true);
+    expect(unpacked('out/main/compute-thread.js')).toBe(true);
     expect(unpacked('out/main/index.js')).toBe(false);
     expect(config.files).toContain('out/**');
   });

@@ -30,7 +30,7 @@ describe('a seed group’s learning curves', () => {
       curve(4, 1, [epoch(1, 0.8, 0.9)]),
     ]);
     expect(out.map((c) => [c.runId, c.label])).toEqual([
-      [1, 'CNN #1 (3 seeds, mean)'],
+      [1, 'CNN #1 (3 seeds: mean, min–max band)'],
       [2, 'CNN #2'],
     ]);
     const [group] = out;
@@ -47,7 +47,7 @@ describe('a seed group’s learning curves', () => {
     expect(group?.intervals?.method).toBe('min–max over 3 seeds');
     // the chart names the group's curves by it
     const chart = curveChart(out, { metric: 'loss', smoothing: 0, log: false, maxEpoch: 2 });
-    expect(chart.data.datasets.map((d) => d.label)).toContain('CNN #1 (3 seeds, mean) val_loss');
+    expect(chart.data.datasets.map((d) => d.label)).toContain('CNN #1 (3 seeds: mean, min–max band) val_loss');
   });
 
   it('leaves a group with one run among the given as a run', () => {

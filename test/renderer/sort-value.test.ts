@@ -7,6 +7,7 @@ const run = (extra: Partial<CaseRunResult>): CaseRunResult => ({
   model: 'vnn',
   runLabel: 'VNN #1',
   runColour: '#0072b2',
+  group: null,
   predicted: 0,
   predictedClass: 'deer',
   correct: true,

@@ -21,6 +21,7 @@ import {
   type ErrorInfo,
   type ExplainRequest,
   type ImportRequestParsed,
+  type ReportProgress,
   type RequestArgs,
   type RequestName,
   type RequestOutput,
@@ -39,6 +40,7 @@ import { classBoxplots } from './evaluation/class-boxplots';
 import { compareGroups, compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
+import { ComputeThread, defaultComputeEntry } from './compute/client';
 import { ConflictError, errorCode } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
@@ -78,6 +80,12 @@ export interface LabOptions {
    * "the database is busy"). The CLI's commands, with nothing else to do, block (BLOCKING_BUSY).
    */
   busy?: BusyPolicy;
+  /**
+   * The compute thread's entry, where comparisons and reports are computed off the event loop
+   * (default: the built one next to the bundle; from sources there is none, and a test gives
+   * scripts/dev-compute-thread.mjs). null, or an in-memory database: computed on this thread.
+   */
+  computeEntry?: string | URL | null;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -105,6 +113,8 @@ export class Lab {
   /** The newest evaluation job of each run, while it is queued or running. */
   private readonly evaluationJobs = new Map<number, string>();
   private readonly handlers: Handlers;
+  /** Where comparisons and reports are computed (null: on this thread). */
+  private readonly compute: ComputeThread | null;
   /** This process: the owner of every run this Lab queues (its workers are its children). */
   private readonly me = thisProcess();
   private readonly heartbeat: NodeJS.Timeout;
@@ -152,6 +162,11 @@ export class Lab {
       onSettled: (info, spec) => this.jobSettled(info, spec),
     });
     this.studies = new Studies(this, options.autoEvaluate ?? true);
+    const computeEntry = options.computeEntry === undefined ? defaultComputeEntry() : options.computeEntry;
+    this.compute =
+      computeEntry && options.databasePath !== ':memory:'
+        ? new ComputeThread(computeEntry, options.databasePath)
+        : null;
     this.handlers = {
       appInfo: () => ({
         version: options.version,
@@ -239,14 +254,21 @@ export class Lab {
         this.runs.get(runId);
         return classBoxplots(this.evaluations, runId);
       },
-      compareRuns: (request) => compareRuns(this, request),
-      compareGroups: (request) => compareGroups(this, request),
-      describeFigure: (request) => this.figures.describe(request),
-      exportFigure: (request) => this.figures.export(request),
-      makeReport: ({ reportId, ...request }) =>
-        makeReportFile(this, request, (progress) => {
+      compareRuns: (request) => (this.compute ? this.compute.run('compareRuns', request) : compareRuns(this, request)),
+      compareGroups: (request) =>
+        this.compute ? this.compute.run('compareGroups', request) : compareGroups(this, request),
+      describeFigure: (request) =>
+        this.compute ? this.compute.run('describeFigure', request) : this.figures.describe(request),
+      exportFigure: (request) =>
+        this.compute ? this.compute.run('exportFigure', request) : this.figures.export(request),
+      makeReport: ({ reportId, ...request }) => {
+        const onProgress = (progress: Omit<ReportProgress, 'reportId'>) => {
           if (reportId !== undefined) this.options.emit('reportProgress', { reportId, ...progress });
-        }),
+        };
+        return this.compute
+          ? this.compute.run('makeReport', request, onProgress)
+          : makeReportFile(this, request, onProgress);
+      },
     };
   }
 
@@ -628,6 +650,7 @@ export class Lab {
     }
     this.closed = true;
     this.jobs.dispose();
+    void this.compute?.close();
     this.db.close();
   }
 }

@@ -80,6 +80,8 @@ export const CaseRunResult = z.object({
   runLabel: z.string(),
   /** The run's colour, `#rrggbb`. */
   runColour: z.string(),
+  /** The run's seed group (its smallest run id, as RunSummary's `group`); null when alone. */
+  group: Id.nullable(),
   predicted: z.number().int(),
   predictedClass: z.string(),
   correct: z.boolean(),

@@ -15,8 +15,13 @@ export const MAX_CAPTION_LENGTH = 4000;
 
 export const FigureRequest = z.object({
   kind: FigureKindName,
-  /** The runs it shows, in order (one colour each); confusion shows the first. */
-  runIds: z.array(Id).min(1, 'choose at least one run').max(8, 'at most 8 runs in a figure'),
+  /** The runs it shows, in order (one colour each); confusion shows the first. With `groups`, may be empty. */
+  runIds: z.array(Id).max(8, 'at most 8 runs in a figure').default([]),
+  /**
+   * Seed groups it shows after the runs, each named by any of its runs' ids (learning curves only):
+   * one line per series, the mean over the group's seeds per epoch, with a min–max band over them.
+   */
+  groups: z.array(Id).max(8, 'at most 8 groups in a figure').optional(),
   /** The image of a boxplots figure or a case panel. */
   image: z.object({ split: Split.default('test'), index: z.number().int().nonnegative() }).optional(),
   /** Learning curves: which metric. */

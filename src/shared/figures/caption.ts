@@ -19,6 +19,14 @@ export function runDescription({ run, metrics }: FigureRun): string {
   return `${runLabel(run)} (${parts.join(', ')})`;
 }
 
+/** "the seed group of CNN #1 (seeds 1, 2, 3; ≤ 50 epochs, batch 256, lr 1e-3)": the runs given, first naming it. */
+export function groupDescription(runs: readonly FigureRun[]): string {
+  const first = runs[0];
+  if (!first) return 'an empty seed group';
+  const { config } = first.run;
+  return `the seed group of ${runLabel(first.run)} (seeds ${runs.map((r) => r.run.config.seed).join(', ')}; ≤ ${config.epochs} epochs, batch ${config.batchSize}, lr ${number(config.learningRate)})`;
+}
+
 /** "CNN #1 (…) and VNN #2 (…) on the dataset "cifar-10"". */
 export function runsSentence(runs: readonly FigureRun[]): string {
   const described = runs.map(runDescription);

@@ -17,17 +17,38 @@ import type { CaseDetail, ClassBoxplots, RunMap } from '../contract';
 import { MAP_COLOUR_LABELS, mapChart, mapColouring, type MapColourBy } from './embedding-map';
 import { caseBoxplotChart, classBoxplotChart } from './boxplots';
 import { evaluationChart, type EvaluatedRun } from './calibration';
-import { fixed, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
-import { curveChart, runCurveChart, type CurveMetric } from './curves';
+import { fixed, groupDescription, percent, runDescription, runIds, runLabel, runsSentence, sentence } from './caption';
+import { curveChart, runCurveChart, type CurveMetric, type CurveRun } from './curves';
+import { groupCurves } from './group-curves';
 import { intervalWords, type RunIntervals } from './intervals';
 import { confusionChart } from './matrix';
 import { COMPARED_METRICS, metricsChart } from './metrics';
 import { runColour } from './style';
 
+/** A seed group in a figure: its runs (its seeds); the one with the smallest id names it and gives its colour. */
+export interface FigureGroup {
+  runs: readonly FigureRun[];
+}
+
+/** The group's runs in id order, its name ("CNN #1 (3 seeds)") and its seeds. */
+function groupParts(group: FigureGroup) {
+  const members = [...group.runs].sort((a, b) => a.run.id - b.run.id);
+  const first = members[0];
+  if (!first) throw new Error('groups: a seed group without runs');
+  return {
+    members,
+    first,
+    name: `${runLabel(first.run)} (${members.length} seeds)`,
+    seeds: members.map((m) => m.run.config.seed).join(', '),
+  };
+}
+
 export interface ChartFigureInput {
   kind: Exclude<FigureKind, 'case'>;
   /** The runs, in order (each drawn in its own colour). */
   runs: readonly FigureRun[];
+  /** Seed groups, after the runs (learning curves only): each drawn as its mean with a min–max band. */
+  groups?: readonly FigureGroup[] | undefined;
   /** The case, for boxplots. */
   detail?: CaseDetail | undefined;
   /** The first run's test set pooled per true class, for class-boxplots. */
@@ -125,41 +146,69 @@ function evaluated(runs: readonly FigureRun[], kind: string): EvaluatedRun[] {
   return list;
 }
 
-function curves(runs: readonly FigureRun[], metric: CurveMetric, log: boolean) {
+function curves(runs: readonly FigureRun[], groups: readonly FigureGroup[], metric: CurveMetric, log: boolean) {
   const empty = runs.filter((r) => r.epochs.length === 0).map((r) => runLabel(r.run));
   if (empty.length > 0) throw new Error(`curves: ${empty.join(', ')} has no recorded epochs`);
-  const last = (r: FigureRun) => r.epochs[r.epochs.length - 1];
-  const finals = runs.map((r) => {
-    const e = last(r);
+  const asCurve = (r: FigureRun): CurveRun => ({
+    runId: r.run.id,
+    label: runLabel(r.run),
+    colour: runColour(r.run),
+    epochs: r.epochs,
+    intervals: r.intervals ?? null,
+  });
+  // a group's seeds without an epoch yet (queued, just started) are left out of its mean
+  const grouped = groups.map((group) => {
+    const parts = groupParts(group);
+    const recorded = parts.members.filter((m) => m.epochs.length > 0);
+    if (recorded.length === 0) throw new Error(`curves: no run of ${parts.name} has recorded an epoch`);
+    const [curve] = groupCurves(recorded.map((m) => ({ ...asCurve(m), intervals: null, group: parts.first.run.id })));
+    if (!curve) throw new Error(`curves: ${parts.name} has no curve`);
+    return { ...parts, recorded, curve };
+  });
+  const drawn: CurveRun[] = [...runs.map(asCurve), ...grouped.map((g) => g.curve)];
+  const last = (epochs: CurveRun['epochs']) => epochs[epochs.length - 1];
+  const finals = [
+    ...runs.map((r) => ({ label: runLabel(r.run), epochs: r.epochs, best: r.run.bestEpoch, mean: false })),
+    ...grouped.map((g) => ({ label: g.name, epochs: g.curve.epochs, best: null, mean: true })),
+  ].map(({ label, epochs, best, mean }) => {
+    const e = last(epochs);
     const train = e ? (metric === 'loss' ? e.loss : e.accuracy) : null;
     const held = e ? (metric === 'loss' ? e.valLoss : e.valAccuracy) : null;
-    return `${runLabel(r.run)} ends at epoch ${e?.epoch ?? 0} with training ${metric} ${fixed(train)} and validation ${metric} ${fixed(held)}${r.run.bestEpoch === null ? '' : ` (best epoch ${r.run.bestEpoch})`}`;
+    const of = mean ? 'mean ' : '';
+    return `${label} ends at epoch ${e?.epoch ?? 0} with ${of}training ${metric} ${fixed(train)} and ${of}validation ${metric} ${fixed(held)}${best === null ? '' : ` (best epoch ${best})`}`;
   });
-  const single = runs.length === 1;
-  const maxEpoch = Math.max(1, ...runs.flatMap((r) => r.epochs.map((e) => e.epoch)));
+  const single = runs.length === 1 && grouped.length === 0;
+  const maxEpoch = Math.max(1, ...drawn.flatMap((r) => r.epochs.map((e) => e.epoch)));
+  const names = [...runs.map((r) => runLabel(r.run)), ...grouped.map((g) => g.name)];
+  const groupWords = grouped.map(
+    (g) =>
+      `${groupDescription(g.recorded)}${g.recorded.length === g.members.length ? '' : ` (${g.members.length - g.recorded.length} more without an epoch yet)`}`,
+  );
+  const shown = [...(runs.length > 0 ? [runsSentence(runs)] : []), ...groupWords];
+  const datasets = runs.length > 0 ? '' : ` on the dataset "${grouped[0]?.first.datasetName ?? ''}"`;
   return {
     config: as(
       single && runs[0]
         ? runCurveChart(runs[0].epochs, metric, { log, intervals: runs[0].intervals })
-        : curveChart(
-            runs.map((r) => ({
-              runId: r.run.id,
-              label: runLabel(r.run),
-              colour: runColour(r.run),
-              epochs: r.epochs,
-              intervals: r.intervals ?? null,
-            })),
-            { metric, smoothing: 0, log, maxEpoch },
-          ),
+        : curveChart(drawn, { metric, smoothing: 0, log, maxEpoch }),
     ),
-    title: `Learning curves (${metric}): ${runIds(runs)}`,
+    title: `Learning curves (${metric}): ${list(names)}`,
     // the legend names the series and their lines: the caption says what it cannot
-    caption: `Training and validation ${metric} per epoch${log && metric === 'loss' ? ' (log scale)' : ''} of ${runsSentence(runs)}${intervalNote(
+    caption: `Training and validation ${metric} per epoch${log && metric === 'loss' ? ' (log scale)' : ''} of ${list(shown)}${datasets}${
+      grouped.length > 0
+        ? `; a seed group is drawn as the mean over its seeds per epoch, with a shaded band from the lowest to the highest seed (min–max)`
+        : ''
+    }${intervalNote(
       runs.map((r) => (r.intervals?.epochs?.length ? r.intervals : null)),
       'bands',
     )}.`,
     alt: `Line chart of ${metric} against epoch. ${finals.map(sentence).join(' ')}`,
   };
+}
+
+/** "a, b and c". */
+function list(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 }
 
 /** "; error bars: 95 % confidence intervals (…)" when some run's intervals are drawn, else nothing. */
@@ -175,13 +224,18 @@ function caseName(detail: CaseDetail): string {
 /** The figure of one kind over the given runs (and case). Throws naming what is missing. */
 export function chartFigure(input: ChartFigureInput): ChartFigure {
   const { kind, runs } = input;
-  if (runs.length === 0) throw new Error(`${kind}: choose at least one run`);
+  const groups = input.groups ?? [];
+  if (runs.length === 0 && groups.length === 0) throw new Error(`${kind}: choose at least one run`);
+  if (groups.length > 0 && kind !== 'curves')
+    throw new Error(
+      `groups: only learning curves draw a seed group (as its mean with a band); name its runs to show them in a ${kind} figure`,
+    );
   const ids = runIds(runs);
   let body: { config: AnyChartConfiguration; title: string; caption: string; alt: string };
   let size = { width: 640, height: 400 };
   switch (kind) {
     case 'curves':
-      body = curves(runs, input.metric ?? 'loss', input.log ?? false);
+      body = curves(runs, groups, input.metric ?? 'loss', input.log ?? false);
       break;
     case 'metrics': {
       const list = evaluated(runs, kind);

@@ -1,7 +1,7 @@
 /**
  * A seed group's learning curves as one: per epoch, the mean over the seeds that recorded it, with
- * the min–max over them as a band (`intervals.epochs`). Runs alone, and groups with one run among
- * those given, stay as they are.
+ * the min–max over them as a band (`intervals.epochs`), the legend saying so ("CNN #1 (3 seeds: mean,
+ * min–max band)"). Runs alone, and groups with one run among those given, stay as they are.
  */
 import type { EpochMetrics, RunSummary } from '../contract';
 import type { CurveRun } from './curves';
@@ -67,7 +67,7 @@ export function groupCurves(runs: readonly GroupableCurve[]): CurveRun[] {
     return [
       {
         runId: run.group,
-        label: `${members.find((m) => m.runId === run.group)?.label ?? run.label ?? `#${run.group}`} (${members.length} seeds, mean)`,
+        label: `${members.find((m) => m.runId === run.group)?.label ?? run.label ?? `#${run.group}`} (${members.length} seeds: mean, min–max band)`,
         colour: (members.find((m) => m.runId === run.group) ?? run).colour,
         epochs: meanEpochs,
         intervals: { method: `min–max over ${members.length} seeds`, epochs: bands },

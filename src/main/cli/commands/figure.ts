@@ -20,6 +20,8 @@ caption and alt text generated from the runs (and the case) it shows.
 
   --run <id>         the run (or --runs 1,2,3 to overlay several; confusion shows the first)
   --runs <ids>       comma-separated run ids, in legend order
+  --groups <ids>     curves: seed groups, each named by any of its runs' ids, each drawn after the
+                     runs as one line per series (the mean over its seeds) with a min–max band
   --kind <kind>      ${FIGURE_KINDS.join(', ')}
   --image <img>      the image of boxplots and case, e.g. test/17
   --metric <m>       curves: loss (default) or accuracy
@@ -46,6 +48,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     run: { type: 'string' },
     runs: { type: 'string' },
+    groups: { type: 'string' },
     kind: { type: 'string' },
     image: { type: 'string' },
     metric: { type: 'string' },
@@ -63,7 +66,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   });
   if (values.help) return printUsage(io, figureCommand);
   if (values.run !== undefined && values.runs !== undefined) throw new UsageError('give --run or --runs, not both');
-  const runIds = runIdsOption(values.run ?? values.runs);
+  const named = values.run ?? values.runs;
+  const runIds = named === undefined && values.groups !== undefined ? [] : runIdsOption(named);
+  const groups = values.groups === undefined ? undefined : groupIdsOption(values.groups);
   if (!values.kind) throw new UsageError(`--kind is required: ${FIGURE_KINDS.join(', ')}`);
   if (!values.out) throw new UsageError('--out <file.png|svg|pdf> is required');
   const format = formatOf(values.out);
@@ -75,6 +80,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const request = FigureRequest.safeParse({
     kind: values.kind,
     runIds,
+    groups,
     image: imageOption(values.image),
     metric: values.metric,
     log: values.log,
@@ -101,6 +107,17 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } finally {
     close();
+  }
+}
+
+/** `--groups 1,4`: run ids, each naming its seed group. */
+function groupIdsOption(value: string): number[] {
+  try {
+    return runIdsOption(value);
+  } catch (error) {
+    throw new UsageError(
+      `--groups: ${error instanceof Error ? error.message.replace(/^--runs:? ?/, '') : String(error)}`,
+    );
   }
 }
 

@@ -212,6 +212,7 @@ export function caseSummary(set: RunSet, row: CaseRow): CaseSummary {
       model: r.run.model,
       runLabel: r.label,
       runColour: r.run.colour,
+      group: r.run.group,
       predicted,
       predictedClass: classes[predicted] ?? `#${predicted}`,
       correct: predicted === label,

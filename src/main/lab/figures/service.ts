@@ -10,7 +10,7 @@ import {
   type ExportedFigure,
   type Split,
 } from '../../../shared/contract';
-import { casePanel, chartFigure, type FigureRun } from '../../../shared/figures';
+import { casePanel, chartFigure, type FigureGroup, type FigureRun } from '../../../shared/figures';
 import type { RunIntervals } from '../../../shared/figures/intervals';
 import type { CaseService } from '../cases/cases';
 import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
@@ -79,9 +79,43 @@ export class FigureService {
     };
   }
 
+  /**
+   * The seed groups named (each by any of its runs' ids) with all their runs. Throws naming a run in
+   * no group, a group named twice, or a group whose run is also named among the runs.
+   */
+  figureGroups(ids: readonly number[], runIds: readonly number[]): FigureGroup[] {
+    const seen = new Map<number, number>();
+    return ids.map((id) => {
+      const members = this.stores.runs.groupRuns(id);
+      const groupId = members[0]?.group ?? null;
+      if (groupId === null)
+        throw new BadRequestError(`groups: run #${id} is in no seed group (no other run differs from it only by seed)`);
+      const twice = seen.get(groupId);
+      if (twice !== undefined)
+        throw new BadRequestError(`groups: #${twice} and #${id} name the same seed group (${groupId})`);
+      seen.set(groupId, id);
+      const alsoRun = members.find((m) => runIds.includes(m.id));
+      if (alsoRun)
+        throw new BadRequestError(
+          `groups: run #${alsoRun.id} is named among the runs and in its seed group (${groupId})`,
+        );
+      return { runs: members.map((m) => this.figureRun(m.id)) };
+    });
+  }
+
   /** The figure; `noteInText: false` leaves a case's note out of its caption and alt text (see casePanel). */
   build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): AnyFigure {
+    const named = request.groups ?? [];
+    if (request.runIds.length === 0 && named.length === 0)
+      throw new BadRequestError('runIds: choose at least one run (or a seed group in groups)');
+    if (named.length > 0 && request.kind !== 'curves')
+      throw new BadRequestError(
+        `groups: only learning curves draw a seed group (as its mean with a band); name its runs for a ${request.kind} figure`,
+      );
+    if (request.runIds.length + named.length > 8)
+      throw new BadRequestError('runIds: at most 8 runs and groups in a figure');
     const runs = request.runIds.map((id) => this.figureRun(id));
+    const groups = this.figureGroups(named, request.runIds);
     const text = { caption: request.caption, alt: request.alt };
     if (request.kind === 'class-boxplots') {
       const [first] = request.runIds;
@@ -98,6 +132,7 @@ export class FigureService {
       return chartFigure({
         kind: request.kind,
         runs: request.kind === 'metrics' ? this.withMetricIntervals(runs) : runs,
+        groups,
         metric: request.metric,
         log: request.log,
         size: request.size,
@@ -150,10 +185,11 @@ export class FigureService {
   }
 }
 
-/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png", "metrics-runs-1-2-column.pdf". */
+/** "reliability-runs-1-2.svg", "case-runs-1-test-17@2x.png", "curves-loss-groups-1.svg". */
 export function figureFileName(request: {
   kind: string;
   runIds: readonly number[];
+  groups?: readonly number[] | undefined;
   image?: { split: Split; index: number } | undefined;
   metric?: string;
   log?: boolean;
@@ -163,7 +199,8 @@ export function figureFileName(request: {
 }): string {
   const parts = [
     request.kind === 'curves' ? `curves-${request.metric ?? 'loss'}${request.log ? '-log' : ''}` : request.kind,
-    `runs-${request.runIds.join('-')}`,
+    ...(request.runIds.length > 0 ? [`runs-${request.runIds.join('-')}`] : []),
+    ...(request.groups && request.groups.length > 0 ? [`groups-${request.groups.join('-')}`] : []),
   ];
   if (request.image && (request.kind === 'boxplots' || request.kind === 'case'))
     parts.push(`${request.image.split}-${request.image.index}`);

@@ -215,6 +215,16 @@ export class RunsState {
     else if (without.length < MAX_COMPARED) this.picked = [...without, id];
   }
 
+  /**
+   * Ticks or unticks runs as one (a seed group's checkbox): all of them, or none when they would
+   * pass `MAX_COMPARED` (the caller shows why).
+   */
+  pickAll(ids: readonly number[], picked: boolean): void {
+    const without = this.picked.filter((known) => !ids.includes(known));
+    if (!picked) this.picked = without;
+    else if (without.length + ids.length <= MAX_COMPARED) this.picked = [...without, ...ids];
+  }
+
   /** Starts a run; resolves to it, or to the reason it did not start. */
   async start(request: StartRunRequest): Promise<RunSummary | string> {
     const result = await this.#client.request('startRun', request);

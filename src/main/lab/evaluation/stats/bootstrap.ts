@@ -1,11 +1,10 @@
 /**
  * The bootstrap over test images (Efron & Tibshirani 1993, ch. 13): B resamples of the n test
- * images, drawn with replacement from one seeded PRNG (mulberry32, `training/random.ts`), each
+ * images, drawn with replacement from one seeded PRNG (mulberry32, as `training/random.ts`), each
  * given to every run as the same image weights, so differences between runs are PAIRED (the
  * same resampled images for both). Intervals are the percentile interval: the 2.5 % and 97.5 %
  * quantiles of the B resampled values (R's quantile type 7).
  */
-import { seededRandom } from '../../training/random';
 import {
   LANES,
   metricsAt,
@@ -64,7 +63,8 @@ export function bootstrapRuns(runs: readonly PreparedRun[], options: BootstrapOp
     value: metricsAt(run, new Uint16Array(n).fill(1), new Float64Array(M), options.mask),
     resampled: new Float64Array(M * B),
   }));
-  const random = seededRandom(seed);
+  // mulberry32 (`seededRandom`) inlined: the same draws, without a call per draw (n·B of them)
+  let state = seed >>> 0;
   // LANES resamples at a time, image-major: image i's count in lane b at i·LANES + b
   const weights = new Uint16Array(n * LANES);
   const out = new Float64Array(LANES * M);
@@ -73,7 +73,11 @@ export function bootstrapRuns(runs: readonly PreparedRun[], options: BootstrapOp
     weights.fill(0);
     for (let b = 0; b < lanes; b++)
       for (let j = 0; j < n; j++) {
-        const at = Math.floor(random() * n) * LANES + b;
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        const at = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) * LANES + b;
         // a count past 65,535 would wrap; it cannot happen below 65,536 images and is checked above that
         weights[at] = (weights[at] as number) + 1;
       }

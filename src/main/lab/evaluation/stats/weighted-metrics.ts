@@ -8,9 +8,12 @@
  * the functions that define the metrics: `correctness`, `nllTerms`, `brierTerms`, `binIndex` (ECE).
  * The sorts that ranks need (AURC by confidence, Hand–Till by each class's probability) are done
  * once too; a resample then costs one sweep over each sorted order:
- *  - Hand–Till: for the score p_i, sweeping from the highest, N_ij += w_q · (weight of class-i
- *    images above q) for each image q of class j (half of the tied ones), so Â(i|j) = N_ij / (W_i W_j)
- *    for every j in one pass: K passes of n per resample, no sort.
+ *  - Hand–Till: N_ij = Σ w_q · (weight of class-i images above q in p_i order) over the images q
+ *    of class j (half of the tied ones), Â(i|j) = N_ij / (W_i W_j). Without ties: a prefix sum of
+ *    the class-i weights in p_i order, then per class j its images grouped by how many class-i
+ *    images are above them (a sum of counts per group, one multiply per group); those below every
+ *    class-i image are never visited (their weight is W_j less the others'). With ties: one sweep
+ *    per score. No sort per resample.
  *  - seed-style AUC: the weighted confusion matrix is all it depends on (its scores are labels).
  *  - AURC: per tie group of confidence, Σ_j (E + j e/m)/(M + j) in closed form with harmonic numbers.
  */
@@ -53,6 +56,20 @@ export interface PreparedRun {
   /** K orders of the images: by p_i descending, the i-th at [i·n, (i+1)·n); with their labels. */
   readonly byScore: Int32Array;
   readonly byScoreLabel: Uint8Array;
+  /**
+   * For Hand–Till without ties: per score s and class j ≠ s, the class-j images in p_s order that
+   * have a class-s image below them, as image·8 (where their counts are), at
+   * [rankStart[s·k + j], rankStart[s·k + j + 1]); they come in groups with the same class-s images
+   * above them, group g ending at rankGroupEnd[g] with 8 × that number in rankGroupAbove[g] (where
+   * the class-s weight above them is, in the sweep's prefix sums), groups of (s, j) from
+   * rankGroupAt[s·k + j]. The class-j images below every class-s image are not listed: their weight
+   * is W_j less the listed ones', and each sees all of W_s above it.
+   */
+  readonly rankImage: Int32Array;
+  readonly rankStart: Int32Array;
+  readonly rankGroupEnd: Int32Array;
+  readonly rankGroupAbove: Int32Array;
+  readonly rankGroupAt: Int32Array;
   /** Per score i, the end of each position's tie group, or null when that score has no ties. */
   readonly scoreGroupEnd: (Int32Array | null)[];
   /** Per score i, the positions (in `byScore`) of the images of class i, ascending, from `classAt[i]` to `classAt[i + 1]`. */
@@ -123,6 +140,12 @@ export function prepareRun(input: RunPredictions): PreparedRun {
   const byConfidence = descending(confidence);
   const byScore = new Int32Array(k * n);
   const byScoreLabel = new Uint8Array(k * n);
+  const rankImage = new Int32Array(k * n);
+  const rankStart = new Int32Array(k * k + 1);
+  const rankGroupEnd: number[] = [];
+  const rankGroupAbove: number[] = [];
+  const rankGroupAt = new Int32Array(k * k + 1);
+  let ranked = 0;
   const scoreGroupEnd: (Int32Array | null)[] = [];
   const classPositions = new Int32Array(n);
   const classAt = new Int32Array(k + 1);
@@ -132,12 +155,35 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     const order = descending(column);
     byScore.set(order, s * n);
     for (let r = 0; r < n; r++) byScoreLabel[s * n + r] = input.labels[order[r] as number] as number;
+    let ofClass = 0;
+    for (let r = 0; r < n; r++) if (byScoreLabel[s * n + r] === s) ofClass++;
+    for (let j = 0; j < k; j++) {
+      rankStart[s * k + j] = ranked;
+      rankGroupAt[s * k + j] = rankGroupEnd.length;
+      if (j === s) continue;
+      let above = 0;
+      for (let r = 0; r < n && above < ofClass; r++) {
+        const label = byScoreLabel[s * n + r] as number;
+        if (label === s) above++;
+        else if (label === j) {
+          if (rankGroupAbove.at(-1) !== above * LANES || rankGroupAt[s * k + j] === rankGroupEnd.length) {
+            rankGroupAbove.push(above * LANES);
+            rankGroupEnd.push(ranked);
+          }
+          rankImage[ranked] = (order[r] as number) * LANES;
+          ranked++;
+          rankGroupEnd[rankGroupEnd.length - 1] = ranked;
+        }
+      }
+    }
     const { ends, ties } = groupEnds(order, score);
     scoreGroupEnd.push(ties ? ends : null);
     let at = classAt[s] as number;
     for (let r = 0; r < n; r++) if (byScoreLabel[s * n + r] === s) classPositions[at++] = s * n + r;
     classAt[s + 1] = at;
   }
+  rankStart[k * k] = ranked;
+  rankGroupAt[k * k] = rankGroupEnd.length;
   const byCell = groupBy(n, k * k, (i) => (input.labels[i] as number) * k + (input.predicted[i] as number));
   const byBin = groupBy(n, ECE_BINS, (i) => bin[i] as number);
   const correct = correctness(input.labels, input.predicted);
@@ -156,6 +202,11 @@ export function prepareRun(input: RunPredictions): PreparedRun {
     confidenceGroupEnd: groupEnds(byConfidence, (i) => confidence[i] as number).ends,
     byScore,
     byScoreLabel,
+    rankImage,
+    rankStart,
+    rankGroupEnd: Int32Array.from(rankGroupEnd),
+    rankGroupAbove: Int32Array.from(rankGroupAbove),
+    rankGroupAt,
     scoreGroupEnd,
     classPositions,
     classAt,
@@ -184,9 +235,10 @@ export interface Scratch {
   /** Per-lane running sums of the AURC sweep (5 × lanes) and of the Hand–Till sweep (2 × lanes). */
   readonly aurcLanes: Float64Array;
   readonly scoreLanes: Float64Array;
-  /** Lane-minor integer counts of the unrolled loops: confusion cells and Hand–Till's N_sj (index·8 + lane). */
+  /** Lane-minor integer counts of the confusion cells (cell·8 + lane). */
   readonly confusionCounts: Int32Array;
-  readonly pairCounts: Int32Array;
+  /** Hand–Till's prefix sums of the class-s weights in p_s order, lane-minor ((c + 1)·8 + lane). */
+  readonly prefix: Int32Array;
 }
 
 export function scratchFor(run: PreparedRun): Scratch {
@@ -204,7 +256,7 @@ export function scratchFor(run: PreparedRun): Scratch {
     aurcLanes: new Float64Array(5 * lanes),
     scoreLanes: new Float64Array(2 * lanes),
     confusionCounts: new Int32Array(lanes * run.k * run.k),
-    pairCounts: new Int32Array(lanes * run.k * run.k),
+    prefix: new Int32Array((run.n + 1) * lanes),
   };
 }
 
@@ -274,18 +326,6 @@ export function metricsBlock(
     nll5 = 0,
     nll6 = 0,
     nll7 = 0;
-  for (let i = 0; i < n; i++) {
-    const x = nllTerm[i] as number;
-    const base = i * 8;
-    nll0 += (weights[base + 0] as number) * x;
-    nll1 += (weights[base + 1] as number) * x;
-    nll2 += (weights[base + 2] as number) * x;
-    nll3 += (weights[base + 3] as number) * x;
-    nll4 += (weights[base + 4] as number) * x;
-    nll5 += (weights[base + 5] as number) * x;
-    nll6 += (weights[base + 6] as number) * x;
-    nll7 += (weights[base + 7] as number) * x;
-  }
   let brier0 = 0,
     brier1 = 0,
     brier2 = 0,
@@ -294,17 +334,35 @@ export function metricsBlock(
     brier5 = 0,
     brier6 = 0,
     brier7 = 0;
+  // one pass for both (each sum still in image order, so the same numbers as two passes)
   for (let i = 0; i < n; i++) {
-    const x = brierTerm[i] as number;
+    const x = nllTerm[i] as number;
+    const y = brierTerm[i] as number;
     const base = i * 8;
-    brier0 += (weights[base + 0] as number) * x;
-    brier1 += (weights[base + 1] as number) * x;
-    brier2 += (weights[base + 2] as number) * x;
-    brier3 += (weights[base + 3] as number) * x;
-    brier4 += (weights[base + 4] as number) * x;
-    brier5 += (weights[base + 5] as number) * x;
-    brier6 += (weights[base + 6] as number) * x;
-    brier7 += (weights[base + 7] as number) * x;
+    const w0 = weights[base + 0] as number;
+    const w1 = weights[base + 1] as number;
+    const w2 = weights[base + 2] as number;
+    const w3 = weights[base + 3] as number;
+    const w4 = weights[base + 4] as number;
+    const w5 = weights[base + 5] as number;
+    const w6 = weights[base + 6] as number;
+    const w7 = weights[base + 7] as number;
+    nll0 += w0 * x;
+    nll1 += w1 * x;
+    nll2 += w2 * x;
+    nll3 += w3 * x;
+    nll4 += w4 * x;
+    nll5 += w5 * x;
+    nll6 += w6 * x;
+    nll7 += w7 * x;
+    brier0 += w0 * y;
+    brier1 += w1 * y;
+    brier2 += w2 * y;
+    brier3 += w3 * y;
+    brier4 += w4 * y;
+    brier5 += w5 * y;
+    brier6 += w6 * y;
+    brier7 += w7 * y;
   }
   for (let g = 0; g < k * k; g++) {
     let c0 = 0,
@@ -432,6 +490,15 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
   let sum7 = 0,
     before7 = 0,
     errors7 = 0;
+  // H[before] per lane, kept as the sweep goes (H[0] = 0)
+  let hb0 = 0,
+    hb1 = 0,
+    hb2 = 0,
+    hb3 = 0,
+    hb4 = 0,
+    hb5 = 0,
+    hb6 = 0,
+    hb7 = 0;
   for (let start = 0; start < run.n;) {
     const end = confidenceGroupEnd[start] as number;
     if (end === start + 1) {
@@ -441,59 +508,75 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
       const base = i * 8;
       {
         const m = weights[base + 0] as number; // 0 adds 0
-        const dH = (H[before0 + m] as number) - (H[before0] as number);
+        const h = H[before0 + m] as number;
+        const dH = h - hb0;
         sum0 += errors0 * dH + error * (m - before0 * dH);
         before0 += m;
         errors0 += error * m;
+        hb0 = h;
       }
       {
         const m = weights[base + 1] as number; // 0 adds 0
-        const dH = (H[before1 + m] as number) - (H[before1] as number);
+        const h = H[before1 + m] as number;
+        const dH = h - hb1;
         sum1 += errors1 * dH + error * (m - before1 * dH);
         before1 += m;
         errors1 += error * m;
+        hb1 = h;
       }
       {
         const m = weights[base + 2] as number; // 0 adds 0
-        const dH = (H[before2 + m] as number) - (H[before2] as number);
+        const h = H[before2 + m] as number;
+        const dH = h - hb2;
         sum2 += errors2 * dH + error * (m - before2 * dH);
         before2 += m;
         errors2 += error * m;
+        hb2 = h;
       }
       {
         const m = weights[base + 3] as number; // 0 adds 0
-        const dH = (H[before3 + m] as number) - (H[before3] as number);
+        const h = H[before3 + m] as number;
+        const dH = h - hb3;
         sum3 += errors3 * dH + error * (m - before3 * dH);
         before3 += m;
         errors3 += error * m;
+        hb3 = h;
       }
       {
         const m = weights[base + 4] as number; // 0 adds 0
-        const dH = (H[before4 + m] as number) - (H[before4] as number);
+        const h = H[before4 + m] as number;
+        const dH = h - hb4;
         sum4 += errors4 * dH + error * (m - before4 * dH);
         before4 += m;
         errors4 += error * m;
+        hb4 = h;
       }
       {
         const m = weights[base + 5] as number; // 0 adds 0
-        const dH = (H[before5 + m] as number) - (H[before5] as number);
+        const h = H[before5 + m] as number;
+        const dH = h - hb5;
         sum5 += errors5 * dH + error * (m - before5 * dH);
         before5 += m;
         errors5 += error * m;
+        hb5 = h;
       }
       {
         const m = weights[base + 6] as number; // 0 adds 0
-        const dH = (H[before6 + m] as number) - (H[before6] as number);
+        const h = H[before6 + m] as number;
+        const dH = h - hb6;
         sum6 += errors6 * dH + error * (m - before6 * dH);
         before6 += m;
         errors6 += error * m;
+        hb6 = h;
       }
       {
         const m = weights[base + 7] as number; // 0 adds 0
-        const dH = (H[before7 + m] as number) - (H[before7] as number);
+        const h = H[before7 + m] as number;
+        const dH = h - hb7;
         sum7 += errors7 * dH + error * (m - before7 * dH);
         before7 += m;
         errors7 += error * m;
+        hb7 = h;
       }
     } else {
       sum.set([sum0, sum1, sum2, sum3, sum4, sum5, sum6, sum7], 0);
@@ -522,27 +605,35 @@ function aurcBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch, sum
       }
       sum0 = sum[0] as number;
       before0 = sum[L + 0] as number;
+      hb0 = H[before0] as number;
       errors0 = sum[2 * L + 0] as number;
       sum1 = sum[1] as number;
       before1 = sum[L + 1] as number;
+      hb1 = H[before1] as number;
       errors1 = sum[2 * L + 1] as number;
       sum2 = sum[2] as number;
       before2 = sum[L + 2] as number;
+      hb2 = H[before2] as number;
       errors2 = sum[2 * L + 2] as number;
       sum3 = sum[3] as number;
       before3 = sum[L + 3] as number;
+      hb3 = H[before3] as number;
       errors3 = sum[2 * L + 3] as number;
       sum4 = sum[4] as number;
       before4 = sum[L + 4] as number;
+      hb4 = H[before4] as number;
       errors4 = sum[2 * L + 4] as number;
       sum5 = sum[5] as number;
       before5 = sum[L + 5] as number;
+      hb5 = H[before5] as number;
       errors5 = sum[2 * L + 5] as number;
       sum6 = sum[6] as number;
       before6 = sum[L + 6] as number;
+      hb6 = H[before6] as number;
       errors6 = sum[2 * L + 6] as number;
       sum7 = sum[7] as number;
       before7 = sum[L + 7] as number;
+      hb7 = H[before7] as number;
       errors7 = sum[2 * L + 7] as number;
     }
     start = end;
@@ -557,53 +648,113 @@ function handTillBlock(run: PreparedRun, weights: Uint16Array, scratch: Scratch)
   const kk = k * k;
   const N = scratch.pairCount;
   const above = scratch.scoreLanes; // [0, L): weight of class-s images above; [L, 2L): tied ones
-  const P = scratch.pairCounts;
   N.fill(0);
-  P.fill(0);
   for (let s = 0; s < k; s++) {
     const base = s * n;
     const ends = run.scoreGroupEnd[s];
     above.fill(0, 0, 2 * L);
     if (ends === null || ends === undefined) {
-      // integer counts: N_sj ≤ W_s·W_j ≤ n²/4 < 2³¹ for n ≤ 65,535. The images between two class-s
-      // images (in p_s order) all see the same weight above them: no test of the label inside.
-      let a0 = 0,
-        a1 = 0,
-        a2 = 0,
-        a3 = 0,
-        a4 = 0,
-        a5 = 0,
-        a6 = 0,
-        a7 = 0;
-      let r = base;
+      // Integer counts: N_sj ≤ W_s·W_j ≤ n²/4 < 2³¹ for n ≤ 65,535. The class-s weight above each
+      // image is a prefix sum over the class-s images in p_s order (`S`, lane-minor); each class j
+      // is then one pass over its images in that order, its eight sums in locals: no store per image.
+      const S = scratch.prefix;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        s4 = 0,
+        s5 = 0,
+        s6 = 0,
+        s7 = 0;
+      S.fill(0, 0, 8);
+      const first = run.classAt[s] as number;
       const last = run.classAt[s + 1] as number;
-      for (let c = run.classAt[s] as number; c <= last; c++) {
-        const stop = c < last ? (run.classPositions[c] as number) : base + n;
-        for (; r < stop; r++) {
-          const wo = (byScore[r] as number) * 8;
-          const row = (s * k + (byScoreLabel[r] as number)) * 8;
-          P[row + 0] = (P[row + 0] as number) + (weights[wo + 0] as number) * a0;
-          P[row + 1] = (P[row + 1] as number) + (weights[wo + 1] as number) * a1;
-          P[row + 2] = (P[row + 2] as number) + (weights[wo + 2] as number) * a2;
-          P[row + 3] = (P[row + 3] as number) + (weights[wo + 3] as number) * a3;
-          P[row + 4] = (P[row + 4] as number) + (weights[wo + 4] as number) * a4;
-          P[row + 5] = (P[row + 5] as number) + (weights[wo + 5] as number) * a5;
-          P[row + 6] = (P[row + 6] as number) + (weights[wo + 6] as number) * a6;
-          P[row + 7] = (P[row + 7] as number) + (weights[wo + 7] as number) * a7;
-        }
-        if (c === last) break;
-        const wi = (byScore[stop] as number) * 8;
-        a0 += weights[wi + 0] as number;
-        a1 += weights[wi + 1] as number;
-        a2 += weights[wi + 2] as number;
-        a3 += weights[wi + 3] as number;
-        a4 += weights[wi + 4] as number;
-        a5 += weights[wi + 5] as number;
-        a6 += weights[wi + 6] as number;
-        a7 += weights[wi + 7] as number;
-        r = stop + 1;
+      for (let c = first; c < last; c++) {
+        const wi = (byScore[run.classPositions[c] as number] as number) * 8;
+        const o = (c - first + 1) * 8;
+        S[o + 0] = s0 += weights[wi + 0] as number;
+        S[o + 1] = s1 += weights[wi + 1] as number;
+        S[o + 2] = s2 += weights[wi + 2] as number;
+        S[o + 3] = s3 += weights[wi + 3] as number;
+        S[o + 4] = s4 += weights[wi + 4] as number;
+        S[o + 5] = s5 += weights[wi + 5] as number;
+        S[o + 6] = s6 += weights[wi + 6] as number;
+        S[o + 7] = s7 += weights[wi + 7] as number;
       }
-      for (let j = 0; j < k; j++) for (let b = 0; b < L; b++) N[b * kk + s * k + j] = P[(s * k + j) * 8 + b] as number;
+      const { rankImage, rankStart, rankGroupEnd, rankGroupAbove, rankGroupAt } = run;
+      const W = scratch.classWeight;
+      const total = (last - first) * 8; // where S holds W_s
+      for (let j = 0; j < k; j++) {
+        if (j === s) continue;
+        // per lane: Σ over the listed images of w·(class-s weight above), and Σ of their w
+        let n0 = 0,
+          n1 = 0,
+          n2 = 0,
+          n3 = 0,
+          n4 = 0,
+          n5 = 0,
+          n6 = 0,
+          n7 = 0;
+        let l0 = 0,
+          l1 = 0,
+          l2 = 0,
+          l3 = 0,
+          l4 = 0,
+          l5 = 0,
+          l6 = 0,
+          l7 = 0;
+        let q = rankStart[s * k + j] as number;
+        const groupsEnd = rankGroupAt[s * k + j + 1] as number;
+        for (let g = rankGroupAt[s * k + j] as number; g < groupsEnd; g++) {
+          let t0 = 0,
+            t1 = 0,
+            t2 = 0,
+            t3 = 0,
+            t4 = 0,
+            t5 = 0,
+            t6 = 0,
+            t7 = 0;
+          const end = rankGroupEnd[g] as number;
+          for (; q < end; q++) {
+            const wo = rankImage[q] as number;
+            t0 += weights[wo + 0] as number;
+            t1 += weights[wo + 1] as number;
+            t2 += weights[wo + 2] as number;
+            t3 += weights[wo + 3] as number;
+            t4 += weights[wo + 4] as number;
+            t5 += weights[wo + 5] as number;
+            t6 += weights[wo + 6] as number;
+            t7 += weights[wo + 7] as number;
+          }
+          const a = rankGroupAbove[g] as number;
+          n0 += t0 * (S[a + 0] as number);
+          n1 += t1 * (S[a + 1] as number);
+          n2 += t2 * (S[a + 2] as number);
+          n3 += t3 * (S[a + 3] as number);
+          n4 += t4 * (S[a + 4] as number);
+          n5 += t5 * (S[a + 5] as number);
+          n6 += t6 * (S[a + 6] as number);
+          n7 += t7 * (S[a + 7] as number);
+          l0 += t0;
+          l1 += t1;
+          l2 += t2;
+          l3 += t3;
+          l4 += t4;
+          l5 += t5;
+          l6 += t6;
+          l7 += t7;
+        }
+        // the class-j images below every class-s image: W_j less the listed, each under all of W_s
+        const row = s * k + j;
+        N[row] = n0 + (S[total + 0] as number) * ((W[j] as number) - l0);
+        N[kk + row] = n1 + (S[total + 1] as number) * ((W[k + j] as number) - l1);
+        N[2 * kk + row] = n2 + (S[total + 2] as number) * ((W[2 * k + j] as number) - l2);
+        N[3 * kk + row] = n3 + (S[total + 3] as number) * ((W[3 * k + j] as number) - l3);
+        N[4 * kk + row] = n4 + (S[total + 4] as number) * ((W[4 * k + j] as number) - l4);
+        N[5 * kk + row] = n5 + (S[total + 5] as number) * ((W[5 * k + j] as number) - l5);
+        N[6 * kk + row] = n6 + (S[total + 6] as number) * ((W[6 * k + j] as number) - l6);
+        N[7 * kk + row] = n7 + (S[total + 7] as number) * ((W[7 * k + j] as number) - l7);
+      }
     } else {
       for (let start = 0; start < n;) {
         const end = ends[start] as number;
