@@ -167,7 +167,7 @@ describe('explainRun', () => {
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit', samples: 8 },
     });
-    const predictions = evaluations.predictions(evaluations.latest(runId)!.id);
+    const predictions = evaluations.predictions(evaluations.current(runId)!.id);
     const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
     expect(items).toHaveLength(predictions.length);
     for (const [i, item] of items.entries()) {
@@ -184,7 +184,7 @@ describe('explainRun', () => {
       `run ${runId} has no evaluation; evaluate it first`,
     );
     await evaluateRun({ runs, datasets, evaluations, runId, samples: 5 });
-    const id = evaluations.latest(runId)!.id;
+    const id = evaluations.current(runId)!.id;
     db.prepare('DELETE FROM predictions WHERE evaluation_id = ? AND idx = 11').run(id);
     await expect(explainRun({ runs, datasets, evaluations, explanations, request })).rejects.toThrow(
       `evaluation ${id} of run ${runId} covers 11 test images, the run's test set has 12; evaluate it again`,

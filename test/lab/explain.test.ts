@@ -31,12 +31,12 @@ async function labWithRun(autoEvaluate: boolean) {
 describe('explaining through the lab', () => {
   it('evaluates a run without an evaluation first, and follows that evaluation', async () => {
     const { lab, runId } = await labWithRun(false);
-    expect(lab.evaluations.latest(runId)).toBeNull();
+    expect(lab.evaluations.current(runId)).toBeNull();
     const job = lab.explain({ id: runId });
     // the evaluation is queued before the explanation (jobs run one at a time, in order)
     expect(lab.jobs.list().map((j) => j.kind)).toEqual(['train', 'evaluate', 'explain']);
     expect((await lab.jobs.finished(job.id)).job).toMatchObject({ status: 'done', error: null });
-    const evaluation = lab.evaluations.latest(runId)!;
+    const evaluation = lab.evaluations.current(runId)!;
     const predictions = lab.evaluations.predictions(evaluation.id);
     const images = lab.explanations.images(lab.explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 6 });
     expect(images.items.map((i) => i.predicted)).toEqual(predictions.map((p) => p.predicted));

@@ -3,27 +3,17 @@ import { CaseService } from '../lab/cases/cases';
 import { FigureService } from '../lab/figures/service';
 import type { ReportSources } from '../lab/figures/report-model';
 import { openDatabase } from '../lab/store/database';
-import { DatasetStore } from '../lab/store/datasets';
-import { EvaluationStore } from '../lab/store/evaluations';
-import { ExplanationStore } from '../lab/store/explanations';
-import { RunStore } from '../lab/store/runs';
+import { openStores } from '../lab/store/index';
 import { FIGURE_FORMATS, type FigureFormat } from '../lab/figures/render';
 import { UsageError } from './args';
 
 /** The figure service over a study database (read only: no jobs), for `figure` and `report`. */
 export function openFigures(file: string): ReportSources & { close: () => void } {
   const db = openDatabase(file);
-  const runs = new RunStore(db);
-  const datasets = new DatasetStore(db);
-  const cases = new CaseService({ db, runs, datasets });
-  const figures = new FigureService({
-    runs,
-    datasets,
-    evaluations: new EvaluationStore(db),
-    explanations: new ExplanationStore(db),
-    cases,
-  });
-  return { figures, cases, datasets, close: () => db.close() };
+  const stores = openStores(db);
+  const cases = new CaseService(stores);
+  const figures = new FigureService({ ...stores, cases });
+  return { figures, cases, datasets: stores.datasets, close: () => db.close() };
 }
 
 /** `--image test/17` (or `17`, the test split). */

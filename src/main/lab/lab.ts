@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   CIFAR10_CLASSES,
@@ -38,8 +37,9 @@ import { ConflictError, errorCode } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
-import { openDatabase, type Db } from './store/database';
+import { openDatabase, setBusyTimeout, totalChanges, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
+import { openStores, type Stores } from './store/index';
 import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, type BusyPolicy } from './store/busy';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
@@ -95,7 +95,8 @@ export class Lab {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly busy: BusyPolicy;
   /** Rows this Lab's connection has changed so far (SQLite's total_changes()). */
-  private readonly totalChanges: Database.Statement<[], number>;
+  private readonly totalChanges: () => number;
+  private readonly stores: Stores;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
   /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
@@ -106,18 +107,19 @@ export class Lab {
   constructor(private readonly options: LabOptions) {
     const timing = options.ownership ?? ownershipTiming();
     this.db = openDatabase(options.databasePath);
-    this.datasets = new DatasetStore(this.db);
-    this.runs = new RunStore(this.db, timing.staleMs);
-    this.evaluations = new EvaluationStore(this.db);
-    this.explanations = new ExplanationStore(this.db);
-    this.cases = new CaseService(this);
+    this.stores = openStores(this.db, { staleMs: timing.staleMs });
+    this.datasets = this.stores.datasets;
+    this.runs = this.stores.runs;
+    this.evaluations = this.stores.evaluations;
+    this.explanations = this.stores.explanations;
+    this.cases = new CaseService(this.stores);
     this.figures = new FigureService(this);
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
     this.busy = options.busy ?? RESPONSIVE_BUSY;
-    this.db.pragma(`busy_timeout = ${this.busy.timeoutMs}`);
-    this.totalChanges = this.db.prepare<[], number>('SELECT total_changes()').pluck();
+    setBusyTimeout(this.db, this.busy.timeoutMs);
+    this.totalChanges = totalChanges(this.db);
     this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
     this.heartbeat.unref();
     this.jobs = new JobManager({
@@ -168,7 +170,7 @@ export class Lab {
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
       getEvaluation: ({ runId }) => {
         this.runs.get(runId);
-        return this.evaluations.latest(runId)?.metrics ?? null;
+        return this.evaluations.current(runId)?.metrics ?? null;
       },
       explainRun: (request) => ({ job: this.explain(request) }),
       getExplanation: ({ runId }) => {
@@ -220,12 +222,12 @@ export class Lab {
     try {
       const value = await retryWhileBusy(
         () => {
-          changesBefore = this.totalChanges.get() ?? 0;
+          changesBefore = this.totalChanges();
           return handler(parsed.data);
         },
         {
           deadlineMs: this.busy.deadlineMs,
-          retryable: () => !this.shuttingDown && this.totalChanges.get() === changesBefore,
+          retryable: () => !this.shuttingDown && this.totalChanges() === changesBefore,
         },
       );
       return { ok: true, value };
@@ -377,7 +379,7 @@ export class Lab {
     const run = this.runs.get(request.id);
     if (run.status !== 'done')
       throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
-    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
+    if (this.evaluations.current(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
@@ -511,7 +513,7 @@ export class Lab {
   /** A test image with the run's current Grad-CAM map blended over it, as PNG (the gallery's tiles). */
   async overlayPng(runId: number, index: number, params: OverlayParams): Promise<Buffer> {
     const run = this.runs.get(runId);
-    const map = overlayMap(this.db, runId, index, params.map);
+    const map = overlayMap(this.stores.explanations, runId, index, params.map);
     const image = this.datasets.image(run.datasetId, 'test', index);
     return renderOverlay(image.pixels, image.shape, map, params);
   }

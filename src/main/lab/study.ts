@@ -197,7 +197,7 @@ export class Studies {
     const evaluation = (await this.lab.jobs.finished(analysis.evaluation.id)).job;
     if (evaluation.status !== 'done')
       problems.push(`evaluation of run ${run.id} ${evaluation.status}: ${evaluation.error ?? ''}`);
-    const metrics = this.lab.evaluations.latest(run.id)?.metrics ?? null;
+    const metrics = this.lab.evaluations.current(run.id)?.metrics ?? null;
     hooks.onStep?.('explaining', run);
     const explanation = (await this.lab.jobs.finished(analysis.explanation.id)).job;
     const explanations = this.lab.explanations.latest(run.id)?.summary ?? null;

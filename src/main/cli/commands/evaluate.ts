@@ -42,7 +42,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     progress.done();
     if (finished.job.status !== 'done')
       throw new Error(`the evaluation of run ${runId} ${finished.job.status}: ${finished.job.error ?? ''}`);
-    const metrics = lab.evaluations.latest(runId)?.metrics;
+    const metrics = lab.evaluations.current(runId)?.metrics;
     if (!metrics) throw new Error(`the evaluation of run ${runId} stored nothing`);
     if (values.json) io.stdout(`${JSON.stringify({ runId, model: run.model, metrics })}\n`);
     else io.stdout(`${MODEL_LABELS[run.model]} run ${runId}: ${describeMetrics(metrics)}\n`);

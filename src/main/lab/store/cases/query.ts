@@ -7,9 +7,9 @@ import type {
   CaseRunResult,
   CaseSummary,
   ListCasesRequest,
-} from '../../../shared/contract';
-import { BadRequestError } from '../errors';
-import type { Db } from '../store/database';
+} from '../../../../shared/contract';
+import { BadRequestError } from '../../errors';
+import type { Db } from '../database';
 import { caseRows, groupsOf, orderBy, type CaseGroup, type CaseRows } from './rows';
 import type { RunSet } from './run-set';
 import { CaseSql, runValue, type CaseRow, type Params, type RunColumn } from './sql';

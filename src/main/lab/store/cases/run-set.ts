@@ -1,0 +1,76 @@
+/**
+ * The runs a case query looks at, resolved once: each run's current evaluation (the single source
+ * of its predictions) and the explanation whose maps and background shares it shows.
+ */
+import type { CamMethodName, DatasetSummary, RunSummary } from '../../../../shared/contract';
+import { BadRequestError, ConflictError } from '../../errors';
+import type { DatasetStore } from '../datasets';
+import type { EvaluationStore } from '../evaluations';
+import type { ExplanationStore } from '../explanations';
+import type { RunStore } from '../runs';
+
+export interface CaseRun {
+  run: RunSummary;
+  /** The run's name ("CNN #3" unless renamed). */
+  label: string;
+  evaluationId: number;
+  /** T of the current evaluation. */
+  samples: number;
+  /** The explanation whose maps are shown, or null when the run has none. */
+  explanationId: number | null;
+  /**
+   * Which stored rows the run's values come from: the evaluation's and the explanation's id and
+   * time of creation (an id alone may be reused after its run is deleted).
+   */
+  version: string;
+}
+
+export interface RunSet {
+  dataset: DatasetSummary;
+  runs: CaseRun[];
+}
+
+/** The stores a run set is resolved from. */
+export interface RunSetStores {
+  runs: RunStore;
+  datasets: DatasetStore;
+  evaluations: EvaluationStore;
+  explanations: ExplanationStore;
+}
+
+/**
+ * Resolves run ids to their current evaluations and explanations (as their stores define them).
+ * Every run must be evaluated and all must be on the same dataset content.
+ */
+export function resolveRunSet(stores: RunSetStores, runIds: readonly number[], method?: CamMethodName): RunSet {
+  const runs = runIds.map((id) => stores.runs.get(id));
+  const first = runs[0];
+  if (!first) throw new BadRequestError('runs: choose at least one run');
+  const other = runs.find((run) => run.datasetHash !== first.datasetHash);
+  if (other)
+    throw new BadRequestError(
+      `runs: run ${other.id} was trained on another dataset than run ${first.id}; cases compare runs of one dataset`,
+    );
+  const dataset = stores.datasets.get(first.datasetId);
+  if (dataset.contentHash !== first.datasetHash)
+    throw new ConflictError(`dataset ${dataset.id} no longer has the content run ${first.id} was trained on`);
+  return {
+    dataset,
+    runs: runs.map((run) => {
+      const current = stores.evaluations.current(run.id);
+      if (!current)
+        throw new ConflictError(
+          `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,
+        );
+      const explained = stores.explanations.forPredictedClass(run.id, method);
+      return {
+        run,
+        label: run.name,
+        evaluationId: current.id,
+        samples: current.samples,
+        explanationId: explained?.id ?? null,
+        version: `${run.id}:e${current.id}@${current.createdAt}:x${explained ? `${explained.id}@${explained.createdAt}` : '-'}`,
+      };
+    }),
+  };
+}
