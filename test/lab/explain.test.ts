@@ -38,7 +38,7 @@ describe('explaining through the lab', () => {
     expect((await lab.jobs.finished(job.id)).job).toMatchObject({ status: 'done', error: null });
     const evaluation = lab.evaluations.current(runId)!;
     const predictions = lab.evaluations.predictions(evaluation.id);
-    const images = lab.explanations.images(lab.explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 6 });
+    const images = lab.explanations.images(lab.explanations.shown(runId)!.id, { order: 'index', offset: 0, limit: 6 });
     expect(images.items.map((i) => i.predicted)).toEqual(predictions.map((p) => p.predicted));
     // evaluated now: a second explanation queues no evaluation
     await lab.jobs.finished(lab.explain({ id: runId, method: 'gradcampp' }).id);
@@ -51,7 +51,7 @@ describe('explaining through the lab', () => {
     expect(kinds).toEqual(['train', 'evaluate', 'explain']);
     const explain = lab.jobs.list().find((j) => j.kind === 'explain')!;
     expect((await lab.jobs.finished(explain.id)).job.status).toBe('done');
-    expect(lab.explanations.latest(runId)).not.toBeNull();
+    expect(lab.explanations.shown(runId)).not.toBeNull();
   });
 
   it('fails an explanation job of a run without an evaluation, saying so', async () => {
@@ -61,6 +61,6 @@ describe('explaining through the lab', () => {
       status: 'failed',
       error: `run ${runId} has no evaluation; evaluate it first`,
     });
-    expect(lab.explanations.latest(runId)).toBeNull();
+    expect(lab.explanations.shown(runId)).toBeNull();
   });
 });

@@ -175,12 +175,12 @@ export class Lab {
       explainRun: (request) => ({ job: this.explain(request) }),
       getExplanation: ({ runId }) => {
         this.runs.get(runId);
-        return this.explanations.latest(runId)?.summary ?? null;
+        return this.explanations.shown(runId)?.summary ?? null;
       },
       listExplanationImages: ({ runId, ...page }) => {
         this.runs.get(runId);
-        const latest = this.explanations.latest(runId);
-        return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
+        const shown = this.explanations.shown(runId);
+        return shown ? this.explanations.images(shown.id, page) : { total: 0, items: [] };
       },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),

@@ -200,7 +200,7 @@ export class Studies {
     const metrics = this.lab.evaluations.current(run.id)?.metrics ?? null;
     hooks.onStep?.('explaining', run);
     const explanation = (await this.lab.jobs.finished(analysis.explanation.id)).job;
-    const explanations = this.lab.explanations.latest(run.id)?.summary ?? null;
+    const explanations = this.lab.explanations.shown(run.id)?.summary ?? null;
     if (explanation.status !== 'done')
       problems.push(`the explanation of run ${run.id} ${explanation.status}: ${explanation.error ?? ''}`);
     else if (!explanations) problems.push(`the explanation of run ${run.id} stored nothing`);

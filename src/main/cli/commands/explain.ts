@@ -84,7 +84,7 @@ async function explained(
   progress.done();
   if (finished.job.status !== 'done')
     throw new Error(`the explanation of run ${request.id} ${finished.job.status}: ${finished.job.error ?? ''}`);
-  const summary = lab.explanations.latest(request.id)?.summary;
+  const summary = lab.explanations.shown(request.id)?.summary;
   if (!summary) throw new Error(`the explanation of run ${request.id} stored nothing`);
   return summary;
 }

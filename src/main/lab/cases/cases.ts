@@ -157,7 +157,8 @@ export class CaseService {
     const run = set.runs.find((r) => r.run.id === runId);
     if (!run) return { boxplots: null, maps: null, samplesStored: false };
     const boxplots = this.stores.evaluations.boxplots(run.evaluationId, index);
-    const maps = run.explanationId === null ? null : this.stores.explanations.imageMaps(run.explanationId, index);
+    const maps =
+      run.shownExplanationId === null ? null : this.stores.explanations.imageMaps(run.shownExplanationId, index);
     return {
       boxplots: boxplots as CaseDetail['runs'][number]['boxplots'],
       maps:

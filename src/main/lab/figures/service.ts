@@ -67,7 +67,7 @@ export class FigureService {
       datasetName: this.stores.datasets.get(run.datasetId).name,
       epochs: this.stores.runs.epochs(id),
       metrics: this.stores.evaluations.current(id)?.metrics ?? null,
-      explanation: this.stores.explanations.latest(id)?.summary ?? null,
+      explanation: this.stores.explanations.shown(id)?.summary ?? null,
     };
   }
 

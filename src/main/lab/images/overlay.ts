@@ -50,8 +50,8 @@ export function parseOverlayParams(search: URLSearchParams): OverlayParams {
 }
 
 /**
- * The map of one test image from the run's current explanation (the newest one explaining the
- * predicted class, as the case queries use), scaled to [0, 1]: the spread is the standard deviation
+ * The map of one test image from the explanation the run's pages show (ExplanationStore.shown:
+ * the run page and the case view show the same), scaled to [0, 1]: the spread is the standard deviation
  * over samples ÷ the explanation's largest, as on a run's page.
  */
 export function overlayMap(
@@ -60,7 +60,7 @@ export function overlayMap(
   index: number,
   which: OverlayMap,
 ): { values: number[]; shape: [number, number] } {
-  const current = explanations.forPredictedClass(runId);
+  const current = explanations.shown(runId);
   if (!current)
     throw new NotFoundError(`run ${runId} has no explanation yet; explain it first (casebook explain --run ${runId})`);
   const maps = explanations.imageMaps(current.id, index);

@@ -62,7 +62,11 @@ export interface StoredExplanation {
   createdAt: string;
 }
 
-/** Explanations and their per-image maps; the newest explanation of a run is its current one. */
+/**
+ * Explanations and their per-image maps. A run keeps every explanation made of it; which one is
+ * "current" depends on the purpose, each defined here once: `shown` (the maps every page shows)
+ * and `forBackground` (the background shares the case lists use).
+ */
 export class ExplanationStore {
   constructor(private readonly db: Db) {}
 
@@ -171,11 +175,8 @@ export class ExplanationStore {
       }));
   }
 
-  /**
-   * The newest explanation of the run that explains the predicted class (no chosen class), of
-   * `method` when given: the one whose background shares the case queries use. Null when none.
-   */
-  forPredictedClass(runId: number, method?: CamMethodName): { id: number; createdAt: string } | null {
+  /** The newest explanation of the run that explains the predicted class (no chosen class), of `method` when given. */
+  private forPredictedClass(runId: number, method?: CamMethodName): { id: number; createdAt: string } | null {
     const row = this.db
       .prepare<[number, string | null, string | null], { id: number; created_at: string }>(
         `SELECT id, created_at FROM explanations
@@ -231,14 +232,34 @@ export class ExplanationStore {
     };
   }
 
-  /** The newest explanation of a run, or null. */
-  latest(runId: number): { id: number; summary: ExplanationSummary } | null {
+  /**
+   * The explanation a run's pages show, the one definition of it: the run page, the gallery's
+   * tiles and the case view all show its maps. The newest explanation of the run (one explaining
+   * a chosen class too), or null when it has none.
+   */
+  shown(runId: number): { id: number; summary: ExplanationSummary; createdAt: string } | null {
     const row = this.db
-      .prepare<[number], { id: number; summary: string }>(
-        'SELECT id, summary FROM explanations WHERE run_id = ? ORDER BY id DESC LIMIT 1',
+      .prepare<[number], { id: number; summary: string; created_at: string }>(
+        'SELECT id, summary, created_at FROM explanations WHERE run_id = ? ORDER BY id DESC LIMIT 1',
       )
       .get(runId);
-    return row ? { id: row.id, summary: ExplanationSummary.parse(JSON.parse(row.summary)) } : null;
+    return row
+      ? { id: row.id, summary: ExplanationSummary.parse(JSON.parse(row.summary)), createdAt: row.created_at }
+      : null;
+  }
+
+  /**
+   * The explanation whose background shares the case lists sort and filter by, the one definition
+   * of it: a share is the predicted class's map mass in the border, so it comes from an explanation
+   * of the predicted class. The shown one when it is such (a chosen class's is not), else the newest
+   * such; with `method`, the newest such of that method. Null when the run has none.
+   */
+  forBackground(runId: number, method?: CamMethodName): { id: number; createdAt: string } | null {
+    if (method === undefined) {
+      const shown = this.shown(runId);
+      if (shown && shown.summary.targetClass === null) return { id: shown.id, createdAt: shown.createdAt };
+    }
+    return this.forPredictedClass(runId, method);
   }
 
   /** A page of an explanation's images, in test order or by background share (highest first). */

@@ -16,8 +16,10 @@ export interface CaseRun {
   evaluationId: number;
   /** T of the current evaluation. */
   samples: number;
-  /** The explanation whose maps are shown, or null when the run has none. */
+  /** The explanation whose background shares the rows use (ExplanationStore.forBackground), or null. */
   explanationId: number | null;
+  /** The explanation whose maps the case view shows (ExplanationStore.shown, or the `method`'s), or null. */
+  shownExplanationId: number | null;
   /**
    * Which stored rows the run's values come from: the evaluation's and the explanation's id and
    * time of creation (an id alone may be reused after its run is deleted).
@@ -62,13 +64,15 @@ export function resolveRunSet(stores: RunSetStores, runIds: readonly number[], m
         throw new ConflictError(
           `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,
         );
-      const explained = stores.explanations.forPredictedClass(run.id, method);
+      const explained = stores.explanations.forBackground(run.id, method);
+      const shown = method === undefined ? stores.explanations.shown(run.id) : explained;
       return {
         run,
         label: run.name,
         evaluationId: current.id,
         samples: current.samples,
         explanationId: explained?.id ?? null,
+        shownExplanationId: shown?.id ?? null,
         version: `${run.id}:e${current.id}@${current.createdAt}:x${explained ? `${explained.id}@${explained.createdAt}` : '-'}`,
       };
     }),
