@@ -33,7 +33,8 @@ import { classBoxplots } from './evaluation/class-boxplots';
 import { compareGroups, compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
-import { ConflictError, errorCode } from './errors';
+import type { ReportSources } from './figures/report-model';
+import { ConflictError, errorCode, labError } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
@@ -76,11 +77,13 @@ type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K>
  * request. `dispatch` validates what comes in and wraps what goes out in a result envelope.
  */
 export class Lab {
-  readonly db: Db;
-  readonly datasets: DatasetStore;
-  readonly runs: RunStore;
-  readonly evaluations: EvaluationStore;
-  readonly explanations: ExplanationStore;
+  private readonly db: Db;
+  /** Every store, private: the doors (IPC, HTTP, the CLI) ask the Lab, never a store. */
+  private readonly stores: Stores;
+  private readonly datasets: DatasetStore;
+  private readonly runs: RunStore;
+  private readonly evaluations: EvaluationStore;
+  private readonly explanations: ExplanationStore;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -96,7 +99,6 @@ export class Lab {
   private readonly busy: BusyPolicy;
   /** Rows this Lab's connection has changed so far (SQLite's total_changes()). */
   private readonly totalChanges: () => number;
-  private readonly stores: Stores;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
   /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
@@ -113,7 +115,7 @@ export class Lab {
     this.evaluations = this.stores.evaluations;
     this.explanations = this.stores.explanations;
     this.cases = new CaseService(this.stores);
-    this.figures = new FigureService(this);
+    this.figures = new FigureService({ ...this.stores, cases: this.cases });
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
@@ -128,7 +130,7 @@ export class Lab {
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
     });
-    this.studies = new Studies(this, options.autoEvaluate ?? true);
+    this.studies = new Studies(this, this.stores, options.autoEvaluate ?? true);
     this.handlers = {
       appInfo: () => ({
         version: options.version,
@@ -197,12 +199,12 @@ export class Lab {
         this.runs.get(runId);
         return classBoxplots(this.evaluations, runId);
       },
-      compareRuns: (request) => compareRuns(this, request),
-      compareGroups: (request) => compareGroups(this, request),
+      compareRuns: (request) => compareRuns(this.stores, request),
+      compareGroups: (request) => compareGroups(this.stores, request),
       describeFigure: (request) => this.figures.describe(request),
       exportFigure: (request) => this.figures.export(request),
       makeReport: ({ reportId, ...request }) =>
-        makeReportFile(this, request, (progress) => {
+        makeReportFile(this.reportSources, request, (progress) => {
           if (reportId !== undefined) this.options.emit('reportProgress', { reportId, ...progress });
         }),
     };
@@ -234,6 +236,26 @@ export class Lab {
     } catch (error) {
       return isBusy(error) ? failure('unavailable', BUSY_MESSAGE) : failure(errorCode(error), errorMessage(error));
     }
+  }
+
+  /**
+   * A request as a door makes it: through `dispatch` (validated, retried while busy), its value
+   * returned or its error thrown as the LabError of its code. The CLI's commands ask this way.
+   */
+  async request<K extends RequestName>(name: K, input: RequestArgs<K>): Promise<RequestOutput<K>> {
+    const result = await this.dispatch(name, input);
+    if (!result.ok) throw labError(result.error);
+    return result.value;
+  }
+
+  /** What a report reads (the CLI's `report` and the `makeReport` request). */
+  get reportSources(): ReportSources {
+    return { figures: this.figures, cases: this.cases, datasets: this.datasets };
+  }
+
+  /** The live process training a run, or null (a CLI's cancel names it while it waits). */
+  runOwner(id: number): { pid: number } | null {
+    return this.runs.owners.liveOwner(id);
   }
 
   /** Tells every page that an image's annotation changed. */

@@ -16,6 +16,7 @@ import {
 } from '../../shared/contract';
 import { importDataset } from './datasets/import';
 import type { Lab } from './lab';
+import type { Stores } from './store/index';
 import { sampleArchivePath } from './paths';
 
 /** The seed's three families: what a study trains unless told otherwise. */
@@ -108,6 +109,7 @@ export class Studies {
 
   constructor(
     private readonly lab: Lab,
+    private readonly stores: Stores,
     private readonly autoAnalyse: boolean,
   ) {}
 
@@ -131,7 +133,7 @@ export class Studies {
   /** Creates a run per model with the study's settings and queues their trainings, in order. */
   start(datasetId: number, models: readonly ModelFamily[] = SEED_MODELS, settings: StudySettings = {}): StudyStarted {
     const { samples, seeds, ...overrides } = settings;
-    this.lab.datasets.get(datasetId);
+    this.stores.datasets.get(datasetId);
     const started = models.flatMap((model) => {
       const defaults = defaultRunConfig(model);
       const step = model === 'ensemble' ? (overrides.members ?? defaults.members) : 1;
@@ -146,7 +148,7 @@ export class Studies {
 
   /** Imports the bundled sample (or reuses it) and starts the sample study of the seed's models. */
   async startSample(archive?: string): Promise<StudyStarted & { datasetId: number }> {
-    const { dataset } = await importDataset(this.lab.datasets, sampleImportRequest(archive));
+    const { dataset } = await importDataset(this.stores.datasets, sampleImportRequest(archive));
     return { datasetId: dataset.id, ...this.start(dataset.id, SEED_MODELS, SAMPLE) };
   }
 
@@ -176,8 +178,8 @@ export class Studies {
   }
 
   private async dataset(source: StudyPlan['dataset'], hooks: StudyHooks): Promise<DatasetSummary> {
-    if (typeof source === 'number') return this.lab.datasets.get(source);
-    const imported = await importDataset(this.lab.datasets, source, {
+    if (typeof source === 'number') return this.stores.datasets.get(source);
+    const imported = await importDataset(this.stores.datasets, source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
     hooks.onImported?.(imported);
@@ -190,20 +192,20 @@ export class Studies {
     const analysis = this.analyses.get(run.id);
     if (training.status !== 'done' || !analysis) {
       problems.push(`${MODEL_LABELS[run.model]} (run ${run.id}) ${training.status}: ${training.error ?? ''}`);
-      return { run: this.lab.runs.get(run.id), training, metrics: null, explanations: null, problems };
+      return { run: this.stores.runs.get(run.id), training, metrics: null, explanations: null, problems };
     }
     this.analyses.delete(run.id);
     hooks.onStep?.('evaluating', run);
     const evaluation = (await this.lab.jobs.finished(analysis.evaluation.id)).job;
     if (evaluation.status !== 'done')
       problems.push(`evaluation of run ${run.id} ${evaluation.status}: ${evaluation.error ?? ''}`);
-    const metrics = this.lab.evaluations.current(run.id)?.metrics ?? null;
+    const metrics = this.stores.evaluations.current(run.id)?.metrics ?? null;
     hooks.onStep?.('explaining', run);
     const explanation = (await this.lab.jobs.finished(analysis.explanation.id)).job;
-    const explanations = this.lab.explanations.shown(run.id)?.summary ?? null;
+    const explanations = this.stores.explanations.shown(run.id)?.summary ?? null;
     if (explanation.status !== 'done')
       problems.push(`the explanation of run ${run.id} ${explanation.status}: ${explanation.error ?? ''}`);
     else if (!explanations) problems.push(`the explanation of run ${run.id} stored nothing`);
-    return { run: this.lab.runs.get(run.id), training, metrics, explanations, problems };
+    return { run: this.stores.runs.get(run.id), training, metrics, explanations, problems };
   }
 }

@@ -37,12 +37,12 @@ async function run(argv: string[], io: Io): Promise<number> {
   const progress = progressPrinter(io);
   const lab = cliLab(databasePath(values.db), progress.update);
   try {
-    const run = lab.runs.get(runId);
+    const { run } = await lab.request('getRun', { id: runId });
     const finished = await lab.jobs.finished(lab.evaluate(runId, samples).id);
     progress.done();
     if (finished.job.status !== 'done')
       throw new Error(`the evaluation of run ${runId} ${finished.job.status}: ${finished.job.error ?? ''}`);
-    const metrics = lab.evaluations.current(runId)?.metrics;
+    const metrics = await lab.request('getEvaluation', { runId });
     if (!metrics) throw new Error(`the evaluation of run ${runId} stored nothing`);
     if (values.json) io.stdout(`${JSON.stringify({ runId, model: run.model, metrics })}\n`);
     else io.stdout(`${MODEL_LABELS[run.model]} run ${runId}: ${describeMetrics(metrics)}\n`);

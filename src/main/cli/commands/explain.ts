@@ -53,8 +53,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   const progress = progressPrinter(io);
   const lab = cliLab(databasePath(values.db), progress.update);
   try {
-    const run = lab.runs.get(runId);
-    const classes = lab.datasets.get(run.datasetId).classes;
+    const { run } = await lab.request('getRun', { id: runId });
+    const { classes } = await lab.request('getDataset', { id: run.datasetId });
     const targetClass = values.class === undefined ? undefined : classes.indexOf(values.class);
     if (targetClass === -1)
       throw new Error(
@@ -84,7 +84,7 @@ async function explained(
   progress.done();
   if (finished.job.status !== 'done')
     throw new Error(`the explanation of run ${request.id} ${finished.job.status}: ${finished.job.error ?? ''}`);
-  const summary = lab.explanations.shown(request.id)?.summary;
+  const summary = await lab.request('getExplanation', { runId: request.id });
   if (!summary) throw new Error(`the explanation of run ${request.id} stored nothing`);
   return summary;
 }

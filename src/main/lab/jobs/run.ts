@@ -1,11 +1,8 @@
 import type { EventName, EventPayload, ImportResult, Progress } from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
-import { DatasetStore } from '../store/datasets';
-import { EvaluationStore } from '../store/evaluations';
+import { openStores } from '../store/index';
 import { evaluateRun } from '../evaluation/evaluate-run';
-import { RunStore } from '../store/runs';
-import { ExplanationStore } from '../store/explanations';
 import { explainRun } from '../explain/explain-run';
 import { trainRun } from '../training/train';
 import type { JobSpec } from './protocol';
@@ -20,17 +17,18 @@ export interface JobContext {
 /** Runs one job to completion against its own database connection. */
 export async function runJob(job: JobSpec, context: JobContext): Promise<ImportResult | null> {
   const db = openDatabase(context.databasePath);
+  const stores = openStores(db);
   try {
     switch (job.kind) {
       case 'import':
-        return await importDataset(new DatasetStore(db), job.request, {
+        return await importDataset(stores.datasets, job.request, {
           onProgress: context.onProgress,
           signal: context.signal,
         });
       case 'train':
         await trainRun({
-          runs: new RunStore(db).fenced(job.lease),
-          datasets: new DatasetStore(db),
+          runs: stores.runs.fenced(job.lease),
+          datasets: stores.datasets,
           runId: job.runId,
           signal: context.signal,
           onProgress: (progress) => {
@@ -49,9 +47,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
         return null;
       case 'evaluate': {
         const metrics = await evaluateRun({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          evaluations: new EvaluationStore(db),
+          ...stores,
           runId: job.runId,
           ...(job.samples !== undefined ? { samples: job.samples } : {}),
           signal: context.signal,
@@ -62,10 +58,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
       }
       case 'explain': {
         const summary = await explainRun({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          evaluations: new EvaluationStore(db),
-          explanations: new ExplanationStore(db),
+          ...stores,
           request: job.request,
           signal: context.signal,
           onProgress: context.onProgress,
