@@ -41,6 +41,9 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   explainRun: { id: 1, method: 'gradcam', score: 'logit', samples: 10, targetClass: 0 },
   getExplanation: { runId: 1 },
   listExplanationImages: { runId: 1, order: 'index', offset: 0, limit: 10 },
+  listExplanations: { runId: 1 },
+  showExplanation: { runId: 1, explanationId: 1 },
+  getExplanationImage: { runId: 1, index: 0 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {
@@ -205,6 +208,9 @@ const UNKNOWN: Partial<Record<RequestName, (id: number) => Record<string, unknow
   explainRun: (id) => ({ id }),
   getExplanation: (id) => ({ runId: id }),
   listExplanationImages: (id) => ({ runId: id }),
+  listExplanations: (id) => ({ runId: id }),
+  showExplanation: (id) => ({ runId: id, explanationId: 1 }),
+  getExplanationImage: (id) => ({ runId: id, index: 0 }),
   cancelJob: (id) => ({ jobId: String(id) }),
 };
 

@@ -15,6 +15,7 @@ import { McDropout } from '../../src/main/lab/models/mcdropout';
 import { AnnotationStore } from '../../src/main/lab/store/annotations';
 import { openDatabase, type Db } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { openStores } from '../../src/main/lab/store/index';
 import { RunStore } from '../../src/main/lab/store/runs';
 import { loadCheckpointModel } from '../../src/main/lab/training/checkpoint';
 import { captureIo } from '../helpers/io';
@@ -370,4 +371,27 @@ describe('run bundles', () => {
       db.close();
     }
   }, 60_000);
+});
+
+describe('run bundles and the shown explanation', () => {
+  it("carry the user's pick of the explanation shown, and the newest stays shown without one", async () => {
+    const { explanations } = storesOf(lab);
+    const first = explanations.shown(ensemble);
+    expect(first).not.toBeNull();
+    // a second explanation of the run (as a job for a chosen class would store it), then the user picks the first
+    explanations.add(ensemble, { ...first!.summary, targetClass: 1 }, []);
+    const plain = target();
+    const unpicked = importRunBundle(plain, exportRunBundle(storesOf(lab).db, ensemble, 'test').bytes, 'a');
+    expect(openStores(plain).explanations.shown(unpicked.runId)?.summary.targetClass).toBe(1);
+    plain.close();
+    await lab.dispatch('showExplanation', { runId: ensemble, explanationId: first!.id });
+    const { bytes, manifest } = exportRunBundle(storesOf(lab).db, ensemble, 'test');
+    expect(manifest.run).toMatchObject({ explanations: 2, shownExplanation: 0 });
+    const db = target();
+    const { runId } = importRunBundle(db, bytes, 'b');
+    const imported = openStores(db).explanations;
+    expect(imported.list(runId).map((e) => e.summary.targetClass)).toEqual([1, null]);
+    expect(imported.shown(runId)?.summary).toEqual(first!.summary);
+    db.close();
+  });
 });

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { DEFAULT_OVERLAY_PARAMS, renderOverlay } from '../../src/main/lab/images/overlay';
 import { Lab } from '../../src/main/lab/lab';
+import { runCli } from '../../src/main/cli';
+import { captureIo } from '../helpers/io';
 import { CNN_BACKGROUND, EXPLANATION, LABELS, caseStudy, type CaseStudy } from '../cases/fixture';
 import { tempDir } from '../helpers/lab';
 
@@ -81,5 +83,55 @@ describe('the shown explanation', () => {
     // the case lists' background shares stay those of the predicted class (not class 2's 0.9)
     const page = await l.dispatch('listCases', { runs: [1], sort: 'index', limit: 6 });
     expect(page.ok && page.value.items.map((c) => c.runs[0]?.background)).toEqual(CNN_BACKGROUND);
+  });
+
+  it('shows the explanation the user picks on all three, across a restart, until a new one is made', async () => {
+    const { file } = explainedForClass2();
+    let l = open(file);
+    const listed = await l.dispatch('listExplanations', { runId: 1 });
+    expect(listed.ok && listed.value.items.map((e) => [e.id, e.summary.targetClass])).toEqual([
+      [2, 2],
+      [1, null],
+    ]);
+    expect(listed.ok && listed.value.shownId).toBe(2);
+    const picked = await l.dispatch('showExplanation', { runId: 1, explanationId: 1 });
+    expect(picked.ok && picked.value.shownId).toBe(1);
+    const predicted = [0.3, 0.5, 1, 0];
+    const before = await shown(l, 3);
+    expect([before.targetClass, before.runPage, before.caseView]).toEqual([null, predicted, predicted]);
+    // a second explanation beside the shown one (the pages' side by side)
+    const other = await l.dispatch('getExplanationImage', { runId: 1, explanationId: 2, index: 3 });
+    expect(other.ok && other.value?.image.map.map((v) => Number(v.toFixed(4)))).toEqual(CLASS_2);
+    // the pick is stored: a new Lab (a restart) shows it too
+    await l.shutdown();
+    l = open(file);
+    const after = await shown(l, 3);
+    expect([after.targetClass, after.runPage, after.caseView]).toEqual([null, predicted, predicted]);
+    expect(after.tile.equals(before.tile)).toBe(true);
+    // another run's explanation cannot be picked; nothing changes
+    const wrong = await l.dispatch('showExplanation', { runId: 2, explanationId: 1 });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'not-found', message: 'run 2 has no explanation 1' } });
+    // a new explanation (what an explain job stores) is shown from then on
+    study?.explanations.add(1, { ...EXPLANATION, method: 'gradcampp' }, []);
+    const made = await l.dispatch('getExplanation', { runId: 1 });
+    expect(made.ok && made.value?.method).toBe('gradcampp');
+    const newest = await l.dispatch('listExplanations', { runId: 1 });
+    expect(newest.ok && newest.value.shownId).toBe(3);
+  });
+
+  it('casebook explain shows an explanation the run already has without computing it, and lists them', async () => {
+    const { file } = explainedForClass2();
+    study?.db.close();
+    study = null;
+    const io = captureIo();
+    expect(await runCli(['explain', '--run', '1', '--db', file, '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ runId: 1, explanationId: 1, computed: false });
+    const list = captureIo();
+    expect(await runCli(['explain', '--run', '1', '--list', '--db', file], list)).toBe(0);
+    expect(list.out()).toMatch(/\* +1 +Grad-CAM · logit · predicted class/);
+    expect(list.out()).toMatch(/\n +2 +Grad-CAM · logit · class /);
+    const l = open(file);
+    const seen = await shown(l, 3);
+    expect([seen.targetClass, seen.caseView]).toEqual([null, [0.3, 0.5, 1, 0]]);
   });
 });

@@ -20,6 +20,7 @@ import {
   type RequestOutput,
   type Result,
   type JobInfo,
+  type RunExplanations,
   type RunSummary,
   type Split,
   type StartRunRequest,
@@ -175,14 +176,24 @@ export class Lab {
         return this.evaluations.current(runId)?.metrics ?? null;
       },
       explainRun: (request) => ({ job: this.explain(request) }),
-      getExplanation: ({ runId }) => {
+      getExplanation: ({ runId, explanationId }) => this.explanation(runId, explanationId)?.summary ?? null,
+      listExplanations: ({ runId }) => this.runExplanations(runId),
+      showExplanation: ({ runId, explanationId }) => {
         this.runs.get(runId);
-        return this.explanations.shown(runId)?.summary ?? null;
+        this.explanations.show(runId, explanationId);
+        this.options.emit('explanationShown', { runId, explanationId });
+        return this.runExplanations(runId);
       },
-      listExplanationImages: ({ runId, ...page }) => {
-        this.runs.get(runId);
-        const shown = this.explanations.shown(runId);
-        return shown ? this.explanations.images(shown.id, page) : { total: 0, items: [] };
+      getExplanationImage: ({ runId, explanationId, index }) => {
+        const explanation = this.explanation(runId, explanationId);
+        const image = explanation ? this.explanations.image(explanation.id, index) : null;
+        return explanation && image
+          ? { explanationId: explanation.id, mapShape: explanation.summary.mapShape, image }
+          : null;
+      },
+      listExplanationImages: ({ runId, explanationId, ...page }) => {
+        const explanation = this.explanation(runId, explanationId);
+        return explanation ? this.explanations.images(explanation.id, page) : { total: 0, items: [] };
       },
       listCases: (args) => this.cases.list(args),
       getCase: (args) => this.cases.get(args),
@@ -256,6 +267,21 @@ export class Lab {
   /** The live process training a run, or null (a CLI's cancel names it while it waits). */
   runOwner(id: number): { pid: number } | null {
     return this.runs.owners.liveOwner(id);
+  }
+
+  /** One of a run's explanations by id, or the one its pages show (null: it has none). */
+  private explanation(runId: number, explanationId: number | undefined) {
+    this.runs.get(runId);
+    return explanationId === undefined ? this.explanations.shown(runId) : this.explanations.get(runId, explanationId);
+  }
+
+  private runExplanations(runId: number): RunExplanations {
+    this.runs.get(runId);
+    return {
+      runId,
+      shownId: this.explanations.shown(runId)?.id ?? null,
+      items: this.explanations.list(runId),
+    };
   }
 
   /** Tells every page that an image's annotation changed. */

@@ -104,6 +104,9 @@ function exportRun(stores: Stores, runId: number, entries: Entries): BundleRun {
     entries.binary(runPath(key, 'evaluation.bin'), evaluation.bin, 1);
   }
   const explanations = exportExplanations(stores, run.id);
+  const shown = stores.explanations.picked(run.id)
+    ? explanations.findIndex((e) => e.id === stores.explanations.shown(run.id)?.id)
+    : -1;
   explanations.forEach(({ entry, bin }, n) => {
     entries.json(runPath(key, `explanation-${n}.json`), entry);
     entries.binary(runPath(key, `explanation-${n}.bin`), bin, 1);
@@ -131,6 +134,7 @@ function exportRun(stores: Stores, runId: number, entries: Entries): BundleRun {
     checkpoints: checkpoints.map((c) => c.kind),
     evaluation: evaluation !== null,
     explanations: explanations.length,
+    ...(shown >= 0 ? { shownExplanation: shown } : {}),
     members: runs.members(run.id).map((member) => exportRun(stores, member.id, entries)),
   };
 }
@@ -154,7 +158,7 @@ function exportEvaluation(stores: Stores, runId: number): { entry: EvaluationEnt
 }
 
 /** Every explanation of the run, oldest first (so the newest stays the current one on import). */
-function exportExplanations(stores: Stores, runId: number): { entry: ExplanationEntry; bin: Uint8Array }[] {
+function exportExplanations(stores: Stores, runId: number): { id: number; entry: ExplanationEntry; bin: Uint8Array }[] {
   return stores.explanations.stored(runId).map((e) => {
     const pack = new BlobPack();
     const rows = stores.explanations.storedImages(e.id).map((image) => ({
@@ -169,6 +173,7 @@ function exportExplanations(stores: Stores, runId: number): { entry: Explanation
       trueStd: pack.add(image.trueStd),
     }));
     return {
+      id: e.id,
       entry: {
         method: e.method,
         layer: e.layer,

@@ -227,6 +227,10 @@ function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, n
       throw new BadRequestError(`${where('evaluation.json')}: metrics: ${describeZodError(metrics.error)}`);
     for (const p of evaluation.entry.predictions) checkLabel(p.idx, p.label, 'evaluation.json');
   }
+  if (run.shownExplanation !== undefined && run.shownExplanation >= run.explanations)
+    throw new BadRequestError(
+      `${checked.label}: manifest.json: run ${run.key} shows explanation ${run.shownExplanation}, but has ${run.explanations}`,
+    );
   const explanations = Array.from({ length: run.explanations }, (_, n) => {
     const file = `explanation-${n}.json`;
     const e = {
@@ -341,8 +345,8 @@ function writeRun(
       })),
     );
   }
-  for (const { entry: explanation, bin: data } of plan.explanations) {
-    stores.explanations.restore(
+  plan.explanations.forEach(({ entry: explanation, bin: data }, n) => {
+    const explanationId = stores.explanations.restore(
       id,
       {
         method: explanation.method,
@@ -363,7 +367,8 @@ function writeRun(
         };
       }),
     );
-  }
+    if (n === r.shownExplanation) stores.explanations.show(id, explanationId);
+  });
   plan.members.forEach((m, i) =>
     writeRun(stores, m, { ...where, parentId: id }, runIds, { index: i + 1, parentKey: r.key }),
   );

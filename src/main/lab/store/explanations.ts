@@ -1,4 +1,5 @@
 import { ExplanationSummary, type CamMethodName, type ImageExplanation } from '../../../shared/contract';
+import { NotFoundError } from '../errors';
 import type { Db } from './database';
 
 /** One image's maps as the explanation job produces them (float32, row-major). */
@@ -70,7 +71,10 @@ export interface StoredExplanation {
 export class ExplanationStore {
   constructor(private readonly db: Db) {}
 
-  /** Stores an explanation and all its images in one transaction; returns its id. */
+  /**
+   * Stores a new explanation and all its images in one transaction; returns its id. It becomes the
+   * one the run's pages show (the user's earlier pick is dropped; the older explanations stay).
+   */
   add(runId: number, summary: ExplanationSummary, images: readonly StoredImageExplanation[]): number {
     return this.write(
       runId,
@@ -86,6 +90,7 @@ export class ExplanationStore {
         trueMap: blob(image.trueMap),
         trueStd: blob(image.trueStd),
       })),
+      { shown: true },
     );
   }
 
@@ -95,7 +100,7 @@ export class ExplanationStore {
     explanation: Omit<StoredExplanation, 'id'>,
     images: readonly StoredExplanationImage[],
   ): number {
-    return this.write(runId, explanation, images);
+    return this.write(runId, explanation, images, { shown: false });
   }
 
   /** The one writer of explanations. */
@@ -103,6 +108,7 @@ export class ExplanationStore {
     runId: number,
     head: Omit<StoredExplanation, 'id' | 'createdAt'> & { createdAt: string | null },
     images: readonly StoredExplanationImage[],
+    options: { shown: boolean },
   ): number {
     const insert = this.db.prepare(
       `INSERT INTO explanation_images (explanation_id, idx, label, predicted, probability, background, map, std, true_map, true_std)
@@ -117,6 +123,8 @@ export class ExplanationStore {
           )
           .run(runId, head.method, head.layer, head.samples, JSON.stringify(head.summary), head.createdAt);
         const id = Number(info.lastInsertRowid);
+        // the newest is shown unless the user picked another: a new explanation drops the pick
+        if (options.shown) this.db.prepare('DELETE FROM shown_explanations WHERE run_id = ?').run(runId);
         for (const image of images) {
           insert.run(
             id,
@@ -234,18 +242,68 @@ export class ExplanationStore {
 
   /**
    * The explanation a run's pages show, the one definition of it: the run page, the gallery's
-   * tiles and the case view all show its maps. The newest explanation of the run (one explaining
-   * a chosen class too), or null when it has none.
+   * tiles and the case view all show its maps. The one the user picked (`show`), else the newest
+   * (one explaining a chosen class too); null when the run has none.
    */
   shown(runId: number): { id: number; summary: ExplanationSummary; createdAt: string } | null {
     const row = this.db
-      .prepare<[number], { id: number; summary: string; created_at: string }>(
-        'SELECT id, summary, created_at FROM explanations WHERE run_id = ? ORDER BY id DESC LIMIT 1',
+      .prepare<[number, number], { id: number; summary: string; created_at: string }>(
+        `SELECT id, summary, created_at FROM explanations
+          WHERE id = coalesce((SELECT explanation_id FROM shown_explanations WHERE run_id = ?),
+                              (SELECT max(id) FROM explanations WHERE run_id = ?))`,
       )
-      .get(runId);
+      .get(runId, runId);
     return row
       ? { id: row.id, summary: ExplanationSummary.parse(JSON.parse(row.summary)), createdAt: row.created_at }
       : null;
+  }
+
+  /** Makes one of the run's explanations the one its pages show; throws NotFound when it is not the run's. */
+  show(runId: number, explanationId: number): void {
+    this.get(runId, explanationId);
+    this.db
+      .prepare('INSERT OR REPLACE INTO shown_explanations (run_id, explanation_id) VALUES (?, ?)')
+      .run(runId, explanationId);
+  }
+
+  /** Whether the run's shown explanation is the user's pick (false: the newest, by default). */
+  picked(runId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM shown_explanations WHERE run_id = ?').get(runId) !== undefined;
+  }
+
+  /** One of the run's explanations; throws NotFound when the run has no such explanation. */
+  get(runId: number, explanationId: number): { id: number; summary: ExplanationSummary; createdAt: string } {
+    const row = this.db
+      .prepare<[number, number], { id: number; summary: string; created_at: string }>(
+        'SELECT id, summary, created_at FROM explanations WHERE id = ? AND run_id = ?',
+      )
+      .get(explanationId, runId);
+    if (!row) throw new NotFoundError(`run ${runId} has no explanation ${explanationId}`);
+    return { id: row.id, summary: ExplanationSummary.parse(JSON.parse(row.summary)), createdAt: row.created_at };
+  }
+
+  /** Every explanation of the run, newest first. */
+  list(runId: number): { id: number; summary: ExplanationSummary; createdAt: string }[] {
+    return this.db
+      .prepare<[number], { id: number; summary: string; created_at: string }>(
+        'SELECT id, summary, created_at FROM explanations WHERE run_id = ? ORDER BY id DESC',
+      )
+      .all(runId)
+      .map((row) => ({
+        id: row.id,
+        summary: ExplanationSummary.parse(JSON.parse(row.summary)),
+        createdAt: row.created_at,
+      }));
+  }
+
+  /** One test image of an explanation, or null when it has no such image. */
+  image(explanationId: number, index: number): ImageExplanation | null {
+    const row = this.db
+      .prepare<[number, number], ExplanationImageRow>(
+        'SELECT * FROM explanation_images WHERE explanation_id = ? AND idx = ?',
+      )
+      .get(explanationId, index);
+    return row ? toImage(row) : null;
   }
 
   /**
@@ -279,17 +337,21 @@ export class ExplanationStore {
       .all(explanationId, page.limit, page.offset);
     return {
       total,
-      items: rows.map((row) => ({
-        index: row.idx,
-        label: row.label,
-        predicted: row.predicted,
-        probability: row.probability,
-        background: row.background,
-        map: floats(row.map) ?? [],
-        std: floats(row.std),
-        trueMap: floats(row.true_map),
-        trueStd: floats(row.true_std),
-      })),
+      items: rows.map(toImage),
     };
   }
+}
+
+function toImage(row: ExplanationImageRow): ImageExplanation {
+  return {
+    index: row.idx,
+    label: row.label,
+    predicted: row.predicted,
+    probability: row.probability,
+    background: row.background,
+    map: floats(row.map) ?? [],
+    std: floats(row.std),
+    trueMap: floats(row.true_map),
+    trueStd: floats(row.true_std),
+  };
 }
