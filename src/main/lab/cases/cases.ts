@@ -167,6 +167,8 @@ export class CaseService {
           : {
               explanationId: maps.explanationId,
               method: maps.method,
+              score: maps.summary.score,
+              targetClass: maps.summary.targetClass,
               layer: maps.layer,
               mapShape: maps.summary.mapShape,
               map: maps.map,

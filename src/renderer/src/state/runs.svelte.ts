@@ -16,6 +16,7 @@ import { MAX_COMPARED } from '../lib/route';
 import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ExplanationState } from './explanation.svelte';
+import { ExplanationsState } from './explanations.svelte';
 
 export type ModelDefaults = Record<ModelFamily, RunConfig>;
 
@@ -63,6 +64,8 @@ export class RunsState {
   readonly evaluation: EvaluationState;
   /** The selected run's Grad-CAM explanation. */
   readonly explanation: ExplanationState;
+  /** Every run's explanations and the one its pages show (the pickers of the run page, gallery and case view). */
+  readonly explanations: ExplanationsState;
 
   /** Runs with a cancel or resume request in flight. */
   readonly busy = new SvelteSet<number>();
@@ -87,6 +90,7 @@ export class RunsState {
     this.#errors = errors;
     this.evaluation = new EvaluationState(client, errors);
     this.explanation = new ExplanationState(client, errors);
+    this.explanations = new ExplanationsState(client, errors);
   }
 
   /** Subscribes to `runUpdated`, `runsDeleted`, `runProgress` and `runEvaluated`; returns the disposer. */
@@ -105,7 +109,9 @@ export class RunsState {
     this.explanation.onJob = (job) => this.onJob?.(job);
     const offEvaluated = this.evaluation.listen();
     const offExplained = this.explanation.listen();
+    const offExplanations = this.explanations.listen();
     return () => {
+      offExplanations();
       offUpdated();
       offDeleted();
       offProgress();
