@@ -18,6 +18,7 @@ import { RESPONSIVE_BUSY } from '../src/main/lab/store/busy';
 import { startWebServer } from '../src/main/web/server';
 import { defaultRunConfig, type RequestName } from '../src/shared/contract';
 import { syntheticDataset } from '../test/helpers/synthetic';
+import { storesOf } from '../test/helpers/lab';
 
 export interface BusyBenchLine {
   busy: true;
@@ -104,13 +105,13 @@ export async function benchBusy(options: BusyBenchOptions = {}): Promise<BusyBen
     return { status: response.status, ms: performance.now() - started };
   };
   try {
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 20, test: 5 }));
-    const run = lab.runs.create({
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 20, test: 5 }));
+    const run = storesOf(lab).runs.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: defaultRunConfig('cnn'),
     });
-    lab.runs.setStatus(run.id, 'cancelled');
+    storesOf(lab).runs.setStatus(run.id, 'cancelled');
     await post('appInfo'); // the client's first request sets it up
     const writeRound = () =>
       Promise.all([

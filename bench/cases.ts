@@ -13,6 +13,7 @@ import { defaultRunConfig, type ModelFamily } from '../src/shared/contract';
 import { FindCasesRequest, GetCaseRequest, ListCasesRequest } from '../src/shared/contract';
 import { CaseService } from '../src/main/lab/cases/cases';
 import type { ImagePrediction } from '../src/main/lab/evaluation/report';
+import { openStores } from '../src/main/lab/store/index';
 import { openDatabase, type Db } from '../src/main/lab/store/database';
 import { DatasetStore } from '../src/main/lab/store/datasets';
 import { EvaluationStore } from '../src/main/lab/store/evaluations';
@@ -134,7 +135,7 @@ export function benchStudy(
       );
       return run.id;
     });
-    const cases = new CaseService({ db, runs, datasets: new DatasetStore(db) });
+    const cases = new CaseService(openStores(db));
     // 100 annotated images spread over the test set (fewer in a smaller study)
     for (let i = 0; i < 100 && i * 29 < images; i++)
       cases.annotate({

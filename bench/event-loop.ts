@@ -12,6 +12,7 @@ import { forkLauncher } from '../src/main/lab/jobs/fork';
 import { Lab } from '../src/main/lab/lab';
 import type { RequestInput, RequestName, RequestOutput, RunSummary } from '../src/shared/contract';
 import { syntheticDataset } from '../test/helpers/synthetic';
+import { storesOf } from '../test/helpers/lab';
 
 export interface LoopBenchLine {
   eventLoop: true;
@@ -91,7 +92,7 @@ export async function benchEventLoop(options: LoopBenchOptions = {}): Promise<Lo
     return result.value as RequestOutput<K>;
   };
   try {
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 200, test: 10 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 200, test: 10 }));
     const idle = monitorEventLoopDelay({ resolution: 10 });
     idle.enable();
     await new Promise((done) => setTimeout(done, (options.idleSeconds ?? 5) * 1000));

@@ -12,6 +12,7 @@
 //     stored float16 features: coldMs the first case (features read, decoded and normalised),
 //     warmMs the median over 20 further cases (features kept in memory).
 // `--images N` scales the 18,000 (train 5/6, test 1/6).
+import { storesOf } from '../test/helpers/lab';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,8 +135,9 @@ async function benchQuery(options: {
     launch: inProcessLauncher,
     emit: () => undefined,
   });
+  const stores = storesOf(lab);
   try {
-    const { dataset } = lab.datasets.add({
+    const { dataset } = stores.datasets.add({
       name: 'neighbours',
       kind: 'cifar10',
       source: 'bench',
@@ -157,14 +159,14 @@ async function benchQuery(options: {
     const random = seededRandom(5);
     const rows = (n: number) => Float32Array.from({ length: n * dim }, () => Math.max(0, random() * 2 - 0.5));
     const ids = Array.from({ length: runs }, () => {
-      const run = lab.runs.create({
+      const run = stores.runs.create({
         datasetId: dataset.id,
         datasetHash: dataset.contentHash,
         config: defaultRunConfig('cnn'),
       });
-      lab.runs.setStatus(run.id, 'done');
+      stores.runs.setStatus(run.id, 'done');
       // an evaluation, as a real run has: the case's prediction is read from it
-      lab.evaluations.add(
+      stores.evaluations.add(
         run.id,
         {
           ...emptyMetrics({ images: testSize, samples: 1 }),
@@ -183,7 +185,7 @@ async function benchQuery(options: {
           boxplots: null,
         })),
       );
-      lab.features.putAll(run.id, [
+      stores.features.putAll(run.id, [
         { split: 'train', dim, values: rows(trainSize), layer: 'dense_2' },
         { split: 'test', dim, values: rows(testSize), layer: 'dense_2' },
       ]);

@@ -18,7 +18,7 @@ function groupStudy(file: string): { ids: number[]; seeds: number[] } {
       const cnn = runs.get(study.ids[0]);
       const { EvaluationStore } = await load('src/main/lab/store/evaluations.ts');
       const evaluations = new EvaluationStore(study.db);
-      const current = evaluations.latest(cnn.id);
+      const current = evaluations.current(cnn.id);
       const seeds = [43, 44].map((seed, i) => {
         const run = runs.create({ datasetId: cnn.datasetId, datasetHash: cnn.datasetHash, config: { ...cnn.config, seed } });
         runs.setStatus(run.id, 'done');

@@ -66,7 +66,7 @@ describe('annotations', () => {
     annotate(cases, { ...key(0), addTags: ['mislabelled?'], note: 'a truck in the woods', runId: study.runIds[0] });
     // a new evaluation of the run
     const evaluations = new EvaluationStore(study.db);
-    const latest = evaluations.latest(study.runIds[0]);
+    const latest = evaluations.current(study.runIds[0]);
     expect(latest).not.toBeNull();
     study.db.prepare('DELETE FROM evaluations WHERE run_id = ?').run(study.runIds[0]);
     expect(cases.get({ ...key(0), runs: undefined, method: undefined }).annotation.tags).toEqual(['mislabelled?']);

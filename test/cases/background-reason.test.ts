@@ -1,7 +1,7 @@
 // The finder's reason for "Decided by the background": each flipping run, the fill that flips it,
 // the class it flips to and what the centre costs; runs that do not flip are left out.
 import { describe, expect, it } from 'vitest';
-import { backgroundReason } from '../../src/main/lab/cases/finder';
+import { backgroundReason } from '../../src/main/lab/store/cases/finder';
 import type { CaseRunResult, CaseSummary } from '../../src/shared/contract';
 
 const run = (runId: number, backgroundTest: CaseRunResult['backgroundTest']): CaseRunResult => ({

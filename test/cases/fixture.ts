@@ -6,11 +6,9 @@
  */
 import { defaultRunConfig, type ExplanationSummary, type RunMetrics } from '../../src/shared/contract';
 import type { ImagePrediction } from '../../src/main/lab/evaluation/report';
+import { openStores, type Stores } from '../../src/main/lab/store/index';
 import { openDatabase, type Db } from '../../src/main/lab/store/database';
-import { DatasetStore } from '../../src/main/lab/store/datasets';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
-import { ExplanationStore } from '../../src/main/lab/store/explanations';
-import { RunStore } from '../../src/main/lab/store/runs';
 import { emptyExplanation, emptyMetrics } from '../helpers/summaries';
 import { syntheticDataset } from '../helpers/synthetic';
 
@@ -83,10 +81,8 @@ export const EXPLANATION: ExplanationSummary = emptyExplanation({
   meanBackground: 0.4,
 });
 
-export interface CaseStudy {
+export interface CaseStudy extends Stores {
   db: Db;
-  datasets: DatasetStore;
-  runs: RunStore;
   datasetId: number;
   datasetHash: string;
   /** CNN, VNN, MC dropout. */
@@ -96,10 +92,9 @@ export interface CaseStudy {
 /** The study in a database (in memory unless a file is given). */
 export function caseStudy(file = ':memory:'): CaseStudy {
   const db = openDatabase(file);
-  const datasets = new DatasetStore(db);
-  const runs = new RunStore(db);
+  const stores = openStores(db);
+  const { datasets, runs, evaluations } = stores;
   const { dataset } = datasets.add(syntheticDataset({ test: 2 }));
-  const evaluations = new EvaluationStore(db);
   const ids = (['cnn', 'vnn', 'mcdropout'] as const).map((model, m) => {
     const run = runs.create({
       datasetId: dataset.id,
@@ -111,7 +106,7 @@ export function caseStudy(file = ':memory:'): CaseStudy {
     evaluations.add(run.id, metrics(model === 'cnn' ? 1 : 4), predictions(rows));
     return run.id;
   }) as [number, number, number];
-  new ExplanationStore(db).add(
+  stores.explanations.add(
     ids[0],
     EXPLANATION,
     CNN_BACKGROUND.map((background, index) => ({
@@ -126,7 +121,7 @@ export function caseStudy(file = ':memory:'): CaseStudy {
       trueStd: null,
     })),
   );
-  return { db, datasets, runs, datasetId: dataset.id, datasetHash: dataset.contentHash, runIds: ids };
+  return { db, ...stores, datasetId: dataset.id, datasetHash: dataset.contentHash, runIds: ids };
 }
 
 // Two more CNNs that differ from CNN #1 only by seed (43, 44): with it, one seed group.

@@ -20,6 +20,7 @@ import {
 } from '../../src/shared/contract';
 import type { ImagePrediction } from '../../src/main/lab/evaluation/report';
 import { CaseService } from '../../src/main/lab/cases/cases';
+import { openStores } from '../../src/main/lab/store/index';
 import { openDatabase, type Db } from '../../src/main/lab/store/database';
 import { BackgroundStore } from '../../src/main/lab/store/background';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
@@ -203,7 +204,7 @@ function randomStudy(seed: number, runs: number, perClass = 40): RandomStudy {
     said.push(row);
     runIds.push(run.id);
   }
-  const cases = new CaseService({ db, runs: store, datasets });
+  const cases = new CaseService(openStores(db));
   const tags = new Map<number, string[]>();
   const notes = new Map<number, string>();
   for (let i = 0; i < n; i++) {

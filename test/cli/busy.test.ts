@@ -12,7 +12,7 @@ import { exportRunBundle } from '../../src/main/lab/export/bundle-export';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { BUSY_MESSAGE } from '../../src/main/lab/store/busy';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { CASEBOOK_BIN, ensureBuilt } from '../helpers/runs';
 import { syntheticDataset } from '../helpers/synthetic';
 
@@ -41,12 +41,12 @@ beforeAll(async () => {
     autoEvaluate: false,
   });
   try {
-    const { dataset } = lab.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
     datasetId = dataset.id;
     const { run, job } = lab.startRun({ datasetId, model: 'cnn', epochs: 1, batchSize: 6 });
     runId = run.id;
     expect((await lab.jobs.finished(job.id)).job.status).toBe('done');
-    writeFileSync(bundle, exportRunBundle(lab.db, runId, 'test').bytes);
+    writeFileSync(bundle, exportRunBundle(storesOf(lab).db, runId, 'test').bytes);
   } finally {
     await lab.shutdown();
   }

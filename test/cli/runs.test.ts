@@ -5,7 +5,7 @@ import { defaultRunConfig, type RunStatus } from '../../src/shared/contract';
 import { runCli } from '../../src/main/cli';
 import type { Lab } from '../../src/main/lab/lab';
 import { captureIo } from '../helpers/io';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { labOn } from '../helpers/runs';
 import { syntheticDataset } from '../helpers/synthetic';
 
@@ -20,14 +20,14 @@ function study(statuses: RunStatus[]): { db: string; ids: number[]; lab: Lab } {
   const dir = tempDir();
   const { lab } = labOn(dir, { ownership: { heartbeatMs: 30, staleMs: 60_000 } });
   labs.push(lab);
-  const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
   const ids = statuses.map((status) => {
-    const run = lab.runs.create({
+    const run = storesOf(lab).runs.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: { ...defaultRunConfig('cnn'), epochs: 1, batchSize: 6 },
     });
-    lab.runs.setStatus(run.id, status);
+    storesOf(lab).runs.setStatus(run.id, status);
     return run.id;
   });
   return { db: join(dir, 'study.db'), ids, lab };
@@ -35,8 +35,8 @@ function study(statuses: RunStatus[]): { db: string; ids: number[]; lab: Lab } {
 
 /** Marks a run as trained by this (live) process. */
 function ownedHere(lab: Lab, id: number): void {
-  lab.db
-    .prepare("UPDATE runs SET status = 'running', owner_pid = ?, owner_host = ?, owner_heartbeat = ? WHERE id = ?")
+  storesOf(lab)
+    .db.prepare("UPDATE runs SET status = 'running', owner_pid = ?, owner_host = ?, owner_heartbeat = ? WHERE id = ?")
     .run(process.pid, hostname(), new Date().toISOString(), id);
 }
 
@@ -133,7 +133,7 @@ describe('casebook rename', () => {
       expect(await runCli(['rename', '--db', db, '--run', run, ...options], io), options.join(' ')).toBe(2);
       expect(io.err()).toMatch(message);
     }
-    expect(lab.runs.get(ids[0]!)).toMatchObject({ name: `CNN #${ids[0]}`, colour: '#0072b2' });
+    expect(storesOf(lab).runs.get(ids[0]!)).toMatchObject({ name: `CNN #${ids[0]}`, colour: '#0072b2' });
     const missing = captureIo();
     expect(await runCli(['rename', '--db', db, '--run', '99', '--name', 'x'], missing)).toBe(1);
     expect(missing.err()).toContain('no run with id 99');
@@ -155,19 +155,19 @@ describe('casebook resume', () => {
     const io = captureIo();
     expect(await runCli(['resume', '--run', String(ids[0]), '--db', db], io)).toBe(1);
     expect(io.err()).toContain(`cannot resume run ${ids[0]}: process ${process.pid} is training it`);
-    expect(lab.runs.get(ids[0] ?? 0).status).toBe('running');
+    expect(storesOf(lab).runs.get(ids[0] ?? 0).status).toBe('running');
   });
 });
 
 describe('casebook cancel', () => {
   it('stops a run another lab trains, and prints its final state', async () => {
     const { db, lab } = study([]);
-    const dataset = lab.datasets.list()[0];
+    const dataset = storesOf(lab).datasets.list()[0];
     const { run } = lab.startRun({ datasetId: dataset?.id ?? 0, model: 'cnn', epochs: 1 });
     const io = captureIo();
     expect(await runCli(['cancel', '--run', String(run.id), '--db', db, '--json'], io)).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({ runId: run.id, status: 'cancelled' });
-    expect(lab.runs.get(run.id).status).toBe('cancelled');
+    expect(storesOf(lab).runs.get(run.id).status).toBe('cancelled');
   });
 
   it('says so when the run is not training', async () => {
@@ -184,28 +184,32 @@ describe('casebook delete', () => {
     const io = captureIo();
     expect(await runCli(['delete', '--run', String(ids[0]), '--db', db, '--json'], io)).toBe(0);
     expect(JSON.parse(io.out())).toEqual({ deleted: [ids[0]] });
-    expect(lab.runs.list().map((run) => run.id)).toEqual([ids[1]]);
+    expect(
+      storesOf(lab)
+        .runs.list()
+        .map((run) => run.id),
+    ).toEqual([ids[1]]);
 
     ownedHere(lab, ids[1] ?? 0);
     const refused = captureIo();
     expect(await runCli(['delete', '--run', String(ids[1]), '--db', db], refused)).toBe(1);
     expect(refused.err()).toContain(`cannot delete run ${ids[1]}: process ${process.pid} is training it`);
-    expect(lab.runs.list()).toHaveLength(1);
+    expect(storesOf(lab).runs.list()).toHaveLength(1);
   });
 });
 
 describe('another command on a database a live process trains in', () => {
   it('leaves the run alone (the reported "evaluate flips it to interrupted")', async () => {
     const { db, lab } = study([]);
-    const dataset = lab.datasets.list()[0];
+    const dataset = storesOf(lab).datasets.list()[0];
     const { run } = lab.startRun({ datasetId: dataset?.id ?? 0, model: 'cnn', epochs: 1 });
-    lab.runs.markStarted(run.id, { backend: 'wasm', params: 1 });
+    storesOf(lab).runs.markStarted(run.id, { backend: 'wasm', params: 1 });
     const io = captureIo();
     expect(await runCli(['evaluate', '--run', String(run.id), '--db', db], io)).toBe(1);
     expect(io.err()).toContain(`run ${run.id} is running; only a finished run can be evaluated`);
     const resume = captureIo();
     expect(await runCli(['resume', '--run', String(run.id), '--db', db], resume)).toBe(1);
     expect(resume.err()).toContain(`process ${process.pid} is training it`);
-    expect(lab.runs.get(run.id).status).toBe('running');
+    expect(storesOf(lab).runs.get(run.id).status).toBe('running');
   });
 });

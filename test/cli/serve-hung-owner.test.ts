@@ -12,7 +12,7 @@ import type { JobInfo, RunSummary } from '../../src/shared/contract';
 import type { Lab } from '../../src/main/lab/lab';
 import { openDatabase } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { ensureBuilt, eventually, labOn } from '../helpers/runs';
 import { startServe, type ServeChild } from '../helpers/serve';
 import { syntheticDataset } from '../helpers/synthetic';
@@ -109,7 +109,7 @@ describe('a training owner that hangs (SIGSTOP) while its worker trains on', () 
     const { lab } = labOn(dir, { ownership: { heartbeatMs: 100, staleMs: STALE_SECONDS * 1000 } });
     labs.push(lab);
     expect(lab.resumeRun(run.id).run.status).toBe('queued');
-    expect(lab.runs.owners.owner(run.id)?.pid).toBe(process.pid);
+    expect(storesOf(lab).runs.owners.owner(run.id)?.pid).toBe(process.pid);
     const taken = written(run.id);
 
     // the old worker, which finished an epoch every fraction of a second, writes nothing more
@@ -122,7 +122,7 @@ describe('a training owner that hangs (SIGSTOP) while its worker trains on', () 
     expect(job).toMatchObject({ status: 'failed', error: expect.stringMatching(/taken over by another process/) });
     await sleep(500);
     expect(written(run.id)).toEqual(taken);
-    expect(lab.runs.owners.owner(run.id)?.pid).toBe(process.pid);
+    expect(storesOf(lab).runs.owners.owner(run.id)?.pid).toBe(process.pid);
 
     // the old owner stops cleanly, leaving the run alone
     server.child.kill('SIGTERM');
@@ -133,12 +133,14 @@ describe('a training owner that hangs (SIGSTOP) while its worker trains on', () 
     lab.close();
     const { lab: next } = labOn(dir);
     labs.push(next);
-    const after = next.runs.get(run.id);
+    const after = storesOf(next).runs.get(run.id);
     expect(after.status).toBe('interrupted');
-    expect(next.runs.epochs(run.id).map((e) => e.epoch)).toEqual(
-      Array.from({ length: after.epochsDone }, (_, i) => i + 1),
-    );
-    expect(next.runs.checkpoint(run.id, 'last')?.epoch).toBe(after.epochsDone);
-    expect(next.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(
+      storesOf(next)
+        .runs.epochs(run.id)
+        .map((e) => e.epoch),
+    ).toEqual(Array.from({ length: after.epochsDone }, (_, i) => i + 1));
+    expect(storesOf(next).runs.checkpoint(run.id, 'last')?.epoch).toBe(after.epochsDone);
+    expect(storesOf(next).db.pragma('integrity_check', { simple: true })).toBe('ok');
   }, 300_000);
 });

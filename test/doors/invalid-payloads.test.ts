@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Lab } from '../../src/main/lab/lab';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { defaultRunConfig, ErrorInfo, requestNames, requests, type RequestName } from '../../src/shared/contract';
-import { testLab, type RecordedEvent } from '../helpers/lab';
+import { testLab, type RecordedEvent, storesOf } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 /** A valid payload per request (checked below): the mutations break one of its fields at a time. */
@@ -50,6 +50,9 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   runBackgroundTest: { id: 1, samples: 10 },
   getBackgroundTest: { runId: 1 },
   listBackgroundImages: { runId: 1, order: 'dependence', offset: 0, limit: 10 },
+  listExplanations: { runId: 1 },
+  showExplanation: { runId: 1, explanationId: 1 },
+  getExplanationImage: { runId: 1, index: 0 },
   listJobs: {},
   cancelJob: { jobId: 'job-1' },
   listCases: {
@@ -135,13 +138,13 @@ beforeAll(async () => {
   const made = testLab();
   lab = made.lab;
   events = made.events;
-  const { dataset } = lab.datasets.add(syntheticDataset());
-  const run = lab.runs.create({
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+  const run = storesOf(lab).runs.create({
     datasetId: dataset.id,
     datasetHash: dataset.contentHash,
     config: defaultRunConfig('cnn'),
   });
-  lab.runs.setStatus(run.id, 'done');
+  storesOf(lab).runs.setStatus(run.id, 'done');
   server = await startWebServer({ lab, rendererDir: made.rendererDir });
   base = new URL(server.url).origin;
   headers.authorization = `Bearer ${server.token}`;
@@ -154,11 +157,14 @@ afterAll(async () => {
 
 /** Row counts of every table, the jobs and the events: what an invalid request must not change. */
 function snapshot(): { tables: Record<string, number>; jobs: number; events: number } {
-  const names = lab.db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+  const names = storesOf(lab)
+    .db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as { name: string }[];
   const tables = Object.fromEntries(
-    names.map(({ name }) => [name, (lab.db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]),
+    names.map(({ name }) => [
+      name,
+      (storesOf(lab).db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
+    ]),
   );
   return { tables, jobs: lab.jobs.list().length, events: events.length };
 }
@@ -213,6 +219,9 @@ const UNKNOWN: Partial<Record<RequestName, (id: number) => Record<string, unknow
   listExplanationImages: (id) => ({ runId: id }),
   mapRun: (id) => ({ id }),
   getMap: (id) => ({ runId: id }),
+  listExplanations: (id) => ({ runId: id }),
+  showExplanation: (id) => ({ runId: id, explanationId: 1 }),
+  getExplanationImage: (id) => ({ runId: id, index: 0 }),
   cancelJob: (id) => ({ jobId: String(id) }),
 };
 

@@ -4,7 +4,7 @@ import { defaultRunConfig } from '../../src/shared/contract';
 import { routeStatic, type StaticSite } from '../../src/main/doors/static-route';
 import type { Lab } from '../../src/main/lab/lab';
 import { EXPLANATION } from '../cases/fixture';
-import { testLab } from '../helpers/lab';
+import { testLab, storesOf } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 let lab: Lab | null = null;
@@ -18,10 +18,13 @@ afterEach(() => {
 function site(): StaticSite & { datasetId: number; explained: number; bare: number; stochastic: number } {
   const made = testLab();
   lab = made.lab;
-  const { dataset } = made.lab.datasets.add(syntheticDataset());
+  const { dataset } = storesOf(made.lab).datasets.add(syntheticDataset());
   const create = (): number =>
-    made.lab.runs.create({ datasetId: dataset.id, datasetHash: dataset.contentHash, config: defaultRunConfig('cnn') })
-      .id;
+    storesOf(made.lab).runs.create({
+      datasetId: dataset.id,
+      datasetHash: dataset.contentHash,
+      config: defaultRunConfig('cnn'),
+    }).id;
   const [explained, bare, stochastic] = [create(), create(), create()] as [number, number, number];
   const images = (std: boolean) =>
     [0, 1, 2].map((index) => ({
@@ -36,8 +39,8 @@ function site(): StaticSite & { datasetId: number; explained: number; bare: numb
       trueMap: new Float32Array([0, 0, 0, 1]),
       trueStd: null,
     }));
-  made.lab.explanations.add(explained, { ...EXPLANATION, mapShape: [2, 2], images: 3 }, images(false));
-  made.lab.explanations.add(
+  storesOf(made.lab).explanations.add(explained, { ...EXPLANATION, mapShape: [2, 2], images: 3 }, images(false));
+  storesOf(made.lab).explanations.add(
     stochastic,
     { ...EXPLANATION, mapShape: [2, 2], images: 3, samples: 4, maxStd: 0.5, meanStd: 0.1 },
     images(true),

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toFetchResponse } from '../../src/main/doors/fetch-response';
 import { routeStatic, type StaticSite } from '../../src/main/doors/static-route';
 import type { Lab } from '../../src/main/lab/lab';
-import { testLab } from '../helpers/lab';
+import { testLab, storesOf } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 let lab: Lab | null = null;
@@ -18,7 +18,7 @@ function site(): StaticSite & { datasetId: number; dir: string } {
   const made = testLab();
   lab = made.lab;
   writeFileSync(join(made.rendererDir, 'app.js'), 'console.log(1)');
-  const { dataset } = made.lab.datasets.add(syntheticDataset());
+  const { dataset } = storesOf(made.lab).datasets.add(syntheticDataset());
   return { lab: made.lab, rendererDir: made.rendererDir, datasetId: dataset.id, dir: made.dir };
 }
 

@@ -36,7 +36,7 @@ describe('evaluateRun', () => {
     expect(metrics.accuracy).toBeCloseTo(runs.get(runId).testAccuracy ?? NaN, 6);
     expect(metrics.aucHandTill).toBeGreaterThanOrEqual(0);
     expect(metrics.aucHandTill).toBeLessThanOrEqual(1);
-    expect(evaluations.latest(runId)?.metrics).toEqual(metrics);
+    expect(evaluations.current(runId)?.metrics).toEqual(metrics);
     expect(progress.at(-1)).toMatchObject({ done: 12, total: 12, unit: 'images' });
   });
 
@@ -56,7 +56,7 @@ describe('evaluateRun', () => {
   it('stores the samples behind the boxplots of a stochastic run: the boxplots recomputed from them match', async () => {
     const { db, runs, datasets, evaluations, runId } = await trained('vnn');
     const metrics = await evaluateRun({ runs, datasets, evaluations, runId, samples: 200 });
-    const current = evaluations.latest(runId)!;
+    const current = evaluations.current(runId)!;
     const stored = db
       .prepare<[number], { idx: number; boxplots: string }>(
         'SELECT idx, boxplots FROM predictions WHERE evaluation_id = ? ORDER BY idx',
@@ -82,13 +82,13 @@ describe('evaluateRun', () => {
     await evaluateRun({ runs, datasets, evaluations, runId, samples: 20 });
     expect(evaluations.samples(current.id, 0)).toBeNull();
     expect(evaluations.predictionCount(current.id)).toBe(metrics.images);
-    expect(evaluations.samples(evaluations.latest(runId)!.id, 0)).toMatchObject({ samples: 20, classes: 3 });
+    expect(evaluations.samples(evaluations.current(runId)!.id, 0)).toMatchObject({ samples: 20, classes: 3 });
   });
 
   it('stores no samples for a deterministic run', async () => {
     const { db, runs, datasets, evaluations, runId } = await trained('cnn');
     await evaluateRun({ runs, datasets, evaluations, runId });
-    expect(evaluations.predictionCount(evaluations.latest(runId)!.id)).toBe(12);
+    expect(evaluations.predictionCount(evaluations.current(runId)!.id)).toBe(12);
     expect(db.prepare('SELECT count(*) FROM evaluation_samples').pluck().get()).toBe(0);
   });
 

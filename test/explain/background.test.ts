@@ -219,7 +219,7 @@ describe('the background test job', () => {
     });
     expect(progress.at(-1)).toBe(12);
     expect(summary).toMatchObject({ samples: 20, images: 12, ringArea: 0.25, blurSigma: 2 });
-    expect(summary.evaluationId).toBe(evaluations.latest(run.id)!.id);
+    expect(summary.evaluationId).toBe(evaluations.current(run.id)!.id);
     const current = background.current(run.id)!;
     expect(current.summary).toEqual(summary);
     const page = background.images(current.id, { order: 'dependence', offset: 0, limit: 100 });

@@ -62,9 +62,9 @@ describe('explainRun', () => {
     expect(summary.roadScore).toBeCloseTo(summary.road.reduce((s, r) => s + (r.mostDrop - r.leastDrop) / 2, 0) / 3, 10);
     expect(summary.meanBackground === null || (summary.meanBackground >= 0 && summary.meanBackground <= 1)).toBe(true);
     expect(progress.at(-1)).toMatchObject({ done: 12, total: 12, unit: 'images' });
-    expect(explanations.latest(runId)?.summary).toEqual(summary);
+    expect(explanations.shown(runId)?.summary).toEqual(summary);
 
-    const page = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 2, limit: 5 });
+    const page = explanations.images(explanations.shown(runId)!.id, { order: 'index', offset: 2, limit: 5 });
     expect(page.total).toBe(12);
     expect(page.items.map((i) => i.index)).toEqual([2, 3, 4, 5, 6]);
     for (const image of page.items) {
@@ -74,7 +74,7 @@ describe('explainRun', () => {
       // a true-class map only where the prediction is wrong
       expect(image.trueMap === null).toBe(image.predicted === image.label);
     }
-    const byBackground = explanations.images(explanations.latest(runId)!.id, {
+    const byBackground = explanations.images(explanations.shown(runId)!.id, {
       order: 'background',
       offset: 0,
       limit: 12,
@@ -99,7 +99,7 @@ describe('explainRun', () => {
       samples: 8,
       mapShape: [4, 4],
     });
-    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    const { items } = explanations.images(explanations.shown(runId)!.id, { order: 'index', offset: 0, limit: 12 });
     expect(items[0]!.std).toHaveLength(16);
     const stds = items.flatMap((item) => item.std ?? []);
     expect(summary.maxStd).toBeCloseTo(Math.max(...stds), 5);
@@ -128,7 +128,7 @@ describe('explainRun', () => {
       request: { id: runId, method: 'gradcam', score: 'logit', targetClass: 2 },
     });
     expect(summary.targetClass).toBe(2);
-    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    const { items } = explanations.images(explanations.shown(runId)!.id, { order: 'index', offset: 0, limit: 12 });
     expect(items.every((item) => item.trueMap === null)).toBe(true);
     // the same maps as a first pass over the class-2 images of the default explanation, which explains their true class
     const byDefault = await explainRun({
@@ -139,7 +139,7 @@ describe('explainRun', () => {
       request: { id: runId, method: 'gradcam', score: 'logit' },
     });
     expect(byDefault.targetClass).toBeNull();
-    const defaults = explanations.images(explanations.latest(runId)!.id, {
+    const defaults = explanations.images(explanations.shown(runId)!.id, {
       order: 'index',
       offset: 0,
       limit: 12,
@@ -171,8 +171,8 @@ describe('explainRun', () => {
       explanations,
       request: { id: runId, method: 'gradcam', score: 'logit', samples: 8 },
     });
-    const predictions = evaluations.predictions(evaluations.latest(runId)!.id);
-    const { items } = explanations.images(explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 12 });
+    const predictions = evaluations.predictions(evaluations.current(runId)!.id);
+    const { items } = explanations.images(explanations.shown(runId)!.id, { order: 'index', offset: 0, limit: 12 });
     expect(items).toHaveLength(predictions.length);
     for (const [i, item] of items.entries()) {
       expect(item.predicted).toBe(predictions[i]!.predicted);
@@ -188,12 +188,12 @@ describe('explainRun', () => {
       `run ${runId} has no evaluation; evaluate it first`,
     );
     await evaluateRun({ runs, datasets, evaluations, runId, samples: 5 });
-    const id = evaluations.latest(runId)!.id;
+    const id = evaluations.current(runId)!.id;
     db.prepare('DELETE FROM predictions WHERE evaluation_id = ? AND idx = 11').run(id);
     await expect(explainRun({ runs, datasets, evaluations, explanations, request })).rejects.toThrow(
       `evaluation ${id} of run ${runId} covers 11 test images, the run's test set has 12; evaluate it again`,
     );
-    expect(explanations.latest(runId)).toBeNull();
+    expect(explanations.shown(runId)).toBeNull();
   });
 
   it('refuses a run that has not finished, and a layer the model lacks', async () => {
@@ -217,6 +217,6 @@ describe('explainRun', () => {
         request: { id: runId, method: 'gradcam', score: 'logit' },
       }),
     ).rejects.toThrow(`run ${runId} is failed; only a finished run can be explained`);
-    expect(explanations.latest(runId)).toBeNull();
+    expect(explanations.shown(runId)).toBeNull();
   });
 });

@@ -15,10 +15,11 @@ import { McDropout } from '../../src/main/lab/models/mcdropout';
 import { AnnotationStore } from '../../src/main/lab/store/annotations';
 import { openDatabase, type Db } from '../../src/main/lab/store/database';
 import { DatasetStore } from '../../src/main/lab/store/datasets';
+import { openStores } from '../../src/main/lab/store/index';
 import { RunStore } from '../../src/main/lab/store/runs';
 import { loadCheckpointModel } from '../../src/main/lab/training/checkpoint';
 import { captureIo } from '../helpers/io';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 const DATA = syntheticDataset({ train: 6, test: 2 });
@@ -40,7 +41,7 @@ beforeAll(async () => {
     emit: () => undefined,
     autoEvaluate: false,
   });
-  const { dataset } = lab.datasets.add(DATA);
+  const { dataset } = storesOf(lab).datasets.add(DATA);
   hash = dataset.contentHash;
   const trained = [
     lab.startRun({ datasetId: dataset.id, model: 'mcdropout', epochs: 1, batchSize: 6 }),
@@ -54,7 +55,7 @@ beforeAll(async () => {
   lab.explain({ id: mcd, samples: 4 });
   const last = lab.explain({ id: ensemble });
   expect((await lab.jobs.finished(last.id)).job.status).toBe('done');
-  const annotations = new AnnotationStore(lab.db);
+  const annotations = new AnnotationStore(storesOf(lab).db);
   annotations.change({ datasetHash: hash, split: 'test', index: 0 }, { addTags: ['b'], note: NOTE, runId: mcd });
   annotations.change(
     { datasetHash: hash, split: 'test', index: 1 },
@@ -160,7 +161,7 @@ describe('run bundles', () => {
   it('round-trip a trained, evaluated, explained, annotated run into a fresh database', async () => {
     lab.renameRun(mcd, 'MC dropout, τ 0.5');
     lab.setRunColour(mcd, '#123abc');
-    const { bytes, manifest } = exportRunBundle(lab.db, mcd, 'test');
+    const { bytes, manifest } = exportRunBundle(storesOf(lab).db, mcd, 'test');
     expect(manifest).toMatchObject({
       format: 'casebook-run',
       version: 1,
@@ -179,10 +180,10 @@ describe('run bundles', () => {
     // the name the user gave and the colour are kept
     expect(new RunStore(db).get(result.runId)).toMatchObject({ name: 'MC dropout, τ 0.5', colour: '#123abc' });
     expect(result.annotations).toEqual({ added: 3, merged: 0, notesKept: 0 });
-    expect(dump(db, result.runId)).toEqual(dump(lab.db, mcd));
+    expect(dump(db, result.runId)).toEqual(dump(storesOf(lab).db, mcd));
     // samples were stored (a stochastic run), so the comparison covered them
     expect((dump(db, result.runId) as { samples: unknown[] }).samples).toHaveLength(6);
-    expect(annotationsOf(db)).toEqual(annotationsOf(lab.db));
+    expect(annotationsOf(db)).toEqual(annotationsOf(storesOf(lab).db));
     // the annotation's run follows the run to its new id
     expect(new AnnotationStore(db).get({ datasetHash: hash, split: 'test', index: 0 }).runId).toBe(result.runId);
     // the best model predicts identically (the same fixed dropout mask on both sides)
@@ -196,7 +197,7 @@ describe('run bundles', () => {
       model.dispose();
       return Array.from(values);
     };
-    expect(await predict(db, result.runId)).toEqual(await predict(lab.db, mcd));
+    expect(await predict(db, result.runId)).toEqual(await predict(storesOf(lab).db, mcd));
     x.dispose();
     db.close();
   });
@@ -225,10 +226,10 @@ describe('run bundles', () => {
     expect(Object.keys(result.runIds)).toHaveLength(3);
     expect(result.annotations).toEqual({ added: 2, merged: 1, notesKept: 1 });
     const imported = openDatabase(dbFile);
-    expect(dump(imported, result.runId)).toEqual(dump(lab.db, ensemble));
+    expect(dump(imported, result.runId)).toEqual(dump(storesOf(lab).db, ensemble));
     expect(new RunStore(imported).members(result.runId).map((m) => m.parentId)).toEqual([result.runId, result.runId]);
     // default names follow the new ids (never naming another run here); colours are kept
-    const source = new RunStore(lab.db);
+    const source = new RunStore(storesOf(lab).db);
     const names = (store: RunStore, id: number) => [store.get(id), ...store.members(id)].map((r) => [r.name, r.colour]);
     const sourceColours = names(source, ensemble).map(([, colour]) => colour);
     const [m1, m2] = new RunStore(imported).members(result.runId).map((m) => m.id);
@@ -250,7 +251,7 @@ describe('run bundles', () => {
   });
 
   it('refuse an unknown version, a missing dataset, a truncated or damaged file — nothing written', async () => {
-    const { bytes } = exportRunBundle(lab.db, mcd, 'test');
+    const { bytes } = exportRunBundle(storesOf(lab).db, mcd, 'test');
     const entries = unzipSync(bytes);
     const rezip = (change: (files: typeof entries) => void) => {
       const files = { ...entries };
@@ -332,7 +333,7 @@ describe('run bundles', () => {
     }
   });
   it('refuse a bundle bomb within seconds, inflating only what the manifest lists and no more — nothing written', () => {
-    const entries = unzipSync(exportRunBundle(lab.db, mcd, 'test').bytes);
+    const entries = unzipSync(exportRunBundle(storesOf(lab).db, mcd, 'test').bytes);
     const manifest = JSON.parse(strFromU8(entries['manifest.json']!)) as { files: Record<string, { bytes: number }> };
     const epochs = `runs/run-${mcd}/epochs.json`;
     const evaluation = `runs/run-${mcd}/evaluation.bin`;
@@ -370,4 +371,27 @@ describe('run bundles', () => {
       db.close();
     }
   }, 60_000);
+});
+
+describe('run bundles and the shown explanation', () => {
+  it("carry the user's pick of the explanation shown, and the newest stays shown without one", async () => {
+    const { explanations } = storesOf(lab);
+    const first = explanations.shown(ensemble);
+    expect(first).not.toBeNull();
+    // a second explanation of the run (as a job for a chosen class would store it), then the user picks the first
+    explanations.add(ensemble, { ...first!.summary, targetClass: 1 }, []);
+    const plain = target();
+    const unpicked = importRunBundle(plain, exportRunBundle(storesOf(lab).db, ensemble, 'test').bytes, 'a');
+    expect(openStores(plain).explanations.shown(unpicked.runId)?.summary.targetClass).toBe(1);
+    plain.close();
+    await lab.dispatch('showExplanation', { runId: ensemble, explanationId: first!.id });
+    const { bytes, manifest } = exportRunBundle(storesOf(lab).db, ensemble, 'test');
+    expect(manifest.run).toMatchObject({ explanations: 2, shownExplanation: 0 });
+    const db = target();
+    const { runId } = importRunBundle(db, bytes, 'b');
+    const imported = openStores(db).explanations;
+    expect(imported.list(runId).map((e) => e.summary.targetClass)).toEqual([1, null]);
+    expect(imported.shown(runId)?.summary).toEqual(first!.summary);
+    db.close();
+  });
 });

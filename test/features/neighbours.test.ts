@@ -160,7 +160,7 @@ describe('NeighbourService', () => {
     const test = ask({ runId: run.id, split: 'test', index: 4, k: 5 });
     expect(test.neighbours).toHaveLength(5);
     expect(test.image).toEqual({ split: 'test', index: 4, label: 1, className: 'frog' });
-    expect(test.predicted).toBe(evaluations.predicted(evaluations.latest(run.id)!.id, 4));
+    expect(test.predicted).toBe(evaluations.predicted(evaluations.current(run.id)!.id, 4));
     expect(test.sentence).toMatch(/nearest training images/);
     expect(() => ask({ runId: run.id, split: 'test', index: 12 })).toThrow(/test images 0–11/);
 

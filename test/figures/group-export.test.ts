@@ -9,6 +9,7 @@ import { CaseService } from '../../src/main/lab/cases/cases';
 import { renderFigure } from '../../src/main/lab/figures/render';
 import { FigureService } from '../../src/main/lab/figures/service';
 import { MapStore } from '../../src/main/lab/store/maps';
+import { openStores } from '../../src/main/lab/store/index';
 import { ExplanationStore } from '../../src/main/lab/store/explanations';
 import { statStudy, type StatStudy } from '../evaluation/stats/study';
 import { runCli } from '../../src/main/cli';
@@ -43,7 +44,7 @@ beforeAll(() => {
   });
   for (let e = 1; e <= 4; e++) s.runs.recordEpoch(alone, epochOf(5, e), { best: null, checkpoints: {} });
   const explanations = new ExplanationStore(s.db);
-  const cases = new CaseService({ db: s.db, datasets: s.datasets, runs: s.runs });
+  const cases = new CaseService(openStores(s.db));
   figures = new FigureService({ ...s, explanations, maps: new MapStore(s.db), cases });
 });
 afterAll(() => {

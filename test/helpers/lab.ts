@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { EventName, EventPayload } from '../../src/shared/contract';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
+import type { Db } from '../../src/main/lab/store/database';
+import type { Stores } from '../../src/main/lab/store/index';
 
 export function tempDir(prefix = 'casebook-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -29,4 +31,13 @@ export function testLab(): { lab: Lab; events: RecordedEvent[]; dir: string; ren
     emit: (name, payload) => events.push({ name, payload }),
   });
   return { lab, events, dir, rendererDir };
+}
+
+/**
+ * A Lab's private stores and connection, for tests that set up or inspect what a worker or another
+ * process would write. Doors never do this: they ask the Lab (`dispatch`, `request`).
+ */
+export function storesOf(lab: Lab): Stores & { db: Db } {
+  const internals = lab as unknown as { stores: Stores; db: Db };
+  return { ...internals.stores, db: internals.db };
 }

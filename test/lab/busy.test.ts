@@ -14,7 +14,7 @@ import { Lab } from '../../src/main/lab/lab';
 import { BUSY_MESSAGE, busyBackoffMs, DatabaseBusyError, isBusy, retryWhileBusy } from '../../src/main/lab/store/busy';
 import { openDatabase, schemaVersion } from '../../src/main/lab/store/database';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { holdingLauncher } from '../helpers/runs';
 import { syntheticDataset } from '../helpers/synthetic';
 
@@ -42,13 +42,13 @@ async function setUp() {
   cleanup.push(() => lab.close());
   const server: WebServer = await startWebServer({ lab, rendererDir });
   cleanup.push(() => server.close());
-  const { dataset } = lab.datasets.add(syntheticDataset());
-  const run = lab.runs.create({
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+  const run = storesOf(lab).runs.create({
     datasetId: dataset.id,
     datasetHash: dataset.contentHash,
     config: defaultRunConfig('cnn'),
   });
-  lab.runs.setStatus(run.id, 'cancelled');
+  storesOf(lab).runs.setStatus(run.id, 'cancelled');
   const base = new URL(server.url).origin;
   const post = async (name: RequestName, input: unknown = {}) => {
     const started = performance.now();
@@ -108,7 +108,11 @@ describe('a database another process is writing to', () => {
     expect(loop.max / 1e6).toBeLessThan(150);
     release();
     // nothing was written
-    expect(lab.runs.list().map((r) => r.id)).toEqual([run.id]);
+    expect(
+      storesOf(lab)
+        .runs.list()
+        .map((r) => r.id),
+    ).toEqual([run.id]);
     expect((await post('listAnnotations', { datasetId: dataset.id })).body).toEqual({ ok: true, value: [] });
   }, 60_000);
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { caseStudy } from '../cases/fixture';
-import { tempDir, type RecordedEvent } from '../helpers/lab';
+import { tempDir, type RecordedEvent, storesOf } from '../helpers/lab';
 
 let lab: Lab | null = null;
 afterEach(async () => {
@@ -63,10 +63,10 @@ describe('cases through the Lab', () => {
       ok: false,
       error: { code: 'not-found', message: 'dataset 1 has no test image 600' },
     });
-    const unevaluated = lab.runs.create({
+    const unevaluated = storesOf(lab).runs.create({
       datasetId: 1,
-      datasetHash: lab.datasets.get(1).contentHash,
-      config: lab.runs.get(1).config,
+      datasetHash: storesOf(lab).datasets.get(1).contentHash,
+      config: storesOf(lab).runs.get(1).config,
     });
     expect(await lab.dispatch('findCases', { runs: [1, unevaluated.id] })).toMatchObject({
       ok: false,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 
 let labs: Lab[] = [];
 afterEach(() => {
@@ -22,7 +22,7 @@ async function labWithRun(autoEvaluate: boolean) {
     autoEvaluate,
   });
   labs.push(lab);
-  const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
   const { run, job } = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
   expect((await lab.jobs.finished(job.id)).job.status).toBe('done');
   return { lab, runId: run.id };
@@ -31,14 +31,18 @@ async function labWithRun(autoEvaluate: boolean) {
 describe('explaining through the lab', () => {
   it('evaluates a run without an evaluation first, and follows that evaluation', async () => {
     const { lab, runId } = await labWithRun(false);
-    expect(lab.evaluations.latest(runId)).toBeNull();
+    expect(storesOf(lab).evaluations.current(runId)).toBeNull();
     const job = lab.explain({ id: runId });
     // the evaluation is queued before the explanation (jobs run one at a time, in order)
     expect(lab.jobs.list().map((j) => j.kind)).toEqual(['train', 'evaluate', 'explain']);
     expect((await lab.jobs.finished(job.id)).job).toMatchObject({ status: 'done', error: null });
-    const evaluation = lab.evaluations.latest(runId)!;
-    const predictions = lab.evaluations.predictions(evaluation.id);
-    const images = lab.explanations.images(lab.explanations.latest(runId)!.id, { order: 'index', offset: 0, limit: 6 });
+    const evaluation = storesOf(lab).evaluations.current(runId)!;
+    const predictions = storesOf(lab).evaluations.predictions(evaluation.id);
+    const images = storesOf(lab).explanations.images(storesOf(lab).explanations.shown(runId)!.id, {
+      order: 'index',
+      offset: 0,
+      limit: 6,
+    });
     expect(images.items.map((i) => i.predicted)).toEqual(predictions.map((p) => p.predicted));
     // evaluated now: a second explanation queues no evaluation
     await lab.jobs.finished(lab.explain({ id: runId, method: 'gradcampp' }).id);
@@ -51,10 +55,10 @@ describe('explaining through the lab', () => {
     expect(kinds).toEqual(['train', 'evaluate', 'explain', 'features', 'background']);
     const explain = lab.jobs.list().find((j) => j.kind === 'explain')!;
     expect((await lab.jobs.finished(explain.id)).job.status).toBe('done');
-    expect(lab.explanations.latest(runId)).not.toBeNull();
+    expect(storesOf(lab).explanations.shown(runId)).not.toBeNull();
     const background = lab.jobs.list().find((j) => j.kind === 'background')!;
     expect((await lab.jobs.finished(background.id)).job.status).toBe('done');
-    expect(lab.background.current(runId)?.summary.images).toBe(6);
+    expect(storesOf(lab).background.current(runId)?.summary.images).toBe(6);
   });
 
   it('fails an explanation job of a run without an evaluation, saying so', async () => {
@@ -64,6 +68,6 @@ describe('explaining through the lab', () => {
       status: 'failed',
       error: `run ${runId} has no evaluation; evaluate it first`,
     });
-    expect(lab.explanations.latest(runId)).toBeNull();
+    expect(storesOf(lab).explanations.shown(runId)).toBeNull();
   });
 });

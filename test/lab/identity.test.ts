@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../src/shared/contract';
 import type { Lab } from '../../src/main/lab/lab';
-import { testLab, type RecordedEvent } from '../helpers/lab';
+import { testLab, type RecordedEvent, storesOf } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 let lab: Lab;
@@ -11,13 +11,13 @@ afterEach(() => lab.close());
 function withRun(): { events: RecordedEvent[]; id: number } {
   const made = testLab();
   lab = made.lab;
-  const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
-  const run = lab.runs.create({
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
+  const run = storesOf(lab).runs.create({
     datasetId: dataset.id,
     datasetHash: dataset.contentHash,
     config: defaultRunConfig('cnn'),
   });
-  lab.runs.setStatus(run.id, 'done');
+  storesOf(lab).runs.setStatus(run.id, 'done');
   return { events: made.events, id: run.id };
 }
 
@@ -57,7 +57,7 @@ describe('run identity requests', () => {
     }
     // 80 characters is allowed, unique names are not required
     expect(await lab.dispatch('renameRun', { id, name: 'é'.repeat(80) })).toMatchObject({ ok: true });
-    expect(lab.runs.get(id).colour).toBe('#0072b2');
+    expect(storesOf(lab).runs.get(id).colour).toBe('#0072b2');
     expect(events.filter((e) => e.name === 'runUpdated')).toHaveLength(1);
     expect(await lab.dispatch('renameRun', { id: 99, name: 'x' })).toMatchObject({
       ok: false,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../src/shared/contract';
 import type { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { deadPid, eventually, labOn } from '../helpers/runs';
 import { LeaseLostError, ownershipTiming } from '../../src/main/lab/store/run-owners';
 
@@ -21,14 +21,14 @@ function open(dir: string, options: Parameters<typeof labOn>[1] = {}): Lab {
 
 /** A cnn run stored directly (no job), with the owner columns set as given. */
 function storedRun(lab: Lab, owner: { pid: number; host: string; heartbeat: string } | null, status = 'running') {
-  const { dataset } = lab.datasets.add(syntheticDataset());
-  const run = lab.runs.create({
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+  const run = storesOf(lab).runs.create({
     datasetId: dataset.id,
     datasetHash: dataset.contentHash,
     config: defaultRunConfig('cnn'),
   });
-  lab.db
-    .prepare('UPDATE runs SET status = ?, owner_pid = ?, owner_host = ?, owner_heartbeat = ? WHERE id = ?')
+  storesOf(lab)
+    .db.prepare('UPDATE runs SET status = ?, owner_pid = ?, owner_host = ?, owner_heartbeat = ? WHERE id = ?')
     .run(status, owner?.pid ?? null, owner?.host ?? null, owner?.heartbeat ?? null, run.id);
   return run;
 }
@@ -37,13 +37,13 @@ describe('run ownership across processes sharing a database', () => {
   it('a second lab leaves a run the first has claimed alone, and refuses to resume or delete it', async () => {
     const dir = tempDir();
     const first = open(dir);
-    const { dataset } = first.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(first).datasets.add(syntheticDataset());
     const { run } = first.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1 });
-    expect(first.runs.owners.owner(run.id)).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(storesOf(first).runs.owners.owner(run.id)).toMatchObject({ pid: process.pid, host: hostname() });
 
     // queued and claimed
     const second = open(dir);
-    expect(second.runs.get(run.id).status).toBe('queued');
+    expect(storesOf(second).runs.get(run.id).status).toBe('queued');
     const resumed = await second.dispatch('resumeRun', { id: run.id });
     expect(resumed).toEqual({
       ok: false,
@@ -56,9 +56,9 @@ describe('run ownership across processes sharing a database', () => {
     });
 
     // training (as its worker records it)
-    first.runs.markStarted(run.id, { backend: 'wasm', params: 1 });
+    storesOf(first).runs.markStarted(run.id, { backend: 'wasm', params: 1 });
     const third = open(dir);
-    expect(third.runs.get(run.id).status).toBe('running');
+    expect(storesOf(third).runs.get(run.id).status).toBe('running');
     expect((await third.dispatch('resumeRun', { id: run.id })).ok).toBe(false);
     expect(third.jobs.list()).toEqual([]);
   });
@@ -79,47 +79,47 @@ describe('run ownership across processes sharing a database', () => {
     setup.close();
 
     const lab = open(dir);
-    expect([dead, silent, remote, unowned, live].map((run) => lab.runs.get(run.id).status)).toEqual([
+    expect([dead, silent, remote, unowned, live].map((run) => storesOf(lab).runs.get(run.id).status)).toEqual([
       'interrupted',
       'interrupted',
       'running',
       'interrupted',
       'running',
     ]);
-    expect(lab.runs.get(dead.id).error).toBe('the process training this run stopped');
-    expect(lab.runs.owners.owner(dead.id)).toBeNull();
+    expect(storesOf(lab).runs.get(dead.id).error).toBe('the process training this run stopped');
+    expect(storesOf(lab).runs.owners.owner(dead.id)).toBeNull();
     // an interrupted run is resumable by anyone
     expect(lab.resumeRun(dead.id).run.status).toBe('queued');
-    expect(lab.runs.owners.owner(dead.id)?.pid).toBe(process.pid);
+    expect(storesOf(lab).runs.owners.owner(dead.id)?.pid).toBe(process.pid);
   });
 
   it('keeps a claimed run alive past the stale limit with heartbeats', async () => {
     const dir = tempDir();
     const timing = { heartbeatMs: 30, staleMs: 300 };
     const first = open(dir, { ownership: timing });
-    const { dataset } = first.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(first).datasets.add(syntheticDataset());
     const { run } = first.startRun({ datasetId: dataset.id, model: 'cnn' });
-    const claimed = Date.parse(first.runs.owners.owner(run.id)?.heartbeat ?? '');
+    const claimed = Date.parse(storesOf(first).runs.owners.owner(run.id)?.heartbeat ?? '');
     await eventually(() => {
-      const beat = Date.parse(first.runs.owners.owner(run.id)?.heartbeat ?? '');
+      const beat = Date.parse(storesOf(first).runs.owners.owner(run.id)?.heartbeat ?? '');
       return beat > claimed + 2 * timing.staleMs ? beat : undefined;
     }, 'a heartbeat later than twice the stale limit');
     const second = open(dir, { ownership: timing });
-    expect(second.runs.get(run.id).status).toBe('queued');
+    expect(storesOf(second).runs.get(run.id).status).toBe('queued');
   });
 
   it('cancels a run another lab trains through the run, and then lets it be resumed', async () => {
     const dir = tempDir();
     const timing = { heartbeatMs: 30, staleMs: 60_000 };
     const first = open(dir, { ownership: timing });
-    const { dataset } = first.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(first).datasets.add(syntheticDataset());
     const { run, job } = first.startRun({ datasetId: dataset.id, model: 'cnn' });
     const second = open(dir, { ownership: timing });
     expect(second.cancelRun(run.id).status).toBe('queued');
-    await eventually(() => (second.runs.get(run.id).status === 'cancelled' ? true : undefined), 'the cancel');
+    await eventually(() => (storesOf(second).runs.get(run.id).status === 'cancelled' ? true : undefined), 'the cancel');
     expect(first.jobs.get(job.id).status).toBe('cancelled');
-    expect(second.runs.owners.owner(run.id)).toBeNull();
-    expect(second.runs.cancelRequested(run.id)).toBe(false);
+    expect(storesOf(second).runs.owners.owner(run.id)).toBeNull();
+    expect(storesOf(second).runs.cancelRequested(run.id)).toBe(false);
     expect(second.resumeRun(run.id).run.status).toBe('queued');
     expect(() => first.cancelRun(999)).toThrow('no run with id 999');
   });
@@ -127,15 +127,15 @@ describe('run ownership across processes sharing a database', () => {
   it('deletes a run with its members, and refuses a member alone', async () => {
     const dir = tempDir();
     const lab = open(dir);
-    const { dataset } = lab.datasets.add(syntheticDataset());
-    const ensemble = lab.runs.createEnsemble({
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+    const ensemble = storesOf(lab).runs.createEnsemble({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: { ...defaultRunConfig('ensemble'), members: 2 },
     });
-    lab.runs.setStatus(ensemble.id, 'cancelled');
-    const members = lab.runs.members(ensemble.id);
-    for (const member of members) lab.runs.setStatus(member.id, 'cancelled');
+    storesOf(lab).runs.setStatus(ensemble.id, 'cancelled');
+    const members = storesOf(lab).runs.members(ensemble.id);
+    for (const member of members) storesOf(lab).runs.setStatus(member.id, 'cancelled');
     const memberFirst = await lab.dispatch('deleteRun', { id: members[0]?.id ?? 0 });
     expect(memberFirst).toMatchObject({
       ok: false,
@@ -143,20 +143,20 @@ describe('run ownership across processes sharing a database', () => {
     });
     const deleted = await lab.dispatch('deleteRun', { id: ensemble.id });
     expect(deleted).toEqual({ ok: true, value: { deleted: [ensemble.id, ...members.map((m) => m.id)] } });
-    expect(lab.runs.list()).toEqual([]);
+    expect(storesOf(lab).runs.list()).toEqual([]);
   });
 
   it("fences a trainer's writes by its claim: once the run changes hands it writes nothing, in any of its writes", () => {
     const dir = tempDir();
     const owner = open(dir);
-    const { dataset } = owner.datasets.add(syntheticDataset());
-    const run = owner.runs.create({
+    const { dataset } = storesOf(owner).datasets.add(syntheticDataset());
+    const run = storesOf(owner).runs.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: defaultRunConfig('cnn'),
     });
-    const lease = owner.runs.owners.claim(run.id, { pid: 1, host: 'elsewhere' });
-    const trainer = owner.runs.fenced(lease.generation);
+    const lease = storesOf(owner).runs.owners.claim(run.id, { pid: 1, host: 'elsewhere' });
+    const trainer = storesOf(owner).runs.fenced(lease.generation);
     trainer.markStarted(run.id, { backend: 'wasm', params: 1 });
     const metrics = { epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 1, imagesPerSecond: 10 };
     const checkpoint = {
@@ -171,15 +171,15 @@ describe('run ownership across processes sharing a database', () => {
     trainer.assertLease(run.id);
 
     // the owner goes silent; another process calls the run interrupted and takes it over
-    owner.db.prepare("UPDATE runs SET owner_heartbeat = '2000-01-01T00:00:00.000Z' WHERE id = ?").run(run.id);
+    storesOf(owner).db.prepare("UPDATE runs SET owner_heartbeat = '2000-01-01T00:00:00.000Z' WHERE id = ?").run(run.id);
     const taker = open(dir);
-    expect(taker.runs.get(run.id).status).toBe('interrupted');
-    const taken = taker.runs.owners.claim(run.id, { pid: process.pid, host: hostname() });
+    expect(storesOf(taker).runs.get(run.id).status).toBe('interrupted');
+    const taken = storesOf(taker).runs.owners.claim(run.id, { pid: process.pid, host: hostname() });
     expect(taken.generation).toBeGreaterThan(lease.generation);
     const before = {
-      run: taker.runs.get(run.id),
-      epochs: taker.runs.epochs(run.id),
-      last: taker.runs.checkpoint(run.id, 'last'),
+      run: storesOf(taker).runs.get(run.id),
+      epochs: storesOf(taker).runs.epochs(run.id),
+      last: storesOf(taker).runs.checkpoint(run.id, 'last'),
     };
     const writes: [string, () => unknown][] = [
       ['a batch', () => trainer.assertLease(run.id)],
@@ -205,19 +205,19 @@ describe('run ownership across processes sharing a database', () => {
       );
     }
     expect({
-      run: taker.runs.get(run.id),
-      epochs: taker.runs.epochs(run.id),
-      last: taker.runs.checkpoint(run.id, 'last'),
+      run: storesOf(taker).runs.get(run.id),
+      epochs: storesOf(taker).runs.epochs(run.id),
+      last: storesOf(taker).runs.checkpoint(run.id, 'last'),
     }).toEqual(before);
-    expect(taker.runs.checkpoint(run.id, 'best')).toBeNull();
+    expect(storesOf(taker).runs.checkpoint(run.id, 'best')).toBeNull();
     // the taker's own trainer writes; the old owner can neither refresh nor give up the run
-    taker.runs.fenced(taken.generation).setStatus(run.id, 'running');
-    owner.runs.owners.heartbeat([lease], { pid: 1, host: 'elsewhere' });
-    owner.runs.owners.release(lease);
-    expect(taker.runs.owners.owner(run.id)?.pid).toBe(process.pid);
-    taker.runs.owners.release(taken);
-    expect(taker.runs.owners.owner(run.id)).toBeNull();
-    expect(() => taker.runs.fenced(taken.generation).assertLease(run.id)).toThrow(LeaseLostError);
+    storesOf(taker).runs.fenced(taken.generation).setStatus(run.id, 'running');
+    storesOf(owner).runs.owners.heartbeat([lease], { pid: 1, host: 'elsewhere' });
+    storesOf(owner).runs.owners.release(lease);
+    expect(storesOf(taker).runs.owners.owner(run.id)?.pid).toBe(process.pid);
+    storesOf(taker).runs.owners.release(taken);
+    expect(storesOf(taker).runs.owners.owner(run.id)).toBeNull();
+    expect(() => storesOf(taker).runs.fenced(taken.generation).assertLease(run.id)).toThrow(LeaseLostError);
   });
 
   it('reads the stale limit from CASEBOOK_OWNER_STALE_SECONDS, with a heartbeat four times as often', () => {

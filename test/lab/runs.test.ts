@@ -4,7 +4,7 @@ import { defaultRunConfig, QUEUED_AT_SHUTDOWN } from '../../src/shared/contract'
 import type { WorkerLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
-import { testLab, tempDir, type RecordedEvent } from '../helpers/lab';
+import { testLab, tempDir, type RecordedEvent, storesOf } from '../helpers/lab';
 import { labOn } from '../helpers/runs';
 
 let labs: Lab[] = [];
@@ -43,7 +43,7 @@ describe('runs through the lab', () => {
   it('starts a run with the seed defaults plus overrides, and reports it to the end', async () => {
     const { lab, events } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const started = await lab.dispatch('startRun', { datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 4 });
     if (!started.ok) throw new Error(started.error.message);
     expect(started.value.run.config).toMatchObject({
@@ -81,7 +81,7 @@ describe('runs through the lab', () => {
     });
     const missing = await lab.dispatch('startRun', { datasetId: 99, model: 'vnn' });
     expect(missing).toEqual({ ok: false, error: { code: 'not-found', message: 'no dataset with id 99' } });
-    expect(lab.runs.list()).toEqual([]);
+    expect(storesOf(lab).runs.list()).toEqual([]);
   });
 
   it('marks a run failed with the reason when its trainer process dies', async () => {
@@ -95,10 +95,10 @@ describe('runs through the lab', () => {
       emit: (name, payload) => events.push({ name, payload }),
     });
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
     const { run } = lab.startRun({ datasetId: dataset.id, model: 'cnn' });
     await until(events, (e) => e.name === 'jobFinished');
-    expect(lab.runs.get(run.id)).toMatchObject({ status: 'failed', error: 'the worker exited (SIGSEGV)' });
+    expect(storesOf(lab).runs.get(run.id)).toMatchObject({ status: 'failed', error: 'the worker exited (SIGSEGV)' });
     const last = events.filter((e) => e.name === 'runUpdated').at(-1);
     expect(last?.payload).toMatchObject({ run: { status: 'failed' } });
   });
@@ -106,7 +106,7 @@ describe('runs through the lab', () => {
   it('queues a second training run until the first is done', async () => {
     const { lab, events } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const first = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     const second = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     expect(lab.jobs.get(first.job.id).status).toBe('running');
@@ -115,30 +115,33 @@ describe('runs through the lab', () => {
       events,
       (e) => e.name === 'jobFinished' && (e.payload as { job: { id: string } }).job.id === second.job.id,
     );
-    expect(lab.runs.get(first.run.id).status).toBe('done');
-    expect(lab.runs.get(second.run.id).status).toBe('done');
+    expect(storesOf(lab).runs.get(first.run.id).status).toBe('done');
+    expect(storesOf(lab).runs.get(second.run.id).status).toBe('done');
   });
 
   it('says a run stopped by a shutdown while queued was queued, not training', async () => {
     const dir = tempDir();
     // the holding worker takes the first job and never starts it: both runs stay queued
     const { lab } = labOn(dir);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const first = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     const second = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
-    expect(lab.runs.get(first.run.id).status).toBe('queued');
+    expect(storesOf(lab).runs.get(first.run.id).status).toBe('queued');
     await lab.shutdown();
     const { lab: again } = labOn(dir);
     labs.push(again);
     for (const id of [first.run.id, second.run.id])
-      expect(again.runs.get(id), `run ${id}`).toMatchObject({ status: 'interrupted', error: QUEUED_AT_SHUTDOWN });
+      expect(storesOf(again).runs.get(id), `run ${id}`).toMatchObject({
+        status: 'interrupted',
+        error: QUEUED_AT_SHUTDOWN,
+      });
     expect(QUEUED_AT_SHUTDOWN).not.toMatch(/training/);
   });
 
   it('cancels a queued run before it starts, and resumes it later', async () => {
     const { lab, events } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     const second = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     expect(lab.cancelRun(second.run.id).status).toBe('cancelled');
@@ -160,7 +163,7 @@ describe('runs through the lab', () => {
     labs.push(lab);
     const defaults = await lab.dispatch('modelDefaults', {});
     expect(defaults.ok && defaults.value.ensemble).toMatchObject({ members: 5, batchSize: 256, dropout: 0.2 });
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const started = await lab.dispatch('startRun', {
       datasetId: dataset.id,
       model: 'ensemble',
@@ -173,7 +176,7 @@ describe('runs through the lab', () => {
     expect(started.value.job.title).toBe(`Train Deep ensemble (run ${started.value.run.id})`);
     const evaluated = await until(events, (e) => e.name === 'runEvaluated');
     expect(evaluated.payload).toMatchObject({ runId: started.value.run.id, metrics: { samples: 2 } });
-    const members = lab.runs.members(started.value.run.id);
+    const members = storesOf(lab).runs.members(started.value.run.id);
     expect(members.map((m) => [m.config.seed, m.status])).toEqual([
       [3, 'done'],
       [4, 'done'],
@@ -199,29 +202,34 @@ describe('runs through the lab', () => {
   it('cancelling a member cancels its whole ensemble', async () => {
     const { lab, events } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 6 });
     const ensemble = lab.startRun({ datasetId: dataset.id, model: 'ensemble', members: 2, epochs: 1, batchSize: 6 });
-    const [member] = lab.runs.members(ensemble.run.id);
+    const [member] = storesOf(lab).runs.members(ensemble.run.id);
     lab.cancelRun(member!.id);
     await until(
       events,
       (e) => e.name === 'jobFinished' && (e.payload as { job: { id: string } }).job.id === ensemble.job.id,
     );
     expect(
-      [ensemble.run.id, ...lab.runs.members(ensemble.run.id).map((m) => m.id)].map((id) => lab.runs.get(id).status),
+      [
+        ensemble.run.id,
+        ...storesOf(lab)
+          .runs.members(ensemble.run.id)
+          .map((m) => m.id),
+      ].map((id) => storesOf(lab).runs.get(id).status),
     ).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 
   it('shows runs left running by a previous session as interrupted', () => {
     const { lab, dir } = testLab();
-    const { dataset } = lab.datasets.add(syntheticDataset());
-    const run = lab.runs.create({
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+    const run = storesOf(lab).runs.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: defaultRunConfig('cnn'),
     });
-    lab.runs.markStarted(run.id, { backend: 'wasm', params: 1 });
+    storesOf(lab).runs.markStarted(run.id, { backend: 'wasm', params: 1 });
     lab.close();
     const again = new Lab({
       databasePath: join(dir, 'study.db'),
@@ -231,6 +239,6 @@ describe('runs through the lab', () => {
       emit: () => undefined,
     });
     labs.push(again);
-    expect(again.runs.get(run.id).status).toBe('interrupted');
+    expect(storesOf(again).runs.get(run.id).status).toBe('interrupted');
   });
 });

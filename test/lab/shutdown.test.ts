@@ -3,7 +3,7 @@ import { QUEUED_AT_SHUTDOWN, type JobInfo } from '../../src/shared/contract';
 import { forkLauncher } from '../../src/main/lab/jobs/fork';
 import { SHUTDOWN_GRACE_MS } from '../../src/main/lab/jobs/manager';
 import { syntheticDataset } from '../helpers/synthetic';
-import { tempDir } from '../helpers/lab';
+import { tempDir, storesOf } from '../helpers/lab';
 import { BUILT_WORKER, ensureBuilt, eventually, labOn } from '../helpers/runs';
 
 // Training in this process would starve the timers the test polls with: use the built worker.
@@ -17,11 +17,11 @@ describe('Lab.shutdown', () => {
     const dir = tempDir();
     const { lab, events } = labOn(dir, { launch });
     const errors = vi.spyOn(console, 'error');
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 20, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 20, test: 2 }));
     const training = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 30, batchSize: 16, patience: 0 });
     const queued = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 16 });
     await eventually(
-      () => (lab.runs.get(training.run.id).epochsDone >= 1 ? true : undefined),
+      () => (storesOf(lab).runs.get(training.run.id).epochsDone >= 1 ? true : undefined),
       'a finished epoch',
       120_000,
     );
@@ -32,7 +32,7 @@ describe('Lab.shutdown', () => {
     expect(await lab.dispatch('listRuns', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     await stopping;
     expect(Date.now() - started).toBeLessThan(SHUTDOWN_GRACE_MS + 5_000);
-    expect(() => lab.runs.list()).toThrow(/not open/);
+    expect(() => storesOf(lab).runs.list()).toThrow(/not open/);
 
     const finished = events.filter((e) => e.name === 'jobFinished').map((e) => (e.payload as { job: JobInfo }).job);
     expect(finished.map((job) => [job.id, job.status])).toEqual([
@@ -45,18 +45,18 @@ describe('Lab.shutdown', () => {
 
     const { lab: again } = labOn(dir, { launch });
     try {
-      const run = again.runs.get(training.run.id);
+      const run = storesOf(again).runs.get(training.run.id);
       expect(run).toMatchObject({ status: 'interrupted', error: 'Casebook stopped while this run was training' });
       expect(run.epochsDone).toBeGreaterThanOrEqual(1);
-      expect(again.runs.epochs(run.id)).toHaveLength(run.epochsDone);
-      expect(again.runs.checkpoint(run.id, 'last')?.epoch).toBe(run.epochsDone);
-      expect(again.runs.owners.owner(run.id)).toBeNull();
-      expect(again.runs.get(queued.run.id)).toMatchObject({
+      expect(storesOf(again).runs.epochs(run.id)).toHaveLength(run.epochsDone);
+      expect(storesOf(again).runs.checkpoint(run.id, 'last')?.epoch).toBe(run.epochsDone);
+      expect(storesOf(again).runs.owners.owner(run.id)).toBeNull();
+      expect(storesOf(again).runs.get(queued.run.id)).toMatchObject({
         status: 'interrupted',
         error: QUEUED_AT_SHUTDOWN,
         epochsDone: 0,
       });
-      expect(again.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(storesOf(again).db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(errors).not.toHaveBeenCalled();
     } finally {
       again.close();

@@ -7,7 +7,7 @@ import { Lab } from '../../src/main/lab/lab';
 import { sampleArchivePath } from '../../src/main/lab/paths';
 import { QUICK, SAMPLE, sampleImportRequest, type StudyStep } from '../../src/main/lab/study';
 import { syntheticDataset } from '../helpers/synthetic';
-import { tempDir, testLab } from '../helpers/lab';
+import { tempDir, testLab, storesOf } from '../helpers/lab';
 
 let labs: Lab[] = [];
 afterEach(() => {
@@ -39,7 +39,7 @@ describe('studies', () => {
       },
     });
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const steps: string[] = [];
     const onStep = (step: StudyStep, run: { id: number }) => steps.push(`${step} ${run.id}`);
     const results = await lab.studies.run(
@@ -76,7 +76,13 @@ describe('studies', () => {
       ['done', [], 6, 6, 6],
     ]);
     // and the features of their training and test images (nearest training images)
-    expect(results.map((r) => lab.features.info(r.run.id).map((f) => `${f.split} ${f.count}`))).toEqual([
+    expect(
+      results.map((r) =>
+        storesOf(lab)
+          .features.info(r.run.id)
+          .map((f) => `${f.split} ${f.count}`),
+      ),
+    ).toEqual([
       ['test 6', 'train 18'],
       ['test 6', 'train 18'],
     ]);
@@ -89,7 +95,7 @@ describe('studies', () => {
   it('startStudy queues a run per seed model with the quick settings', async () => {
     const { lab } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const started = await lab.dispatch('startStudy', { datasetId: dataset.id, quick: true });
     if (!started.ok) throw new Error(started.error.message);
     await cancelAll(lab);
@@ -110,7 +116,7 @@ describe('seeds', () => {
   it('startStudy with seeds trains each model with seed, seed + 1, …: one seed group per model', async () => {
     const { lab } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const started = await lab.dispatch('startStudy', {
       datasetId: dataset.id,
       models: ['cnn', 'vnn'],
@@ -128,8 +134,8 @@ describe('seeds', () => {
       ['vnn', 44],
     ]);
     const [c1, , , v1] = started.value.runs;
-    const groups = lab.runs
-      .list()
+    const groups = storesOf(lab)
+      .runs.list()
       .reverse()
       .map((run) => run.group);
     expect(groups).toEqual([c1?.id, c1?.id, c1?.id, v1?.id, v1?.id, v1?.id]);
@@ -140,7 +146,7 @@ describe('seeds', () => {
   it('startRuns makes n runs differing by seed; repeatRun adds the next unused seeds to the group', async () => {
     const { lab } = testLab();
     labs.push(lab);
-    const { dataset } = lab.datasets.add(syntheticDataset({ train: 6, test: 2 }));
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 6, test: 2 }));
     const base = { datasetId: dataset.id, model: 'cnn' as const, epochs: 1, batchSize: 6, learningRate: 3e-4 };
     const started = await lab.dispatch('startRuns', { ...base, seed: 5, seeds: 2 });
     if (!started.ok) throw new Error(started.error.message);
@@ -155,20 +161,24 @@ describe('seeds', () => {
       [7, 3e-4],
       [8, 3e-4],
     ]);
-    expect(lab.runs.groupRuns(second?.id ?? 0).map((r) => r.config.seed)).toEqual([5, 6, 7, 8]);
-    expect(lab.runs.get(alone.value.run.id).group).toBeNull();
+    expect(
+      storesOf(lab)
+        .runs.groupRuns(second?.id ?? 0)
+        .map((r) => r.config.seed),
+    ).toEqual([5, 6, 7, 8]);
+    expect(storesOf(lab).runs.get(alone.value.run.id).group).toBeNull();
     // repeating a run alone makes a group of it
     const more = await lab.dispatch('repeatRun', { id: alone.value.run.id, seeds: 1 });
     if (!more.ok) throw new Error(more.error.message);
     await cancelAll(lab);
-    expect(lab.runs.get(alone.value.run.id).group).toBe(alone.value.run.id);
+    expect(storesOf(lab).runs.get(alone.value.run.id).group).toBe(alone.value.run.id);
     // an ensemble's member is repeated through its ensemble
-    const ensemble = lab.runs.createEnsemble({
+    const ensemble = storesOf(lab).runs.createEnsemble({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: { ...defaultRunConfig('ensemble'), members: 2 },
     });
-    const member = lab.runs.members(ensemble.id)[0];
+    const member = storesOf(lab).runs.members(ensemble.id)[0];
     const refused = await lab.dispatch('repeatRun', { id: member?.id ?? 0, seeds: 1 });
     expect(refused).toMatchObject({
       ok: false,
@@ -181,7 +191,7 @@ describe('the sample study', () => {
   it('finds the bundled sample, which holds 500 training and 100 test images of each class', async () => {
     const { lab } = testLab();
     labs.push(lab);
-    const { dataset } = await importDataset(lab.datasets, sampleImportRequest(sampleArchivePath()));
+    const { dataset } = await importDataset(storesOf(lab).datasets, sampleImportRequest(sampleArchivePath()));
     expect(dataset.classes).toEqual(['deer', 'frog', 'truck']);
     expect(dataset.counts).toEqual({
       train: { deer: 500, frog: 500, truck: 500 },
@@ -201,7 +211,7 @@ describe('the sample study', () => {
     if (!started.ok) throw new Error(started.error.message);
     await cancelAll(lab);
     const { datasetId, runs, jobs } = started.value;
-    expect(lab.datasets.get(datasetId).counts.train).toEqual({ deer: 500, frog: 500, truck: 500 });
+    expect(storesOf(lab).datasets.get(datasetId).counts.train).toEqual({ deer: 500, frog: 500, truck: 500 });
     // the pages hear of the new dataset (the gallery names its classes from it)
     expect(events.some((event) => event.name === 'datasetsChanged')).toBe(true);
     expect(runs.map((run) => run.model)).toEqual(['cnn', 'vnn', 'mcdropout']);
@@ -210,6 +220,10 @@ describe('the sample study', () => {
       expect(run.config).toMatchObject({ ...SAMPLE, trainLimit: null, testLimit: null });
     }
     expect(jobs.map((job) => job.kind)).toEqual(['train', 'train', 'train']);
-    expect(lab.runs.list().map((run) => run.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(
+      storesOf(lab)
+        .runs.list()
+        .map((run) => run.status),
+    ).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 });

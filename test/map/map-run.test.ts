@@ -5,7 +5,7 @@ import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { boxPolygon } from '../../src/shared/map-region';
 import { captureIo } from '../helpers/io';
-import { tempDir } from '../helpers/lab';
+import { storesOf, tempDir } from '../helpers/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 
 let labs: Lab[] = [];
@@ -26,7 +26,7 @@ async function labWithRun() {
     autoEvaluate: false,
   });
   labs.push(lab);
-  const { dataset } = lab.datasets.add(syntheticDataset({ train: 10, test: 10 }));
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 10, test: 10 }));
   const { run, job } = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1, batchSize: 10 });
   expect((await lab.jobs.finished(job.id)).job.status).toBe('done');
   expect((await lab.jobs.finished(lab.evaluate(run.id).id)).job.status).toBe('done');
@@ -39,13 +39,13 @@ describe('the map of a run', () => {
     expect(lab.runMap(runId)).toBeNull();
     const first = await lab.jobs.finished(lab.map({ id: runId }).id);
     expect(first.job).toMatchObject({ status: 'done', error: null });
-    expect(lab.features.get(runId, 'test')).not.toBeNull();
+    expect(storesOf(lab).features.get(runId, 'test')).not.toBeNull();
     const map = lab.runMap(runId)!;
     expect(map).toMatchObject({ runId, method: 'umap', seed: 42, count: 30, classes: ['deer', 'frog', 'truck'] });
     expect(map.x).toHaveLength(30);
     expect(map.label.slice(0, 3)).toEqual([0, 1, 2]);
     // from the current evaluation
-    const predictions = lab.evaluations.predictions(lab.evaluations.latest(runId)!.id);
+    const predictions = storesOf(lab).evaluations.predictions(storesOf(lab).evaluations.current(runId)!.id);
     expect(map.predicted).toEqual(predictions.map((p) => p.predicted));
     // the same run and seed, computed again: the same map
     await lab.jobs.finished(lab.map({ id: runId }).id);
@@ -85,9 +85,9 @@ describe('the map of a run', () => {
     expect(() => lab.map({ id: queued.id })).toThrow(/only a finished run can be mapped/);
     await lab.jobs.finished(lab.jobs.list().find((j) => j.kind === 'train' && j.status !== 'done')!.id);
     await lab.jobs.finished(lab.map({ id: runId }).id);
-    expect(lab.maps.get(runId)).not.toBeNull();
+    expect(storesOf(lab).maps.get(runId)).not.toBeNull();
     lab.deleteRun(runId);
-    expect(lab.maps.get(runId)).toBeNull();
+    expect(storesOf(lab).maps.get(runId)).toBeNull();
   });
 
   it('casebook map --json prints one line per test image, the same as stored', async () => {

@@ -30,14 +30,14 @@ describe('EvaluationStore (migration 003)', () => {
       config: defaultRunConfig('vnn'),
     });
     const store = new EvaluationStore(db);
-    expect(store.latest(run.id)).toBeNull();
+    expect(store.current(run.id)).toBeNull();
     const samples = new Float32Array([0.9, 0.1, 0.7, 0.3, 0.2, 0.8, 0.4, 0.6]);
     const first = summarise({ labels: [0, 1], samples, perImage: 2, classes: ['a', 'b'] }, 1);
     const id1 = store.add(run.id, first.metrics, first.images);
     const second = summarise({ labels: [0, 1], samples, perImage: 2, classes: ['a', 'b'] }, 2);
     const id2 = store.add(run.id, second.metrics, second.images);
     expect(id2).toBeGreaterThan(id1);
-    expect(store.latest(run.id)).toMatchObject({ id: id2, metrics: { seconds: 2, samples: 2 } });
+    expect(store.current(run.id)).toMatchObject({ id: id2, metrics: { seconds: 2, samples: 2 } });
     expect(store.predictionCount(id2)).toBe(2);
     const row = db
       .prepare('SELECT boxplots, mutual_information FROM predictions WHERE evaluation_id = ? AND idx = 0')

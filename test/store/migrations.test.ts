@@ -519,4 +519,44 @@ describe('migrations', () => {
       new RegExp(`${file.replace(/[.]/g, '\\.')}.*not a (usable Casebook )?database`),
     );
   });
+
+  it('015-shown-explanations keeps every explanation and shows the newest until a pick, only of the run', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations.slice(0, 14));
+    db.prepare(
+      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
+    ).run();
+    const run = db.prepare(
+      "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (?, 1, 'h', 'cnn', '{}', 'done')",
+    );
+    run.run(1);
+    run.run(2);
+    const explain = db.prepare(
+      "INSERT INTO explanations (id, run_id, method, layer, samples, summary) VALUES (?, ?, 'gradcam', 'c', 1, '{}')",
+    );
+    explain.run(1, 1);
+    explain.run(2, 1);
+    explain.run(3, 2);
+    const before = db.prepare('SELECT * FROM explanations ORDER BY id').all();
+    migrate(db, migrations.slice(0, 15));
+    expect(schemaVersion(db)).toBe(15);
+    expect(db.prepare('SELECT * FROM explanations ORDER BY id').all()).toEqual(before);
+    // no pick for existing runs: they go on showing their newest
+    expect(db.prepare('SELECT count(*) FROM shown_explanations').pluck().get()).toBe(0);
+    const pick = db.prepare('INSERT OR REPLACE INTO shown_explanations (run_id, explanation_id) VALUES (?, ?)');
+    pick.run(1, 1);
+    expect(() => pick.run(1, 3)).toThrow(/one of the run's own/);
+    expect(() => db.prepare('UPDATE shown_explanations SET explanation_id = 3 WHERE run_id = 1').run()).toThrow(
+      /one of the run's own/,
+    );
+    // deleting the picked explanation drops the pick; deleting the run too
+    db.prepare('DELETE FROM explanations WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM shown_explanations').pluck().get()).toBe(0);
+    pick.run(1, 2);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM shown_explanations').pluck().get()).toBe(0);
+    db.close();
+  });
 });

@@ -91,7 +91,7 @@ describe('deep ensembles', () => {
     const boxplots = db
       .prepare('SELECT boxplots FROM predictions WHERE evaluation_id = ? ORDER BY idx LIMIT 1')
       .pluck()
-      .get(evaluations.latest(run.id)!.id) as string;
+      .get(evaluations.current(run.id)!.id) as string;
     expect(JSON.parse(boxplots)).toHaveLength(3);
   });
 

@@ -5,7 +5,7 @@ import { startWebServer, type WebServer } from '../../src/main/web/server';
 import type { Lab } from '../../src/main/lab/lab';
 import { defaultRunConfig } from '../../src/shared/contract';
 import { syntheticDataset } from '../helpers/synthetic';
-import { testLab } from '../helpers/lab';
+import { testLab, storesOf } from '../helpers/lab';
 
 let server: WebServer | null = null;
 let lab: Lab | null = null;
@@ -153,13 +153,13 @@ describe('web server (browser mode)', () => {
     const unknown = await fetch(`${base}/api/getRun`, { method: 'POST', body: '{"id": 999}', headers: json });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    const { dataset } = lab.datasets.add(syntheticDataset());
-    const run = lab.runs.create({
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
+    const run = storesOf(lab).runs.create({
       datasetId: dataset.id,
       datasetHash: dataset.contentHash,
       config: defaultRunConfig('cnn'),
     });
-    lab.runs.setStatus(run.id, 'done');
+    storesOf(lab).runs.setStatus(run.id, 'done');
     const resumed = await fetch(`${base}/api/resumeRun`, {
       method: 'POST',
       body: JSON.stringify({ id: run.id }),
@@ -167,7 +167,7 @@ describe('web server (browser mode)', () => {
     });
     expect(resumed.status).toBe(409);
     expect(await resumed.json()).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(lab.runs.get(run.id).status).toBe('done');
+    expect(storesOf(lab).runs.get(run.id).status).toBe('done');
     expect(lab.jobs.list()).toEqual([]);
   });
 
@@ -227,7 +227,7 @@ describe('web server (browser mode)', () => {
 
   it('sends the security headers with every kind of response', async () => {
     const { base, auth, json, lab } = await start();
-    const { dataset } = lab.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
     const responses = [
       await fetch(`${base}/api/appInfo`, { method: 'POST', body: '{}', headers: json }),
       await fetch(`${base}/api/getRun`, { method: 'POST', body: '{"id": 5}', headers: json }),
@@ -252,7 +252,7 @@ describe('web server (browser mode)', () => {
 
   it('serves stored images as PNG', async () => {
     const { base, auth, lab } = await start();
-    const { dataset } = lab.datasets.add(syntheticDataset());
+    const { dataset } = storesOf(lab).datasets.add(syntheticDataset());
     const res = await fetch(`${base}/image/${dataset.id}/train/1.png`, { headers: auth });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
@@ -260,7 +260,7 @@ describe('web server (browser mode)', () => {
       .raw()
       .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([32, 32, 3]);
-    expect(data[0]).toBe(lab.datasets.image(dataset.id, 'train', 1).pixels[0]);
+    expect(data[0]).toBe(storesOf(lab).datasets.image(dataset.id, 'train', 1).pixels[0]);
     const missing = await fetch(`${base}/image/${dataset.id}/train/999.png`, { headers: auth });
     expect(missing.status).toBe(404);
   });

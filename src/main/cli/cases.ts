@@ -1,7 +1,6 @@
 import { CaseService } from '../lab/cases/cases';
 import { openDatabase, type Db } from '../lab/store/database';
-import { DatasetStore } from '../lab/store/datasets';
-import { RunStore } from '../lab/store/runs';
+import { openStores } from '../lab/store/index';
 import { UsageError, listOption } from './args';
 
 /** The case service over a study database, for the commands that only read and annotate. */
@@ -13,10 +12,10 @@ export function openCases(file: string): {
   classesOf: (runIds: readonly number[]) => string[];
 } {
   const db = openDatabase(file);
-  const runs = new RunStore(db);
-  const datasets = new DatasetStore(db);
+  const stores = openStores(db);
+  const { runs, datasets } = stores;
   return {
-    cases: new CaseService({ db, runs, datasets }),
+    cases: new CaseService(stores),
     db,
     close: () => db.close(),
     classesOf: (runIds) => {

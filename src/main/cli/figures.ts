@@ -3,13 +3,7 @@ import { CaseService } from '../lab/cases/cases';
 import { FigureService } from '../lab/figures/service';
 import type { ReportSources } from '../lab/figures/report-model';
 import { openDatabase } from '../lab/store/database';
-import { DatasetStore } from '../lab/store/datasets';
-import { EvaluationStore } from '../lab/store/evaluations';
-import { MapStore } from '../lab/store/maps';
-import { ExplanationStore } from '../lab/store/explanations';
-import { RunStore } from '../lab/store/runs';
-import { FeatureStore } from '../lab/store/features';
-import { TrainLabelCheckStore } from '../lab/store/train-label-checks';
+import { openStores } from '../lab/store/index';
 import { NeighbourService } from '../lab/features/service';
 import { FIGURE_FORMATS, type FigureFormat } from '../lab/figures/render';
 import { UsageError } from './args';
@@ -17,26 +11,11 @@ import { UsageError } from './args';
 /** The figure service over a study database (read only: no jobs), for `figure` and `report`. */
 export function openFigures(file: string): ReportSources & { close: () => void } {
   const db = openDatabase(file);
-  const runs = new RunStore(db);
-  const datasets = new DatasetStore(db);
-  const cases = new CaseService({ db, runs, datasets });
-  const evaluations = new EvaluationStore(db);
-  const figures = new FigureService({
-    runs,
-    datasets,
-    evaluations,
-    explanations: new ExplanationStore(db),
-    maps: new MapStore(db),
-    cases,
-  });
-  const neighbours = new NeighbourService({
-    runs,
-    datasets,
-    evaluations,
-    features: new FeatureStore(db),
-    labelChecks: new TrainLabelCheckStore(db),
-  });
-  return { figures, cases, datasets, neighbours, close: () => db.close() };
+  const stores = openStores(db);
+  const cases = new CaseService(stores);
+  const figures = new FigureService({ ...stores, cases });
+  const neighbours = new NeighbourService(stores);
+  return { figures, cases, datasets: stores.datasets, neighbours, close: () => db.close() };
 }
 
 /** `--image test/17` (or `17`, the test split). */

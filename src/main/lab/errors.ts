@@ -37,3 +37,19 @@ export class UnavailableError extends LabError {
 export function errorCode(error: unknown): ErrorInfo['code'] {
   return error instanceof LabError ? error.code : 'failed';
 }
+
+/** The LabError of an envelope's error (a door that throws what `dispatch` answered). */
+export function labError(info: ErrorInfo): Error {
+  switch (info.code) {
+    case 'not-found':
+      return new NotFoundError(info.message);
+    case 'bad-request':
+      return new BadRequestError(info.message);
+    case 'conflict':
+      return new ConflictError(info.message);
+    case 'unavailable':
+      return new UnavailableError(info.message);
+    default:
+      return new Error(info.message);
+  }
+}

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   CIFAR10_CLASSES,
@@ -27,6 +26,7 @@ import {
   type RequestOutput,
   type Result,
   type JobInfo,
+  type RunExplanations,
   type RunSummary,
   type Split,
   type StartRunRequest,
@@ -41,12 +41,14 @@ import { compareGroups, compareRuns } from './evaluation/compare-runs';
 import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
 import { ComputeThread, defaultComputeEntry } from './compute/client';
-import { ConflictError, errorCode } from './errors';
+import type { ReportSources } from './figures/report-model';
+import { ConflictError, errorCode, labError } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
-import { openDatabase, type Db } from './store/database';
+import { openDatabase, setBusyTimeout, totalChanges, type Db } from './store/database';
 import { DatasetStore } from './store/datasets';
+import { openStores, type Stores } from './store/index';
 import { BUSY_MESSAGE, busyBackoffMs, isBusy, retryWhileBusy, RESPONSIVE_BUSY, type BusyPolicy } from './store/busy';
 import { RunStore } from './store/runs';
 import { EvaluationStore } from './store/evaluations';
@@ -54,7 +56,6 @@ import { ExplanationStore } from './store/explanations';
 import { MapStore } from './store/maps';
 import { readRunMap } from './map/read-map';
 import { FeatureStore } from './store/features';
-import { TrainLabelCheckStore } from './store/train-label-checks';
 import { NeighbourService } from './features/service';
 import { BackgroundStore } from './store/background';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
@@ -95,15 +96,17 @@ type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K>
  * request. `dispatch` validates what comes in and wraps what goes out in a result envelope.
  */
 export class Lab {
-  readonly db: Db;
-  readonly datasets: DatasetStore;
-  readonly runs: RunStore;
-  readonly evaluations: EvaluationStore;
-  readonly explanations: ExplanationStore;
-  readonly maps: MapStore;
-  readonly features: FeatureStore;
-  readonly neighbours: NeighbourService;
-  readonly background: BackgroundStore;
+  private readonly db: Db;
+  /** Every store, private: the doors (IPC, HTTP, the CLI) ask the Lab, never a store. */
+  private readonly stores: Stores;
+  private readonly datasets: DatasetStore;
+  private readonly runs: RunStore;
+  private readonly evaluations: EvaluationStore;
+  private readonly explanations: ExplanationStore;
+  private readonly maps: MapStore;
+  private readonly features: FeatureStore;
+  private readonly background: BackgroundStore;
+  private readonly neighbours: NeighbourService;
   readonly jobs: JobManager;
   readonly cases: CaseService;
   readonly figures: FigureService;
@@ -120,7 +123,7 @@ export class Lab {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly busy: BusyPolicy;
   /** Rows this Lab's connection has changed so far (SQLite's total_changes()). */
-  private readonly totalChanges: Database.Statement<[], number>;
+  private readonly totalChanges: () => number;
   /** Runs whose cross-process cancel request was passed on to their job. */
   private readonly cancelForwarded = new Set<number>();
   /** Set when shutdown (or close) begins: nothing new starts, settling training runs become interrupted. */
@@ -131,28 +134,23 @@ export class Lab {
   constructor(private readonly options: LabOptions) {
     const timing = options.ownership ?? ownershipTiming();
     this.db = openDatabase(options.databasePath);
-    this.datasets = new DatasetStore(this.db);
-    this.runs = new RunStore(this.db, timing.staleMs);
-    this.evaluations = new EvaluationStore(this.db);
-    this.explanations = new ExplanationStore(this.db);
-    this.maps = new MapStore(this.db);
-    this.features = new FeatureStore(this.db);
-    this.neighbours = new NeighbourService({
-      runs: this.runs,
-      datasets: this.datasets,
-      evaluations: this.evaluations,
-      features: this.features,
-      labelChecks: new TrainLabelCheckStore(this.db),
-    });
-    this.background = new BackgroundStore(this.db);
-    this.cases = new CaseService(this);
-    this.figures = new FigureService(this);
+    this.stores = openStores(this.db, { staleMs: timing.staleMs });
+    this.datasets = this.stores.datasets;
+    this.runs = this.stores.runs;
+    this.evaluations = this.stores.evaluations;
+    this.explanations = this.stores.explanations;
+    this.maps = this.stores.maps;
+    this.features = this.stores.features;
+    this.background = this.stores.background;
+    this.neighbours = new NeighbourService(this.stores);
+    this.cases = new CaseService(this.stores);
+    this.figures = new FigureService({ ...this.stores, cases: this.cases });
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
     this.busy = options.busy ?? RESPONSIVE_BUSY;
-    this.db.pragma(`busy_timeout = ${this.busy.timeoutMs}`);
-    this.totalChanges = this.db.prepare<[], number>('SELECT total_changes()').pluck();
+    setBusyTimeout(this.db, this.busy.timeoutMs);
+    this.totalChanges = totalChanges(this.db);
     this.heartbeat = setInterval(() => this.beat(), timing.heartbeatMs);
     this.heartbeat.unref();
     this.jobs = new JobManager({
@@ -161,7 +159,7 @@ export class Lab {
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
     });
-    this.studies = new Studies(this, options.autoEvaluate ?? true);
+    this.studies = new Studies(this, this.stores, options.autoEvaluate ?? true);
     const computeEntry = options.computeEntry === undefined ? defaultComputeEntry() : options.computeEntry;
     this.compute =
       computeEntry && options.databasePath !== ':memory:'
@@ -208,17 +206,27 @@ export class Lab {
       evaluateRun: ({ id, samples }) => ({ job: this.evaluate(id, samples) }),
       getEvaluation: ({ runId }) => {
         this.runs.get(runId);
-        return this.evaluations.latest(runId)?.metrics ?? null;
+        return this.evaluations.current(runId)?.metrics ?? null;
       },
       explainRun: (request) => ({ job: this.explain(request) }),
-      getExplanation: ({ runId }) => {
+      getExplanation: ({ runId, explanationId }) => this.explanation(runId, explanationId)?.summary ?? null,
+      listExplanations: ({ runId }) => this.runExplanations(runId),
+      showExplanation: ({ runId, explanationId }) => {
         this.runs.get(runId);
-        return this.explanations.latest(runId)?.summary ?? null;
+        this.explanations.show(runId, explanationId);
+        this.options.emit('explanationShown', { runId, explanationId });
+        return this.runExplanations(runId);
       },
-      listExplanationImages: ({ runId, ...page }) => {
-        this.runs.get(runId);
-        const latest = this.explanations.latest(runId);
-        return latest ? this.explanations.images(latest.id, page) : { total: 0, items: [] };
+      getExplanationImage: ({ runId, explanationId, index }) => {
+        const explanation = this.explanation(runId, explanationId);
+        const image = explanation ? this.explanations.image(explanation.id, index) : null;
+        return explanation && image
+          ? { explanationId: explanation.id, mapShape: explanation.summary.mapShape, image }
+          : null;
+      },
+      listExplanationImages: ({ runId, explanationId, ...page }) => {
+        const explanation = this.explanation(runId, explanationId);
+        return explanation ? this.explanations.images(explanation.id, page) : { total: 0, items: [] };
       },
       mapRun: (request) => ({ job: this.map(request) }),
       getMap: ({ runId }) => this.runMap(runId),
@@ -254,9 +262,10 @@ export class Lab {
         this.runs.get(runId);
         return classBoxplots(this.evaluations, runId);
       },
-      compareRuns: (request) => (this.compute ? this.compute.run('compareRuns', request) : compareRuns(this, request)),
+      compareRuns: (request) =>
+        this.compute ? this.compute.run('compareRuns', request) : compareRuns(this.stores, request),
       compareGroups: (request) =>
-        this.compute ? this.compute.run('compareGroups', request) : compareGroups(this, request),
+        this.compute ? this.compute.run('compareGroups', request) : compareGroups(this.stores, request),
       describeFigure: (request) =>
         this.compute ? this.compute.run('describeFigure', request) : this.figures.describe(request),
       exportFigure: (request) =>
@@ -267,7 +276,7 @@ export class Lab {
         };
         return this.compute
           ? this.compute.run('makeReport', request, onProgress)
-          : makeReportFile(this, request, onProgress);
+          : makeReportFile(this.reportSources, request, onProgress);
       },
     };
   }
@@ -286,18 +295,53 @@ export class Lab {
     try {
       const value = await retryWhileBusy(
         () => {
-          changesBefore = this.totalChanges.get() ?? 0;
+          changesBefore = this.totalChanges();
           return handler(parsed.data);
         },
         {
           deadlineMs: this.busy.deadlineMs,
-          retryable: () => !this.shuttingDown && this.totalChanges.get() === changesBefore,
+          retryable: () => !this.shuttingDown && this.totalChanges() === changesBefore,
         },
       );
       return { ok: true, value };
     } catch (error) {
       return isBusy(error) ? failure('unavailable', BUSY_MESSAGE) : failure(errorCode(error), errorMessage(error));
     }
+  }
+
+  /**
+   * A request as a door makes it: through `dispatch` (validated, retried while busy), its value
+   * returned or its error thrown as the LabError of its code. The CLI's commands ask this way.
+   */
+  async request<K extends RequestName>(name: K, input: RequestArgs<K>): Promise<RequestOutput<K>> {
+    const result = await this.dispatch(name, input);
+    if (!result.ok) throw labError(result.error);
+    return result.value;
+  }
+
+  /** What a report reads (the CLI's `report` and the `makeReport` request). */
+  get reportSources(): ReportSources {
+    return { figures: this.figures, cases: this.cases, datasets: this.datasets, neighbours: this.neighbours };
+  }
+
+  /** The live process training a run, or null (a CLI's cancel names it while it waits). */
+  runOwner(id: number): { pid: number } | null {
+    return this.runs.owners.liveOwner(id);
+  }
+
+  /** One of a run's explanations by id, or the one its pages show (null: it has none). */
+  private explanation(runId: number, explanationId: number | undefined) {
+    this.runs.get(runId);
+    return explanationId === undefined ? this.explanations.shown(runId) : this.explanations.get(runId, explanationId);
+  }
+
+  private runExplanations(runId: number): RunExplanations {
+    this.runs.get(runId);
+    return {
+      runId,
+      shownId: this.explanations.shown(runId)?.id ?? null,
+      items: this.explanations.list(runId),
+    };
   }
 
   /** Tells every page that an image's annotation changed. */
@@ -443,7 +487,7 @@ export class Lab {
     const run = this.runs.get(request.id);
     if (run.status !== 'done')
       throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be explained`);
-    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
+    if (this.evaluations.current(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
     return this.jobs.start(
       { kind: 'explain', request },
       `Explain run ${run.id} (${CAM_METHOD_LABELS[request.method]})`,
@@ -462,7 +506,7 @@ export class Lab {
 
   /** A run's stored map with what colours it (its current evaluation and explanation, the images' tags), or null. */
   runMap(runId: number): RunMap | null {
-    return readRunMap(this, runId);
+    return readRunMap(this.stores, runId);
   }
 
   /**
@@ -485,7 +529,7 @@ export class Lab {
     const run = this.runs.get(request.id);
     if (run.status !== 'done')
       throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be tested`);
-    if (this.evaluations.latest(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
+    if (this.evaluations.current(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
     return this.jobs.start({ kind: 'background', request }, `Background test of run ${run.id}`, queue);
   }
 
@@ -615,7 +659,7 @@ export class Lab {
   /** A test image with the run's current Grad-CAM map blended over it, as PNG (the gallery's tiles). */
   async overlayPng(runId: number, index: number, params: OverlayParams): Promise<Buffer> {
     const run = this.runs.get(runId);
-    const map = overlayMap(this.db, runId, index, params.map);
+    const map = overlayMap(this.stores.explanations, runId, index, params.map);
     const image = this.datasets.image(run.datasetId, 'test', index);
     return renderOverlay(image.pixels, image.shape, map, params);
   }

@@ -17,6 +17,7 @@ import {
 } from '../../shared/contract';
 import { importDataset } from './datasets/import';
 import type { Lab } from './lab';
+import type { Stores } from './store/index';
 import { sampleArchivePath } from './paths';
 
 /** The seed's three families: what a study trains unless told otherwise. */
@@ -112,6 +113,7 @@ export class Studies {
 
   constructor(
     private readonly lab: Lab,
+    private readonly stores: Stores,
     private readonly autoAnalyse: boolean,
   ) {}
 
@@ -137,7 +139,7 @@ export class Studies {
   /** Creates a run per model with the study's settings and queues their trainings, in order. */
   start(datasetId: number, models: readonly ModelFamily[] = SEED_MODELS, settings: StudySettings = {}): StudyStarted {
     const { samples, seeds, ...overrides } = settings;
-    this.lab.datasets.get(datasetId);
+    this.stores.datasets.get(datasetId);
     const started = models.flatMap((model) => {
       const defaults = defaultRunConfig(model);
       const step = model === 'ensemble' ? (overrides.members ?? defaults.members) : 1;
@@ -152,7 +154,7 @@ export class Studies {
 
   /** Imports the bundled sample (or reuses it) and starts the sample study of the seed's models. */
   async startSample(archive?: string): Promise<StudyStarted & { datasetId: number }> {
-    const { dataset } = await importDataset(this.lab.datasets, sampleImportRequest(archive));
+    const { dataset } = await importDataset(this.stores.datasets, sampleImportRequest(archive));
     return { datasetId: dataset.id, ...this.start(dataset.id, SEED_MODELS, SAMPLE) };
   }
 
@@ -182,8 +184,8 @@ export class Studies {
   }
 
   private async dataset(source: StudyPlan['dataset'], hooks: StudyHooks): Promise<DatasetSummary> {
-    if (typeof source === 'number') return this.lab.datasets.get(source);
-    const imported = await importDataset(this.lab.datasets, source, {
+    if (typeof source === 'number') return this.stores.datasets.get(source);
+    const imported = await importDataset(this.stores.datasets, source, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
     hooks.onImported?.(imported);
@@ -197,7 +199,7 @@ export class Studies {
     if (training.status !== 'done' || !analysis) {
       problems.push(`${MODEL_LABELS[run.model]} (run ${run.id}) ${training.status}: ${training.error ?? ''}`);
       return {
-        run: this.lab.runs.get(run.id),
+        run: this.stores.runs.get(run.id),
         training,
         metrics: null,
         explanations: null,
@@ -210,10 +212,10 @@ export class Studies {
     const evaluation = (await this.lab.jobs.finished(analysis.evaluation.id)).job;
     if (evaluation.status !== 'done')
       problems.push(`evaluation of run ${run.id} ${evaluation.status}: ${evaluation.error ?? ''}`);
-    const metrics = this.lab.evaluations.latest(run.id)?.metrics ?? null;
+    const metrics = this.stores.evaluations.current(run.id)?.metrics ?? null;
     hooks.onStep?.('explaining', run);
     const explanation = (await this.lab.jobs.finished(analysis.explanation.id)).job;
-    const explanations = this.lab.explanations.latest(run.id)?.summary ?? null;
+    const explanations = this.stores.explanations.shown(run.id)?.summary ?? null;
     if (explanation.status !== 'done')
       problems.push(`the explanation of run ${run.id} ${explanation.status}: ${explanation.error ?? ''}`);
     else if (!explanations) problems.push(`the explanation of run ${run.id} stored nothing`);
@@ -222,10 +224,10 @@ export class Studies {
       problems.push(`the features of run ${run.id} ${features.status}: ${features.error ?? ''}`);
     hooks.onStep?.('testing the background', run);
     const tested = (await this.lab.jobs.finished(analysis.background.id)).job;
-    const background = this.lab.background.current(run.id)?.summary ?? null;
+    const background = this.stores.background.current(run.id)?.summary ?? null;
     if (tested.status !== 'done')
       problems.push(`the background test of run ${run.id} ${tested.status}: ${tested.error ?? ''}`);
     else if (!background) problems.push(`the background test of run ${run.id} stored nothing`);
-    return { run: this.lab.runs.get(run.id), training, metrics, explanations, background, problems };
+    return { run: this.stores.runs.get(run.id), training, metrics, explanations, background, problems };
   }
 }

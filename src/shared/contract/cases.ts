@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { BIDI_CONTROL, Id, INVISIBLE, Split, UnicodeText } from './common';
 import { BackgroundResult } from './background';
-import { CamMethodName } from './explanation';
+import { CamMethodName, CamScore } from './explanation';
 import { MapRegion, MAX_MAP_POINTS } from './maps';
 import { ModelFamily } from './runs';
 
@@ -265,6 +265,9 @@ export type FinderResult = z.infer<typeof FinderResult>;
 export const CaseMaps = z.object({
   explanationId: Id,
   method: CamMethodName,
+  score: CamScore.default('logit'),
+  /** The class the maps explain for every image, or null: the predicted one (and the true one). */
+  targetClass: z.number().int().nonnegative().nullable().default(null),
   layer: z.string(),
   mapShape: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   map: z.array(z.number()),

@@ -73,15 +73,66 @@ export const ImageExplanation = z.object({
 });
 export type ImageExplanation = z.infer<typeof ImageExplanation>;
 
+/** One of a run's explanations (a run keeps every one made of it). */
+export const ExplanationInfo = z.object({
+  id: Id,
+  createdAt: z.string(),
+  summary: ExplanationSummary,
+});
+export type ExplanationInfo = z.infer<typeof ExplanationInfo>;
+
+/** A run's explanations, newest first, and the one its pages show (null: it has none). */
+export const RunExplanations = z.object({
+  runId: Id,
+  shownId: Id.nullable(),
+  items: z.array(ExplanationInfo),
+});
+export type RunExplanations = z.infer<typeof RunExplanations>;
+
+/** "Grad-CAM++ · softmax · class truck": what an explanation explains, for pickers and captions. */
+export function explanationLabel(summary: ExplanationSummary, classes: readonly string[]): string {
+  const explained =
+    summary.targetClass === null
+      ? 'predicted class'
+      : `class ${classes[summary.targetClass] ?? `#${summary.targetClass}`}`;
+  return [
+    CAM_METHOD_LABELS[summary.method],
+    summary.score === 'logit' ? 'logit' : 'softmax',
+    explained,
+    ...(summary.samples > 1 ? [`T = ${summary.samples}`] : []),
+  ].join(' · ');
+}
+
+/** Which explanation a request reads: one of the run's by id, or (absent) the one its pages show. */
+const ExplanationId = Id.optional();
+
 export const explanationRequests = {
   /** Computes Grad-CAM for every test image of a finished run, with the faithfulness check. */
   explainRun: { input: ExplainRequest, output: z.object({ job: JobInfo }) },
-  /** The run's newest explanation, or null when it has none. */
-  getExplanation: { input: z.object({ runId: Id }), output: ExplanationSummary.nullable() },
-  /** A page of the newest explanation's per-image maps, in test order or most background-reliant first. */
+  /** The explanation the run's pages show (or `explanationId`, one of its own), or null when it has none. */
+  getExplanation: {
+    input: z.object({ runId: Id, explanationId: ExplanationId }),
+    output: ExplanationSummary.nullable(),
+  },
+  /** Every explanation of the run, newest first, and which one its pages show. */
+  listExplanations: { input: z.object({ runId: Id }), output: RunExplanations },
+  /**
+   * Makes one of the run's explanations the one its run page, gallery and case view show (stored:
+   * it stays so across restarts, until the user picks another or a new explanation is made).
+   */
+  showExplanation: { input: z.object({ runId: Id, explanationId: Id }), output: RunExplanations },
+  /** One test image's maps in the shown explanation (or `explanationId`), or null when it has none. */
+  getExplanationImage: {
+    input: z.object({ runId: Id, explanationId: ExplanationId, index: z.number().int().nonnegative() }),
+    output: z
+      .object({ explanationId: Id, mapShape: ExplanationSummary.shape.mapShape, image: ImageExplanation })
+      .nullable(),
+  },
+  /** A page of the shown explanation's (or `explanationId`'s) per-image maps, in test order or most background-reliant first. */
   listExplanationImages: {
     input: z.object({
       runId: Id,
+      explanationId: ExplanationId,
       order: z.enum(['index', 'background']).default('index'),
       offset: z.number().int().nonnegative().default(0),
       limit: z.number().int().positive().max(200).default(24),
@@ -93,4 +144,6 @@ export const explanationRequests = {
 export const explanationEvents = {
   /** An explanation (Grad-CAM) of a run was stored. */
   runExplained: z.object({ runId: Id, summary: ExplanationSummary }),
+  /** The user picked which of a run's explanations its pages show. */
+  explanationShown: z.object({ runId: Id, explanationId: Id }),
 } as const satisfies Record<string, z.ZodType>;

@@ -36,13 +36,13 @@ ${DB_HELP}
       const deadline = Date.now() + timeout * 1000;
       while (run.status === 'queued' || run.status === 'running') {
         if (Date.now() > deadline) {
-          const owner = lab.runs.owners.liveOwner(runId);
+          const owner = lab.runOwner(runId);
           throw new Error(
             `run ${runId} is still ${run.status} after ${timeout} s${owner ? `; process ${owner.pid} has not stopped it yet` : ''}`,
           );
         }
         await sleep(POLL_MS);
-        run = lab.runs.get(runId);
+        run = (await lab.request('getRun', { id: runId })).run;
       }
       if (values.json) io.stdout(`${JSON.stringify(runLine(run))}\n`);
       else io.stdout(`${describeRun(run)}\n`);

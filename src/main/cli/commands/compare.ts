@@ -11,9 +11,7 @@ import { compareGroups, compareRuns, type CompareSources } from '../../lab/evalu
 import { formatDifference } from '../../../shared/stats-format';
 import { statsMethod, statsTable } from '../../../shared/stats-format';
 import { openDatabase } from '../../lab/store/database';
-import { DatasetStore } from '../../lab/store/datasets';
-import { EvaluationStore } from '../../lab/store/evaluations';
-import { RunStore } from '../../lab/store/runs';
+import { openStores } from '../../lab/store/index';
 import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { runIdsOption } from '../cases';
 import { printUsage, type Command } from '../command';
@@ -80,10 +78,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (!request.success) throw new UsageError(describeZodError(request.error).replace(/^runIds/, 'runs'));
   const db = openDatabase(databasePath(values.db));
   try {
-    const stats = compareRuns(
-      { runs: new RunStore(db), evaluations: new EvaluationStore(db), datasets: new DatasetStore(db) },
-      request.data,
-    );
+    const stats = compareRuns(openStores(db), request.data);
     if (values.json) {
       for (const e of stats.estimates)
         io.stdout(`${JSON.stringify({ metric: e.metric, runId: e.runId, value: e.value, ci: e.ci })}\n`);
@@ -158,11 +153,7 @@ async function runGroups(
   if (!request.success) throw new UsageError(describeZodError(request.error).replace(/^groupIds/, 'groups'));
   const db = openDatabase(databasePath(values.db));
   try {
-    const sources: CompareSources = {
-      runs: new RunStore(db),
-      evaluations: new EvaluationStore(db),
-      datasets: new DatasetStore(db),
-    };
+    const sources: CompareSources = openStores(db);
     const stats = compareGroups(sources, request.data);
     if (values.json) {
       for (const e of stats.estimates) {

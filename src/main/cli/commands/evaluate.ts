@@ -1,5 +1,4 @@
 import { CompareRunsRequest, MODEL_LABELS, describeZodError } from '../../../shared/contract';
-import { compareRuns } from '../../lab/evaluation/compare-runs';
 import { UsageError, intOption, parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { describeMetrics } from '../format';
@@ -52,16 +51,16 @@ async function run(argv: string[], io: Io): Promise<number> {
   const progress = progressPrinter(io);
   const lab = cliLab(databasePath(values.db), progress.update);
   try {
-    const run = lab.runs.get(runId);
+    const { run } = await lab.request('getRun', { id: runId });
     const finished = await lab.jobs.finished(lab.evaluate(runId, samples).id);
     progress.done();
     if (finished.job.status !== 'done')
       throw new Error(`the evaluation of run ${runId} ${finished.job.status}: ${finished.job.error ?? ''}`);
-    const metrics = lab.evaluations.latest(runId)?.metrics;
+    const metrics = await lab.request('getEvaluation', { runId });
     if (!metrics) throw new Error(`the evaluation of run ${runId} stored nothing`);
     if (values.json) {
       // the compare view's intervals, for this run alone (the same resamples as a compare with that seed)
-      const stats = compareRuns(lab, resampling.data);
+      const stats = await lab.request('compareRuns', resampling.data);
       const intervals = {
         level: stats.level,
         bootstrap: stats.bootstrap,

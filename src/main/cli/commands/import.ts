@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ImportRequest, describeZodError, type ImportResult } from '../../../shared/contract';
 import { importDataset } from '../../lab/datasets/import';
 import { openDatabase } from '../../lab/store/database';
-import { DatasetStore } from '../../lab/store/datasets';
+import { openStores } from '../../lab/store/index';
 import { UsageError, listOption, localOrUrl, numberOption, parseOptions, type Io, COMMON_OPTIONS } from '../args';
 import { printUsage, type Command } from '../command';
 import { DB_HELP, databasePath as resolveDatabase } from '../lab';
@@ -72,7 +72,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   process.once('SIGINT', stop);
   let result: ImportResult;
   try {
-    result = await importDataset(new DatasetStore(db), parsed.data, {
+    result = await importDataset(openStores(db).datasets, parsed.data, {
       onProgress: progress.update,
       signal: controller.signal,
     });

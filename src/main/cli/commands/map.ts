@@ -55,7 +55,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const progress = progressPrinter(io);
   const lab = cliLab(databasePath(values.db), progress.update);
   try {
-    const run = lab.runs.get(runId);
+    const { run } = await lab.request('getRun', { id: runId });
     let map = lab.runMap(runId);
     if (map === null || values.recompute || !sameMap(map, request)) map = await mapped(lab, request);
     progress.done();

@@ -47,7 +47,7 @@ ${DB_HELP}
     const identity = parseIdentity(values);
     const lab = cliLab(databasePath(values.db));
     try {
-      let run: RunSummary = lab.runs.get(runId);
+      let run: RunSummary = (await lab.request('getRun', { id: runId })).run;
       if (identity.name !== undefined) run = lab.renameRun(runId, identity.name);
       if (identity.colour !== undefined) run = lab.setRunColour(runId, identity.colour);
       if (values.json) io.stdout(`${JSON.stringify(runLine(run))}\n`);

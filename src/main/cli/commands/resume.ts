@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../../shared/contract';
 import { openDatabase } from '../../lab/store/database';
-import { RunStore } from '../../lab/store/runs';
+import { openStores } from '../../lab/store/index';
 import { parseOptions, type Io, COMMON_OPTIONS, requiredRunId } from '../args';
 import { printUsage, type Command } from '../command';
 import { cliLab, databasePath, DB_HELP } from '../lab';
@@ -65,7 +65,7 @@ ${DB_HELP}
 function storedRun(databasePath: string, runId: number): RunSummary {
   const db = openDatabase(databasePath, { readonly: true });
   try {
-    return new RunStore(db).get(runId);
+    return openStores(db).runs.get(runId);
   } finally {
     db.close();
   }

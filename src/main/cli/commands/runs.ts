@@ -70,7 +70,7 @@ ${DB_HELP}
     if (values.help) return printUsage(io, runsCommand);
     const lab = cliLab(databasePath(values.db));
     try {
-      const runs = lab.runs.list().reverse();
+      const runs = (await lab.request('listRuns', {})).reverse();
       if (values.json) for (const run of runs) io.stdout(`${JSON.stringify(runLine(run))}\n`);
       else io.stdout(runs.length === 0 ? 'No runs yet.\n' : `${table(runs)}\n`);
       return 0;

@@ -17,23 +17,16 @@ import {
   type UndoAnnotationRequest,
 } from '../../../shared/contract';
 import { BadRequestError } from '../errors';
-import { AnnotationStore, toAnnotation, type ImageKey } from '../store/annotations';
-import type { Db } from '../store/database';
-import { floats } from '../store/explanations';
-import { MapStore } from '../store/maps';
+import { toAnnotation, type AnnotationStore, type ImageKey } from '../store/annotations';
+import { resolveRunSet, type CaseStore, type ListArgs, type RunSet, type RunSetStores } from '../store/cases';
+import type { MapStore } from '../store/maps';
 import { pointsInPolygon } from '../../../shared/map-region';
-import type { DatasetStore } from '../store/datasets';
-import { EvaluationStore } from '../store/evaluations';
-import type { RunStore } from '../store/runs';
-import { findCases } from './finder';
-import { caseSummary, listCases, type ListArgs } from './query';
-import { evaluatedRunIds, resolveRunSet, type RunSet } from './run-set';
-import { CaseSql, type CaseRow } from './sql';
 
-export interface CaseStores {
-  db: Db;
-  runs: RunStore;
-  datasets: DatasetStore;
+/** What the case service reads and writes through. */
+export interface CaseStores extends RunSetStores {
+  cases: CaseStore;
+  annotations: AnnotationStore;
+  maps: MapStore;
 }
 
 type GetArgs = z.output<typeof GetCaseRequest>;
@@ -42,16 +35,14 @@ type AnnotateArgs = z.output<typeof AnnotateRequest>;
 type UndoArgs = z.output<typeof UndoAnnotationRequest>;
 
 export class CaseService {
-  readonly annotations: AnnotationStore;
-  private readonly maps: MapStore;
+  private readonly annotations: AnnotationStore;
 
   constructor(private readonly stores: CaseStores) {
-    this.annotations = new AnnotationStore(stores.db);
-    this.maps = new MapStore(stores.db);
+    this.annotations = stores.annotations;
   }
 
   list(args: ListArgs): CasePage {
-    return listCases(this.stores.db, resolveRunSet(this.stores, args.runs), {
+    return this.stores.cases.list(resolveRunSet(this.stores, args.runs), {
       ...args,
       filter: this.resolved(args.filter),
     });
@@ -61,7 +52,7 @@ export class CaseService {
   private resolved(filter: ListArgs['filter']): ListArgs['filter'] {
     const { region, ...rest } = filter;
     if (region === undefined) return filter;
-    const map = this.maps.get(region.runId);
+    const map = this.stores.maps.get(region.runId);
     if (map === null) throw new BadRequestError(`filter.region: run ${region.runId} has no embedding map`);
     const inside = pointsInPolygon(map.coords, region.polygon);
     if (rest.indices === undefined) return { ...rest, indices: inside };
@@ -70,7 +61,7 @@ export class CaseService {
   }
 
   find(args: FindArgs): FinderResult {
-    return findCases(this.stores.db, resolveRunSet(this.stores, args.runs), args);
+    return this.stores.cases.find(resolveRunSet(this.stores, args.runs), args);
   }
 
   /** One image across runs (default: every evaluated run of its dataset). */
@@ -81,7 +72,7 @@ export class CaseService {
     // a link may name a run deleted since: the case shows the others and says which is gone
     const missingRuns = (args.runs ?? []).filter((id) => !this.stores.runs.exists(id));
     const runIds =
-      args.runs?.filter((id) => !missingRuns.includes(id)) ?? evaluatedRunIds(this.stores.db, dataset.contentHash);
+      args.runs?.filter((id) => !missingRuns.includes(id)) ?? this.stores.runs.evaluatedRunIds(dataset.contentHash);
     const annotation = this.annotation(args.datasetId, key);
     const base = {
       datasetId: dataset.id,
@@ -97,20 +88,15 @@ export class CaseService {
     };
     if (runIds.length === 0 || key.split !== 'test') return { ...base, runs: [], reasons: [] };
     const set = resolveRunSet(this.stores, runIds, args.method);
-    const sql = new CaseSql(set);
-    const row = this.stores.db
-      .prepare<[Record<string, number | string>], CaseRow>(
-        `SELECT ${sql.columns} ${sql.from} WHERE ${sql.base} AND i.idx = @index`,
-      )
-      .raw()
-      .get({ ...sql.params, index: key.index });
-    if (!row) return { ...base, runs: [], reasons: [] };
-    const summary = caseSummary(set, row);
-    const reasons = findCases(this.stores.db, set, {
-      limit: 1,
-      thresholds: FinderThresholds.parse({}),
-      index: key.index,
-    }).lists.flatMap((list) => list.entries);
+    const summary = this.stores.cases.one(set, key.index);
+    if (!summary) return { ...base, runs: [], reasons: [] };
+    const reasons = this.stores.cases
+      .find(set, {
+        limit: 1,
+        thresholds: FinderThresholds.parse({}),
+        index: key.index,
+      })
+      .lists.flatMap((list) => list.entries);
     return {
       ...base,
       runs: summary.runs.map((result) => ({ ...result, ...this.details(set, result.runId, key.index) })),
@@ -120,12 +106,9 @@ export class CaseService {
 
   /** The T sampled probability vectors behind a case's boxplots, when its evaluation stored them. */
   samples(runId: number, index: number): CaseSamples | null {
-    const evaluation = this.stores.db
-      .prepare<[number], number>('SELECT id FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1')
-      .pluck()
-      .get(this.stores.runs.get(runId).id);
-    if (evaluation === undefined) return null;
-    const stored = new EvaluationStore(this.stores.db).samples(evaluation, index);
+    const evaluation = this.stores.evaluations.current(this.stores.runs.get(runId).id);
+    if (evaluation === null) return null;
+    const stored = this.stores.evaluations.samples(evaluation.id, index);
     return stored === null ? null : { runId, index, ...stored, values: Array.from(stored.values) };
   }
 
@@ -191,54 +174,27 @@ export class CaseService {
   ): Pick<CaseDetail['runs'][number], 'boxplots' | 'maps' | 'samplesStored'> {
     const run = set.runs.find((r) => r.run.id === runId);
     if (!run) return { boxplots: null, maps: null, samplesStored: false };
-    const db = this.stores.db;
-    const boxplots = db
-      .prepare<[number, number], string | null>('SELECT boxplots FROM predictions WHERE evaluation_id = ? AND idx = ?')
-      .pluck()
-      .get(run.evaluationId, index);
+    const boxplots = this.stores.evaluations.boxplots(run.evaluationId, index);
+    const maps =
+      run.shownExplanationId === null ? null : this.stores.explanations.imageMaps(run.shownExplanationId, index);
     return {
-      boxplots: boxplots ? (JSON.parse(boxplots) as CaseDetail['runs'][number]['boxplots']) : null,
-      maps: run.explanationId === null ? null : readMaps(db, run.explanationId, index),
-      samplesStored: hasSamples(db, run.evaluationId, index),
+      boxplots: boxplots as CaseDetail['runs'][number]['boxplots'],
+      maps:
+        maps === null
+          ? null
+          : {
+              explanationId: maps.explanationId,
+              method: maps.method,
+              score: maps.summary.score,
+              targetClass: maps.summary.targetClass,
+              layer: maps.layer,
+              mapShape: maps.summary.mapShape,
+              map: maps.map,
+              std: maps.std,
+              trueMap: maps.trueMap,
+              trueStd: maps.trueStd,
+            },
+      samplesStored: this.stores.evaluations.hasSamples(run.evaluationId, index),
     };
   }
-}
-
-interface MapRow {
-  method: 'gradcam' | 'gradcampp';
-  layer: string;
-  summary: string;
-  map: Buffer;
-  std: Buffer | null;
-  true_map: Buffer | null;
-  true_std: Buffer | null;
-}
-
-function readMaps(db: Db, explanationId: number, index: number): CaseDetail['runs'][number]['maps'] {
-  const row = db
-    .prepare<[number, number], MapRow>(
-      `SELECT e.method, e.layer, e.summary, m.map, m.std, m.true_map, m.true_std
-         FROM explanation_images m JOIN explanations e ON e.id = m.explanation_id
-        WHERE m.explanation_id = ? AND m.idx = ?`,
-    )
-    .get(explanationId, index);
-  if (!row) return null;
-  const summary = JSON.parse(row.summary) as { mapShape: [number, number] };
-  return {
-    explanationId,
-    method: row.method,
-    layer: row.layer,
-    mapShape: summary.mapShape,
-    map: floats(row.map) ?? [],
-    std: floats(row.std),
-    trueMap: floats(row.true_map),
-    trueStd: floats(row.true_std),
-  };
-}
-
-function hasSamples(db: Db, evaluationId: number, index: number): boolean {
-  return (
-    db.prepare('SELECT 1 FROM evaluation_samples WHERE evaluation_id = ? AND idx = ?').get(evaluationId, index) !==
-    undefined
-  );
 }

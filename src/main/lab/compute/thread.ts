@@ -18,11 +18,9 @@ import { compareGroups, compareRuns } from '../evaluation/compare-runs';
 import { makeReportFile, type MakeReportArgs } from '../figures/report-file';
 import { FigureService } from '../figures/service';
 import { openDatabase, type Db } from '../store/database';
+import { openStores } from '../store/index';
 import { DatasetStore } from '../store/datasets';
 import { EvaluationStore } from '../store/evaluations';
-import { MapStore } from '../store/maps';
-import { FeatureStore } from '../store/features';
-import { TrainLabelCheckStore } from '../store/train-label-checks';
 import { NeighbourService } from '../features/service';
 import { ExplanationStore } from '../store/explanations';
 import { RunStore } from '../store/runs';
@@ -42,20 +40,11 @@ interface Sources {
 function openSources(databasePath: string): Sources {
   // read only: the main process owns every write (and has migrated the schema)
   const db = openDatabase(databasePath, { readonly: true });
-  const runs = new RunStore(db);
-  const datasets = new DatasetStore(db);
-  const evaluations = new EvaluationStore(db);
-  const explanations = new ExplanationStore(db);
-  const cases = new CaseService({ db, runs, datasets });
-  const maps = new MapStore(db);
-  const figures = new FigureService({ runs, datasets, evaluations, explanations, maps, cases });
-  const neighbours = new NeighbourService({
-    runs,
-    datasets,
-    evaluations,
-    features: new FeatureStore(db),
-    labelChecks: new TrainLabelCheckStore(db),
-  });
+  const stores = openStores(db);
+  const { runs, datasets, evaluations, explanations } = stores;
+  const cases = new CaseService(stores);
+  const figures = new FigureService({ ...stores, cases });
+  const neighbours = new NeighbourService(stores);
   return { db, runs, datasets, evaluations, explanations, cases, figures, neighbours };
 }
 

@@ -25,7 +25,7 @@ function box(values: Float64Array): Box {
 
 /** The run's current evaluation pooled per true class; null when the run has no evaluation. */
 export function classBoxplots(store: EvaluationStore, runId: number): ClassBoxplots | null {
-  const evaluation = store.latest(runId);
+  const evaluation = store.current(runId);
   if (!evaluation) return null;
   const classes = evaluation.metrics.perClass.map((row) => row.name);
   const K = classes.length;

@@ -41,7 +41,7 @@ function fingerprint(predictions: readonly StoredPrediction[]): string {
 }
 
 function statRun(sources: CompareSources, run: RunSummary): StatRun {
-  const current = sources.evaluations.latest(run.id);
+  const current = sources.evaluations.current(run.id);
   if (current === null)
     throw new ConflictError(
       `run ${run.id} has no evaluation yet; evaluate it first (casebook evaluate --run ${run.id})`,

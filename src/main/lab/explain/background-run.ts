@@ -97,7 +97,7 @@ export async function backgroundTestRun(options: BackgroundOptions): Promise<Bac
   const { run, dataset, test, models } = await openFinishedRun(options.runs, options.datasets, options.runId, 'tested');
   const started = performance.now();
   try {
-    const evaluation = options.evaluations.latest(run.id);
+    const evaluation = options.evaluations.current(run.id);
     const evaluated = currentPredictions(options.evaluations, run.id, test.labels);
     const sampler = runSampler(models, options.samples ?? DEFAULT_BACKGROUND_SAMPLES);
     const T = sampler.perImage;

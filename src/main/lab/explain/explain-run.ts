@@ -226,7 +226,7 @@ export function currentPredictions(
   runId: number,
   labels: ArrayLike<number>,
 ): StoredPrediction[] {
-  const evaluation = evaluations.latest(runId);
+  const evaluation = evaluations.current(runId);
   if (evaluation === null) throw new ConflictError(`run ${runId} has no evaluation; evaluate it first`);
   const predictions = evaluations.predictions(evaluation.id);
   const mismatch = predictions.findIndex((p, i) => p.index !== i || p.label !== labels[i]);

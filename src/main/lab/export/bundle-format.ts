@@ -57,6 +57,8 @@ export interface BundleRun {
   checkpoints: z.infer<typeof CheckpointKind>[];
   evaluation: boolean;
   explanations: number;
+  /** Which explanation (its n in explanation-<n>.json) the user picked to show; absent: the newest. */
+  shownExplanation?: number;
   members: BundleRun[];
 }
 
@@ -84,6 +86,7 @@ export const BundleRun: z.ZodType<BundleRun> = z.lazy(() =>
     checkpoints: z.array(CheckpointKind),
     evaluation: z.boolean(),
     explanations: Count,
+    shownExplanation: Count.optional(),
     members: z.array(BundleRun),
   }),
 );

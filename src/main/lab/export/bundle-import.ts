@@ -15,9 +15,8 @@ import {
   describeZodError,
 } from '../../../shared/contract';
 import { BadRequestError, NotFoundError } from '../errors';
-import { AnnotationStore } from '../store/annotations';
 import type { Db } from '../store/database';
-import { defaultIdentity } from '../store/runs';
+import { openStores, type Stores } from '../store/index';
 import { blobAt } from './blobs';
 import { inflateEntries, ZipEntryError, zipEntryNames } from './bundle-unzip';
 import {
@@ -69,36 +68,27 @@ interface Checked {
 export function importRunBundle(db: Db, bytes: Uint8Array, label: string): RunImport {
   const checked = readBundle(bytes, label);
   const { manifest } = checked;
-  const dataset = db
-    .prepare<[string], { id: number }>('SELECT id FROM datasets WHERE content_hash = ?')
-    .get(manifest.dataset.contentHash);
+  const stores = openStores(db);
+  const dataset = stores.datasets.byHash(manifest.dataset.contentHash);
   if (!dataset)
     throw new NotFoundError(
       `${label}: this database has no dataset with the run's images; import the dataset with content hash ` +
         `${manifest.dataset.contentHash} ("${manifest.dataset.name}": ${manifest.dataset.classes.join(', ')}) first`,
     );
-  const labels = new Map(
-    db
-      .prepare<[number], { idx: number; label: number }>(
-        "SELECT idx, label FROM images WHERE dataset_id = ? AND split = 'test'",
-      )
-      .all(dataset.id)
-      .map((row) => [row.idx, row.label]),
-  );
+  const labels = stores.datasets.labelsByIndex(dataset.id, 'test');
   const plan = planRun(checked, manifest.run, labels);
   const annotations = entry(checked, 'annotations.json', Annotations);
-  const image = db.prepare('SELECT 1 FROM images WHERE dataset_id = ? AND split = ? AND idx = ?');
   for (const a of annotations) {
     if (a.run !== null && !plan.keys.has(a.run))
       throw new BadRequestError(`${label}: annotations.json names ${a.run}, which the bundle does not hold`);
-    if (image.get(dataset.id, a.split, a.index) === undefined)
+    if (!stores.datasets.hasImage(dataset.id, a.split, a.index))
       throw new BadRequestError(`${label}: annotations.json: the dataset has no image ${a.split}/${a.index}`);
   }
   return db
     .transaction((): RunImport => {
       const runIds: Record<string, number> = {};
       const runId = writeRun(
-        db,
+        stores,
         plan,
         { datasetId: dataset.id, hash: manifest.dataset.contentHash, parentId: null },
         runIds,
@@ -107,7 +97,7 @@ export function importRunBundle(db: Db, bytes: Uint8Array, label: string): RunIm
         runId,
         runIds,
         datasetId: dataset.id,
-        annotations: mergeAnnotations(db, manifest.dataset.contentHash, annotations, runIds),
+        annotations: mergeAnnotations(stores, manifest.dataset.contentHash, annotations, runIds),
       };
     })
     .immediate();
@@ -201,7 +191,6 @@ function bin(checked: Checked, name: string): Uint8Array {
 /** One run of the bundle, every entry parsed and checked, ready to insert. */
 interface RunPlan {
   run: BundleRun;
-  config: string;
   epochs: z.output<typeof Epochs>;
   checkpoints: { kind: 'best' | 'last'; entry: z.output<typeof CheckpointEntry>; weights: Buffer }[];
   evaluation: { entry: z.output<typeof EvaluationEntry>; bin: Uint8Array } | null;
@@ -238,6 +227,10 @@ function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, n
       throw new BadRequestError(`${where('evaluation.json')}: metrics: ${describeZodError(metrics.error)}`);
     for (const p of evaluation.entry.predictions) checkLabel(p.idx, p.label, 'evaluation.json');
   }
+  if (run.shownExplanation !== undefined && run.shownExplanation >= run.explanations)
+    throw new BadRequestError(
+      `${checked.label}: manifest.json: run ${run.key} shows explanation ${run.shownExplanation}, but has ${run.explanations}`,
+    );
   const explanations = Array.from({ length: run.explanations }, (_, n) => {
     const file = `explanation-${n}.json`;
     const e = {
@@ -255,7 +248,6 @@ function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, n
     throw new BadRequestError(`${checked.label}: manifest.json: a run key appears twice`);
   return {
     run,
-    config: JSON.stringify(run.config),
     epochs: entry(checked, runPath(run.key, 'epochs.json'), Epochs),
     checkpoints: run.checkpoints.map((kind) => ({
       kind,
@@ -269,8 +261,6 @@ function planRun(checked: Checked, run: BundleRun, labels: ReadonlyMap<number, n
   };
 }
 
-const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
-
 /** The bundle key's id: `run-12` → 12. */
 const keyId = (key: string): number => Number(key.slice('run-'.length));
 
@@ -281,13 +271,10 @@ const keyId = (key: string): number => Number(key.slice('run-'.length));
  * elsewhere (a bundle without them gets a new run's).
  */
 function importedIdentity(
-  db: Db,
   run: BundleRun,
-  id: number,
-  parentId: number | null,
+  fresh: { name: string; colour: string },
   member: { index: number; parentKey: string } | null,
 ): { name: string; colour: string } {
-  const fresh = defaultIdentity(db, id, run.model, parentId);
   const oldDefault = defaultRunName(
     MODEL_LABELS[run.model],
     keyId(run.key),
@@ -299,146 +286,93 @@ function importedIdentity(
   };
 }
 
-/** Inserts a planned run, its members after it; returns its new id. */
+/** Writes a planned run through the stores' writers, its members after it; returns its new id. */
 function writeRun(
-  db: Db,
+  stores: Stores,
   plan: RunPlan,
   where: { datasetId: number; hash: string; parentId: number | null },
   runIds: Record<string, number>,
   member: { index: number; parentKey: string } | null = null,
 ): number {
   const r = plan.run;
-  const id = Number(
-    db
-      .prepare(
-        `INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status, error, backend, params,
-                           epochs_done, best_epoch, best_val_loss, train_seconds, images_per_second, test_loss,
-                           test_accuracy, created_at, started_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        where.datasetId,
-        where.hash,
-        r.model,
-        plan.config,
-        where.parentId,
-        r.status,
-        r.error,
-        r.backend,
-        r.params,
-        r.epochsDone,
-        r.bestEpoch,
-        r.bestValLoss,
-        r.trainSeconds,
-        r.imagesPerSecond,
-        r.testLoss,
-        r.testAccuracy,
-        r.createdAt,
-        r.startedAt,
-        r.finishedAt,
-      ).lastInsertRowid,
+  const id = stores.runs.restore(
+    {
+      datasetId: where.datasetId,
+      datasetHash: where.hash,
+      model: r.model,
+      config: r.config,
+      parentId: where.parentId,
+      status: r.status,
+      error: r.error,
+      backend: r.backend,
+      params: r.params,
+      epochsDone: r.epochsDone,
+      bestEpoch: r.bestEpoch,
+      bestValLoss: r.bestValLoss,
+      trainSeconds: r.trainSeconds,
+      imagesPerSecond: r.imagesPerSecond,
+      testLoss: r.testLoss,
+      testAccuracy: r.testAccuracy,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+    },
+    {
+      epochs: plan.epochs,
+      checkpoints: plan.checkpoints.map(({ kind, entry: c, weights }) => ({
+        kind,
+        epoch: c.epoch,
+        topology: c.topology,
+        weightSpecs: c.weightSpecs,
+        weights,
+        trainingConfig: c.trainingConfig,
+        state: c.state,
+        savedAt: c.savedAt,
+      })),
+    },
+    (fresh) => importedIdentity(r, fresh, member),
   );
   runIds[r.key] = id;
-  const identity = importedIdentity(db, r, id, where.parentId, member);
-  db.prepare('UPDATE runs SET name = ?, colour = ? WHERE id = ?').run(identity.name, identity.colour, id);
-  const epoch = db.prepare(
-    `INSERT INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const e of plan.epochs)
-    epoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.imagesPerSecond);
-  const checkpoint = db.prepare(
-    `INSERT INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state, saved_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const { kind, entry: c, weights } of plan.checkpoints)
-    checkpoint.run(
+  if (plan.evaluation) {
+    const { entry: evaluation, bin: data } = plan.evaluation;
+    const where = (idx: number) => `${runPath(r.key, 'evaluation.json')}, image ${idx}`;
+    stores.evaluations.restore(
       id,
-      kind,
-      c.epoch,
-      json(c.topology),
-      json(c.weightSpecs),
-      weights,
-      json(c.trainingConfig),
-      json(c.state),
-      c.savedAt,
+      { samples: evaluation.samples, metrics: evaluation.metrics, createdAt: evaluation.createdAt },
+      evaluation.predictions.map((p) => ({
+        ...p,
+        samples: p.samples ? blobAt(data, p.samples, where(p.idx)) : null,
+      })),
     );
-  if (plan.evaluation) writeEvaluation(db, id, plan.evaluation, r.key);
-  for (const e of plan.explanations) writeExplanation(db, id, e, r.key);
+  }
+  plan.explanations.forEach(({ entry: explanation, bin: data }, n) => {
+    const explanationId = stores.explanations.restore(
+      id,
+      {
+        method: explanation.method,
+        layer: explanation.layer,
+        samples: explanation.samples,
+        summary: explanation.summary,
+        createdAt: explanation.createdAt,
+      },
+      explanation.images.map((image) => {
+        const where = `${runPath(r.key, 'explanation')}, image ${image.idx}`;
+        const blob = (ref: typeof image.std) => (ref === null ? null : blobAt(data, ref, where));
+        return {
+          ...image,
+          map: blobAt(data, image.map, where),
+          std: blob(image.std),
+          trueMap: blob(image.trueMap),
+          trueStd: blob(image.trueStd),
+        };
+      }),
+    );
+    if (n === r.shownExplanation) stores.explanations.show(id, explanationId);
+  });
   plan.members.forEach((m, i) =>
-    writeRun(db, m, { ...where, parentId: id }, runIds, { index: i + 1, parentKey: r.key }),
+    writeRun(stores, m, { ...where, parentId: id }, runIds, { index: i + 1, parentKey: r.key }),
   );
   return id;
-}
-
-function writeEvaluation(db: Db, runId: number, e: NonNullable<RunPlan['evaluation']>, key: string): void {
-  const { entry: evaluation, bin: data } = e;
-  const id = Number(
-    db
-      .prepare('INSERT INTO evaluations (run_id, samples, metrics, created_at) VALUES (?, ?, ?, ?)')
-      .run(runId, evaluation.samples, JSON.stringify(evaluation.metrics), evaluation.createdAt).lastInsertRowid,
-  );
-  const prediction = db.prepare(
-    `INSERT INTO predictions (evaluation_id, idx, label, predicted, confidence, entropy, mutual_information,
-                              variation_ratio, majority, probabilities, boxplots)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const samples = db.prepare('INSERT INTO evaluation_samples (evaluation_id, idx, samples) VALUES (?, ?, ?)');
-  for (const p of evaluation.predictions) {
-    prediction.run(
-      id,
-      p.idx,
-      p.label,
-      p.predicted,
-      p.confidence,
-      p.entropy,
-      p.mutualInformation,
-      p.variationRatio,
-      p.majority,
-      JSON.stringify(p.probabilities),
-      json(p.boxplots),
-    );
-    if (p.samples)
-      samples.run(id, p.idx, blobAt(data, p.samples, `${runPath(key, 'evaluation.json')}, image ${p.idx}`));
-  }
-}
-
-function writeExplanation(db: Db, runId: number, e: RunPlan['explanations'][number], key: string): void {
-  const { entry: explanation, bin: data } = e;
-  const id = Number(
-    db
-      .prepare(
-        'INSERT INTO explanations (run_id, method, layer, samples, summary, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        runId,
-        explanation.method,
-        explanation.layer,
-        explanation.samples,
-        JSON.stringify(explanation.summary),
-        explanation.createdAt,
-      ).lastInsertRowid,
-  );
-  const insert = db.prepare(
-    `INSERT INTO explanation_images (explanation_id, idx, label, predicted, probability, background, map, std, true_map, true_std)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const image of explanation.images) {
-    const where = `${runPath(key, 'explanation')}, image ${image.idx}`;
-    const blob = (ref: typeof image.std) => (ref === null ? null : blobAt(data, ref, where));
-    insert.run(
-      id,
-      image.idx,
-      image.label,
-      image.predicted,
-      image.probability,
-      image.background,
-      blobAt(data, image.map, where),
-      blob(image.std),
-      blob(image.trueMap),
-      blob(image.trueStd),
-    );
-  }
 }
 
 /**
@@ -448,12 +382,12 @@ function writeExplanation(db: Db, runId: number, e: RunPlan['explanations'][numb
  * annotation store, so it has its undo record like any edit.
  */
 function mergeAnnotations(
-  db: Db,
+  stores: Stores,
   datasetHash: string,
   annotations: z.output<typeof Annotations>,
   runIds: Readonly<Record<string, number>>,
 ): RunImport['annotations'] {
-  const store = new AnnotationStore(db);
+  const store = stores.annotations;
   const counts = { added: 0, merged: 0, notesKept: 0 };
   for (const a of annotations) {
     const key = { datasetHash, split: a.split, index: a.index };

@@ -5,7 +5,7 @@
  */
 import type { CaseSummary } from '../../../shared/contract';
 import type { CaseService } from '../cases/cases';
-import type { ListArgs } from '../cases/query';
+import type { ListArgs } from '../store/cases/query';
 import type { Db } from '../store/database';
 import { writeAtomically, type ChunkWriter } from './atomic';
 import { csvRecord, type CsvValue } from './csv';

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { tf } from '../engine/backend';
 import { ConflictError } from '../errors';
 import type { Db } from '../store/database';
-import { DatasetStore } from '../store/datasets';
-import { RunStore, type Checkpoint } from '../store/runs';
+import { openStores } from '../store/index';
+import type { Checkpoint } from '../store/runs';
 import { writeFileAtomically } from './atomic';
 import { LAYERS_FILE, LAYERS_MODULE, modelReadme } from './custom-layers';
 
@@ -58,9 +58,9 @@ export interface ModelExport {
 
 /** Writes the run's best model (every member's, for an ensemble) into `dir`. */
 export function exportModel(db: Db, runId: number, dir: string): ModelExport {
-  const runs = new RunStore(db);
+  const { runs, datasets } = openStores(db);
   const run = runs.get(runId);
-  const dataset = new DatasetStore(db).get(run.datasetId);
+  const dataset = datasets.get(run.datasetId);
   const members = run.model === 'ensemble' ? runs.members(run.id) : [];
   const models =
     run.model === 'ensemble' ? members.map((m, i) => ({ run: m, folder: `member-${i + 1}` })) : [{ run, folder: '' }];

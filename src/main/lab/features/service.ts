@@ -69,7 +69,7 @@ export class NeighbourService {
     const trainLabels = this.splitLabels(dataset.id, dataset.contentHash, 'train');
     const label = this.stores.datasets.label(dataset.id, args.split, args.index);
     const name = (k: number): string => dataset.classes[k] ?? `class ${k}`;
-    const evaluation = args.split === 'test' ? this.stores.evaluations.latest(run.id) : null;
+    const evaluation = args.split === 'test' ? this.stores.evaluations.current(run.id) : null;
     const predicted = evaluation ? this.stores.evaluations.predicted(evaluation.id, args.index) : null;
     const neighbours = found.map(({ index, distance }) => {
       const l = trainLabels[index] ?? 0;

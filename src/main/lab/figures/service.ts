@@ -74,8 +74,8 @@ export class FigureService {
       run,
       datasetName: this.stores.datasets.get(run.datasetId).name,
       epochs: this.stores.runs.epochs(id),
-      metrics: this.stores.evaluations.latest(id)?.metrics ?? null,
-      explanation: this.stores.explanations.latest(id)?.summary ?? null,
+      metrics: this.stores.evaluations.current(id)?.metrics ?? null,
+      explanation: this.stores.explanations.shown(id)?.summary ?? null,
     };
   }
 

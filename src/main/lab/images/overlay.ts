@@ -9,8 +9,7 @@
 import sharp from 'sharp';
 import { COLORMAPS, colormap, upsampleBilinear, type Colormap } from '../../../shared/heatmap';
 import { BadRequestError, NotFoundError } from '../errors';
-import type { Db } from '../store/database';
-import { floats } from '../store/explanations';
+import type { ExplanationStore } from '../store/explanations';
 
 export const OVERLAY_MAPS = ['predicted', 'true', 'spread'] as const;
 export type OverlayMap = (typeof OVERLAY_MAPS)[number];
@@ -50,49 +49,31 @@ export function parseOverlayParams(search: URLSearchParams): OverlayParams {
   return { map: map as OverlayMap, colormap: colormap as Colormap, opacity, size };
 }
 
-interface OverlayRow {
-  explanation_id: number;
-  summary: string;
-  map: Buffer;
-  std: Buffer | null;
-  true_map: Buffer | null;
-}
-
 /**
- * The map of one test image from the run's current explanation (the newest one explaining the
- * predicted class, as the case queries use), scaled to [0, 1]: the spread is the standard deviation
+ * The map of one test image from the explanation the run's pages show (ExplanationStore.shown:
+ * the run page and the case view show the same), scaled to [0, 1]: the spread is the standard deviation
  * over samples ÷ the explanation's largest, as on a run's page.
  */
 export function overlayMap(
-  db: Db,
+  explanations: ExplanationStore,
   runId: number,
   index: number,
   which: OverlayMap,
 ): { values: number[]; shape: [number, number] } {
-  const row = db
-    .prepare<[number, number], OverlayRow>(
-      `SELECT e.id AS explanation_id, e.summary, m.map, m.std, m.true_map
-         FROM explanations e LEFT JOIN explanation_images m ON m.explanation_id = e.id AND m.idx = ?
-        WHERE e.run_id = ? AND json_extract(e.summary, '$.targetClass') IS NULL
-        ORDER BY e.id DESC LIMIT 1`,
-    )
-    .get(index, runId);
-  if (!row)
+  const current = explanations.shown(runId);
+  if (!current)
     throw new NotFoundError(`run ${runId} has no explanation yet; explain it first (casebook explain --run ${runId})`);
-  if (row.map === null)
-    throw new NotFoundError(`run ${runId}'s explanation ${row.explanation_id} has no test image ${index}`);
-  const summary = JSON.parse(row.summary) as { mapShape: [number, number]; maxStd?: number | null };
-  const predicted = floats(row.map) ?? [];
-  let values = predicted;
-  if (which === 'true') values = floats(row.true_map) ?? predicted;
+  const maps = explanations.imageMaps(current.id, index);
+  if (maps === null) throw new NotFoundError(`run ${runId}'s explanation ${current.id} has no test image ${index}`);
+  let values = maps.map;
+  if (which === 'true') values = maps.trueMap ?? maps.map;
   if (which === 'spread') {
-    const std = floats(row.std);
-    if (std === null)
+    if (maps.std === null)
       throw new NotFoundError(`run ${runId}'s explanation has one sample per image: there is no spread to show`);
-    const largest = summary.maxStd || 1;
-    values = std.map((v) => v / largest);
+    const largest = maps.summary.maxStd || 1;
+    values = maps.std.map((v) => v / largest);
   }
-  return { values, shape: summary.mapShape };
+  return { values, shape: maps.summary.mapShape };
 }
 
 /** The image (uint8 HWC, 1 or 3 channels) enlarged to `size` with the map blended over it, as PNG. */

@@ -7,19 +7,12 @@ import {
 } from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
-import { DatasetStore } from '../store/datasets';
-import { EvaluationStore } from '../store/evaluations';
+import { openStores } from '../store/index';
 import { evaluateRun } from '../evaluation/evaluate-run';
-import { RunStore } from '../store/runs';
-import { ExplanationStore } from '../store/explanations';
 import { explainRun } from '../explain/explain-run';
 import { backgroundTestRun } from '../explain/background-run';
-import { BackgroundStore } from '../store/background';
 import { trainRun } from '../training/train';
 import { computeRunFeatures } from '../features/features-run';
-import { FeatureStore } from '../store/features';
-import { TrainLabelCheckStore } from '../store/train-label-checks';
-import { MapStore } from '../store/maps';
 import { mapRun } from '../map/map-run';
 import type { JobSpec } from './protocol';
 
@@ -33,17 +26,18 @@ export interface JobContext {
 /** Runs one job to completion against its own database connection. */
 export async function runJob(job: JobSpec, context: JobContext): Promise<ImportResult | null> {
   const db = openDatabase(context.databasePath);
+  const stores = openStores(db);
   try {
     switch (job.kind) {
       case 'import':
-        return await importDataset(new DatasetStore(db), job.request, {
+        return await importDataset(stores.datasets, job.request, {
           onProgress: context.onProgress,
           signal: context.signal,
         });
       case 'train':
         await trainRun({
-          runs: new RunStore(db).fenced(job.lease),
-          datasets: new DatasetStore(db),
+          runs: stores.runs.fenced(job.lease),
+          datasets: stores.datasets,
           runId: job.runId,
           signal: context.signal,
           onProgress: (progress) => {
@@ -62,9 +56,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
         return null;
       case 'evaluate': {
         const metrics = await evaluateRun({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          evaluations: new EvaluationStore(db),
+          ...stores,
           runId: job.runId,
           ...(job.samples !== undefined ? { samples: job.samples } : {}),
           signal: context.signal,
@@ -75,10 +67,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
       }
       case 'explain': {
         const summary = await explainRun({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          evaluations: new EvaluationStore(db),
-          explanations: new ExplanationStore(db),
+          ...stores,
           request: job.request,
           signal: context.signal,
           onProgress: context.onProgress,
@@ -88,10 +77,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
       }
       case 'features': {
         const features = await computeRunFeatures({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          features: new FeatureStore(db),
-          labelChecks: new TrainLabelCheckStore(db),
+          ...stores,
           runId: job.runId,
           signal: context.signal,
           onProgress: context.onProgress,
@@ -100,22 +86,14 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
         return null;
       }
       case 'map': {
-        const runs = new RunStore(db);
-        const datasets = new DatasetStore(db);
-        const features = new FeatureStore(db);
         const request = MapRequest.parse(job.request);
         const map = await mapRun({
-          runs,
-          features,
-          maps: new MapStore(db),
+          ...stores,
           request,
           // an older run (or one whose features job has not run yet): its features first
           computeFeatures: async () => {
             const computed = await computeRunFeatures({
-              runs,
-              datasets,
-              features,
-              labelChecks: new TrainLabelCheckStore(db),
+              ...stores,
               runId: request.id,
               signal: context.signal,
               onProgress: context.onProgress,
@@ -130,10 +108,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
       }
       case 'background': {
         const summary = await backgroundTestRun({
-          runs: new RunStore(db),
-          datasets: new DatasetStore(db),
-          evaluations: new EvaluationStore(db),
-          background: new BackgroundStore(db),
+          ...stores,
           runId: job.request.id,
           ...(job.request.samples !== undefined ? { samples: job.request.samples } : {}),
           signal: context.signal,

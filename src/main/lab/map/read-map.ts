@@ -16,7 +16,7 @@ export interface MapSources {
 
 /**
  * The run's test map (null: none stored), coloured from the run's current evaluation (predicted
- * class, mutual information) and current explanation (background share), and the images' tags.
+ * class, mutual information) and the explanation the case lists take background shares from (ExplanationStore.forBackground), and the images' tags.
  */
 export function readRunMap(sources: MapSources, runId: number): RunMap | null {
   const run = sources.runs.get(runId);
@@ -27,8 +27,8 @@ export function readRunMap(sources: MapSources, runId: number): RunMap | null {
   const colours = sources.maps.colours(
     dataset,
     info.count,
-    sources.evaluations.latest(runId)?.id ?? null,
-    sources.explanations.latest(runId)?.id ?? null,
+    sources.evaluations.current(runId)?.id ?? null,
+    sources.explanations.forBackground(runId)?.id ?? null,
   );
   const x = new Array<number>(info.count);
   const y = new Array<number>(info.count);

@@ -69,3 +69,14 @@ export function migrate(db: Db, all: readonly Migration[], label = 'database'): 
     }).immediate();
   }
 }
+
+/** Sets how long SQLite waits for another process's write lock before SQLITE_BUSY. */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${ms}`);
+}
+
+/** The rows this connection has changed so far (SQLite's total_changes()), as a reader. */
+export function totalChanges(db: Db): () => number {
+  const statement = db.prepare<[], number>('SELECT total_changes()').pluck();
+  return () => statement.get() ?? 0;
+}

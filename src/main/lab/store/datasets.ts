@@ -94,6 +94,33 @@ export class DatasetStore {
     return datasetId;
   }
 
+  /** The dataset holding this content, or null. */
+  byHash(hash: string): { id: number } | null {
+    const id = this.idByHash(hash);
+    return id === null ? null : { id };
+  }
+
+  /** Every label of a split, by image index. */
+  labelsByIndex(datasetId: number, split: Split): Map<number, number> {
+    return new Map(
+      this.db
+        .prepare<[number, string], { idx: number; label: number }>(
+          'SELECT idx, label FROM images WHERE dataset_id = ? AND split = ?',
+        )
+        .all(datasetId, split)
+        .map((row) => [row.idx, row.label]),
+    );
+  }
+
+  /** Whether the dataset has image `index` of `split`. */
+  hasImage(datasetId: number, split: Split, index: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM images WHERE dataset_id = ? AND split = ? AND idx = ?')
+        .get(datasetId, split, index) !== undefined
+    );
+  }
+
   list(): DatasetSummary[] {
     const rows = this.db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY id').all();
     return rows.map((row) => this.summary(row));

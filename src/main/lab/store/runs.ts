@@ -51,6 +51,36 @@ export interface Checkpoint {
 
 export type CheckpointKind = 'best' | 'last';
 
+/** A stored checkpoint with its kind and when it was saved (a bundle carries them). */
+export interface StoredCheckpoint extends Checkpoint {
+  kind: CheckpointKind;
+  savedAt: string;
+}
+
+/** A run as a bundle carries it: its stored state and times, written back as they were. */
+export interface RestoredRun {
+  datasetId: number;
+  datasetHash: string;
+  model: ModelFamily;
+  /** The configuration as the bundle holds it (checked by the importer). */
+  config: unknown;
+  parentId: number | null;
+  status: RunStatus;
+  error: string | null;
+  backend: string | null;
+  params: number | null;
+  epochsDone: number;
+  bestEpoch: number | null;
+  bestValLoss: number | null;
+  trainSeconds: number;
+  imagesPerSecond: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /**
@@ -120,6 +150,54 @@ export class RunStore {
       .immediate();
   }
 
+  /**
+   * Writes back a run a bundle carries (its state and times as they were) with its epochs and
+   * checkpoints; `identity` gives its name and colour from the defaults of its new id. Returns the id.
+   */
+  restore(
+    run: RestoredRun,
+    parts: { epochs: readonly EpochMetrics[]; checkpoints: readonly StoredCheckpoint[] },
+    identity: (fresh: { id: number; name: string; colour: string }) => { name: string; colour: string },
+  ): number {
+    return this.db.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO runs (dataset_id, dataset_hash, model, config, parent_id, status, error, backend, params,
+                               epochs_done, best_epoch, best_val_loss, train_seconds, images_per_second, test_loss,
+                               test_accuracy, created_at, started_at, finished_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            run.datasetId,
+            run.datasetHash,
+            run.model,
+            JSON.stringify(run.config),
+            run.parentId,
+            run.status,
+            run.error,
+            run.backend,
+            run.params,
+            run.epochsDone,
+            run.bestEpoch,
+            run.bestValLoss,
+            run.trainSeconds,
+            run.imagesPerSecond,
+            run.testLoss,
+            run.testAccuracy,
+            run.createdAt,
+            run.startedAt,
+            run.finishedAt,
+          ).lastInsertRowid,
+      );
+      const given = identity({ id, ...defaultIdentity(this.db, id, run.model, run.parentId) });
+      this.db.prepare('UPDATE runs SET name = ?, colour = ? WHERE id = ?').run(given.name, given.colour, id);
+      for (const e of parts.epochs) this.storeEpoch(id, e);
+      for (const c of parts.checkpoints) this.storeCheckpoint(id, c.kind, c, c.savedAt);
+      return id;
+    })();
+  }
+
   /** Renames a run (the name is validated by the contract's RunName). */
   rename(id: number, name: string): RunSummary {
     this.get(id);
@@ -181,6 +259,19 @@ export class RunStore {
   }
 
   /** Whether a run with this id exists (a link may name a deleted one). */
+  /** The finished, evaluated top-level runs of a dataset's content (ensemble members left out), oldest first. */
+  evaluatedRunIds(datasetHash: string): number[] {
+    return this.db
+      .prepare<[string], number>(
+        `SELECT r.id FROM runs r
+          WHERE r.dataset_hash = ? AND r.parent_id IS NULL AND r.status = 'done'
+            AND EXISTS (SELECT 1 FROM evaluations e WHERE e.run_id = r.id)
+          ORDER BY r.id`,
+      )
+      .pluck()
+      .all(datasetHash);
+  }
+
   exists(id: number): boolean {
     return this.db.prepare<[number], number>('SELECT 1 FROM runs WHERE id = ?').pluck().get(id) !== undefined;
   }
@@ -236,21 +327,7 @@ export class RunStore {
     },
   ): RunSummary {
     this.write(id, () => {
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          metrics.epoch,
-          metrics.loss,
-          metrics.accuracy,
-          metrics.valLoss,
-          metrics.valAccuracy,
-          metrics.seconds,
-          metrics.imagesPerSecond,
-        );
+      this.storeEpoch(id, metrics);
       const totals = this.db
         .prepare<[number], { seconds: number; images: number }>(
           'SELECT sum(seconds) AS seconds, sum(seconds * images_per_second) AS images FROM run_epochs WHERE run_id = ?',
@@ -302,11 +379,35 @@ export class RunStore {
     this.write(id, () => this.storeCheckpoint(id, kind, checkpoint));
   }
 
-  private storeCheckpoint(id: number, kind: CheckpointKind, checkpoint: Checkpoint): void {
+  private storeEpoch(id: number, metrics: EpochMetrics): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO run_epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        metrics.epoch,
+        metrics.loss,
+        metrics.accuracy,
+        metrics.valLoss,
+        metrics.valAccuracy,
+        metrics.seconds,
+        metrics.imagesPerSecond,
+      );
+  }
+
+  /** Saves a checkpoint (now, or at `savedAt` when a bundle restores it). */
+  private storeCheckpoint(
+    id: number,
+    kind: CheckpointKind,
+    checkpoint: Checkpoint,
+    savedAt: string | null = null,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, topology, weight_specs, weights, training_config, state, saved_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ${NOW}))`,
       )
       .run(
         id,
@@ -317,7 +418,43 @@ export class RunStore {
         checkpoint.weights,
         checkpoint.trainingConfig === null ? null : JSON.stringify(checkpoint.trainingConfig),
         checkpoint.state === null ? null : JSON.stringify(checkpoint.state),
+        savedAt,
       );
+  }
+
+  /** Every checkpoint of a run, best before last, with when it was saved. */
+  checkpoints(id: number): StoredCheckpoint[] {
+    return this.db
+      .prepare<
+        [number],
+        {
+          kind: CheckpointKind;
+          epoch: number;
+          topology: string;
+          weight_specs: string;
+          weights: Buffer;
+          training_config: string | null;
+          state: string | null;
+          saved_at: string;
+        }
+      >('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY kind')
+      .all(id)
+      .map((row) => ({
+        kind: row.kind,
+        epoch: row.epoch,
+        topology: JSON.parse(row.topology) as unknown,
+        weightSpecs: JSON.parse(row.weight_specs) as unknown,
+        weights: row.weights,
+        trainingConfig: row.training_config === null ? null : (JSON.parse(row.training_config) as unknown),
+        state: row.state === null ? null : (JSON.parse(row.state) as unknown),
+        savedAt: row.saved_at,
+      }));
+  }
+
+  /** A run's configuration as stored (before the contract's defaults fill it in), or null. */
+  storedConfig(id: number): unknown {
+    const text = this.db.prepare<[number], string>('SELECT config FROM runs WHERE id = ?').pluck().get(id);
+    return text === undefined ? null : (JSON.parse(text) as unknown);
   }
 
   checkpoint(id: number, kind: CheckpointKind): Checkpoint | null {

@@ -146,6 +146,7 @@ export class AppState {
       // a case on show whose run was evaluated or explained again shows the new results
       this.client.on('runEvaluated', ({ runId }) => this.#refreshCase(runId)),
       this.client.on('runExplained', ({ runId }) => this.#refreshCase(runId)),
+      this.client.on('explanationShown', ({ runId }) => this.#refreshCase(runId)),
       this.sampleStudy.listen((runIds) => this.router.go({ view: 'gallery', runIds, query: DEFAULT_CASE_QUERY })),
       // a run that starts or ends changes the queue: main starts its job, or queues its evaluation
       this.client.on('runUpdated', ({ run, epoch }) => {

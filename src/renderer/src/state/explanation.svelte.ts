@@ -16,7 +16,12 @@ export class ExplanationState extends RunResultState<ExplanationSummary> {
   order = $state<ExplanationOrder>('index');
   offset = $state(0);
   readonly pageSize = 24;
+  /** A second of the run's explanations shown beside the first (null: none), its summary and the same page of its maps. */
+  besideId = $state<number | null>(null);
+  besideSummary = $state.raw<ExplanationSummary | null>(null);
+  besideImages = $state.raw<ImageExplanation[]>([]);
   #page = 0;
+  #besideRun: number | null = null;
 
   constructor(client: CasebookClient, errors: ErrorsState) {
     super(client, errors, 'the explanation');
@@ -25,11 +30,40 @@ export class ExplanationState extends RunResultState<ExplanationSummary> {
   protected async fetch(runId: number): Promise<ExplanationSummary | null> {
     this.images = [];
     this.total = 0;
+    if (runId !== this.#besideRun) this.besideId = null;
+    this.#besideRun = runId;
     return this.unwrap(await this.client.request('getExplanation', { runId }));
   }
 
   protected subscribe(deliver: (runId: number, value: ExplanationSummary) => void): () => void {
-    return this.client.on('runExplained', ({ runId, summary }) => deliver(runId, summary));
+    const offExplained = this.client.on('runExplained', ({ runId, summary }) => deliver(runId, summary));
+    // another page (or the CLI) picked which explanation the run shows: show that one here too
+    const offShown = this.client.on('explanationShown', ({ runId, explanationId }) => {
+      if (runId !== this.runId) return;
+      if (this.besideId === explanationId) this.besideId = null;
+      void this.load(runId);
+    });
+    return () => {
+      offExplained();
+      offShown();
+    };
+  }
+
+  /** Shows a second explanation of the open run beside the first (null: none). */
+  async showBeside(explanationId: number | null): Promise<void> {
+    this.besideId = explanationId;
+    this.besideSummary = null;
+    this.besideImages = [];
+    const runId = this.runId;
+    if (runId === null || explanationId === null) return;
+    try {
+      const summary = this.unwrap(await this.client.request('getExplanation', { runId, explanationId }));
+      if (this.besideId !== explanationId || runId !== this.runId) return;
+      this.besideSummary = summary;
+    } catch (error) {
+      this.report(error, `Loading explanation ${explanationId} of run ${runId}`);
+    }
+    await this.showPage(this.order, this.offset);
   }
 
   protected override arrived(): void {
@@ -50,6 +84,19 @@ export class ExplanationState extends RunResultState<ExplanationSummary> {
       if (page !== this.#page || runId !== this.runId) return;
       this.images = result.items;
       this.total = result.total;
+      // the second explanation's maps of the same images (its own background order differs: one by one)
+      const besideId = this.besideId;
+      if (besideId === null) {
+        this.besideImages = [];
+        return;
+      }
+      const found = await Promise.all(
+        result.items.map(async ({ index }) =>
+          this.unwrap(await this.client.request('getExplanationImage', { runId, explanationId: besideId, index })),
+        ),
+      );
+      if (page !== this.#page || runId !== this.runId || besideId !== this.besideId) return;
+      this.besideImages = found.flatMap((f) => (f === null ? [] : [f.image]));
     } catch (error) {
       if (page === this.#page) this.report(error, `Loading the maps of run ${runId}`);
     }

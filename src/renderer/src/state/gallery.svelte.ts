@@ -94,11 +94,16 @@ export class GalleryState {
   /** Follows annotations made anywhere and new explanations; returns the disposer. */
   listen(): () => void {
     const offAnnotation = this.#client.on('annotationChanged', ({ annotation }) => this.#apply(annotation, true));
+    const offShown = this.#client.on('explanationShown', ({ runId }) => {
+      // the tiles show the run's shown explanation: another was picked
+      this.versions = { ...this.versions, [runId]: (this.versions[runId] ?? 0) + 1 };
+    });
     const offExplained = this.#client.on('runExplained', ({ runId }) => {
       this.versions = { ...this.versions, [runId]: (this.versions[runId] ?? 0) + 1 };
     });
     return () => {
       offAnnotation();
+      offShown();
       offExplained();
     };
   }

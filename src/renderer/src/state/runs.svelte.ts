@@ -17,6 +17,7 @@ import type { ErrorsState } from './errors.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ExplanationState } from './explanation.svelte';
 import { BackgroundState } from './background.svelte';
+import { ExplanationsState } from './explanations.svelte';
 
 export type ModelDefaults = Record<ModelFamily, RunConfig>;
 
@@ -66,6 +67,8 @@ export class RunsState {
   readonly explanation: ExplanationState;
   /** The selected run's background test. */
   readonly background: BackgroundState;
+  /** Every run's explanations and the one its pages show (the pickers of the run page, gallery and case view). */
+  readonly explanations: ExplanationsState;
 
   /** Runs with a cancel or resume request in flight. */
   readonly busy = new SvelteSet<number>();
@@ -91,6 +94,7 @@ export class RunsState {
     this.evaluation = new EvaluationState(client, errors);
     this.explanation = new ExplanationState(client, errors);
     this.background = new BackgroundState(client, errors);
+    this.explanations = new ExplanationsState(client, errors);
   }
 
   /** Subscribes to `runUpdated`, `runsDeleted`, `runProgress` and `runEvaluated`; returns the disposer. */
@@ -111,7 +115,9 @@ export class RunsState {
     const offEvaluated = this.evaluation.listen();
     const offExplained = this.explanation.listen();
     const offTested = this.background.listen();
+    const offExplanations = this.explanations.listen();
     return () => {
+      offExplanations();
       offUpdated();
       offDeleted();
       offProgress();

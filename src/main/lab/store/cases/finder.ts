@@ -10,9 +10,9 @@ import {
   type FinderList,
   type FinderResult,
   type FinderThresholds,
-} from '../../../shared/contract';
-import { floorPercent, significant } from '../../../shared/numbers';
-import type { Db } from '../store/database';
+} from '../../../../shared/contract';
+import { floorPercent, significant } from '../../../../shared/numbers';
+import type { Db } from '../database';
 import { readCases } from './query';
 import { caseRows } from './rows';
 import type { RunSet } from './run-set';

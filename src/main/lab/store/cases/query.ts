@@ -7,10 +7,10 @@ import type {
   CaseRunResult,
   CaseSummary,
   ListCasesRequest,
-} from '../../../shared/contract';
-import { BadRequestError } from '../errors';
-import { backgroundResult } from '../store/background';
-import type { Db } from '../store/database';
+} from '../../../../shared/contract';
+import { BadRequestError } from '../../errors';
+import { backgroundResult } from '../background';
+import type { Db } from '../database';
 import { caseRows, groupsOf, orderBy, type CaseGroup, type CaseRows } from './rows';
 import type { RunSet } from './run-set';
 import { CaseSql, runValue, type CaseRow, type Params, type RunColumn } from './sql';

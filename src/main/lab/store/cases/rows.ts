@@ -11,8 +11,8 @@
  * study, so it works while another process writes. A rolled-back transaction that created one
  * removes it; the next query finds it missing and builds it again.
  */
-import type { CaseSort } from '../../../shared/contract';
-import type { Db } from '../store/database';
+import type { CaseSort } from '../../../../shared/contract';
+import type { Db } from '../database';
 import type { RunSet } from './run-set';
 import type { CaseSql, Params } from './sql';
 
