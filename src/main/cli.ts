@@ -5,6 +5,7 @@
  */
 import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
+import { agentCommand } from './cli/commands/agent';
 import { annotateCommand } from './cli/commands/annotate';
 import { cancelCommand } from './cli/commands/cancel';
 import { compareCommand } from './cli/commands/compare';
@@ -58,6 +59,7 @@ const COMMANDS: readonly Command[] = [
   figureCommand,
   reportCommand,
   doctorCommand,
+  agentCommand,
   setupElectronCommand,
 ];
 

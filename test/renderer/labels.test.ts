@@ -51,6 +51,7 @@ const run = (id: number, status: RunSummary['status'], extra: Partial<RunSummary
   createdAt: '2026-01-01T00:00:00Z',
   startedAt: null,
   finishedAt: null,
+  agent: null,
   ...extra,
 });
 

@@ -46,6 +46,7 @@ import { EvaluationStore } from './store/evaluations';
 import { ExplanationStore } from './store/explanations';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
+import type { RemoteJobs } from './jobs/remote';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
 
 export interface LabOptions {
@@ -67,6 +68,11 @@ export interface LabOptions {
    * "the database is busy"). The CLI's commands, with nothing else to do, block (BLOCKING_BUSY).
    */
   busy?: BusyPolicy;
+  /**
+   * Training agents behind a queue (`--queue`): training jobs go there instead of the local
+   * worker, and the runs the queue still trains for this study are adopted, not interrupted.
+   */
+  agents?: RemoteJobs;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -112,6 +118,8 @@ export class Lab {
     this.explanations = new ExplanationStore(this.db);
     this.cases = new CaseService(this);
     this.figures = new FigureService(this);
+    // runs that agents still train for this study stay running: adopted, keeping their claim
+    const adopted = (options.agents?.adoptable ?? []).filter((lease) => this.runs.owners.adopt(lease, this.me));
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
@@ -125,6 +133,9 @@ export class Lab {
       launch: options.launch,
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
+      ...(options.agents
+        ? { remote: { is: options.agents.remote.bind(options.agents), launch: options.agents.launch } }
+        : {}),
     });
     this.studies = new Studies(this, options.autoEvaluate ?? true);
     this.handlers = {
@@ -204,6 +215,13 @@ export class Lab {
           if (reportId !== undefined) this.options.emit('reportProgress', { reportId, ...progress });
         }),
     };
+    if (options.agents) this.attachAgents(options.agents, adopted);
+  }
+
+  /** Hands the agents' queue this Lab's stores and takes up the runs it adopted (their jobs are on the queue). */
+  private attachAgents(agents: RemoteJobs, adopted: readonly Lease[]): void {
+    agents.attach({ runs: this.runs, datasets: this.datasets, emit: this.options.emit });
+    for (const lease of adopted) this.queueTraining(this.runs.get(lease.runId), lease);
   }
 
   async dispatch<K extends RequestName>(name: K, input: unknown): Promise<Result<RequestOutput<K>>> {
@@ -420,6 +438,11 @@ export class Lab {
     }
     // a worker that exits after close() has nothing left to record here
     if (spec.kind !== 'train' || this.closed) return;
+    if (this.shuttingDown && this.options.agents?.remote(spec)) {
+      // an agent carries on: the run stays running and claimed, for this study's next Lab to adopt
+      this.runJobs.delete(spec.runId);
+      return;
+    }
     this.runJobs.delete(spec.runId);
     this.cancelForwarded.delete(spec.runId);
     // taken over by another process (this one was silent too long) or deleted: no longer ours to write
@@ -525,7 +548,10 @@ export class Lab {
   shutdown(): Promise<void> {
     if (!this.stopping) {
       this.shuttingDown = true;
-      this.stopping = this.jobs.shutdown().then(() => this.close());
+      this.stopping = this.jobs.shutdown().then(async () => {
+        this.close();
+        await this.options.agents?.close();
+      });
     }
     return this.stopping;
   }
@@ -537,6 +563,8 @@ export class Lab {
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
     for (const { lease } of this.runJobs.values()) {
+      // an agent's run stays claimed: its results still come, for this study's next Lab to record
+      if (this.options.agents?.remote({ kind: 'train', runId: lease.runId, lease: lease.generation })) continue;
       try {
         this.runs.owners.release(lease);
       } catch (error) {
@@ -547,6 +575,7 @@ export class Lab {
     this.closed = true;
     this.jobs.dispose();
     this.db.close();
+    void this.options.agents?.close();
   }
 }
 

@@ -33,6 +33,7 @@ export * from './distributions';
 export * from './figures';
 export * from './reports';
 export * from './compare';
+export * from './agents';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {

@@ -39,6 +39,11 @@ export interface JobManagerOptions {
   onSettled?: (info: JobInfo, spec: JobSpec) => void;
   /** Import jobs that may run at once (default MAX_IMPORTS); later ones queue. */
   maxImports?: number;
+  /**
+   * Jobs run elsewhere (training agents): launched with their own launcher as soon as they are
+   * queued, never waiting for a local one, and not counted against the local limits.
+   */
+  remote?: { is: (spec: JobSpec) => boolean; launch: WorkerLauncher };
 }
 
 /** Each import worker holds its archive's kept images (up to a few hundred MB): two at once. */
@@ -158,14 +163,22 @@ export class JobManager {
     const entries = [...this.jobs.values()];
     for (const entry of [...entries.filter((e) => e.next), ...entries.filter((e) => !e.next)]) {
       if (entry.settled || entry.worker) continue;
+      if (this.isRemote(entry)) {
+        this.launch(entry);
+        continue;
+      }
       if (heavy(entry.spec) && this.runningHeavy()) continue;
       if (!heavy(entry.spec) && this.runningImports() >= (this.options.maxImports ?? MAX_IMPORTS)) continue;
       this.launch(entry);
     }
   }
 
+  private isRemote(entry: Entry): boolean {
+    return this.options.remote?.is(entry.spec) === true;
+  }
+
   private runningHeavy(): boolean {
-    return [...this.jobs.values()].some((e) => heavy(e.spec) && e.worker !== null && !e.settled);
+    return [...this.jobs.values()].some((e) => heavy(e.spec) && !this.isRemote(e) && e.worker !== null && !e.settled);
   }
 
   private runningImports(): number {
@@ -173,7 +186,7 @@ export class JobManager {
   }
 
   private launch(entry: Entry): void {
-    const worker = this.options.launch();
+    const worker = this.isRemote(entry) && this.options.remote ? this.options.remote.launch() : this.options.launch();
     entry.worker = worker;
     entry.info = { ...entry.info, status: 'running' };
     worker.onMessage((raw) => this.receive(entry, raw));

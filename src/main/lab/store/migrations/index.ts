@@ -9,6 +9,7 @@ import { cases } from './007-cases';
 import { runOwners } from './008-run-owners';
 import { runLeases } from './009-run-leases';
 import { runIdentity } from './010-run-identity';
+import { runAgents } from './014-run-agents';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   runOwners,
   runLeases,
   runIdentity,
+  runAgents,
 ];

@@ -1,0 +1,354 @@
+/**
+ * The app's side of the agents' queue (BullMQ on Redis). Training jobs go to the `casebook-jobs`
+ * queue that every agent serves; each job's results come back on the study's own results queue,
+ * which this app alone consumes, in order, and records through its stores (recorder.ts): the app
+ * stays the only writer of its study. Results wait in Redis while the app is closed; the claims
+ * of the jobs still open are kept in Redis too, so that the app adopts them when it starts again.
+ */
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { AgentJob, AgentResult, ResumeState } from '../../../shared/contract';
+import { errorMessage } from '../jobs/errors';
+import type { WorkerHandle, WorkerLauncher } from '../jobs/manager';
+import type { FromWorker, JobSpec } from '../jobs/protocol';
+import type { RemoteJobs, RemoteTarget } from '../jobs/remote';
+import { LeaseLostError, type Lease } from '../store/run-owners';
+import { NotFoundError } from '../errors';
+import { retryWhileBusy } from '../store/busy';
+import { encodeDataset, toWire } from './wire';
+import { publishDataset } from './datasets';
+import { bullJobId, JOBS_QUEUE, KEEP_SECONDS, keys, resultsQueueName } from './keys';
+import { checkResult, parseKey, recordWrite, RefusedResultError } from './recorder';
+import type { QueueUrl } from './url';
+
+export interface AgentQueueOptions {
+  url: QueueUrl;
+  databasePath: string;
+  /** Where refused results and other notes go (default console.error). */
+  log?: (message: string) => void;
+  /** Tries of a job before it fails (default 2: a job that fails on two agents fails). */
+  attempts?: number;
+}
+
+const OpenJob = z.strictObject({ runId: z.number().int().positive(), lease: z.number().int().nonnegative() });
+
+/** A connection as BullMQ needs it: commands wait for a reconnect instead of failing. */
+export function connect(url: QueueUrl): Redis {
+  return new Redis(url.url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+/** A message to a job's handle, before its JobManager id is put in. */
+type Reply = FromWorker extends infer M ? (M extends FromWorker ? Omit<M, 'jobId'> : never) : never;
+
+interface Attached {
+  /** The JobManager's id of the job. */
+  jobId: string;
+  send: (message: FromWorker) => void;
+}
+
+export class AgentQueue implements RemoteJobs {
+  readonly study: string;
+  private readonly redis: Redis;
+  private readonly jobs: Queue;
+  private events: QueueEvents | null = null;
+  private results: Worker | null = null;
+  private target: RemoteTarget | null = null;
+  private readonly handles = new Map<string, Attached>();
+  private readonly log: (message: string) => void;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly options: AgentQueueOptions,
+    redis: Redis,
+    readonly adoptable: readonly Lease[],
+  ) {
+    this.redis = redis;
+    this.study = resultsQueueName(options.databasePath);
+    this.jobs = new Queue(JOBS_QUEUE, { connection: redis });
+    this.log = options.log ?? ((message) => console.error(`casebook: ${message}`));
+  }
+
+  /** Connects and reads which of the study's jobs are still open (their runs are adopted by the Lab). */
+  static async open(options: AgentQueueOptions): Promise<AgentQueue> {
+    const redis = connect(options.url);
+    try {
+      await redis.ping();
+    } catch (error) {
+      redis.disconnect();
+      throw new Error(`cannot reach the queue at ${options.url.display}: ${errorMessage(error)}`);
+    }
+    const study = resultsQueueName(options.databasePath);
+    const open = await redis.hgetall(keys.open(study));
+    const adoptable: Lease[] = [];
+    for (const value of Object.values(open)) {
+      const parsed = OpenJob.safeParse(safeJson(value));
+      if (parsed.success) adoptable.push({ runId: parsed.data.runId, generation: parsed.data.lease });
+    }
+    return new AgentQueue(options, redis, adoptable);
+  }
+
+  remote(spec: JobSpec): boolean {
+    return spec.kind === 'train';
+  }
+
+  attach(target: RemoteTarget): void {
+    this.target = target;
+    this.results = new Worker(this.study, (job) => this.receive(job), {
+      connection: this.redis,
+      concurrency: 1,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 1000 },
+    });
+    this.results.on('error', (error) => this.log(`results queue: ${error.message}`));
+    this.events = new QueueEvents(JOBS_QUEUE, { connection: this.redis.duplicate() });
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      const key = this.keyOf(jobId);
+      if (key) void this.finalFailure(key, failedReason);
+    });
+    this.events.on('error', (error) => this.log(`jobs queue events: ${error.message}`));
+  }
+
+  readonly launch: WorkerLauncher = () => {
+    let listener: (message: unknown) => void = () => undefined;
+    let key: string | null = null;
+    const handle: WorkerHandle = {
+      post: (message) => {
+        if (message.type === 'run') {
+          if (message.job.kind !== 'train') {
+            queueMicrotask(() =>
+              listener({
+                type: 'failed',
+                jobId: message.jobId,
+                error: 'only training goes to agents',
+                cancelled: false,
+              }),
+            );
+            return;
+          }
+          const jobKey = `train-${message.job.runId}-${message.job.lease}`;
+          key = jobKey;
+          const jobId = message.jobId;
+          this.handles.set(jobKey, { jobId, send: (reply) => listener(reply) });
+          this.dispatch(jobKey, message.job.runId, message.job.lease).catch((error: unknown) =>
+            listener({
+              type: 'failed',
+              jobId,
+              error: `could not queue the job: ${errorMessage(error)}`,
+              cancelled: false,
+            }),
+          );
+        } else if (key !== null) {
+          const attached = this.handles.get(key);
+          if (!attached) return;
+          if (message.reason === 'shutdown') {
+            // the app stops; the agents carry on, and the app adopts the job when it starts again
+            this.handles.delete(key);
+            queueMicrotask(() =>
+              listener({
+                type: 'failed',
+                jobId: attached.jobId,
+                error: 'Casebook stopped; an agent carries on with this job',
+                cancelled: true,
+              }),
+            );
+          } else void this.cancel(key);
+        }
+      },
+      onMessage: (l) => {
+        listener = l;
+      },
+      onExit: () => undefined,
+      kill: () => {
+        if (key !== null) this.handles.delete(key);
+      },
+    };
+    return handle;
+  };
+
+  /** Puts the dataset and the resume state into Redis, then the job on the queue (once per key). */
+  private async dispatch(key: string, runId: number, lease: number): Promise<void> {
+    const target = this.requireTarget();
+    const run = target.runs.get(runId);
+    await publishDataset(this.redis, run.datasetHash, () => {
+      const dataset = target.datasets.get(run.datasetId);
+      return encodeDataset({
+        name: dataset.name,
+        kind: dataset.kind,
+        source: dataset.source,
+        sourceSha256: dataset.sourceSha256,
+        content: {
+          classes: dataset.classes,
+          shape: dataset.imageShape,
+          train: target.datasets.loadSplit(dataset.id, 'train'),
+          test: target.datasets.loadSplit(dataset.id, 'test'),
+        },
+      });
+    });
+    await this.writeResume(key, runId);
+    await this.redis.hset(keys.open(this.study), key, JSON.stringify({ runId, lease }));
+    const id = bullJobId(this.study, key);
+    const existing = await this.jobs.getJob(id);
+    if (existing) {
+      // adopted after a restart: the job is on the queue already, or ended while the app was closed
+      if ((await existing.getState()) === 'failed') await this.finalFailure(key, existing.failedReason);
+      return;
+    }
+    const data: AgentJob = {
+      v: 1,
+      kind: 'train',
+      key,
+      runId,
+      lease,
+      datasetHash: run.datasetHash,
+      replyTo: this.study,
+      reasons: [],
+    };
+    await this.jobs.add('train', data, {
+      jobId: id,
+      attempts: this.options.attempts ?? 2,
+      removeOnComplete: { age: KEEP_SECONDS },
+      removeOnFail: { age: KEEP_SECONDS },
+    });
+  }
+
+  /** What the job resumes from: its runs as the app has recorded them, with their checkpoints. */
+  private async writeResume(key: string, runId: number): Promise<void> {
+    const { runs } = this.requireTarget();
+    const all = [runs.get(runId), ...runs.members(runId)];
+    const state: ResumeState = {
+      key,
+      runs: all.map((run) => {
+        const last = runs.checkpoint(run.id, 'last');
+        const best = runs.checkpoint(run.id, 'best');
+        return {
+          id: run.id,
+          parentId: run.parentId,
+          config: run.config,
+          status: run.status,
+          epochsDone: run.epochsDone,
+          bestEpoch: run.bestEpoch,
+          bestValLoss: run.bestValLoss,
+          checkpoints: { last: last ? toWire(last) : null, best: best ? toWire(best) : null },
+        };
+      }),
+    };
+    await this.redis.set(keys.resume(this.study, key), JSON.stringify(state), 'EX', KEEP_SECONDS);
+  }
+
+  /** Cancels a job: dropped from the queue while it waits, else its agent is told (it answers as cancelled). */
+  private async cancel(key: string): Promise<void> {
+    await this.redis.set(keys.cancel(this.study, key), '1', 'EX', KEEP_SECONDS);
+    const job = await this.jobs.getJob(bullJobId(this.study, key));
+    const state = job ? await job.getState() : 'unknown';
+    if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
+      await job.remove();
+      this.settle(key, { type: 'failed', error: 'cancelled before an agent took it', cancelled: true });
+    }
+  }
+
+  /** One result off the study's queue: checked, recorded, passed on to the job's handle. */
+  private async receive(job: Job): Promise<void> {
+    let result: AgentResult;
+    try {
+      result = checkResult(job.data, job.id ?? '?');
+    } catch (error) {
+      this.log(errorMessage(error));
+      throw error;
+    }
+    const { runId, lease } = parseKey(result.key);
+    if (result.lease !== lease) {
+      const error = new RefusedResultError(
+        `result ${job.id} refused: its claim ${result.lease} is not its job's (${result.key})`,
+      );
+      this.log(error.message);
+      throw error;
+    }
+    const target = this.requireTarget();
+    const attached = this.handles.get(result.key);
+    const forward = (message: Reply) => {
+      if (attached) attached.send({ ...message, jobId: attached.jobId } as FromWorker);
+    };
+    try {
+      switch (result.type) {
+        case 'claimed':
+          await retryWhileBusy(() => target.runs.fenced(lease).setAgent(runId, result.agent.name), {
+            deadlineMs: 60_000,
+          });
+          target.emit('runUpdated', { run: target.runs.get(runId), epoch: null });
+          break;
+        case 'progress':
+          forward({ type: 'progress', progress: result.progress });
+          if (result.run) forward({ type: 'event', name: 'runProgress', payload: result.run });
+          break;
+        case 'write': {
+          const recorded = await retryWhileBusy(() => recordWrite(target, lease, result.write), { deadlineMs: 60_000 });
+          if (recorded.kind === 'skipped') this.log(`agent result skipped: ${recorded.why}`);
+          else if (result.write.op === 'epoch') await this.writeResume(result.key, runId);
+          break;
+        }
+        case 'done':
+          this.settle(result.key, { type: 'done', result: null });
+          break;
+        case 'failed':
+          this.settle(result.key, { type: 'failed', error: result.error, cancelled: result.cancelled });
+          break;
+      }
+    } catch (error) {
+      if (error instanceof LeaseLostError || error instanceof NotFoundError) {
+        this.log(`result of ${result.key} not recorded: ${error.message}`);
+        return;
+      }
+      this.log(errorMessage(error));
+      throw error;
+    }
+  }
+
+  private async finalFailure(key: string, reason: string): Promise<void> {
+    const job = await this.jobs.getJob(bullJobId(this.study, key));
+    const reasons = (job?.data as Partial<AgentJob> | undefined)?.reasons ?? [];
+    const all = reasons.length > 0 ? reasons.join('; ') : reason;
+    this.settle(key, { type: 'failed', error: `failed on the agents: ${all}`, cancelled: false });
+  }
+
+  /** Ends a job: its handle hears the outcome, and the study forgets its claim and resume state. */
+  private settle(key: string, message: Reply): void {
+    const attached = this.handles.get(key);
+    this.handles.delete(key);
+    void this.redis
+      .multi()
+      .hdel(keys.open(this.study), key)
+      .del(keys.resume(this.study, key), keys.cancel(this.study, key))
+      .exec()
+      .catch((error: unknown) => this.log(`could not clear job ${key} in Redis: ${errorMessage(error)}`));
+    if (attached) attached.send({ ...message, jobId: attached.jobId } as FromWorker);
+  }
+
+  private keyOf(bullId: string): string | null {
+    const prefix = bullJobId(this.study, '');
+    return bullId.startsWith(prefix) ? bullId.slice(prefix.length) : null;
+  }
+
+  private requireTarget(): RemoteTarget {
+    if (!this.target) throw new Error('the agent queue is not attached to a study');
+    return this.target;
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.results?.close();
+      await this.events?.close();
+      await this.jobs.close();
+      this.redis.disconnect();
+    })();
+    return this.closing;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}

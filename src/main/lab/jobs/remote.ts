@@ -1,0 +1,27 @@
+import type { Emit, WorkerLauncher } from './manager';
+import type { JobSpec } from './protocol';
+import type { DatasetStore } from '../store/datasets';
+import type { RunStore } from '../store/runs';
+import type { Lease } from '../store/run-owners';
+
+/** What a Lab hands the agents' queue: the stores it records results with, and its events. */
+export interface RemoteTarget {
+  runs: RunStore;
+  datasets: DatasetStore;
+  emit: Emit;
+}
+
+/**
+ * Jobs run elsewhere (training agents behind a queue): which jobs go there, the launcher whose
+ * handles stand for them in the JobManager, the claims the queue still holds for this study (to
+ * adopt when the Lab opens), and the recording of what comes back, once the Lab has its stores.
+ */
+export interface RemoteJobs {
+  remote(spec: JobSpec): boolean;
+  launch: WorkerLauncher;
+  readonly adoptable: readonly Lease[];
+  /** Starts recording results into the Lab's stores. */
+  attach(target: RemoteTarget): void;
+  /** Stops listening; jobs already on the queue stay there (agents carry on). */
+  close(): Promise<void>;
+}
