@@ -193,7 +193,6 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
   const base = { v: 1 as const, key: data.key, lease: data.lease };
   const sender = new ResultSender(env.replyQueue(data.replyTo));
   sender.send({ ...base, type: 'claimed', agent: info });
-  log(`${info.name}: took ${data.key} (attempt ${job.attemptsMade + 1})`);
   const controller = new AbortController();
   const cancelKey = keys.cancel(data.replyTo, data.key);
   const poll = setInterval(() => {
@@ -218,6 +217,11 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
       throw new UnrecoverableError(
         `job ${data.key}: its resume state is malformed: ${describeZodError(parsedState.error)}`,
       );
+    const recorded = parsedState.data.runs.reduce((sum, run) => sum + run.epochsDone, 0);
+    log(
+      `${info.name}: took ${data.key} (attempt ${job.attemptsMade + 1})` +
+        (recorded > 0 ? `, resuming after the ${recorded} epoch${recorded === 1 ? '' : 's'} the app recorded` : ''),
+    );
     const { blob, fetched } = await fetchDataset(redis, data.datasetHash, env.cacheDir);
     if (fetched)
       log(`${info.name}: fetched dataset ${data.datasetHash.slice(0, 12)}… (${(blob.length / 1e6).toFixed(1)} MB)`);
