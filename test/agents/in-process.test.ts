@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/main/lab/agents/agent';
+import { Queue, QueueEvents } from 'bullmq';
 import { AgentQueue } from '../../src/main/lab/agents/queue';
+import { JOBS_QUEUE, resultsQueueName } from '../../src/main/lab/agents/keys';
 import { checkQueueUrl } from '../../src/main/lab/agents/url';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
@@ -96,4 +98,132 @@ describe.skipIf(missing)('training on an agent in this process', () => {
       Buffer.from(local.runs.checkpoint(localRun.id, 'last')!.weights),
     );
   }, 120_000);
+});
+
+describe.skipIf(missing)('refusing what does not belong on the queue', () => {
+  let redis: TestRedis;
+  let lab: Lab;
+  let agent: RunningAgent;
+  let queue: Queue;
+  let events: QueueEvents;
+  let dir: string;
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = tempDir();
+    const checked = checkQueueUrl(redis.url);
+    if (!checked.ok) throw new Error(checked.error);
+    const databasePath = join(dir, 'study.db');
+    lab = new Lab({
+      databasePath,
+      mode: 'browser',
+      version: 'test',
+      launch: inProcessLauncher,
+      emit: () => undefined,
+      autoEvaluate: false,
+      agents: await AgentQueue.open({ url: checked.value, databasePath, maxResultBytes: 10_000 }),
+    });
+    const connection = { host: '127.0.0.1', port: redis.port, password: redis.password };
+    queue = new Queue(JOBS_QUEUE, { connection });
+    events = new QueueEvents(JOBS_QUEUE, { connection });
+    await events.waitUntilReady();
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await lab?.shutdown();
+    await events?.close();
+    await queue?.close();
+    await redis?.stop();
+  });
+
+  it('an agent refuses a malformed or oversized job, naming the problem, and sends nothing back', async () => {
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 4, test: 2 }));
+    const study = resultsQueueName(join(dir, 'study.db'));
+    const checked = checkQueueUrl(redis.url);
+    if (!checked.ok) throw new Error(checked.error);
+    agent = await startAgent({
+      url: checked.value,
+      name: 'strict',
+      cacheDir: join(dir, 'cache'),
+      log: () => undefined,
+    });
+    const good = {
+      v: 1,
+      kind: 'train',
+      key: 'train-1-1',
+      runId: 1,
+      lease: 1,
+      datasetHash: dataset.contentHash,
+      replyTo: study,
+      reasons: [],
+    };
+    const malformed = await queue.add('train', { ...good, kind: 'shell', command: 'rm -rf ~', replyTo: '/tmp/x' });
+    await expect(malformed.waitUntilFinished(events)).rejects.toThrow(
+      /job \d+ refused: kind: Invalid input: expected "train"; replyTo: not a Casebook results queue; \(input\): Unrecognized key: "command"/,
+    );
+    const oversized = await queue.add('train', { ...good, reasons: ['x'.repeat(70_000)] });
+    await expect(oversized.waitUntilFinished(events)).rejects.toThrow(
+      /job \d+ refused: 70\d\d\d bytes is over the limit of 65536/,
+    );
+    const results = new Queue(study, { connection: { host: '127.0.0.1', port: redis.port, password: redis.password } });
+    expect(await results.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
+    await results.close();
+  });
+
+  it('the app refuses a malformed or oversized result, naming the problem, and records nothing', async () => {
+    const { dataset } = lab.datasets.add(syntheticDataset({ train: 4, test: 2, seed: 9 }));
+    await agent?.stop(); // the job stays on the queue: its run stays queued
+    const { run } = lab.startRun({ datasetId: dataset.id, model: 'cnn', epochs: 1 });
+    const lease = lab.runs.owners.generation(run.id)!;
+    const key = `train-${run.id}-${lease}`;
+    const study = resultsQueueName(join(dir, 'study.db'));
+    const connection = { host: '127.0.0.1', port: redis.port, password: redis.password };
+    const results = new Queue(study, { connection });
+    const resultEvents = new QueueEvents(study, { connection });
+    await resultEvents.waitUntilReady();
+    const metrics = {
+      epoch: 1,
+      loss: 'low',
+      accuracy: 0.5,
+      valLoss: 1,
+      valAccuracy: 0.5,
+      seconds: 1,
+      imagesPerSecond: 1,
+    };
+    const malformed = await results.add('write', {
+      v: 1,
+      type: 'write',
+      key,
+      lease,
+      write: { op: 'epoch', runId: run.id, metrics, best: null, checkpoints: {} },
+    });
+    await expect(malformed.waitUntilFinished(resultEvents)).rejects.toThrow(
+      /result \d+ refused: write\.metrics\.loss: Invalid input: expected number, received string; nothing recorded/,
+    );
+    const progress = { phase: 'x'.repeat(20_000), done: 0, total: 1, unit: 'steps' };
+    const oversized = await results.add('progress', {
+      v: 1,
+      type: 'progress',
+      key,
+      lease,
+      agent: 'a',
+      progress,
+      run: null,
+    });
+    await expect(oversized.waitUntilFinished(resultEvents)).rejects.toThrow(
+      /result \d+ refused: 20\d\d\d bytes is over the limit of 10000 bytes; nothing recorded/,
+    );
+    // a well-formed epoch of another claim is refused too: the run's claim is its job's
+    const stale = await results.add('write', {
+      v: 1,
+      type: 'write',
+      key,
+      lease: lease + 1,
+      write: { op: 'epoch', runId: run.id, metrics: { ...metrics, loss: 1 }, best: null, checkpoints: {} },
+    });
+    await expect(stale.waitUntilFinished(resultEvents)).rejects.toThrow(/refused: its claim \d+ is not its job's/);
+    expect(lab.runs.epochs(run.id)).toEqual([]);
+    expect(lab.runs.get(run.id)).toMatchObject({ status: 'queued', epochsDone: 0, agent: null });
+    await resultEvents.close();
+    await results.close();
+  });
 });

@@ -29,6 +29,8 @@ export interface AgentQueueOptions {
   log?: (message: string) => void;
   /** Tries of a job before it fails (default 2: a job that fails on two agents fails). */
   attempts?: number;
+  /** The largest result recorded, in bytes of JSON (default MAX_AGENT_RESULT_BYTES). */
+  maxResultBytes?: number;
 }
 
 const OpenJob = z.strictObject({ runId: z.number().int().positive(), lease: z.number().int().nonnegative() });
@@ -251,7 +253,7 @@ export class AgentQueue implements RemoteJobs {
   private async receive(job: Job): Promise<void> {
     let result: AgentResult;
     try {
-      result = checkResult(job.data, job.id ?? '?');
+      result = checkResult(job.data, job.id ?? '?', this.options.maxResultBytes);
     } catch (error) {
       this.log(errorMessage(error));
       throw error;

@@ -20,11 +20,11 @@ export class RefusedResultError extends Error {
 }
 
 /** Checks a result as it came off the queue: its size, then its shape. Throws a RefusedResultError naming the problem. */
-export function checkResult(raw: unknown, id: string): AgentResult {
+export function checkResult(raw: unknown, id: string, maxBytes = MAX_AGENT_RESULT_BYTES): AgentResult {
   const bytes = jsonBytes(raw);
-  if (bytes > MAX_AGENT_RESULT_BYTES)
+  if (bytes > maxBytes)
     throw new RefusedResultError(
-      `result ${id} refused: ${(bytes / 1e6).toFixed(1)} MB is over the limit of ${MAX_AGENT_RESULT_BYTES / 1e6} MB; nothing recorded`,
+      `result ${id} refused: ${bytes} bytes is over the limit of ${maxBytes} bytes; nothing recorded`,
     );
   const parsed = AgentResult.safeParse(raw);
   if (!parsed.success)
