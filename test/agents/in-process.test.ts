@@ -97,7 +97,24 @@ describe.skipIf(missing)('training on an agent in this process', () => {
     expect(Buffer.from(lab.runs.checkpoint(run.id, 'last')!.weights)).toEqual(
       Buffer.from(local.runs.checkpoint(localRun.id, 'last')!.weights),
     );
-  }, 120_000);
+
+    // the evaluation (queued first) and the explanation go to the agent too, each recorded once
+    const explained = lab.explain({ id: run.id });
+    expect((await lab.jobs.finished(explained.id)).job).toMatchObject({ status: 'done', error: null });
+    expect(lab.jobs.list().filter((j) => j.kind === 'evaluate' && j.status === 'done')).toHaveLength(1);
+    const evaluation = lab.evaluations.latest(run.id)!;
+    expect(lab.evaluations.predictionCount(evaluation.id)).toBe(60);
+    expect(lab.explanations.latest(run.id)).not.toBeNull();
+    expect(
+      lab.explanations.images(lab.explanations.latest(run.id)!.id, { order: 'index', offset: 0, limit: 100 }).total,
+    ).toBe(60);
+    const localExplained = local.explain({ id: localRun.id });
+    expect((await local.jobs.finished(localExplained.id)).job.status).toBe('done');
+    expect(evaluation.metrics.accuracy).toBe(local.evaluations.latest(localRun.id)!.metrics.accuracy);
+    expect(lab.explanations.latest(run.id)!.summary.images).toBe(
+      local.explanations.latest(localRun.id)!.summary.images,
+    );
+  }, 180_000);
 });
 
 describe.skipIf(missing)('refusing what does not belong on the queue', () => {

@@ -4,7 +4,7 @@ import { migrate, schemaVersion } from '../../src/main/lab/store/database';
 import { migrations } from '../../src/main/lab/store/migrations/index';
 
 describe('migration 014-run-agents', () => {
-  it('adds an empty agent to every run, keeping its epochs, owner and name', () => {
+  it('adds an empty agent to every run, keeping its epochs, owner and name, and receipts that go with their run', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     const before = migrations.filter((m) => m.version < 14);
@@ -30,6 +30,12 @@ describe('migration 014-run-agents', () => {
     expect(db.prepare('SELECT count(*) FROM run_epochs').pluck().get()).toBe(1);
     db.prepare("UPDATE runs SET agent = 'gpu-box'").run();
     expect(() => db.prepare("UPDATE runs SET agent = ''").run()).toThrow(/CHECK/);
+    db.prepare("INSERT INTO agent_receipts (job_key, run_id) VALUES ('evaluate-1-1', 1)").run();
+    expect(() => db.prepare("INSERT INTO agent_receipts (job_key, run_id) VALUES ('evaluate-1-1', 1)").run()).toThrow(
+      /UNIQUE/,
+    );
+    db.prepare('DELETE FROM runs').run();
+    expect(db.prepare('SELECT count(*) FROM agent_receipts').pluck().get()).toBe(0);
     db.close();
   });
 });

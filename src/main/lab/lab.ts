@@ -47,6 +47,7 @@ import { ExplanationStore } from './store/explanations';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import type { RemoteJobs } from './jobs/remote';
+import { AgentReceipts } from './store/agent-receipts';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
 
 export interface LabOptions {
@@ -220,7 +221,14 @@ export class Lab {
 
   /** Hands the agents' queue this Lab's stores and takes up the runs it adopted (their jobs are on the queue). */
   private attachAgents(agents: RemoteJobs, adopted: readonly Lease[]): void {
-    agents.attach({ runs: this.runs, datasets: this.datasets, emit: this.options.emit });
+    agents.attach({
+      runs: this.runs,
+      datasets: this.datasets,
+      evaluations: this.evaluations,
+      explanations: this.explanations,
+      receipts: new AgentReceipts(this.db),
+      emit: this.options.emit,
+    });
     for (const lease of adopted) this.queueTraining(this.runs.get(lease.runId), lease);
   }
 

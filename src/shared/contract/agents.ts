@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { Progress } from './common';
+import { RunMetrics } from './evaluation';
+import { ExplainRequest, ExplanationSummary } from './explanation';
 import { EpochMetrics, RunConfig, RunProgress, RunStatus } from './runs';
 
 /** The most a job, a resume state or one result may weigh as JSON, in bytes. */
@@ -19,20 +21,25 @@ const JobKey = z.string().regex(/^(train|evaluate|explain)-[0-9]+-[0-9]+$/, 'not
 const RunId = z.number().int().positive();
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 
-/** A training job on the queue (BullMQ job data). */
-export const AgentJob = z.strictObject({
+const JobBase = {
   v: z.literal(1),
-  kind: z.literal('train'),
-  /** The app's key of the job (`train-<run>-<lease>`), also BullMQ's job id: one job per claim. */
+  /** The app's key of the job (`train-<run>-<lease>`, `evaluate-<run>-<n>`), part of BullMQ's job id. */
   key: JobKey,
   runId: RunId,
-  /** The generation of the app's claim on the run: results of an older claim are refused. */
+  /** A training: the generation of the app's claim on the run (results of an older claim are refused); else the job's number. */
   lease: z.number().int().nonnegative(),
   datasetHash: Sha256,
   replyTo: ResultQueueName,
   /** Reasons of earlier attempts that failed (agent: message), kept for the final failure. */
   reasons: z.array(z.string().max(2_000)).max(10).default([]),
-});
+};
+
+/** A job on the queue (BullMQ job data): a training, an evaluation or an explanation of a run. */
+export const AgentJob = z.discriminatedUnion('kind', [
+  z.strictObject({ ...JobBase, kind: z.literal('train') }),
+  z.strictObject({ ...JobBase, kind: z.literal('evaluate'), samples: z.number().int().positive().max(10_000).optional() }),
+  z.strictObject({ ...JobBase, kind: z.literal('explain'), request: ExplainRequest }),
+]);
 export type AgentJob = z.output<typeof AgentJob>;
 
 /** A saved model as it travels: the store's checkpoint, its weights in base64. */
@@ -59,11 +66,28 @@ export const AgentRun = z.strictObject({
 });
 export type AgentRun = z.output<typeof AgentRun>;
 
+/** What an explanation needs of the run's current evaluation: its predictions. */
+export const WirePrediction = z.strictObject({
+  index: z.number().int().nonnegative(),
+  label: z.number().int().nonnegative(),
+  predicted: z.number().int().nonnegative(),
+  confidence: z.number(),
+  probabilities: z.array(z.number()).max(1000),
+});
+
 /**
- * What a job resumes from, kept in Redis by the app: the runs as the app last recorded them,
- * with their checkpoints (written when the job is queued and after every epoch recorded).
+ * What a job starts (or resumes) from, kept in Redis by the app: the runs as the app last
+ * recorded them, with their checkpoints (written when the job is queued and after every epoch
+ * recorded), and for an explanation the run's current evaluation.
  */
-export const ResumeState = z.strictObject({ key: JobKey, runs: z.array(AgentRun).min(1).max(51) });
+export const ResumeState = z.strictObject({
+  key: JobKey,
+  runs: z.array(AgentRun).min(1).max(51),
+  evaluation: z
+    .strictObject({ metrics: RunMetrics, predictions: z.array(WirePrediction).max(1_000_000) })
+    .nullable()
+    .default(null),
+});
 export type ResumeState = z.output<typeof ResumeState>;
 
 /** What an agent says about itself. */
@@ -98,6 +122,55 @@ export const AgentWrite = z.discriminatedUnion('op', [
     params: z.number().int().nonnegative(),
     trainSeconds: z.number().nonnegative(),
     epochs: z.number().int().nonnegative(),
+  }),
+  /** An evaluation: its metrics, per-image predictions and (stochastic runs) samples as float32 base64. */
+  z.strictObject({
+    op: z.literal('evaluation'),
+    runId: RunId,
+    metrics: RunMetrics,
+    images: z.array(
+      z.strictObject({
+        index: z.number().int().nonnegative(),
+        label: z.number().int().nonnegative(),
+        predicted: z.number().int().nonnegative(),
+        confidence: z.number(),
+        probabilities: z.array(z.number()).max(1000),
+        entropy: z.number(),
+        mutualInformation: z.number().nullable(),
+        variationRatio: z.number().nullable(),
+        majority: z.number().int().nullable(),
+        boxplots: z
+          .array(
+            z.strictObject({
+              stats: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]),
+              n: z.number().int(),
+              conf: z.tuple([z.number(), z.number()]),
+              out: z.array(z.number()),
+            }),
+          )
+          .nullable(),
+      }),
+    ),
+    samples: Base64.nullable(),
+  }),
+  /** An explanation: its summary and each image's maps as float32 base64. */
+  z.strictObject({
+    op: z.literal('explanation'),
+    runId: RunId,
+    summary: ExplanationSummary,
+    images: z.array(
+      z.strictObject({
+        index: z.number().int().nonnegative(),
+        label: z.number().int().nonnegative(),
+        predicted: z.number().int().nonnegative(),
+        probability: z.number(),
+        background: z.number().nullable(),
+        map: Base64,
+        std: Base64.nullable(),
+        trueMap: Base64.nullable(),
+        trueStd: Base64.nullable(),
+      }),
+    ),
   }),
   /** Only 'running' and 'done': a failure goes through the job (another agent may retry it). */
   z.strictObject({ op: z.literal('status'), runId: RunId, status: z.enum(['running', 'done']) }),

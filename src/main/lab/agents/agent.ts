@@ -15,6 +15,7 @@ import {
   ResumeState,
   type AgentInfo,
   type AgentResult,
+  type AgentWrite,
   type Progress,
   type RunProgress,
 } from '../../../shared/contract';
@@ -30,7 +31,10 @@ import { fetchDataset, forgetDataset } from './datasets';
 import { JOBS_QUEUE, keys } from './keys';
 import { connect } from './queue';
 import type { QueueUrl } from './url';
-import { RelayRunStore } from './relay-store';
+import { RelayEvaluationStore, RelayExplanationStore, RelayRunStore } from './relay-store';
+import { RunStore } from '../store/runs';
+import { evaluateRun } from '../evaluation/evaluate-run';
+import { explainRun } from '../explain/explain-run';
 
 export interface AgentOptions {
   url: QueueUrl;
@@ -245,20 +249,46 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
         ),
       })),
     });
-    const runs = new RelayRunStore(db, (write) => sender.send({ ...base, type: 'write', write }));
-    await trainRun({
-      runs,
-      datasets,
-      runId: data.runId,
-      signal: controller.signal,
-      onProgress: (progress: RunProgress) => {
-        const phase = trainingProgress(progress);
-        const shown = { ...phase, phase: `${phase.phase} on ${info.name}` };
-        env.onProgress?.(shown);
-        sender.send({ ...base, type: 'progress', agent: info.name, progress: shown, run: progress });
-      },
-      log,
-    });
+    const relay = (write: AgentWrite) => sender.send({ ...base, type: 'write', write });
+    const progressOf = (progress: Progress, run: RunProgress | null) => {
+      const shown = { ...progress, phase: `${progress.phase} on ${info.name}` };
+      env.onProgress?.(shown);
+      sender.send({ ...base, type: 'progress', agent: info.name, progress: shown, run });
+    };
+    switch (data.kind) {
+      case 'train':
+        await trainRun({
+          runs: new RelayRunStore(db, relay),
+          datasets,
+          runId: data.runId,
+          signal: controller.signal,
+          onProgress: (progress) => progressOf(trainingProgress(progress), progress),
+          log,
+        });
+        break;
+      case 'evaluate':
+        await evaluateRun({
+          runs: new RunStore(db),
+          datasets,
+          evaluations: new RelayEvaluationStore(db, relay),
+          runId: data.runId,
+          ...(data.samples !== undefined ? { samples: data.samples } : {}),
+          signal: controller.signal,
+          onProgress: (progress) => progressOf(progress, null),
+        });
+        break;
+      case 'explain':
+        await explainRun({
+          runs: new RunStore(db),
+          datasets,
+          evaluations: new RelayEvaluationStore(db, relay, parsedState.data.evaluation),
+          explanations: new RelayExplanationStore(db, relay),
+          request: data.request,
+          signal: controller.signal,
+          onProgress: (progress) => progressOf(progress, null),
+        });
+        break;
+    }
     await sender.flush();
     sender.send({ ...base, type: 'done' });
     await sender.flush();

@@ -90,8 +90,9 @@ export class AgentQueue implements RemoteJobs {
     return new AgentQueue(options, redis, adoptable);
   }
 
+  /** Training, evaluation and explanation go to the agents; imports stay with the local worker. */
   remote(spec: JobSpec): boolean {
-    return spec.kind === 'train';
+    return spec.kind !== 'import';
   }
 
   attach(target: RemoteTarget): void {
@@ -117,22 +118,28 @@ export class AgentQueue implements RemoteJobs {
     const handle: WorkerHandle = {
       post: (message) => {
         if (message.type === 'run') {
-          if (message.job.kind !== 'train') {
+          const job = message.job;
+          if (job.kind === 'import') {
             queueMicrotask(() =>
               listener({
                 type: 'failed',
                 jobId: message.jobId,
-                error: 'only training goes to agents',
+                error: 'imports do not go to agents',
                 cancelled: false,
               }),
             );
             return;
           }
-          const jobKey = `train-${message.job.runId}-${message.job.lease}`;
+          const runId = job.kind === 'explain' ? job.request.id : job.runId;
+          // a training's key is its claim; an evaluation's or explanation's a number of its own
+          const number = job.kind === 'train' ? job.lease : this.nextNumber();
+          const jobKey = `${job.kind}-${runId}-${number}`;
           key = jobKey;
           const jobId = message.jobId;
           this.handles.set(jobKey, { jobId, send: (reply) => listener(reply) });
-          this.dispatch(jobKey, message.job.runId, message.job.lease).catch((error: unknown) =>
+          if (job.kind === 'evaluate')
+            this.evaluating.set(runId, new Promise<void>((resolve) => this.evaluated.set(jobKey, resolve)));
+          this.dispatch(jobKey, runId, number, job).catch((error: unknown) =>
             listener({
               type: 'failed',
               jobId,
@@ -168,8 +175,24 @@ export class AgentQueue implements RemoteJobs {
     return handle;
   };
 
-  /** Puts the dataset and the resume state into Redis, then the job on the queue (once per key). */
-  private async dispatch(key: string, runId: number, lease: number): Promise<void> {
+  private lastNumber = 0;
+  /** The evaluation of a run on the queue, settled when it has ended: its explanation waits for it. */
+  private readonly evaluating = new Map<number, Promise<void>>();
+  private readonly evaluated = new Map<string, () => void>();
+
+  /** A job number no earlier job of this study had (milliseconds since 1970, times 1000, and rising). */
+  private nextNumber(): number {
+    this.lastNumber = Math.max(this.lastNumber + 1, Date.now() * 1000);
+    return this.lastNumber;
+  }
+
+  /** Puts the dataset and the starting state into Redis, then the job on the queue (once per key). */
+  private async dispatch(
+    key: string,
+    runId: number,
+    number: number,
+    spec: Exclude<JobSpec, { kind: 'import' }>,
+  ): Promise<void> {
     const target = this.requireTarget();
     const run = target.runs.get(runId);
     await publishDataset(this.redis, run.datasetHash, () => {
@@ -187,8 +210,12 @@ export class AgentQueue implements RemoteJobs {
         },
       });
     });
-    await this.writeResume(key, runId);
-    await this.redis.hset(keys.open(this.study), key, JSON.stringify({ runId, lease }));
+    // an explanation follows the run's current evaluation: one queued before it is recorded first
+    if (spec.kind === 'explain') await this.evaluating.get(runId);
+    await this.writeResume(key, runId, spec.kind === 'explain');
+    // a training's claim is adopted again when the app restarts
+    if (spec.kind === 'train')
+      await this.redis.hset(keys.open(this.study), key, JSON.stringify({ runId, lease: number }));
     const id = bullJobId(this.study, key);
     const existing = await this.jobs.getJob(id);
     if (existing) {
@@ -196,17 +223,22 @@ export class AgentQueue implements RemoteJobs {
       if ((await existing.getState()) === 'failed') await this.finalFailure(key, existing.failedReason);
       return;
     }
-    const data: AgentJob = {
-      v: 1,
-      kind: 'train',
+    const base = {
+      v: 1 as const,
       key,
       runId,
-      lease,
+      lease: number,
       datasetHash: run.datasetHash,
       replyTo: this.study,
       reasons: [],
     };
-    await this.jobs.add('train', data, {
+    const data: AgentJob =
+      spec.kind === 'train'
+        ? { ...base, kind: 'train' }
+        : spec.kind === 'evaluate'
+          ? { ...base, kind: 'evaluate', ...(spec.samples !== undefined ? { samples: spec.samples } : {}) }
+          : { ...base, kind: 'explain', request: spec.request };
+    await this.jobs.add(spec.kind, data, {
       jobId: id,
       attempts: this.options.attempts ?? 2,
       removeOnComplete: { age: KEEP_SECONDS },
@@ -214,12 +246,25 @@ export class AgentQueue implements RemoteJobs {
     });
   }
 
-  /** What the job resumes from: its runs as the app has recorded them, with their checkpoints. */
-  private async writeResume(key: string, runId: number): Promise<void> {
-    const { runs } = this.requireTarget();
+  /** What the job starts from: its runs as the app has recorded them, with their checkpoints (and the current evaluation). */
+  private async writeResume(key: string, runId: number, withEvaluation = false): Promise<void> {
+    const { runs, evaluations } = this.requireTarget();
     const all = [runs.get(runId), ...runs.members(runId)];
+    const latest = withEvaluation ? evaluations.latest(runId) : null;
     const state: ResumeState = {
       key,
+      evaluation: latest
+        ? {
+            metrics: latest.metrics,
+            predictions: evaluations.predictions(latest.id).map((p) => ({
+              index: p.index,
+              label: p.label,
+              predicted: p.predicted,
+              confidence: p.confidence,
+              probabilities: p.probabilities,
+            })),
+          }
+        : null,
       runs: all.map((run) => {
         const last = runs.checkpoint(run.id, 'last');
         const best = runs.checkpoint(run.id, 'best');
@@ -274,6 +319,8 @@ export class AgentQueue implements RemoteJobs {
     try {
       switch (result.type) {
         case 'claimed':
+          // the agent that trains a run names it; one that evaluates or explains it does not
+          if (parseKey(result.key).kind !== 'train') break;
           await retryWhileBusy(() => target.runs.fenced(lease).setAgent(runId, result.agent.name), {
             deadlineMs: 60_000,
           });
@@ -284,7 +331,9 @@ export class AgentQueue implements RemoteJobs {
           if (result.run) forward({ type: 'event', name: 'runProgress', payload: result.run });
           break;
         case 'write': {
-          const recorded = await retryWhileBusy(() => recordWrite(target, lease, result.write), { deadlineMs: 60_000 });
+          const recorded = await retryWhileBusy(() => recordWrite(target, result.key, lease, result.write), {
+            deadlineMs: 60_000,
+          });
           if (recorded.kind === 'skipped') this.log(`agent result skipped: ${recorded.why}`);
           else if (result.write.op === 'epoch') await this.writeResume(result.key, runId);
           break;
@@ -317,6 +366,8 @@ export class AgentQueue implements RemoteJobs {
   private settle(key: string, message: Reply): void {
     const attached = this.handles.get(key);
     this.handles.delete(key);
+    this.evaluated.get(key)?.();
+    this.evaluated.delete(key);
     void this.redis
       .multi()
       .hdel(keys.open(this.study), key)

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/contract';
 import type { RemoteTarget } from '../jobs/remote';
 import { recordTotals } from '../training/ensemble';
-import { fromWire, jsonBytes } from './wire';
+import { floats32, fromWire, jsonBytes } from './wire';
 
 export class RefusedResultError extends Error {
   override name = 'RefusedResultError';
@@ -44,7 +44,7 @@ export type Recorded = { kind: 'recorded'; run: RunSummary; epoch: number | null
  * Records one write (or the agent's name) of the job `key` on the app's store, fenced by `lease`.
  * Throws a LeaseLostError when the claim moved on, a RefusedResultError for an epoch after a gap.
  */
-export function recordWrite(target: RemoteTarget, lease: number, write: AgentWrite): Recorded {
+export function recordWrite(target: RemoteTarget, key: string, lease: number, write: AgentWrite): Recorded {
   const runs = target.runs.fenced(lease);
   const emit = (run: RunSummary, epoch: (AgentWrite & { op: 'epoch' }) | null): Recorded => {
     target.emit('runUpdated', { run, epoch: epoch?.metrics ?? null });
@@ -73,5 +73,30 @@ export function recordWrite(target: RemoteTarget, lease: number, write: AgentWri
       return emit(recordTotals(runs, write.runId), null);
     case 'status':
       return emit(runs.setStatus(write.runId, write.status), null);
+    case 'evaluation': {
+      const images = write.images.map((image) => ({ ...image, boxplots: image.boxplots }));
+      const samples = write.samples === null ? undefined : floats32(write.samples);
+      const wrote = target.receipts.once(key, write.runId, () => {
+        target.evaluations.add(write.runId, write.metrics, images, samples);
+      });
+      if (!wrote) return { kind: 'skipped', why: `the evaluation of ${key} is already recorded` };
+      target.emit('runEvaluated', { runId: write.runId, metrics: write.metrics });
+      return { kind: 'recorded', run: target.runs.get(write.runId), epoch: null };
+    }
+    case 'explanation': {
+      const images = write.images.map((image) => ({
+        ...image,
+        map: floats32(image.map),
+        std: image.std === null ? null : floats32(image.std),
+        trueMap: image.trueMap === null ? null : floats32(image.trueMap),
+        trueStd: image.trueStd === null ? null : floats32(image.trueStd),
+      }));
+      const wrote = target.receipts.once(key, write.runId, () => {
+        target.explanations.add(write.runId, write.summary, images);
+      });
+      if (!wrote) return { kind: 'skipped', why: `the explanation of ${key} is already recorded` };
+      target.emit('runExplained', { runId: write.runId, summary: write.summary });
+      return { kind: 'recorded', run: target.runs.get(write.runId), epoch: null };
+    }
   }
 }

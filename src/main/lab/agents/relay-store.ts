@@ -3,10 +3,21 @@
  * are also handed to `relay` as AgentWrites for the app to record. Failures are not relayed as
  * statuses: they go through the job, which another agent may take up again.
  */
-import type { AgentWrite, EpochMetrics, RunStatus, RunSummary } from '../../../shared/contract';
+import type {
+  AgentWrite,
+  EpochMetrics,
+  ExplanationSummary,
+  ResumeState,
+  RunMetrics,
+  RunStatus,
+  RunSummary,
+} from '../../../shared/contract';
+import type { ImagePrediction } from '../evaluation/report';
 import type { Db } from '../store/database';
+import { EvaluationStore, type StoredPrediction } from '../store/evaluations';
+import { ExplanationStore, type StoredImageExplanation } from '../store/explanations';
 import { RunStore, type Checkpoint, type CheckpointKind } from '../store/runs';
-import { toWire } from './wire';
+import { base64Floats, toWire } from './wire';
 
 export class RelayRunStore extends RunStore {
   constructor(
@@ -57,5 +68,72 @@ export class RelayRunStore extends RunStore {
     const run = super.recordTest(id, result);
     this.relay({ op: 'test', runId: id, ...result });
     return run;
+  }
+}
+
+/**
+ * The agent's evaluation store: an evaluation is relayed to the app (not kept); for an
+ * explanation it answers with the run's current evaluation as the app sent it.
+ */
+export class RelayEvaluationStore extends EvaluationStore {
+  constructor(
+    db: Db,
+    private readonly relay: (write: AgentWrite) => void,
+    private readonly current: ResumeState['evaluation'] = null,
+  ) {
+    super(db);
+  }
+
+  override add(runId: number, metrics: RunMetrics, images: readonly ImagePrediction[], samples?: Float32Array): number {
+    const keep = samples !== undefined && metrics.samples > 1;
+    this.relay({
+      op: 'evaluation',
+      runId,
+      metrics,
+      images: images.map((image) => ({ ...image })),
+      samples: keep ? base64Floats(samples) : null,
+    });
+    return 0;
+  }
+
+  override latest(runId: number): { id: number; metrics: RunMetrics; createdAt: string } | null {
+    void runId;
+    return this.current ? { id: 1, metrics: this.current.metrics, createdAt: new Date().toISOString() } : null;
+  }
+
+  override predictions(evaluationId: number): StoredPrediction[] {
+    void evaluationId;
+    return this.current?.predictions ?? [];
+  }
+}
+
+/** The agent's explanation store: an explanation is relayed to the app, maps as float32 base64. */
+export class RelayExplanationStore extends ExplanationStore {
+  constructor(
+    db: Db,
+    private readonly relay: (write: AgentWrite) => void,
+  ) {
+    super(db);
+  }
+
+  override add(runId: number, summary: ExplanationSummary, images: readonly StoredImageExplanation[]): number {
+    const maybe = (values: Float32Array | null) => (values === null ? null : base64Floats(values));
+    this.relay({
+      op: 'explanation',
+      runId,
+      summary,
+      images: images.map((image) => ({
+        index: image.index,
+        label: image.label,
+        predicted: image.predicted,
+        probability: image.probability,
+        background: image.background,
+        map: base64Floats(image.map),
+        std: maybe(image.std),
+        trueMap: maybe(image.trueMap),
+        trueStd: maybe(image.trueStd),
+      })),
+    });
+    return 0;
   }
 }

@@ -15,6 +15,19 @@ export function fromWire(checkpoint: WireCheckpoint): Checkpoint {
   return { ...checkpoint, weights: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
+/** Float32 values as base64 of their bytes, and back. */
+export function base64Floats(values: Float32Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+}
+
+export function floats32(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % 4 !== 0) throw new Error(`${bytes.byteLength} bytes are not float32 values`);
+  const values = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(values.buffer).set(bytes);
+  return values;
+}
+
 /** The size of a message as JSON, in bytes. */
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');

@@ -1,6 +1,9 @@
 import type { Emit, WorkerLauncher } from './manager';
 import type { JobSpec } from './protocol';
+import type { AgentReceipts } from '../store/agent-receipts';
 import type { DatasetStore } from '../store/datasets';
+import type { EvaluationStore } from '../store/evaluations';
+import type { ExplanationStore } from '../store/explanations';
 import type { RunStore } from '../store/runs';
 import type { Lease } from '../store/run-owners';
 
@@ -8,6 +11,9 @@ import type { Lease } from '../store/run-owners';
 export interface RemoteTarget {
   runs: RunStore;
   datasets: DatasetStore;
+  evaluations: EvaluationStore;
+  explanations: ExplanationStore;
+  receipts: AgentReceipts;
   emit: Emit;
 }
 
