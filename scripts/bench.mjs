@@ -182,6 +182,12 @@ await withRunner(async (load) => {
       const { benchBusy } = await load('bench/busy.ts');
       await benchBusy({ holdSeconds: count(values['hold-seconds']), report });
     },
+    agents: async () => {
+      // not in the full run: it needs redis-server and the build; `--only agents`
+      if (values.only === undefined) return;
+      const { benchAgents } = await load('bench/agents.ts');
+      await benchAgents({ runs: count(values.runs), epochs: count(values.epochs), report });
+    },
   };
   if (values.only !== undefined && !(values.only in parts))
     throw new Error(`--only: one of ${Object.keys(parts).join(', ')}, not ${values.only}`);

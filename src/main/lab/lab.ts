@@ -147,6 +147,7 @@ export class Lab {
         defaultArchiveUrl: CIFAR10_URL,
         cifarClasses: [...CIFAR10_CLASSES],
         defaultClasses: [...DEFAULT_CLASSES],
+        agents: options.agents?.display ?? null,
       }),
       listDatasets: () => this.datasets.list(),
       getDataset: ({ id }) => this.datasets.get(id),

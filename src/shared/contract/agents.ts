@@ -37,7 +37,11 @@ const JobBase = {
 /** A job on the queue (BullMQ job data): a training, an evaluation or an explanation of a run. */
 export const AgentJob = z.discriminatedUnion('kind', [
   z.strictObject({ ...JobBase, kind: z.literal('train') }),
-  z.strictObject({ ...JobBase, kind: z.literal('evaluate'), samples: z.number().int().positive().max(10_000).optional() }),
+  z.strictObject({
+    ...JobBase,
+    kind: z.literal('evaluate'),
+    samples: z.number().int().positive().max(10_000).optional(),
+  }),
   z.strictObject({ ...JobBase, kind: z.literal('explain'), request: ExplainRequest }),
 ]);
 export type AgentJob = z.output<typeof AgentJob>;

@@ -116,7 +116,7 @@ class ResultSender {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? ((message: string) => console.error(message));
   const info = await describeAgent(options.name ?? hostname());
-  const redis = connect(options.url);
+  const redis = connect(options.url, log);
   const replies = new Map<string, Queue>();
   const replyQueue = (name: string) => {
     let queue = replies.get(name);
@@ -224,7 +224,9 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
     const recorded = parsedState.data.runs.reduce((sum, run) => sum + run.epochsDone, 0);
     log(
       `${info.name}: took ${data.key} (attempt ${job.attemptsMade + 1})` +
-        (recorded > 0 ? `, resuming after the ${recorded} epoch${recorded === 1 ? '' : 's'} the app recorded` : ''),
+        (data.kind === 'train' && recorded > 0
+          ? `, resuming after the ${recorded} epoch${recorded === 1 ? '' : 's'} the app recorded`
+          : ''),
     );
     const { blob, fetched } = await fetchDataset(redis, data.datasetHash, env.cacheDir);
     if (fetched)

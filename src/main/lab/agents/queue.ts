@@ -35,9 +35,23 @@ export interface AgentQueueOptions {
 
 const OpenJob = z.strictObject({ runId: z.number().int().positive(), lease: z.number().int().nonnegative() });
 
-/** A connection as BullMQ needs it: commands wait for a reconnect instead of failing. */
-export function connect(url: QueueUrl): Redis {
-  return new Redis(url.url, { maxRetriesPerRequest: null, lazyConnect: false });
+/**
+ * A connection as BullMQ needs it: commands wait for a reconnect instead of failing. A lost
+ * connection is said once (then again after it came back and was lost again); ioredis reconnects.
+ */
+export function connect(url: QueueUrl, log: (message: string) => void = (m) => console.error(`casebook: ${m}`)): Redis {
+  const redis = new Redis(url.url, { maxRetriesPerRequest: null });
+  let said = false;
+  redis.on('error', (error: Error) => {
+    if (said) return;
+    said = true;
+    log(`the queue at ${url.display} is unreachable (${error.message}); reconnecting`);
+  });
+  redis.on('ready', () => {
+    if (said) log(`the queue at ${url.display} is back`);
+    said = false;
+  });
+  return redis;
 }
 
 /** A message to a job's handle, before its JobManager id is put in. */
@@ -54,6 +68,7 @@ export class AgentQueue implements RemoteJobs {
   private readonly redis: Redis;
   private readonly jobs: Queue;
   private events: QueueEvents | null = null;
+  private eventsConnection: Redis | null = null;
   private results: Worker | null = null;
   private target: RemoteTarget | null = null;
   private readonly handles = new Map<string, Attached>();
@@ -73,24 +88,31 @@ export class AgentQueue implements RemoteJobs {
 
   /** Connects and reads which of the study's jobs are still open (their runs are adopted by the Lab). */
   static async open(options: AgentQueueOptions): Promise<AgentQueue> {
-    const redis = connect(options.url);
+    const redis = new Redis(options.url.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
     try {
+      await redis.connect();
       await redis.ping();
     } catch (error) {
       redis.disconnect();
       throw new Error(`cannot reach the queue at ${options.url.display}: ${errorMessage(error)}`);
     }
+    redis.disconnect();
+    const connected = connect(options.url, options.log);
     const study = resultsQueueName(options.databasePath);
-    const open = await redis.hgetall(keys.open(study));
+    const open = await connected.hgetall(keys.open(study));
     const adoptable: Lease[] = [];
     for (const value of Object.values(open)) {
       const parsed = OpenJob.safeParse(safeJson(value));
       if (parsed.success) adoptable.push({ runId: parsed.data.runId, generation: parsed.data.lease });
     }
-    return new AgentQueue(options, redis, adoptable);
+    return new AgentQueue(options, connected, adoptable);
   }
 
   /** Training, evaluation and explanation go to the agents; imports stay with the local worker. */
+  get display(): string {
+    return this.options.url.display;
+  }
+
   remote(spec: JobSpec): boolean {
     return spec.kind !== 'import';
   }
@@ -104,7 +126,8 @@ export class AgentQueue implements RemoteJobs {
       removeOnFail: { count: 1000 },
     });
     this.results.on('error', (error) => this.log(`results queue: ${error.message}`));
-    this.events = new QueueEvents(JOBS_QUEUE, { connection: this.redis.duplicate() });
+    this.eventsConnection = this.redis.duplicate();
+    this.events = new QueueEvents(JOBS_QUEUE, { connection: this.eventsConnection });
     this.events.on('failed', ({ jobId, failedReason }) => {
       const key = this.keyOf(jobId);
       if (key) void this.finalFailure(key, failedReason);
@@ -392,6 +415,7 @@ export class AgentQueue implements RemoteJobs {
       await this.results?.close();
       await this.events?.close();
       await this.jobs.close();
+      this.eventsConnection?.disconnect();
       this.redis.disconnect();
     })();
     return this.closing;

@@ -24,6 +24,8 @@ export interface RemoteTarget {
  */
 export interface RemoteJobs {
   remote(spec: JobSpec): boolean;
+  /** The queue, its password hidden, for the app to show. */
+  readonly display: string;
   launch: WorkerLauncher;
   readonly adoptable: readonly Lease[];
   /** Starts recording results into the Lab's stores. */
