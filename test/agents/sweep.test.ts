@@ -124,6 +124,17 @@ describe.skipIf(missing)('agents in child processes', () => {
     expect(new Set(trained.map((run) => run.agent))).toEqual(new Set([a1!.name, a2!.name]));
     // each agent fetched the dataset once
     for (const agent of [a1!, a2!]) expect(agent.output().match(/fetched dataset/g)).toHaveLength(1);
+    // then each run's evaluation and explanation, on the agents too, each recorded once
+    const explained = runs.map((run) => lab.explain({ id: run.id }));
+    const analysed = await Promise.all(explained.map((job) => lab.jobs.finished(job.id)));
+    expect(analysed.map((f) => f.job.status)).toEqual(['done', 'done', 'done', 'done']);
+    const count = (table: string, id: number) =>
+      lab.db.prepare(`SELECT count(*) FROM ${table} WHERE run_id = ?`).pluck().get(id);
+    for (const run of runs) {
+      expect(count('evaluations', run.id)).toBe(1);
+      expect(count('explanations', run.id)).toBe(1);
+    }
+    expect(a1!.output() + a2!.output()).toMatch(/finished explain-/);
 
     const local = new Lab({
       databasePath: join(dir, 'local.db'),

@@ -583,6 +583,7 @@ export class Lab {
     }
     this.closed = true;
     this.jobs.dispose();
+    this.options.agents?.detach();
     this.db.close();
     void this.options.agents?.close();
   }

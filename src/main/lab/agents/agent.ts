@@ -206,7 +206,7 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
       },
       () => undefined,
     );
-  }, 1_000);
+  }, 250);
   const db = openDatabase(':memory:');
   try {
     const stateText = await redis.get(keys.resume(data.replyTo, data.key));
@@ -302,7 +302,8 @@ async function runAgentJob(job: Job, env: JobEnv): Promise<void> {
     const final = cancelled || error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const reasons = [...data.reasons, `${info.name}: ${message}`];
     if (final) {
-      sender.send({ ...base, type: 'failed', error: cancelled ? 'cancelled' : reasons.join('; '), cancelled });
+      const said = cancelled ? 'cancelled' : `failed on the agents: ${reasons.join('; ')}`;
+      sender.send({ ...base, type: 'failed', error: said, cancelled });
       await sender.flush().catch(() => undefined);
       throw error instanceof UnrecoverableError ? error : new UnrecoverableError(message);
     }

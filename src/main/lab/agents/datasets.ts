@@ -27,11 +27,18 @@ export async function publishDataset(
   const metaKey = keys.datasetMeta(hash);
   const present = await redis.get(metaKey);
   if (present !== null) {
-    const meta = Meta.parse(JSON.parse(present));
-    const touch = redis.multi().expire(metaKey, KEEP_SECONDS);
-    for (let i = 0; i < meta.chunks; i++) touch.expire(keys.datasetChunk(hash, i), KEEP_SECONDS);
-    await touch.exec();
-    return 'present';
+    const meta = Meta.safeParse(safeJson(present));
+    const chunkKeys = meta.success
+      ? Array.from({ length: meta.data.chunks }, (_, i) => keys.datasetChunk(hash, i))
+      : [];
+    // every chunk still there (else it is put there again whole)
+    if (meta.success && (chunkKeys.length === 0 || (await redis.exists(...chunkKeys)) === chunkKeys.length)) {
+      const touch = redis.multi().expire(metaKey, KEEP_SECONDS);
+      for (const key of chunkKeys) touch.expire(key, KEEP_SECONDS);
+      await touch.exec();
+      return 'present';
+    }
+    await redis.del(metaKey);
   }
   const blob = encode();
   const chunks = Math.ceil(blob.length / CHUNK_BYTES);
@@ -88,4 +95,12 @@ export function cachedFile(cacheDir: string, hash: string): string {
 /** Drops a cached dataset that turned out not to hold what its name says. */
 export function forgetDataset(cacheDir: string, hash: string): void {
   rmSync(cachedFile(cacheDir, hash), { force: true });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

@@ -74,6 +74,7 @@ export class AgentQueue implements RemoteJobs {
   private readonly handles = new Map<string, Attached>();
   private readonly log: (message: string) => void;
   private closing: Promise<void> | null = null;
+  private detached = false;
 
   private constructor(
     private readonly options: AgentQueueOptions,
@@ -124,13 +125,17 @@ export class AgentQueue implements RemoteJobs {
       concurrency: 1,
       removeOnComplete: { count: 0 },
       removeOnFail: { count: 1000 },
+      // a result left unfinished by an app that closed goes back to the queue for the next one
+      maxStalledCount: 1_000_000,
     });
     this.results.on('error', (error) => this.log(`results queue: ${error.message}`));
     this.eventsConnection = this.redis.duplicate();
     this.events = new QueueEvents(JOBS_QUEUE, { connection: this.eventsConnection });
+    // an agent reports its own failures on the results queue, after its writes; a job that
+    // stalled too often (its agents were killed) has no agent left to say so
     this.events.on('failed', ({ jobId, failedReason }) => {
       const key = this.keyOf(jobId);
-      if (key) void this.finalFailure(key, failedReason);
+      if (key && /stalled/i.test(failedReason)) void this.finalFailure(key, failedReason);
     });
     this.events.on('error', (error) => this.log(`jobs queue events: ${error.message}`));
   }
@@ -319,6 +324,8 @@ export class AgentQueue implements RemoteJobs {
 
   /** One result off the study's queue: checked, recorded, passed on to the job's handle. */
   private async receive(job: Job): Promise<void> {
+    // detached (the study is closing): the result stays unfinished, for the app's next start
+    if (this.detached) return new Promise<void>(() => undefined);
     let result: AgentResult;
     try {
       result = checkResult(job.data, job.id ?? '?', this.options.maxResultBytes);
@@ -369,6 +376,8 @@ export class AgentQueue implements RemoteJobs {
           break;
       }
     } catch (error) {
+      // the study closed under it: left unfinished, for the app's next start
+      if (this.detached) return new Promise<void>(() => undefined);
       if (error instanceof LeaseLostError || error instanceof NotFoundError) {
         this.log(`result of ${result.key} not recorded: ${error.message}`);
         return;
@@ -410,9 +419,15 @@ export class AgentQueue implements RemoteJobs {
     return this.target;
   }
 
+  /** Stops recording at once (the Lab closes its database next); results wait for the next start. */
+  detach(): void {
+    this.detached = true;
+  }
+
   async close(): Promise<void> {
+    this.detach();
     this.closing ??= (async () => {
-      await this.results?.close();
+      await this.results?.close(true);
       await this.events?.close();
       await this.jobs.close();
       this.eventsConnection?.disconnect();

@@ -30,6 +30,8 @@ export interface RemoteJobs {
   readonly adoptable: readonly Lease[];
   /** Starts recording results into the Lab's stores. */
   attach(target: RemoteTarget): void;
+  /** Stops recording at once, before the Lab closes its database. */
+  detach(): void;
   /** Stops listening; jobs already on the queue stay there (agents carry on). */
   close(): Promise<void>;
 }
