@@ -186,6 +186,23 @@ describe.skipIf(missing)('cancel, resume, failures and a lost connection on an a
     expect(lab.runs.get(run.id)).toMatchObject({ status: 'done', agent: 'box' });
   }, 180_000);
 
+  it('an agent started with once takes one job and stops', async () => {
+    const { lab, dataset } = await setup('once');
+    const first = lab.startRun({ datasetId: dataset.id, ...CONFIG, epochs: 1 });
+    const second = lab.startRun({ datasetId: dataset.id, ...CONFIG, epochs: 1, seed: 8 });
+    const agent = await startAgent({
+      url: url(),
+      name: 'one-shot',
+      once: true,
+      cacheDir: join(dir, 'cache'),
+      log: () => undefined,
+    });
+    agents.push(agent);
+    await agent.stopped;
+    expect((await lab.jobs.finished(first.job.id)).job.status).toBe('done');
+    expect(lab.runs.get(second.run.id).status).toBe('queued');
+  }, 180_000);
+
   it('fails a job that failed twice with both reasons, and carries on after the connection to Redis is cut', async () => {
     const { lab, dataset } = await setup('faults');
     const { run, job } = lab.startRun({ datasetId: dataset.id, ...CONFIG, epochs: 1 });
