@@ -186,6 +186,22 @@ describe.skipIf(missing)('cancel, resume, failures and a lost connection on an a
     expect(lab.runs.get(run.id)).toMatchObject({ status: 'done', agent: 'box' });
   }, 180_000);
 
+  it('trains a deep ensemble on an agent: its members recorded as runs, its totals from them', async () => {
+    const { lab, dataset } = await setup('ensemble');
+    agents.push(await startAgent({ url: url(), name: 'box', cacheDir: join(dir, 'cache'), log: () => undefined }));
+    const { run, job } = lab.startRun({ datasetId: dataset.id, ...CONFIG, model: 'ensemble', members: 2, epochs: 1 });
+    expect((await lab.jobs.finished(job.id)).job).toMatchObject({ status: 'done', error: null });
+    const members = lab.runs.members(run.id);
+    expect(members.map((m) => [m.status, m.epochsDone, m.agent])).toEqual([
+      ['done', 1, 'box'],
+      ['done', 1, 'box'],
+    ]);
+    const ensemble = lab.runs.get(run.id);
+    expect(ensemble).toMatchObject({ status: 'done', epochsDone: 2, agent: 'box' });
+    expect(ensemble.trainSeconds).toBeCloseTo(members[0]!.trainSeconds + members[1]!.trainSeconds, 6);
+    expect(ensemble.testAccuracy).not.toBeNull();
+  }, 180_000);
+
   it('an agent started with once takes one job and stops', async () => {
     const { lab, dataset } = await setup('once');
     const first = lab.startRun({ datasetId: dataset.id, ...CONFIG, epochs: 1 });
