@@ -13,6 +13,7 @@ import { runFeatures } from './011-run-features';
 import { trainLabelChecks } from './012-train-label-checks';
 import { runMaps } from './013-run-maps';
 import { backgroundTests } from './014-background-tests';
+import { runAgents } from './015-run-agents';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -37,4 +38,5 @@ export const migrations: readonly Migration[] = [
   trainLabelChecks,
   runMaps,
   backgroundTests,
+  runAgents,
 ];
