@@ -213,6 +213,12 @@ await withRunner(async (load) => {
       const { benchBackground } = await load('bench/background.ts');
       await benchBackground({ models, images: count(values.images), samples: count(values['cam-samples']), report });
     },
+    agents: async () => {
+      // not in the full run: it needs redis-server and the build; `--only agents`
+      if (values.only === undefined) return;
+      const { benchAgents } = await load('bench/agents.ts');
+      await benchAgents({ runs: count(values.runs), epochs: count(values.epochs), report });
+    },
   };
   if (values.only !== undefined && !(values.only in parts))
     throw new Error(`--only: one of ${Object.keys(parts).join(', ')}, not ${values.only}`);

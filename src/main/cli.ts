@@ -5,6 +5,7 @@
  */
 import { UsageError, processIo, type Io } from './cli/args';
 import type { Command } from './cli/command';
+import { agentCommand } from './cli/commands/agent';
 import { annotateCommand } from './cli/commands/annotate';
 import { backgroundCommand } from './cli/commands/background';
 import { cancelCommand } from './cli/commands/cancel';
@@ -64,6 +65,7 @@ const COMMANDS: readonly Command[] = [
   figureCommand,
   reportCommand,
   doctorCommand,
+  agentCommand,
   setupElectronCommand,
 ];
 

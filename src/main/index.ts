@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { app, BrowserWindow, dialog, session } from 'electron';
 import { sweepStaleDownloads } from './lab/datasets/partials';
 import { Lab } from './lab/lab';
+import { AgentQueue } from './lab/agents/queue';
+import { checkQueueUrl, type QueueUrl } from './lab/agents/url';
 import { defaultDatabasePath } from './lab/paths';
 import { SqliteBindingError, sqliteBinding } from './lab/store/native-binding';
 import { broadcast, wireRequests } from './electron/ipc';
@@ -17,6 +19,16 @@ function databasePathFromArgs(argv: string[]): string {
   const i = argv.indexOf('--db');
   const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--db='))?.slice('--db='.length);
   return resolve(given ?? defaultDatabasePath());
+}
+
+/** `--queue <url>` (with `--insecure-local`): training goes to agents through that Redis. */
+function queueFromArgs(argv: string[]): QueueUrl | null {
+  const i = argv.indexOf('--queue');
+  const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--queue='))?.slice('--queue='.length);
+  if (given === undefined) return null;
+  const checked = checkQueueUrl(given, { insecureLocal: argv.includes('--insecure-local') });
+  if (!checked.ok) throw new Error(checked.error);
+  return checked.value;
 }
 
 function createWindow(): BrowserWindow {
@@ -58,18 +70,22 @@ function sqliteReady(): boolean {
 }
 
 app.whenReady().then(
-  () => {
+  async () => {
     if (!sqliteReady()) {
       app.exit(1);
       return;
     }
     lockPermissions(session.defaultSession);
+    const databasePath = databasePathFromArgs(process.argv);
+    const queue = queueFromArgs(process.argv);
+    const agents = queue ? await AgentQueue.open({ url: queue, databasePath }) : null;
     const lab = new Lab({
-      databasePath: databasePathFromArgs(process.argv),
+      databasePath,
       mode: 'electron',
       version: VERSION,
       launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
       emit: broadcast,
+      ...(agents ? { agents } : {}),
     });
     void sweepStaleDownloads(); // leftovers of downloads whose process was killed
     handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));

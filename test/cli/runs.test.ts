@@ -42,7 +42,8 @@ function ownedHere(lab: Lab, id: number): void {
 
 describe('casebook runs', () => {
   it('lists the runs as JSON lines, oldest first, and as a table', async () => {
-    const { db, ids } = study(['done', 'cancelled']);
+    const { db, ids, lab } = study(['done', 'cancelled']);
+    storesOf(lab).runs.setAgent(ids[0]!, 'gpu-box');
     const io = captureIo();
     expect(await runCli(['runs', '--db', db, '--json'], io)).toBe(0);
     const lines = io
@@ -60,6 +61,7 @@ describe('casebook runs', () => {
         status: 'done',
         epochsDone: 0,
         testAccuracy: null,
+        agent: 'gpu-box',
       },
       {
         runId: ids[1],
@@ -70,12 +72,14 @@ describe('casebook runs', () => {
         status: 'cancelled',
         epochsDone: 0,
         testAccuracy: null,
+        agent: null,
       },
     ]);
     const plain = captureIo();
     expect(await runCli(['runs', '--db', db], plain)).toBe(0);
-    expect(plain.out()).toMatch(/^run\s+name\s+model\s+status\s+epochs\s+test acc/);
-    expect(plain.out()).toMatch(new RegExp(`\\n${ids[1]}\\s+CNN #${ids[1]}\\s+CNN\\s+cancelled\\s+0\\s+-`));
+    expect(plain.out()).toMatch(/^run\s+name\s+model\s+status\s+epochs\s+test acc\s+ensemble\s+agent/);
+    expect(plain.out()).toMatch(new RegExp(`\\n${ids[1]}\\s+CNN #${ids[1]}\\s+CNN\\s+cancelled\\s+0\\s+-\\s+local`));
+    expect(plain.out()).toMatch(new RegExp(`\\n${ids[0]}\\s+CNN #${ids[0]}\\s+CNN\\s+done\\s+0\\s+-\\s+gpu-box`));
   });
 
   it('documents the run commands with --help', async () => {

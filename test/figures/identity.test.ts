@@ -29,6 +29,7 @@ const figureRun = (id: number, name: string, colour: string): FigureRun => ({
     createdAt: '2026-01-01T00:00:00Z',
     startedAt: null,
     finishedAt: null,
+    agent: null,
   } satisfies RunSummary,
   datasetName: 'd',
   epochs: [{ epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1.1, valAccuracy: 0.4, seconds: 1, imagesPerSecond: 1 }],

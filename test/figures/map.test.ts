@@ -30,6 +30,7 @@ const run: RunSummary = {
   createdAt: '2026-01-01T00:00:00Z',
   startedAt: null,
   finishedAt: null,
+  agent: null,
 };
 const figureRun: FigureRun = { run, datasetName: 'd', epochs: [], metrics: null };
 

@@ -29,6 +29,7 @@ const run = (id: number, extra: Partial<RunSummary> = {}): RunSummary => ({
   createdAt: '2026-01-01T00:00:00Z',
   startedAt: null,
   finishedAt: null,
+  agent: null,
   ...extra,
 });
 

@@ -51,6 +51,7 @@ const run = (id: number, status: RunSummary['status'], extra: Partial<RunSummary
   createdAt: '2026-01-01T00:00:00Z',
   startedAt: null,
   finishedAt: null,
+  agent: null,
   ...extra,
 });
 
@@ -67,6 +68,10 @@ describe('queuedText', () => {
     const runs = [run(1, 'done'), run(2, 'running'), run(3, 'queued'), run(4, 'queued')];
     expect(queuedText(runs[2]!, runs, [])).toBe('queued: waits for run #2 to finish');
     expect(queuedText(runs[3]!, runs, [])).toBe('queued: waits for 2 runs before it (#2, #3)');
+  });
+  it('says it waits for a training agent when jobs go to agents', () => {
+    const runs = [run(1, 'running'), run(2, 'queued')];
+    expect(queuedText(runs[1]!, runs, [], 'redis://:***@queue:6379')).toBe('queued: waits for a free training agent');
   });
   it('says when nothing is before it', () => {
     const runs = [run(1, 'done'), run(5, 'queued')];

@@ -4,6 +4,7 @@ import type { EventPayload, Progress } from '../../shared/contract';
 import { forkLauncher } from '../lab/jobs/fork';
 import { inProcessLauncher, type WorkerLauncher } from '../lab/jobs/manager';
 import { Lab } from '../lab/lab';
+import type { RemoteJobs } from '../lab/jobs/remote';
 import { BLOCKING_BUSY } from '../lab/store/busy';
 import { defaultDatabasePath } from '../lab/paths';
 import { VERSION } from './version';
@@ -17,8 +18,13 @@ export function databasePath(db: string | undefined): string {
 }
 
 /** A Lab for a CLI command: jobs in the worker process, job progress to the progress printer. */
-export function cliLab(databasePath: string, onProgress: (progress: Progress) => void = () => undefined): Lab {
+export function cliLab(
+  databasePath: string,
+  onProgress: (progress: Progress) => void = () => undefined,
+  options: { agents?: RemoteJobs | undefined } = {},
+): Lab {
   return new Lab({
+    ...(options.agents ? { agents: options.agents } : {}),
     databasePath,
     mode: 'browser',
     version: VERSION,

@@ -60,6 +60,7 @@ import { NeighbourService } from './features/service';
 import { BackgroundStore } from './store/background';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
+import type { RemoteJobs } from './jobs/remote';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
 
 export interface LabOptions {
@@ -87,6 +88,11 @@ export interface LabOptions {
    * scripts/dev-compute-thread.mjs). null, or an in-memory database: computed on this thread.
    */
   computeEntry?: string | URL | null;
+  /**
+   * Training agents behind a queue (`--queue`): training jobs go there instead of the local
+   * worker, and the runs the queue still trains for this study are adopted, not interrupted.
+   */
+  agents?: RemoteJobs;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -145,6 +151,8 @@ export class Lab {
     this.neighbours = new NeighbourService(this.stores);
     this.cases = new CaseService(this.stores);
     this.figures = new FigureService({ ...this.stores, cases: this.cases });
+    // runs that agents still train for this study stay running: adopted, keeping their claim
+    const adopted = (options.agents?.adoptable ?? []).filter((lease) => this.runs.owners.adopt(lease, this.me));
     // only runs whose owner is gone: another live process may be training the rest
     this.runs.markInterrupted();
     // from here on, SQLite's blocking wait stays short: requests retry off the event loop instead
@@ -158,6 +166,9 @@ export class Lab {
       launch: options.launch,
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
+      ...(options.agents
+        ? { remote: { is: options.agents.remote.bind(options.agents), launch: options.agents.launch } }
+        : {}),
     });
     this.studies = new Studies(this, this.stores, options.autoEvaluate ?? true);
     const computeEntry = options.computeEntry === undefined ? defaultComputeEntry() : options.computeEntry;
@@ -173,6 +184,7 @@ export class Lab {
         defaultArchiveUrl: CIFAR10_URL,
         cifarClasses: [...CIFAR10_CLASSES],
         defaultClasses: [...DEFAULT_CLASSES],
+        agents: options.agents?.display ?? null,
       }),
       listDatasets: () => this.datasets.list(),
       getDataset: ({ id }) => this.datasets.get(id),
@@ -279,6 +291,20 @@ export class Lab {
           : makeReportFile(this.reportSources, request, onProgress);
       },
     };
+    if (options.agents) this.attachAgents(options.agents, adopted);
+  }
+
+  /** Hands the agents' queue this Lab's stores and takes up the runs it adopted (their jobs are on the queue). */
+  private attachAgents(agents: RemoteJobs, adopted: readonly Lease[]): void {
+    agents.attach({
+      runs: this.runs,
+      datasets: this.datasets,
+      evaluations: this.evaluations,
+      explanations: this.explanations,
+      receipts: this.stores.receipts,
+      emit: this.options.emit,
+    });
+    for (const lease of adopted) this.queueTraining(this.runs.get(lease.runId), lease);
   }
 
   async dispatch<K extends RequestName>(name: K, input: unknown): Promise<Result<RequestOutput<K>>> {
@@ -530,7 +556,9 @@ export class Lab {
     if (run.status !== 'done')
       throw new ConflictError(`run ${run.id} is ${run.status}; only a finished run can be tested`);
     if (this.evaluations.current(run.id) === null && !this.evaluating(run.id)) this.evaluate(run.id, undefined, queue);
-    return this.jobs.start({ kind: 'background', request }, `Background test of run ${run.id}`, queue);
+    // it runs on the local worker even with agents: after an evaluation queued or running there
+    const after = this.evaluating(run.id) ? (this.evaluationJobs.get(run.id) ?? null) : null;
+    return this.jobs.start({ kind: 'background', request }, `Background test of run ${run.id}`, { ...queue, after });
   }
 
   /** Whether an evaluation of the run is queued or running. */
@@ -568,6 +596,11 @@ export class Lab {
     }
     // a worker that exits after close() has nothing left to record here
     if (spec.kind !== 'train' || this.closed) return;
+    if (this.shuttingDown && this.options.agents?.remote(spec)) {
+      // an agent carries on: the run stays running and claimed, for this study's next Lab to adopt
+      this.runJobs.delete(spec.runId);
+      return;
+    }
     this.runJobs.delete(spec.runId);
     this.cancelForwarded.delete(spec.runId);
     // taken over by another process (this one was silent too long) or deleted: no longer ours to write
@@ -673,7 +706,10 @@ export class Lab {
   shutdown(): Promise<void> {
     if (!this.stopping) {
       this.shuttingDown = true;
-      this.stopping = this.jobs.shutdown().then(() => this.close());
+      this.stopping = this.jobs.shutdown().then(async () => {
+        this.close();
+        await this.options.agents?.close();
+      });
     }
     return this.stopping;
   }
@@ -685,6 +721,8 @@ export class Lab {
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
     for (const { lease } of this.runJobs.values()) {
+      // an agent's run stays claimed: its results still come, for this study's next Lab to record
+      if (this.options.agents?.remote({ kind: 'train', runId: lease.runId, lease: lease.generation })) continue;
       try {
         this.runs.owners.release(lease);
       } catch (error) {
@@ -695,7 +733,9 @@ export class Lab {
     this.closed = true;
     this.jobs.dispose();
     void this.compute?.close();
+    this.options.agents?.detach();
     this.db.close();
+    void this.options.agents?.close();
   }
 }
 

@@ -9,6 +9,8 @@ export const AppInfo = z.object({
   defaultArchiveUrl: z.string(),
   cifarClasses: z.array(z.string()),
   defaultClasses: z.array(z.string()),
+  /** The training agents' queue (its URL without password) when jobs go there (`--queue`), else null. */
+  agents: z.string().nullable(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

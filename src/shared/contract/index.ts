@@ -39,6 +39,7 @@ export * from './reports';
 export * from './compare';
 export * from './maps';
 export * from './neighbours';
+export * from './agents';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {

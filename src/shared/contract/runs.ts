@@ -120,6 +120,8 @@ export const RunSummary = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** The training agent that trained the run (`casebook agent --name`); null for the local worker. */
+  agent: z.string().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -14,6 +14,7 @@ export function runLine(run: RunSummary): {
   status: RunSummary['status'];
   epochsDone: number;
   testAccuracy: number | null;
+  agent: string | null;
 } {
   return {
     runId: run.id,
@@ -24,6 +25,7 @@ export function runLine(run: RunSummary): {
     status: run.status,
     epochsDone: run.epochsDone,
     testAccuracy: run.testAccuracy,
+    agent: run.agent,
   };
 }
 
@@ -33,7 +35,7 @@ export function describeRun(run: RunSummary): string {
 }
 
 function table(runs: RunSummary[]): string {
-  const header = ['run', 'name', 'model', 'status', 'epochs', 'test acc', 'ensemble', 'created'];
+  const header = ['run', 'name', 'model', 'status', 'epochs', 'test acc', 'ensemble', 'agent', 'created'];
   const rows: string[][] = [
     header,
     ...runs.map((run) => [
@@ -44,6 +46,7 @@ function table(runs: RunSummary[]): string {
       String(run.epochsDone),
       run.testAccuracy === null ? '-' : run.testAccuracy.toFixed(4),
       run.parentId === null ? '' : `member of ${run.parentId}`,
+      run.agent ?? 'local',
       run.createdAt.slice(0, 19).replace('T', ' '),
     ]),
   ];
@@ -60,7 +63,8 @@ is gone are shown interrupted), the epochs it finished and its test accuracy.
 
 ${DB_HELP}
   --json             one JSON object per run: {"runId", "name", "colour" (#rrggbb), "group" (null:
-                     not in a seed group), "model", "status", "epochsDone", "testAccuracy"}
+                     not in a seed group), "model", "status", "epochsDone", "testAccuracy", "agent"
+                     (the training agent that trained it; null: the local worker)}
   -h, --help         show this help
 `,
   async run(argv: string[], io: Io): Promise<number> {

@@ -10,6 +10,9 @@ import { printUsage, type Command } from '../command';
 import { onStopSignal } from '../signals';
 import { DB_HELP, databasePath as resolveDatabase, workerLauncher } from '../lab';
 import { VERSION } from '../version';
+import { AgentQueue } from '../../lab/agents/queue';
+import type { QueueUrl } from '../../lab/agents/url';
+import { QUEUE_HELP, QUEUE_OPTIONS, queueUrl } from '../queue';
 
 export interface ServeOptions {
   databasePath: string;
@@ -19,6 +22,8 @@ export interface ServeOptions {
   newToken?: boolean;
   rendererDir?: string;
   workerScript?: string;
+  /** Training agents' queue (`--queue`): training goes there instead of the local worker. */
+  queue?: QueueUrl;
 }
 
 /** How this launch relates to the previous one on the same database. */
@@ -50,12 +55,16 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   void sweepStaleDownloads(); // leftovers of downloads whose process was killed
   let web: WebServer | null = null;
   const emit: Emit = (name, payload) => web?.broadcast(name, payload);
+  const agents = options.queue
+    ? await AgentQueue.open({ url: options.queue, databasePath: options.databasePath })
+    : null;
   const lab = new Lab({
     databasePath: options.databasePath,
     mode: 'browser',
     version: VERSION,
     launch: workerLauncher(options.workerScript),
     emit,
+    ...(agents ? { agents } : {}),
   });
   const session = loadServeSession(options.databasePath, { newToken: options.newToken === true });
   try {
@@ -133,6 +142,7 @@ you only), so a tab left open reconnects after a restart. Stops on Ctrl-C.
   --port <n>     the port, and no other (default: the last one, else any free port)
   --new-token    renew the access token: every open tab must open the printed URL again
 ${DB_HELP}
+${QUEUE_HELP}
   --json         print {"url", "database", "port", "previousPort", "portChanged", "newToken"} on stdout once listening
   -h, --help     show this help
 `,
@@ -143,12 +153,14 @@ async function run(argv: string[], io: Io): Promise<number> {
   const values = parseOptions(argv, {
     port: { type: 'string' },
     'new-token': { type: 'boolean', default: false },
+    ...QUEUE_OPTIONS,
     ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, serveCommand);
   const port = intOption(values.port, 'port');
   if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
   const databasePath = resolveDatabase(values.db);
+  const queue = queueUrl(values);
   // listening from the start: a signal while the lab opens also stops it cleanly
   let unregister: () => void = () => undefined;
   const stopped = new Promise<NodeJS.Signals>((done) => {
@@ -159,6 +171,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       databasePath,
       newToken: values['new-token'],
       ...(port !== undefined ? { port } : {}),
+      ...(queue ? { queue } : {}),
     });
     const { url } = running.web;
     const { restart } = running;

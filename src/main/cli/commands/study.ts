@@ -5,6 +5,7 @@ import { printUsage, type Command } from '../command';
 import { describeExplanation, describeMetrics, fmt } from '../format';
 import { DB_HELP, cliLab, databasePath } from '../lab';
 import { progressPrinter } from '../progress';
+import { openAgents, QUEUE_HELP, QUEUE_OPTIONS } from '../queue';
 
 export { QUICK };
 
@@ -30,6 +31,7 @@ run is recorded in the database.
   --seeds <n>           train each model with n seeds (seed, seed + 1, …; a deep ensemble's its
                         member count apart): runs that differ only by seed form a seed group
 ${DB_HELP}
+${QUEUE_HELP}
   --json                one JSON object per finished run on stdout; progress goes to stderr
   -h, --help            show this help
 `,
@@ -47,6 +49,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     seed: { type: 'string' },
     seeds: { type: 'string' },
     samples: { type: 'string' },
+    ...QUEUE_OPTIONS,
     ...COMMON_OPTIONS,
   });
   if (values.help) return printUsage(io, studyCommand);
@@ -83,7 +86,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   };
 
   const progress = progressPrinter(io);
-  const lab = cliLab(databasePath(values.db), progress.update);
+  const path = databasePath(values.db);
+  const agents = await openAgents(values, path);
+  const lab = cliLab(path, progress.update, { agents });
   const stop = () => {
     for (const job of lab.jobs.list()) if (job.status === 'running' || job.status === 'queued') lab.jobs.cancel(job.id);
   };
@@ -116,6 +121,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     progress.done();
     process.off('SIGINT', stop);
     lab.close();
+    await agents?.close();
   }
 }
 const STEP_LABELS = {

@@ -28,6 +28,8 @@ interface Entry {
   settled: boolean;
   /** Starts before jobs queued without `next` (see `start`). */
   next: boolean;
+  /** The job this one waits for (see `start`). */
+  after: string | null;
   result?: EventPayload<'jobFinished'>['result'];
 }
 
@@ -39,6 +41,11 @@ export interface JobManagerOptions {
   onSettled?: (info: JobInfo, spec: JobSpec) => void;
   /** Import jobs that may run at once (default MAX_IMPORTS); later ones queue. */
   maxImports?: number;
+  /**
+   * Jobs run elsewhere (training agents): launched with their own launcher as soon as they are
+   * queued, never waiting for a local one, and not counted against the local limits.
+   */
+  remote?: { is: (spec: JobSpec) => boolean; launch: WorkerLauncher };
 }
 
 /** Each import worker holds its archive's kept images (up to a few hundred MB): two at once. */
@@ -64,9 +71,14 @@ export class JobManager {
   /**
    * Queues a job. With `next`, it starts before the waiting jobs queued without `next` (after
    * those queued with `next` earlier): a finished run's evaluation and explanation go ahead of
-   * the trainings still waiting.
+   * the trainings still waiting. With `after`, it starts only once that job has ended (however it
+   * ended): a run's background test follows its evaluation even when an agent evaluates it.
    */
-  start(spec: JobSpec, title: string, { next = false }: { next?: boolean } = {}): JobInfo {
+  start(
+    spec: JobSpec,
+    title: string,
+    { next = false, after = null }: { next?: boolean; after?: string | null } = {},
+  ): JobInfo {
     if (this.stopping) throw new UnavailableError(`cannot start "${title}": Casebook is shutting down`);
     const id = randomUUID();
     const entry: Entry = {
@@ -75,6 +87,7 @@ export class JobManager {
       worker: null,
       settled: false,
       next,
+      after,
     };
     this.jobs.set(id, entry);
     this.pump();
@@ -158,14 +171,23 @@ export class JobManager {
     const entries = [...this.jobs.values()];
     for (const entry of [...entries.filter((e) => e.next), ...entries.filter((e) => !e.next)]) {
       if (entry.settled || entry.worker) continue;
+      if (entry.after !== null && this.jobs.get(entry.after)?.settled === false) continue;
+      if (this.isRemote(entry)) {
+        this.launch(entry);
+        continue;
+      }
       if (heavy(entry.spec) && this.runningHeavy()) continue;
       if (!heavy(entry.spec) && this.runningImports() >= (this.options.maxImports ?? MAX_IMPORTS)) continue;
       this.launch(entry);
     }
   }
 
+  private isRemote(entry: Entry): boolean {
+    return this.options.remote?.is(entry.spec) === true;
+  }
+
   private runningHeavy(): boolean {
-    return [...this.jobs.values()].some((e) => heavy(e.spec) && e.worker !== null && !e.settled);
+    return [...this.jobs.values()].some((e) => heavy(e.spec) && !this.isRemote(e) && e.worker !== null && !e.settled);
   }
 
   private runningImports(): number {
@@ -173,7 +195,7 @@ export class JobManager {
   }
 
   private launch(entry: Entry): void {
-    const worker = this.options.launch();
+    const worker = this.isRemote(entry) && this.options.remote ? this.options.remote.launch() : this.options.launch();
     entry.worker = worker;
     entry.info = { ...entry.info, status: 'running' };
     worker.onMessage((raw) => this.receive(entry, raw));

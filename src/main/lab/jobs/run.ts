@@ -4,6 +4,7 @@ import {
   type EventPayload,
   type ImportResult,
   type Progress,
+  type RunProgress,
 } from '../../../shared/contract';
 import { importDataset } from '../datasets/import';
 import { openDatabase } from '../store/database';
@@ -21,6 +22,18 @@ export interface JobContext {
   onProgress: (progress: Progress) => void;
   onEvent: <K extends EventName>(name: K, payload: EventPayload<K>) => void;
   signal: AbortSignal;
+}
+
+/** A training's progress as a job's: steps over every epoch (of every member). */
+export function trainingProgress(progress: RunProgress): Progress {
+  const steps = progress.epochs * progress.batches;
+  const member = progress.member ?? { index: 1, count: 1 };
+  return {
+    phase: `${progress.member ? `member ${member.index} of ${member.count}, ` : ''}epoch ${progress.epoch} of ${progress.epochs}`,
+    done: (member.index - 1) * steps + (progress.epoch - 1) * progress.batches + progress.batch,
+    total: member.count * steps,
+    unit: 'steps',
+  };
 }
 
 /** Runs one job to completion against its own database connection. */
@@ -42,14 +55,7 @@ export async function runJob(job: JobSpec, context: JobContext): Promise<ImportR
           signal: context.signal,
           onProgress: (progress) => {
             context.onEvent('runProgress', progress);
-            const steps = progress.epochs * progress.batches;
-            const member = progress.member ?? { index: 1, count: 1 };
-            context.onProgress({
-              phase: `${progress.member ? `member ${member.index} of ${member.count}, ` : ''}epoch ${progress.epoch} of ${progress.epochs}`,
-              done: (member.index - 1) * steps + (progress.epoch - 1) * progress.batches + progress.batch,
-              total: member.count * steps,
-              unit: 'steps',
-            });
+            context.onProgress(trainingProgress(progress));
           },
           onUpdate: (run, epoch) => context.onEvent('runUpdated', { run, epoch }),
         });

@@ -3,6 +3,7 @@
  * call `openStores`). One store owns each table's SQL; the others read through it. A new table
  * gets a new store module here and one line in `Stores` and `openStores`.
  */
+import { AgentReceipts } from './agent-receipts';
 import { AnnotationStore } from './annotations';
 import { BackgroundStore } from './background';
 import { FeatureStore } from './features';
@@ -32,6 +33,8 @@ export interface Stores {
   maps: MapStore;
   /** A run's background tests. */
   background: BackgroundStore;
+  /** The training agents' results already recorded, by job key (each recorded once). */
+  receipts: AgentReceipts;
 }
 
 export interface StoreOptions {
@@ -52,5 +55,6 @@ export function openStores(db: Db, options: StoreOptions = {}): Stores {
     labelChecks: new TrainLabelCheckStore(db),
     maps: new MapStore(db),
     background: new BackgroundStore(db),
+    receipts: new AgentReceipts(db),
   };
 }

@@ -155,6 +155,22 @@ export class RunOwnership {
       .immediate();
   }
 
+  /**
+   * Makes `me` the owner of a queued or running run (and its members) whose claim is still
+   * `lease`, keeping the generation: a Casebook that starts again adopts the runs its agents still
+   * train for it, so that their results (fenced by that generation) are recorded. Returns whether it did.
+   */
+  adopt(lease: Lease, me: OwnerIdentity): boolean {
+    const changed = this.db
+      .prepare(
+        `UPDATE runs SET owner_pid = ?, owner_host = ?, owner_heartbeat = ${NOW}
+         WHERE (id = ? OR parent_id = ?) AND ${LEASE_GENERATION} = ?
+           AND (SELECT status FROM runs root WHERE root.id = ?) IN ('queued', 'running')`,
+      )
+      .run(me.pid, me.host, lease.runId, lease.runId, lease.runId, lease.runId, lease.generation, lease.runId);
+    return changed.changes > 0;
+  }
+
   /** The generation of the lease covering the run (its ensemble's for a member); null when the run is gone. */
   generation(id: number): number | null {
     return (

@@ -37,6 +37,7 @@ interface RunRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  agent: string | null;
 }
 
 /** A saved model: tfjs model artifacts plus the training loop's own state, as plain data. */
@@ -353,6 +354,12 @@ export class RunStore {
     return this.get(id);
   }
 
+  /** Names the agent training the run and its members (null: the local worker), fenced like any training write. */
+  setAgent(id: number, agent: string | null): RunSummary {
+    this.write(id, () => this.db.prepare('UPDATE runs SET agent = ? WHERE id = ? OR parent_id = ?').run(agent, id, id));
+    return this.get(id);
+  }
+
   /** A deep ensemble's totals over its members: parameters, training time, backend. */
   recordEnsemble(
     id: number,
@@ -576,5 +583,6 @@ function toSummary(row: RunRow, group: number | null): RunSummary {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    agent: row.agent,
   };
 }

@@ -47,7 +47,8 @@ export async function trainEnsemble(
   return ensemble;
 }
 
-function recordTotals(runs: RunStore, runId: number): RunSummary {
+/** Records a deep ensemble's totals from its members as stored (also by the app for an agent's ensemble). */
+export function recordTotals(runs: RunStore, runId: number): RunSummary {
   const members = runs.members(runId);
   const done = members.filter((m) => m.status === 'done');
   return runs.recordEnsemble(runId, {

@@ -40,8 +40,15 @@ export function backendShort(backend: string | null): string | null {
 /**
  * What a queued run waits for: the runs queued or training before it (main trains one at a time, in
  * order), else the evaluation or explanation jobs in the same queue, else nothing (it starts next).
+ * With training agents (`agents`: the queue) every job waits for an agent that is free.
  */
-export function queuedText(run: RunSummary, runs: readonly RunSummary[], jobs: readonly JobInfo[]): string {
+export function queuedText(
+  run: RunSummary,
+  runs: readonly RunSummary[],
+  jobs: readonly JobInfo[],
+  agents: string | null = null,
+): string {
+  if (agents !== null) return 'queued: waits for a free training agent';
   const ahead = runs
     .filter((other) => other.id < run.id && (other.status === 'running' || other.status === 'queued'))
     // an ensemble's members train in its place: the ensemble itself holds no place in the queue

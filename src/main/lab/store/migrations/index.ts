@@ -14,6 +14,7 @@ import { trainLabelChecks } from './012-train-label-checks';
 import { runMaps } from './013-run-maps';
 import { backgroundTests } from './014-background-tests';
 import { shownExplanations } from './015-shown-explanations';
+import { runAgents } from './016-run-agents';
 
 export interface Migration {
   /** The `user_version` the database has after this migration. */
@@ -39,4 +40,5 @@ export const migrations: readonly Migration[] = [
   runMaps,
   backgroundTests,
   shownExplanations,
+  runAgents,
 ];
