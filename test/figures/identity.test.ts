@@ -1,36 +1,10 @@
 /** A run is drawn in its stored colour and named by its stored name, whatever its place among the runs. */
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, type RunSummary } from '../../src/shared/contract';
 import { chartFigure, type FigureRun } from '../../src/shared/figures';
-import { emptyMetrics } from '../helpers/summaries';
+import { emptyMetrics, runSummary } from '../helpers/summaries';
 
 const figureRun = (id: number, name: string, colour: string): FigureRun => ({
-  run: {
-    id,
-    name,
-    colour,
-    group: null,
-    datasetId: 1,
-    datasetHash: 'h',
-    model: 'cnn',
-    config: defaultRunConfig('cnn'),
-    parentId: null,
-    status: 'done',
-    error: null,
-    backend: 'wasm',
-    params: 10,
-    epochsDone: 1,
-    bestEpoch: 1,
-    bestValLoss: 1,
-    trainSeconds: 1,
-    imagesPerSecond: 1,
-    testLoss: 1,
-    testAccuracy: 0.5,
-    createdAt: '2026-01-01T00:00:00Z',
-    startedAt: null,
-    finishedAt: null,
-    agent: null,
-  } satisfies RunSummary,
+  run: runSummary({ id, name, colour }),
   datasetName: 'd',
   epochs: [{ epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1.1, valAccuracy: 0.4, seconds: 1, imagesPerSecond: 1 }],
   metrics: emptyMetrics({

@@ -1,37 +1,13 @@
 /** The embedding map's colours (one definition for the screen and the export) and its figure. */
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, type RunMap, type RunSummary } from '../../src/shared/contract';
+import type { RunMap, RunSummary } from '../../src/shared/contract';
+import { runSummary } from '../helpers/summaries';
 import { chartFigure, mapChart, mapColouring, type FigureRun } from '../../src/shared/figures';
 import { figureStudy } from '../../bench/figure-study';
 import { reportModel } from '../../src/main/lab/figures/report-model';
 import { tempDir } from '../helpers/lab';
 
-const run: RunSummary = {
-  id: 3,
-  name: 'CNN #3',
-  colour: '#0072b2',
-  group: null,
-  datasetId: 1,
-  datasetHash: 'h',
-  model: 'cnn',
-  config: defaultRunConfig('cnn'),
-  parentId: null,
-  status: 'done',
-  error: null,
-  backend: 'wasm',
-  params: 10,
-  epochsDone: 1,
-  bestEpoch: 1,
-  bestValLoss: 1,
-  trainSeconds: 1,
-  imagesPerSecond: 1,
-  testLoss: 1,
-  testAccuracy: 0.5,
-  createdAt: '2026-01-01T00:00:00Z',
-  startedAt: null,
-  finishedAt: null,
-  agent: null,
-};
+const run: RunSummary = runSummary({ id: 3, name: 'CNN #3', colour: '#0072b2' });
 const figureRun: FigureRun = { run, datasetName: 'd', epochs: [], metrics: null };
 
 /** Six images of 3 classes: 4 evaluated (one wrong), MI for three, one tagged. */
