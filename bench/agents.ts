@@ -1,8 +1,9 @@
 // The queue's overhead (README, Scaling): the same quick runs trained by the local worker (a
 // forked worker process, as `casebook serve` runs it), by one agent and by two agents (`casebook
 // agent` child processes on this machine, one training thread each, through a redis-server of the
-// bench's own). The clock runs from queuing the runs until the app has recorded each as done,
-// dataset transfer included. `node scripts/bench.mjs --only agents [--runs 2] [--epochs 2]` prints
+// bench's own). The clock runs from queuing the runs until the app has recorded each as done. Each
+// mode first trains one cold one-epoch run (the local worker's start; an agent's dataset transfer:
+// `coldSeconds`), then times `--runs` runs of `--epochs` (default 3) on 600 images, warm (`seconds`). `node scripts/bench.mjs --only agents [--runs 2] [--epochs 2]` prints
 // `{agents: true, mode, runs, seconds}` per mode, then the overhead of one agent over the local worker.
 // Needs the build (npm run build) and Debian's redis-server.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,7 +20,10 @@ export interface AgentsBenchLine {
   agents: true;
   mode: 'local' | '1 agent' | '2 agents';
   runs: number;
+  /** The timed runs, the worker or agents already warm. */
   seconds: number;
+  /** The one-epoch run before them: the local worker's start, or the agent's dataset transfer. */
+  coldSeconds: number;
 }
 
 export interface AgentsBenchOptions {
@@ -29,6 +33,7 @@ export interface AgentsBenchOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
+const round = (seconds: number): number => Number(seconds.toFixed(2));
 
 function startAgent(url: string, name: string, dir: string): Promise<ChildProcess> {
   const child = spawn(
@@ -46,19 +51,35 @@ function startAgent(url: string, name: string, dir: string): Promise<ChildProces
   });
 }
 
-async function timeRuns(lab: Lab, runs: number, epochs: number): Promise<number> {
-  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 100, test: 20 }));
-  const started = performance.now();
-  const { jobs } = lab.startRuns({ datasetId: dataset.id, model: 'cnn', epochs, batchSize: 50, seed: 1, seeds: runs });
-  const finished = await Promise.all(jobs.map((job) => lab.jobs.finished(job.id)));
-  const failed = finished.find((f) => f.job.status !== 'done');
-  if (failed) throw new Error(`a run did not finish: ${failed.job.error}`);
-  return (performance.now() - started) / 1000;
+/**
+ * Times `runs` quick runs on `lab`: first one cold run of one epoch (the local worker's process
+ * start, an agent's dataset transfer), then the timed runs, warm, as in a study of many runs.
+ */
+async function timeRuns(lab: Lab, runs: number, epochs: number): Promise<{ cold: number; warm: number }> {
+  const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 600, test: 60 }));
+  const train = async (seeds: number, epochsEach: number, seed: number): Promise<number> => {
+    const started = performance.now();
+    const { jobs } = lab.startRuns({
+      datasetId: dataset.id,
+      model: 'cnn',
+      epochs: epochsEach,
+      batchSize: 50,
+      seed,
+      seeds,
+    });
+    const finished = await Promise.all(jobs.map((job) => lab.jobs.finished(job.id)));
+    const failed = finished.find((f) => f.job.status !== 'done');
+    if (failed) throw new Error(`a run did not finish: ${failed.job.error}`);
+    return (performance.now() - started) / 1000;
+  };
+  const cold = await train(1, 1, 100);
+  const warm = await train(runs, epochs, 1);
+  return { cold, warm };
 }
 
 export async function benchAgents(options: AgentsBenchOptions = {}): Promise<void> {
   const runs = options.runs ?? 2;
-  const epochs = options.epochs ?? 2;
+  const epochs = options.epochs ?? 3;
   const report = options.report ?? ((line) => console.log(JSON.stringify(line)));
   process.env.CASEBOOK_TRAIN_THREADS = '1';
   const dir = tempDir('casebook-bench-agents-');
@@ -73,9 +94,10 @@ export async function benchAgents(options: AgentsBenchOptions = {}): Promise<voi
       ...(agents ? { agents } : {}),
     });
   const local = lab('local');
-  const localSeconds = await timeRuns(local, runs, epochs);
+  const localTimes = await timeRuns(local, runs, epochs);
+  const localSeconds = localTimes.warm;
   await local.shutdown();
-  report({ agents: true, mode: 'local', runs, seconds: Number(localSeconds.toFixed(2)) });
+  report({ agents: true, mode: 'local', runs, seconds: round(localSeconds), coldSeconds: round(localTimes.cold) });
 
   const redis = await startRedis();
   const checked = checkQueueUrl(redis.url);
@@ -87,10 +109,16 @@ export async function benchAgents(options: AgentsBenchOptions = {}): Promise<voi
       while (children.length < count) children.push(await startAgent(redis.url, `agent-${children.length + 1}`, dir));
       const databasePath = join(dir, `agents-${count}.db`);
       const queued = lab(`agents-${count}`, await AgentQueue.open({ url: checked.value, databasePath }));
-      const seconds = await timeRuns(queued, runs, epochs);
+      const times = await timeRuns(queued, runs, epochs);
       await queued.shutdown();
-      if (count === 1) oneAgent = seconds;
-      report({ agents: true, mode: count === 1 ? '1 agent' : '2 agents', runs, seconds: Number(seconds.toFixed(2)) });
+      if (count === 1) oneAgent = times.warm;
+      report({
+        agents: true,
+        mode: count === 1 ? '1 agent' : '2 agents',
+        runs,
+        seconds: round(times.warm),
+        coldSeconds: round(times.cold),
+      });
     }
     report({
       agents: true,
