@@ -148,7 +148,7 @@ export class GalleryState {
    */
   async #reloadLoaded(): Promise<void> {
     if (this.query === null || this.runIds.length === 0 || this.loading) return;
-    const pages = [...new Set([0, ...this.pages.keys(), ...this.#inFlight])];
+    const pages = [0, ...this.pages.keys(), ...this.#inFlight].filter((p, i, all) => all.indexOf(p) === i);
     this.#generation++;
     this.#inFlight.clear();
     await Promise.all(pages.map((page) => this.#fetch(page, page === 0)));
