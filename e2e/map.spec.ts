@@ -82,6 +82,8 @@ test('the embedding map: colours, hover, a box selection that opens the gallery 
   expect(chosen).toBeGreaterThan(0);
   expect(chosen).toBeLessThan(600);
   await reviewShot(page, 'map-selection');
+  // the button says how many images the gallery will hold
+  await expect(page.getByTestId('map-open-gallery')).toHaveText(`Open ${chosen} in gallery`);
   await page.getByTestId('map-open-gallery').click();
   await expect(page).toHaveURL(new RegExp(`#/gallery\\?runs=${runId}&region=${runId}_`));
   await expect(page.getByTestId('gallery-region')).toBeVisible();
@@ -110,6 +112,7 @@ test('the embedding map: colours, hover, a box selection that opens the gallery 
   await expect(selection).toContainText(/of 600 images/);
   const lassoed = Number(/(\d+) of 600/.exec((await selection.textContent()) ?? '')?.[1]);
   expect(lassoed).toBeGreaterThan(0);
+  await expect(page.getByTestId('map-open-gallery')).toHaveAttribute('data-count', String(lassoed));
   await page.getByTestId('map-open-gallery').click();
   // the run, then x and y of each corner
   const values = (/region=\d+((?:_-?[\d.]+)+)/.exec(page.url())?.[1] ?? '').split('_').length - 1;
@@ -147,4 +150,61 @@ test('a run without a map: Compute map runs the job (features first if needed) a
   await expect(page.getByTestId('map-canvas')).toHaveAttribute('data-points', '6', { timeout: 120_000 });
   await expect(page.getByTestId('map-made')).toContainText('UMAP of 6 test images');
   await expect(page.getByTestId('map-legend').locator('li')).toHaveCount(3);
+});
+
+test('the map view fits a laptop and a small window: the legend and the selection whole, nothing cut', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const runId = study.ids[0] ?? 1;
+  await page.goto(server.url);
+  await waitReady(page);
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 700],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    for (const colour of ['background', 'true'] as const) {
+      await page.goto(new URL(`/#/map/${runId}?colour=${colour}`, server.url).href);
+      await waitReady(page);
+      const canvas = page.getByTestId('map-canvas');
+      await expect(canvas).toHaveAttribute('data-points', '600');
+      const box = (await canvas.boundingBox())!;
+      // the map keeps most of the window, and the page does not scroll sideways
+      expect(box.width).toBeGreaterThan(width * 0.5);
+      expect(box.y + box.height).toBeLessThanOrEqual(height);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      // the legend: every entry inside the side panel and the window, its text not cut
+      const aside = page.getByTestId('map-view').locator('aside');
+      const panel = (await aside.boundingBox())!;
+      expect(panel.x + panel.width).toBeLessThanOrEqual(width);
+      const entries = colour === 'true' ? page.getByTestId('map-legend').locator('li') : aside.locator('.scale-ends');
+      await expect(entries.first()).toBeVisible();
+      for (const entry of await entries.all()) {
+        const b = (await entry.boundingBox())!;
+        expect(b.x).toBeGreaterThanOrEqual(panel.x);
+        expect(b.x + b.width).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
+        expect(b.y + b.height).toBeLessThanOrEqual(height);
+        expect(await entry.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      }
+    }
+    // a box selection: the count and the button in view
+    const canvas = page.getByTestId('map-canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.getByTestId('map-tool-box').click();
+    await page.mouse.move(box.x + 4, box.y + 4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 8 });
+    await page.mouse.up();
+    const open = page.getByTestId('map-open-gallery');
+    await expect(open).toHaveText(/^Open \d+ in gallery$/);
+    await expect(open).toBeInViewport({ ratio: 1 });
+    // both buttons whole inside the side panel (it clips what reaches past it)
+    const panel = (await page.getByTestId('map-view').locator('aside').boundingBox())!;
+    for (const button of [open, page.getByTestId('map-clear')]) {
+      const b = (await button.boundingBox())!;
+      expect(b.x + b.width).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
+    }
+    await reviewShot(page, `map-${width}x${height}`);
+  }
 });

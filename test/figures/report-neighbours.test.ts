@@ -7,6 +7,7 @@ import { buildReport } from '../../src/main/lab/figures/report';
 import { EvaluationStore } from '../../src/main/lab/store/evaluations';
 import { FeatureStore } from '../../src/main/lab/store/features';
 import { RunStore } from '../../src/main/lab/store/runs';
+import { STRIP_LAYOUT, stripHeight } from '../../src/shared/figures';
 import { TrainLabelCheckStore } from '../../src/main/lab/store/train-label-checks';
 import { tempDir } from '../helpers/lab';
 
@@ -50,9 +51,37 @@ describe('the report of a case', () => {
     // the run without features has no line
     expect(md.split('\n').some((l) => l.startsWith(`- ${runs.get(second).name}: `))).toBe(false);
 
+    // and as thumbnails: one figure per case, drawn from its definition as the other figures are
+    const [index] = study.annotated as [number];
+    const name = `neighbours-test-${index}`;
+    expect(md).toContain(`![`);
+    expect(md).toContain(`](figures/${name}.png)`);
+    for (const format of ['png', 'svg', 'pdf'])
+      expect(built.files.get(`figures/${name}.${format}`), format).toBeInstanceOf(Buffer);
+    const png = built.files.get(`figures/${name}.png`) as Buffer;
+    // one row (the run with features) at scale 2: 2000 px wide
+    expect(png.readUInt32BE(16)).toBe(2 * STRIP_LAYOUT.width);
+    expect(png.readUInt32BE(20)).toBe(2 * stripHeight(1));
+    const svg = (built.files.get(`figures/${name}.svg`) as Buffer).toString('utf8');
+    // the case image and its training images (the study has 3), each a raster; the nearest first
+    expect(svg.match(/<image /g)).toHaveLength(1 + trainCount);
+    expect(svg).toContain(`train/1 · 0`);
+    expect(svg.indexOf('train/1 ·')).toBeLessThan(svg.indexOf('train/0 ·'));
+    expect(svg).toContain(`test/${index}`);
+    expect(built.figures).toBe(
+      (
+        await buildReport(
+          { ...sources, neighbours: undefined },
+          { runIds: [first, second], cases: 'annotated', format: 'md' },
+        )
+      ).figures + 1,
+    );
+
     const html = (await buildReport(sources, { runIds: [first], cases: 'annotated', format: 'html' })).files
       .get('report.html')
       ?.toString();
     expect(html).toMatch(/<ul data-neighbours><li>[^<]+Nearest: train\/1 /);
+    expect(html).toMatch(new RegExp(`<figure id="${name}"><img src="data:image/svg\\+xml;base64,[^"]+" width="1000"`));
+    expect(html).toContain('nearest training images in each run');
   });
 });

@@ -202,6 +202,49 @@ describe('GalleryState', () => {
     expect(gallery.imageSrc(item)).toBe('/image/1/test/0.png');
   });
 
+  it('follows an explanation picked elsewhere: new tile maps, and a list sorted by background share asked again', async () => {
+    const { client, gallery } = setup();
+    const sorted: CaseListQuery = { ...DEFAULT_CASE_QUERY, sort: 'background' };
+    const loading = gallery.load([4, 5], sorted);
+    client.take('listCases').answer(page(0, GALLERY_PAGE, 200));
+    await loading;
+    gallery.ensure(GALLERY_PAGE, GALLERY_PAGE + 10);
+    client.take('listCases').answer(page(GALLERY_PAGE, 80, 200));
+    await settle();
+    gallery.focus = 130;
+    const item = gallery.item(0)!;
+    expect(gallery.imageSrc(item)).not.toContain('&v=');
+    // the run page picked another explanation of run 4: the shares (and so the order) may differ
+    client.emit('explanationShown', { runId: 4, explanationId: 9 });
+    expect(gallery.imageSrc(item)).toContain('&v=1');
+    const asked = client.pending.filter((p) => p.name === 'listCases').map((p) => p.input);
+    expect(asked.map((input) => input['offset'])).toEqual([0, GALLERY_PAGE]);
+    expect(asked[0]).toMatchObject({ runs: [4, 5], sort: 'background' });
+    // the old tiles stay until their page answers; then the new order shows, the focus kept
+    expect(gallery.item(0)?.index).toBe(0);
+    const reversed = (offset: number, count: number): CasePage => ({
+      ...page(offset, count, 200),
+      items: Array.from({ length: count }, (_, i) => summary(199 - offset - i)),
+    });
+    client.take('listCases').answer(reversed(0, GALLERY_PAGE));
+    client.take('listCases').answer(reversed(GALLERY_PAGE, 80));
+    await settle();
+    expect(gallery.item(0)?.index).toBe(199);
+    expect(gallery.item(GALLERY_PAGE)?.index).toBe(199 - GALLERY_PAGE);
+    expect(gallery.focus).toBe(130);
+    // another run's pick, or a list not sorted by background share: no list asked for
+    client.emit('explanationShown', { runId: 7, explanationId: 3 });
+    expect(client.pending).toHaveLength(0);
+    const byIndex = gallery.load([4, 5], DEFAULT_CASE_QUERY);
+    client.take('listCases').answer(page(0, GALLERY_PAGE, 200));
+    await byIndex;
+    client.emit('explanationShown', { runId: 5, explanationId: 4 });
+    expect(client.pending).toHaveLength(0);
+    expect(gallery.imageSrc(gallery.item(0)!)).toContain('/overlay/4/');
+    gallery.look.overlayRun = 5;
+    expect(gallery.imageSrc(gallery.item(0)!)).toContain('&v=1');
+  });
+
   it('shows why a list cannot load', async () => {
     const client = fakeClient();
     const gallery = new GalleryState({

@@ -89,12 +89,14 @@ export const RunExplanations = z.object({
 });
 export type RunExplanations = z.infer<typeof RunExplanations>;
 
+/** "predicted class" or "class truck": the class an explanation's maps explain. */
+export function explainedClassLabel(targetClass: number | null, classes: readonly string[]): string {
+  return targetClass === null ? 'predicted class' : `class ${classes[targetClass] ?? `#${targetClass}`}`;
+}
+
 /** "Grad-CAM++ · softmax · class truck": what an explanation explains, for pickers and captions. */
 export function explanationLabel(summary: ExplanationSummary, classes: readonly string[]): string {
-  const explained =
-    summary.targetClass === null
-      ? 'predicted class'
-      : `class ${classes[summary.targetClass] ?? `#${summary.targetClass}`}`;
+  const explained = explainedClassLabel(summary.targetClass, classes);
   return [
     CAM_METHOD_LABELS[summary.method],
     summary.score === 'logit' ? 'logit' : 'softmax',

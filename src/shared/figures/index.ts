@@ -12,3 +12,4 @@ export * from './boxplots';
 export * from './figures';
 export * from './case-panel';
 export * from './embedding-map';
+export * from './neighbour-strip';

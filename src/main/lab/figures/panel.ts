@@ -25,26 +25,38 @@ export interface PanelDrawer {
 /** Nearest-neighbour upscale factor of the tiles' rasters (crisp pixels in SVG and PDF too). */
 const UPSCALE = 8;
 
-/** The image as RGBA, and with a map blended over it, upscaled without smoothing. */
-function tileRaster(panel: CasePanel, map: readonly number[] | null, shape: readonly [number, number] | null): Canvas {
-  const [H, W, C] = panel.image.shape;
+/** HWC uint8 pixels (1 or 3 channels) as RGBA. */
+export function rgbaOf(pixels: Uint8Array, shape: readonly [number, number, number]): Uint8ClampedArray {
+  const [H, W, C] = shape;
   const rgba = new Uint8ClampedArray(H * W * 4);
   for (let p = 0; p < H * W; p++) {
-    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = panel.image.pixels[p * C + (C === 1 ? 0 : c)] ?? 0;
+    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = pixels[p * C + (C === 1 ? 0 : c)] ?? 0;
     rgba[p * 4 + 3] = 255;
   }
-  const pixels =
-    map && shape ? blendOverlay(rgba, upsampleBilinear(map, shape[0], shape[1], H, W), panel.overlay) : rgba;
-  const small = createCanvas(W, H);
+  return rgba;
+}
+
+/** RGBA pixels on a canvas, upscaled without smoothing (crisp pixels in SVG and PDF too). */
+export function upscaledRaster(rgba: ArrayLike<number>, width: number, height: number): Canvas {
+  const small = createCanvas(width, height);
   const smallCtx = small.getContext('2d');
-  const data = smallCtx.createImageData(W, H);
-  data.data.set(pixels);
+  const data = smallCtx.createImageData(width, height);
+  data.data.set(rgba);
   smallCtx.putImageData(data, 0, 0);
-  const big = createCanvas(W * UPSCALE, H * UPSCALE);
+  const big = createCanvas(width * UPSCALE, height * UPSCALE);
   const bigCtx = big.getContext('2d');
   bigCtx.imageSmoothingEnabled = false;
-  bigCtx.drawImage(small, 0, 0, W * UPSCALE, H * UPSCALE);
+  bigCtx.drawImage(small, 0, 0, width * UPSCALE, height * UPSCALE);
   return big;
+}
+
+/** The image as RGBA, and with a map blended over it, upscaled without smoothing. */
+function tileRaster(panel: CasePanel, map: readonly number[] | null, shape: readonly [number, number] | null): Canvas {
+  const [H, W] = panel.image.shape;
+  const rgba = rgbaOf(panel.image.pixels, panel.image.shape);
+  const pixels =
+    map && shape ? blendOverlay(rgba, upsampleBilinear(map, shape[0], shape[1], H, W), panel.overlay) : rgba;
+  return upscaledRaster(pixels, W, H);
 }
 
 /** Lines of at most `width` pixels; a word longer than a line is cut. */
@@ -73,7 +85,7 @@ export function wrap(ctx: PanelContext, text: string, width: number): string[] {
   return lines;
 }
 
-const font = (size: number, bold = false): string => `${bold ? 'bold ' : ''}${size}px ${FIGURE_FONT_FAMILY}`;
+export const font = (size: number, bold = false): string => `${bold ? 'bold ' : ''}${size}px ${FIGURE_FONT_FAMILY}`;
 
 export function drawPanel(panel: CasePanel, drawer: PanelDrawer): void {
   const { ctx } = drawer;

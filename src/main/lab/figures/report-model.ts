@@ -12,7 +12,15 @@ import {
 } from '../../../shared/contract';
 import { significant } from '../../../shared/numbers';
 import { statsMethod, statsTable } from '../../../shared/stats-format';
-import { fixed, percent, runLabel, type FigureRun } from '../../../shared/figures';
+import {
+  fixed,
+  neighbourStrip,
+  percent,
+  runLabel,
+  type FigureRun,
+  type StripImage,
+  type StripRunInput,
+} from '../../../shared/figures';
 import type { CaseService } from '../cases/cases';
 import { errorCode } from '../errors';
 import type { NeighbourService } from '../features/service';
@@ -35,6 +43,8 @@ export interface ReportCase {
   /** Per run with features: its sentence and the nearest training images (label, distance). */
   neighbours: string[];
   panel: ReportFigure;
+  /** The same as thumbnails: the case image, then each run's 8 nearest training images (null: no run has features). */
+  strip: ReportFigure | null;
 }
 
 export interface ReportTable {
@@ -75,26 +85,58 @@ export interface ReportSources {
   neighbours?: Pick<NeighbourService, 'neighbours'>;
 }
 
-/** "CNN #1: Looks like the trucks it was trained on (…). Nearest: train/4512 truck 0.041, …" per run with features. */
-function neighbourLines(
+/** Each run's nearest training images of a case (runs without features are left out). */
+function caseNeighbours(
   sources: ReportSources,
   runs: readonly { id: number; name: string }[],
   key: { split: Split; index: number },
-): string[] {
+): { name: string; result: NeighbourResult; shown: NeighbourResult['neighbours'] }[] {
   const service = sources.neighbours;
   if (!service) return [];
   return runs.flatMap((run) => {
     let result: NeighbourResult;
     try {
-      result = service.neighbours({ runId: run.id, split: key.split, index: key.index, k: 8 });
+      // a training image is its own nearest: one more asked for, so 8 remain
+      const k = key.split === 'train' ? 9 : 8;
+      result = service.neighbours({ runId: run.id, split: key.split, index: key.index, k });
     } catch (error) {
       if (errorCode(error) === 'conflict') return []; // no features yet
       throw error;
     }
-    const shown = result.neighbours.filter((n) => !(n.split === key.split && n.index === key.index));
-    const list = shown.map((n) => `${n.split}/${n.index} ${n.className} ${significant(n.distance, 2)}`).join(', ');
-    return [`${run.name}: ${result.sentence} Nearest: ${list}.`];
+    const shown = result.neighbours.filter((n) => !(n.split === key.split && n.index === key.index)).slice(0, 8);
+    return [{ name: run.name, result, shown }];
   });
+}
+
+/** "CNN #1: Looks like the trucks it was trained on (…). Nearest: train/4512 truck 0.041, …" per run. */
+function neighbourLines(found: ReturnType<typeof caseNeighbours>): string[] {
+  return found.map(({ name, result, shown }) => {
+    const list = shown.map((n) => `${n.split}/${n.index} ${n.className} ${significant(n.distance, 2)}`).join(', ');
+    return `${name}: ${result.sentence} Nearest: ${list}.`;
+  });
+}
+
+/** One image of the dataset as a strip's thumbnail. */
+function stripImage(sources: ReportSources, datasetId: number, split: Split, index: number): StripImage {
+  const { pixels, shape } = sources.datasets.image(datasetId, split, index);
+  return { pixels: new Uint8Array(pixels), shape };
+}
+
+/** The thumbnails of a case's neighbours, from the dataset's images. */
+function stripRuns(
+  sources: ReportSources,
+  datasetId: number,
+  trueClass: string,
+  found: ReturnType<typeof caseNeighbours>,
+): StripRunInput[] {
+  const image = (split: Split, index: number) => stripImage(sources, datasetId, split, index);
+  return found.map(({ name, result, shown }) => ({
+    runLabel: name,
+    predictedClass: result.predictedClass,
+    correct: result.predictedClass === null ? null : result.predictedClass === trueClass,
+    sentence: result.sentence,
+    neighbours: shown.map((n) => ({ ...n, image: image(n.split, n.index) })),
+  }));
 }
 
 export type ReportCases = 'annotated' | 'none' | readonly { split: Split; index: number }[];
@@ -260,6 +302,24 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
     const detail = sources.cases.get({ datasetId, split: key.split, index: key.index, runs: ids } satisfies CaseKey & {
       runs: number[];
     });
+    const found = caseNeighbours(
+      sources,
+      runs.map((r) => ({ id: r.run.id, name: runLabel(r.run) })),
+      key,
+    );
+    const strip =
+      found.length === 0
+        ? []
+        : figure(`neighbours-${key.split}-${key.index}`, () =>
+            neighbourStrip({
+              split: key.split,
+              index: key.index,
+              trueClass: detail.trueClass,
+              datasetName: dataset.name,
+              image: stripImage(sources, datasetId, key.split, key.index),
+              runs: stripRuns(sources, datasetId, detail.trueClass, found),
+            }),
+          );
     return [
       {
         key,
@@ -267,12 +327,9 @@ export function reportModel(sources: ReportSources, runIds: readonly number[], c
         tags: detail.tags,
         note: detail.note,
         reasons: [...new Set(detail.reasons.map((r) => r.reason))],
-        neighbours: neighbourLines(
-          sources,
-          runs.map((r) => ({ id: r.run.id, name: runLabel(r.run) })),
-          key,
-        ),
+        neighbours: neighbourLines(found),
         panel: first,
+        strip: strip[0] ?? null,
       },
     ];
   });

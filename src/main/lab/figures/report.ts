@@ -77,6 +77,7 @@ ${htmlFigure(c.panel)}
 ${c.tags.length > 0 ? `<p><strong>Tags:</strong> ${c.tags.map(userText).join(', ')}</p>` : ''}
 ${c.reasons.length > 0 ? `<ul>${c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : ''}
 ${c.neighbours.length > 0 ? `<p><strong>Nearest training images</strong> (cosine distance of each run's features):</p><ul data-neighbours>${c.neighbours.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
+${c.strip ? htmlFigure(c.strip) : ''}
 ${c.note.trim().length > 0 ? `<div class="note" data-note><strong>Note:</strong> ${userText(c.note)}</div>` : ''}</section>`,
     )
     .join('\n');
@@ -185,6 +186,7 @@ async function reportMarkdown(
         "**Nearest training images** (cosine distance of each run's features):",
         c.neighbours.map((n) => `- ${mdInline(n)}`).join('\n'),
       );
+    if (c.strip) parts.push(await figure(c.strip));
     if (c.note.trim().length > 0) parts.push(mdQuote('**Note:**', c.note));
   }
   if (model.skipped.length > 0) parts.push('## Left out', model.skipped.map((s) => `- ${mdInline(s)}`).join('\n'));
@@ -212,7 +214,7 @@ export async function buildReport(sources: ReportSources, options: ReportOptions
   const tell = options.onProgress ?? (() => undefined);
   tell({ stage: 'gathering', done: 0, total: 0 });
   const model = reportModel(sources, options.runIds, options.cases);
-  const figures = model.sections.reduce((n, s) => n + s.figures.length, 0) + model.cases.length;
+  const figures = caseFigures(model).length + model.sections.reduce((n, s) => n + s.figures.length, 0);
   let done = 0;
   const drawn = async (): Promise<void> => {
     tell({ stage: 'drawing', done: done++, total: figures });
@@ -228,10 +230,14 @@ export async function buildReport(sources: ReportSources, options: ReportOptions
   return { main, files, figures, cases: model.cases.length, skipped: model.skipped };
 }
 
+/** The cases' figures: each case's panel and, where a run has features, its neighbour strip. */
+const caseFigures = (model: ReportModel): ReportFigure[] =>
+  model.cases.flatMap((c) => (c.strip ? [c.panel, c.strip] : [c.panel]));
+
 /** reportHtml, with the event loop let run (and progress told) before each figure's SVG is drawn. */
 async function reportHtmlDrawn(model: ReportModel, drawn: () => Promise<void>): Promise<string> {
   const svgs = new Map<ReportFigure, string>();
-  for (const f of [...model.sections.flatMap((s) => s.figures), ...model.cases.map((c) => c.panel)]) {
+  for (const f of [...model.sections.flatMap((s) => s.figures), ...caseFigures(model)]) {
     await drawn();
     svgs.set(f, renderSvg(f.figure));
   }

@@ -10,7 +10,14 @@ import {
   type ExportedFigure,
   type Split,
 } from '../../../shared/contract';
-import { casePanel, chartFigure, type FigureGroup, type FigureRun } from '../../../shared/figures';
+import {
+  casePanel,
+  chartFigure,
+  type CasePanel,
+  type ChartFigure,
+  type FigureGroup,
+  type FigureRun,
+} from '../../../shared/figures';
 import type { RunIntervals } from '../../../shared/figures/intervals';
 import type { CaseService } from '../cases/cases';
 import { classBoxplots as pooledBoxplots } from '../evaluation/class-boxplots';
@@ -23,7 +30,7 @@ import type { ExplanationStore } from '../store/explanations';
 import type { MapStore } from '../store/maps';
 import type { RunStore } from '../store/runs';
 import { readRunMap } from '../map/read-map';
-import { MIME_TYPES, renderFigure, type AnyFigure, type FigureFormat } from './render';
+import { MIME_TYPES, renderFigure, type FigureFormat } from './render';
 
 export interface FigureStores {
   runs: RunStore;
@@ -104,7 +111,7 @@ export class FigureService {
   }
 
   /** The figure; `noteInText: false` leaves a case's note out of its caption and alt text (see casePanel). */
-  build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): AnyFigure {
+  build(request: FigureRequestArgs, options: { noteInText?: boolean } = {}): ChartFigure | CasePanel {
     const named = request.groups ?? [];
     if (request.runIds.length === 0 && named.length === 0)
       throw new BadRequestError('runIds: choose at least one run (or a seed group in groups)');

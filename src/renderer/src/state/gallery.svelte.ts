@@ -29,6 +29,9 @@ export interface TileLook {
 
 type Client = Pick<CasebookApi, 'request' | 'on'>;
 
+/** A list whose order comes from the background shares of the runs' shown explanations (the gallery does not list finder lists). */
+const dependsOnBackgroundShare = (query: CaseListQuery): boolean => query.sort === 'background';
+
 const keyOf = (datasetId: number, split: string, index: number): string => `${datasetId}/${split}/${index}`;
 
 /**
@@ -97,6 +100,9 @@ export class GalleryState {
     const offShown = this.#client.on('explanationShown', ({ runId }) => {
       // the tiles show the run's shown explanation: another was picked
       this.versions = { ...this.versions, [runId]: (this.versions[runId] ?? 0) + 1 };
+      // and the background shares the list ranks by may come from it (ExplanationStore.forBackground)
+      if (this.runIds.includes(runId) && this.query !== null && dependsOnBackgroundShare(this.query))
+        void this.#reloadLoaded();
     });
     const offExplained = this.#client.on('runExplained', ({ runId }) => {
       this.versions = { ...this.versions, [runId]: (this.versions[runId] ?? 0) + 1 };
@@ -134,6 +140,18 @@ export class GalleryState {
     }
     this.loading = true;
     await this.#fetch(0, true);
+  }
+
+  /**
+   * Asks again for every page on show (the same list, new values): the old tiles stay until their
+   * page answers, the focus stays where it is; answers to the list before it are dropped.
+   */
+  async #reloadLoaded(): Promise<void> {
+    if (this.query === null || this.runIds.length === 0 || this.loading) return;
+    const pages = [0, ...this.pages.keys(), ...this.#inFlight].filter((p, i, all) => all.indexOf(p) === i);
+    this.#generation++;
+    this.#inFlight.clear();
+    await Promise.all(pages.map((page) => this.#fetch(page, page === 0)));
   }
 
   /** Makes sure the pages holding positions [from, to) are loaded or on their way. */
