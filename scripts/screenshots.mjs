@@ -119,6 +119,16 @@ try {
     '[data-testid="case-view"][data-ready="true"]',
   );
   await capture('finder', `#/finder?runs=${ids.join(',')}`, '[data-testid="finder-list"]');
+  // the first run's embedding map (computed here if the study has none: a job of seconds)
+  if ((await api('getMap', { runId: ids[0] })).value === null) {
+    const { job } = (await api('mapRun', { id: ids[0] })).value;
+    for (let status = job.status; status === 'queued' || status === 'running'; ) {
+      await new Promise((wait) => setTimeout(wait, 500));
+      status = (await api('listJobs', {})).value.find((j) => j.id === job.id)?.status ?? 'failed';
+      if (status === 'failed' || status === 'cancelled') throw new Error(`the map of run ${ids[0]} ${status}`);
+    }
+  }
+  await capture('map', `#/map/${ids[0]}?colour=true`, '[data-testid="map-legend"]');
   if (ids.length >= 2)
     await capture('compare', `#/compare/${ids.join(',')}`, '[data-testid="compare-metrics"][data-stats="true"]');
 } finally {
