@@ -10,7 +10,7 @@ import { printUsage, type Command } from '../command';
 import { onStopSignal } from '../signals';
 import { DB_HELP, databasePath as resolveDatabase, workerLauncher } from '../lab';
 import { VERSION } from '../version';
-import { AgentQueue } from '../../lab/agents/queue';
+import { startAgents } from '../../lab/agents/settings';
 import type { QueueUrl } from '../../lab/agents/url';
 import { QUEUE_HELP, QUEUE_OPTIONS, queueUrl } from '../queue';
 
@@ -55,16 +55,15 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   void sweepStaleDownloads(); // leftovers of downloads whose process was killed
   let web: WebServer | null = null;
   const emit: Emit = (name, payload) => web?.broadcast(name, payload);
-  const agents = options.queue
-    ? await AgentQueue.open({ url: options.queue, databasePath: options.databasePath })
-    : null;
+  // --queue, else the queue Settings remembered beside the study
+  const agents = await startAgents(options.databasePath, options.queue);
   const lab = new Lab({
     databasePath: options.databasePath,
     mode: 'browser',
     version: VERSION,
     launch: workerLauncher(options.workerScript),
     emit,
-    ...(agents ? { agents } : {}),
+    ...agents,
   });
   const session = loadServeSession(options.databasePath, { newToken: options.newToken === true });
   try {
