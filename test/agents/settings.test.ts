@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'no
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentsStatus } from '../../src/shared/contract';
+import { agentNames } from '../../src/main/lab/agents/queue';
 import { loadSavedAgents, saveAgents, settingsFile, startAgents } from '../../src/main/lab/agents/settings';
 import { inProcessLauncher, type WorkerLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab, type LabOptions } from '../../src/main/lab/lab';
@@ -52,6 +53,19 @@ describe('the settings file', () => {
       ok: false,
       error: expect.stringContaining('settings.json: url: insecureLocal'),
     });
+  });
+});
+
+describe('the agents serving the queue', () => {
+  it('are named from BullMQ worker list, and unknown where Redis does not list its clients', () => {
+    const worker = (name: string) => ({ name: 'casebook-jobs', rawname: `bull:Y2FzZWJvb2stam9icw==${name}` });
+    expect(agentNames([worker(':w:lab%203'), worker(':w:gpu-box'), worker('')])).toEqual([
+      'an unnamed agent',
+      'gpu-box',
+      'lab 3',
+    ]);
+    expect(agentNames([])).toEqual([]);
+    expect(agentNames([{ name: 'GCP does not support client list' }])).toBeNull();
   });
 });
 
@@ -158,7 +172,7 @@ describe.skipIf(missing)('Settings → Train on agents, with a real agent', () =
     const waiting = app.startRun({ datasetId: dataset.id, ...TINY, seed: 2 });
     expect(app.jobs.get(waiting.job.id).status).toBe('queued');
 
-    const connected = await app.request('connectAgents', { url: redis.url });
+    const connected = await app.request('connectAgents', { url: redis.url, insecureLocal: false });
     expect(connected).toMatchObject({
       mode: 'agents',
       queue: `redis://:***@127.0.0.1:${redis.port}`,
@@ -182,6 +196,8 @@ describe.skipIf(missing)('Settings → Train on agents, with a real agent', () =
 
     // a run started while connected, then disconnected at once: it finishes on the agent and is recorded
     const onAgent = app.startRun({ datasetId: dataset.id, ...TINY, seed: 3 });
+    // taken by the agent (it names the run): one still waiting would come back to the local worker
+    await eventually(() => storesOf(app).runs.get(onAgent.run.id).agent ?? undefined, 'the agent to take the run');
     const draining = await app.request('disconnectAgents', {});
     expect(draining).toMatchObject({ mode: 'draining', open: 1 });
     expect(existsSync(settingsFile(path))).toBe(false);
@@ -206,10 +222,30 @@ describe.skipIf(missing)('Settings → Train on agents, with a real agent', () =
     expect(await app.request('agentsStatus', {})).toMatchObject({ mode: 'local', queue: null, open: 0 });
   }, 300_000);
 
+  it('takes back, on disconnect, a job no agent has taken, for the local worker', async () => {
+    // a queue of its own, served by no agent
+    const idle = await startRedis();
+    try {
+      const app = lab(join(dir, 'recalled.db'), []);
+      const { dataset } = storesOf(app).datasets.add(syntheticDataset({ train: 100, test: 20 }));
+      expect(await app.request('connectAgents', { url: idle.url, insecureLocal: false })).toMatchObject({
+        mode: 'agents',
+        agents: [],
+      });
+      const { run, job } = app.startRun({ datasetId: dataset.id, ...TINY, seed: 6 });
+      expect(app.jobs.get(job.id).status).toBe('running');
+      expect(await app.request('disconnectAgents', {})).toMatchObject({ mode: 'local', open: 0 });
+      expect((await app.jobs.finished(job.id)).job).toMatchObject({ status: 'done', error: null });
+      expect(storesOf(app).runs.get(run.id)).toMatchObject({ status: 'done', epochsDone: 1, agent: null });
+    } finally {
+      await idle.stop();
+    }
+  }, 300_000);
+
   it('reconnects at the next start to the queue Settings remembered, and not after a disconnect', async () => {
     const path = join(dir, 'remembered.db');
     const first = lab(path, []);
-    await first.request('connectAgents', { url: redis.url });
+    await first.request('connectAgents', { url: redis.url, insecureLocal: false });
     await first.shutdown();
 
     const started = await startAgents(path, undefined);

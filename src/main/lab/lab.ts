@@ -418,8 +418,9 @@ export class Lab {
   }
 
   /**
-   * Sends new jobs to the local worker again. The jobs already on the queue stay there: agents
-   * finish them and this Lab records them, then lets the queue go (`draining` until then).
+   * Sends new jobs to the local worker again, and the ones still waiting on the queue for an agent
+   * (taken back). The jobs agents have taken stay there: agents finish them and this Lab records
+   * them, then lets the queue go (`draining` until then).
    */
   async disconnectAgents(): Promise<AgentsStatus> {
     const agents = this.agents;
@@ -427,6 +428,11 @@ export class Lab {
     if (agents && !agents.draining) {
       this.jobs.setRemote(null);
       agents.draining = true;
+      try {
+        for (const jobId of await agents.queue.recall()) this.jobs.requeue(jobId);
+      } catch (error) {
+        this.agentsProblem = `the jobs waiting on the queue stay there for an agent: ${errorMessage(error)}`;
+      }
       if (this.jobs.openRemote() === 0) await this.releaseAgents();
     }
     return this.agentsChanged();

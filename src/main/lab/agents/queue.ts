@@ -209,7 +209,7 @@ export class AgentQueue implements RemoteJobs {
           this.handles.set(jobKey, { jobId, send: (reply) => listener(reply) });
           if (job.kind === 'evaluate')
             this.evaluating.set(runId, new Promise<void>((resolve) => this.evaluated.set(jobKey, resolve)));
-          this.dispatch(jobKey, runId, number, job).catch((error: unknown) =>
+          const dispatched = this.dispatch(jobKey, runId, number, job).catch((error: unknown) =>
             listener({
               type: 'failed',
               jobId,
@@ -217,6 +217,8 @@ export class AgentQueue implements RemoteJobs {
               cancelled: false,
             }),
           );
+          this.dispatching.set(jobKey, dispatched);
+          void dispatched.finally(() => this.dispatching.delete(jobKey));
         } else if (key !== null) {
           const attached = this.handles.get(key);
           if (!attached) return;
@@ -245,6 +247,8 @@ export class AgentQueue implements RemoteJobs {
     return handle;
   };
 
+  /** Jobs being put on the queue (their dataset, start state, then the job itself). */
+  private readonly dispatching = new Map<string, Promise<void>>();
   private lastNumber = 0;
   /** The evaluation of a run on the queue, settled when it has ended: its explanation waits for it. */
   private readonly evaluating = new Map<number, Promise<void>>();
@@ -357,6 +361,37 @@ export class AgentQueue implements RemoteJobs {
       await job.remove();
       this.settle(key, { type: 'failed', error: 'cancelled before an agent took it', cancelled: true });
     }
+  }
+
+  /**
+   * Takes back the jobs no agent has taken yet: removed from the queue, their claims and start
+   * states dropped. Returns the JobManager ids of those jobs (their handles hear nothing more), for
+   * the local worker; a job an agent took meanwhile stays with it.
+   */
+  async recall(): Promise<string[]> {
+    const recalled: string[] = [];
+    for (const [key, attached] of [...this.handles]) {
+      await this.dispatching.get(key);
+      if (this.handles.get(key) !== attached) continue; // ended meanwhile
+      const job = await this.jobs.getJob(bullJobId(this.study, key));
+      const state = job ? await job.getState() : 'unknown';
+      if (!job || (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed')) continue;
+      try {
+        await job.remove();
+      } catch {
+        continue; // an agent has just taken it (locked): it finishes there
+      }
+      this.handles.delete(key);
+      this.evaluated.get(key)?.();
+      this.evaluated.delete(key);
+      await this.redis
+        .multi()
+        .hdel(keys.open(this.study), key)
+        .del(keys.resume(this.study, key), keys.cancel(this.study, key))
+        .exec();
+      recalled.push(attached.jobId);
+    }
+    return recalled;
   }
 
   /** One result off the study's queue: checked, recorded, passed on to the job's handle. */

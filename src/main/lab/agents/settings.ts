@@ -14,7 +14,7 @@ import { checkQueueUrl, type QueueUrl, type QueueUrlNames } from './url';
 /** How the Settings' messages name what the user typed: the contract's fields. */
 export const SETTINGS_NAMES: QueueUrlNames = {
   field: 'url',
-  insecureLocal: 'insecureLocal ("Redis on this machine, no password")',
+  insecureLocal: 'insecureLocal ("A Redis on this machine without password or TLS")',
 };
 
 const Saved = z.strictObject({

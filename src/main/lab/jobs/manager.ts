@@ -88,6 +88,16 @@ export class JobManager {
     return this.jobs.get(jobId)?.remote === true;
   }
 
+  /** Queues again, for the local worker, a job its remote launcher gave back before anyone ran it. */
+  requeue(jobId: string): void {
+    const entry = this.jobs.get(jobId);
+    if (!entry || entry.settled || !entry.remote) return;
+    entry.worker = null;
+    entry.remote = false;
+    entry.info = { ...entry.info, status: 'queued' };
+    this.pump();
+  }
+
   /** Jobs launched on the remote launcher that have not ended yet. */
   openRemote(): number {
     return [...this.jobs.values()].filter((entry) => entry.remote && !entry.settled).length;

@@ -37,6 +37,8 @@ export interface RemoteJobs {
   readonly adoptable: readonly Lease[];
   /** The queue as its Settings show it: the agents serving it (null: not listed) and its jobs. */
   state(): Promise<QueueState>;
+  /** Takes back the jobs no agent has taken yet; returns their JobManager ids, for the local worker. */
+  recall(): Promise<string[]>;
   /** Starts recording results into the Lab's stores. */
   attach(target: RemoteTarget): void;
   /** Stops recording at once, before the Lab closes its database. */
