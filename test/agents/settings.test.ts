@@ -56,6 +56,34 @@ describe('the settings file', () => {
   });
 });
 
+describe('the remembered queue at start', () => {
+  it('does not stop the start when it cannot be reached: jobs run locally and Settings says why', async () => {
+    const db = join(tempDir(), 'study.db');
+    saveAgents(db, { url: 'redis://:pw@127.0.0.1:1', insecureLocal: false });
+    const started = await startAgents(db, undefined);
+    expect(started).toEqual({
+      agentsProblem: expect.stringMatching(
+        /^could not reconnect to the remembered queue \(cannot reach the queue at redis:\/\/:\*\*\*@127\.0\.0\.1:1: /,
+      ),
+    });
+    const lab = new Lab({
+      databasePath: db,
+      mode: 'browser',
+      version: 'test',
+      launch: inProcessLauncher,
+      emit: () => undefined,
+      ...started,
+    });
+    try {
+      expect(await lab.request('agentsStatus', {})).toMatchObject({ mode: 'local', problem: started.agentsProblem });
+      // kept, to try again at the next start
+      expect(existsSync(settingsFile(db))).toBe(true);
+    } finally {
+      await lab.shutdown();
+    }
+  });
+});
+
 describe('the agents serving the queue', () => {
   it('are named from BullMQ worker list, and unknown where Redis does not list its clients', () => {
     const worker = (name: string) => ({ name: 'casebook-jobs', rawname: `bull:Y2FzZWJvb2stam9icw==${name}` });

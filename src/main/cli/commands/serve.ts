@@ -136,7 +136,9 @@ export const serveCommand: Command = {
 
 Serves the app and its API on http://127.0.0.1 behind an access token, and prints the URL to
 open. The port and the token are remembered beside the database (<db>.serve.json, readable by
-you only), so a tab left open reconnects after a restart. Stops on Ctrl-C.
+you only), so a tab left open reconnects after a restart. Without --queue, jobs go to the queue
+last connected in the app's Settings (<db>.settings.json, readable by you only), if any. Stops on
+Ctrl-C.
 
   --port <n>     the port, and no other (default: the last one, else any free port)
   --new-token    renew the access token: every open tab must open the printed URL again
