@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { app, BrowserWindow, dialog, session } from 'electron';
 import { sweepStaleDownloads } from './lab/datasets/partials';
 import { Lab } from './lab/lab';
-import { AgentQueue } from './lab/agents/queue';
+import { startAgents } from './lab/agents/settings';
 import { checkQueueUrl, type QueueUrl } from './lab/agents/url';
 import { defaultDatabasePath } from './lab/paths';
 import { SqliteBindingError, sqliteBinding } from './lab/store/native-binding';
@@ -78,14 +78,15 @@ app.whenReady().then(
     lockPermissions(session.defaultSession);
     const databasePath = databasePathFromArgs(process.argv);
     const queue = queueFromArgs(process.argv);
-    const agents = queue ? await AgentQueue.open({ url: queue, databasePath }) : null;
+    // --queue, else the queue Settings remembered beside the study
+    const agents = await startAgents(databasePath, queue);
     const lab = new Lab({
       databasePath,
       mode: 'electron',
       version: VERSION,
       launch: utilityLauncher(resolve(import.meta.dirname, 'worker.js')),
       emit: broadcast,
-      ...(agents ? { agents } : {}),
+      ...agents,
     });
     void sweepStaleDownloads(); // leftovers of downloads whose process was killed
     handleProtocol(lab, resolve(import.meta.dirname, '../renderer'));

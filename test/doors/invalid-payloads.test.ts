@@ -81,6 +81,9 @@ const VALID: { [K in RequestName]: Record<string, unknown> } = {
   },
   exportFigure: { kind: 'curves', runIds: [1], metric: 'accuracy', format: 'png', scale: 2, caption: 'c', alt: 'a' },
   makeReport: { runIds: [1], cases: [{ split: 'test', index: 3 }], format: 'md', reportId: 'r1' },
+  agentsStatus: {},
+  connectAgents: { url: 'redis://:password@127.0.0.1:6379', insecureLocal: false },
+  disconnectAgents: {},
 };
 
 const HUGE = [1e308, -1e308, 2 ** 53 + 2, -(2 ** 53), Number.MAX_SAFE_INTEGER * 4, 1.5, -1, 0, -0.000001];

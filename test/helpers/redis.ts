@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
-import { tempDir } from './lab';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Where Debian's redis-server is, or null (tests that need it are skipped, saying why). */
 export function redisServer(): string | null {
@@ -35,7 +36,8 @@ async function freePort(): Promise<number> {
 export async function startRedis(): Promise<TestRedis> {
   const binary = redisServer();
   if (!binary) throw new Error(REDIS_MISSING);
-  const dir = tempDir('casebook-redis-');
+  // no import of ./lab: the end-to-end specs start a redis-server with this too
+  const dir = mkdtempSync(join(tmpdir(), 'casebook-redis-'));
   const port = await freePort();
   const password = `pw${Math.random().toString(36).slice(2)}`;
   const child: ChildProcess = spawn(

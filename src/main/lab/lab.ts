@@ -32,6 +32,8 @@ import {
   type StartRunRequest,
   type StartRunsRequest,
   type StudyStarted,
+  type AgentsStatus,
+  type ConnectAgentsRequest,
   QUEUED_AT_SHUTDOWN,
   TRAINING_AT_SHUTDOWN,
 } from '../../shared/contract';
@@ -42,7 +44,7 @@ import { FigureService } from './figures/service';
 import { makeReportFile } from './figures/report-file';
 import { ComputeThread, defaultComputeEntry } from './compute/client';
 import type { ReportSources } from './figures/report-model';
-import { ConflictError, errorCode, labError } from './errors';
+import { BadRequestError, ConflictError, errorCode, labError, UnavailableError } from './errors';
 import { overlayMap, renderOverlay, type OverlayParams } from './images/overlay';
 import { encodePng } from './images/png';
 import { errorMessage, JobManager, type Emit, type WorkerLauncher } from './jobs/manager';
@@ -61,6 +63,9 @@ import { BackgroundStore } from './store/background';
 import { LeaseLostError, ownershipTiming, thisProcess, type Lease, type OwnershipTiming } from './store/run-owners';
 import type { JobSpec } from './jobs/protocol';
 import type { RemoteJobs } from './jobs/remote';
+import { AgentQueue } from './agents/queue';
+import { saveAgents, settingsFile, SETTINGS_NAMES } from './agents/settings';
+import { checkQueueUrl, type QueueUrl } from './agents/url';
 import { QUICK, SEED_MODELS, seedSeries, Studies } from './study';
 
 export interface LabOptions {
@@ -93,6 +98,23 @@ export interface LabOptions {
    * worker, and the runs the queue still trains for this study are adopted, not interrupted.
    */
   agents?: RemoteJobs;
+  /** Who chose `agents`: the command line (`--queue`, default) or the remembered Settings. */
+  agentsSource?: AgentsSource;
+  /** Why the remembered queue was not connected at start (shown in Settings), if it was not. */
+  agentsProblem?: string;
+  /** Opens a queue for Settings → "Train on agents" (default AgentQueue.open). */
+  openAgents?: (url: QueueUrl, databasePath: string) => Promise<RemoteJobs>;
+}
+
+type AgentsSource = NonNullable<AgentsStatus['source']>;
+
+/** The queue jobs go to, while connected, or that the Lab still listens on for the jobs already there (draining). */
+interface Agents {
+  queue: RemoteJobs;
+  /** The URL as given (with its password): a reconnect to the same queue while draining keeps it. */
+  url: string;
+  source: AgentsSource;
+  draining: boolean;
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => RequestOutput<K> | Promise<RequestOutput<K>> };
@@ -136,9 +158,14 @@ export class Lab {
   private shuttingDown = false;
   private stopping: Promise<void> | null = null;
   private closed = false;
+  /** Training agents, when jobs go to them (or the Lab waits for those already there). */
+  private agents: Agents | null = null;
+  private agentsProblem: string | null;
+  private connectingAgents = false;
 
   constructor(private readonly options: LabOptions) {
     const timing = options.ownership ?? ownershipTiming();
+    this.agentsProblem = options.agentsProblem ?? null;
     this.db = openDatabase(options.databasePath);
     this.stores = openStores(this.db, { staleMs: timing.staleMs });
     this.datasets = this.stores.datasets;
@@ -166,9 +193,6 @@ export class Lab {
       launch: options.launch,
       emit: options.emit,
       onSettled: (info, spec) => this.jobSettled(info, spec),
-      ...(options.agents
-        ? { remote: { is: options.agents.remote.bind(options.agents), launch: options.agents.launch } }
-        : {}),
     });
     this.studies = new Studies(this, this.stores, options.autoEvaluate ?? true);
     const computeEntry = options.computeEntry === undefined ? defaultComputeEntry() : options.computeEntry;
@@ -184,8 +208,11 @@ export class Lab {
         defaultArchiveUrl: CIFAR10_URL,
         cifarClasses: [...CIFAR10_CLASSES],
         defaultClasses: [...DEFAULT_CLASSES],
-        agents: options.agents?.display ?? null,
+        agents: this.agents && !this.agents.draining ? this.agents.queue.display : null,
       }),
+      agentsStatus: () => this.agentsStatus(),
+      connectAgents: (request) => this.connectAgents(request),
+      disconnectAgents: () => this.disconnectAgents(),
       listDatasets: () => this.datasets.list(),
       getDataset: ({ id }) => this.datasets.get(id),
       listImages: (args) => this.datasets.listImages(args),
@@ -291,7 +318,15 @@ export class Lab {
           : makeReportFile(this.reportSources, request, onProgress);
       },
     };
-    if (options.agents) this.attachAgents(options.agents, adopted);
+    if (options.agents) {
+      this.agents = {
+        queue: options.agents,
+        url: options.agents.display,
+        source: options.agentsSource ?? 'command line',
+        draining: false,
+      };
+      this.attachAgents(options.agents, adopted);
+    }
   }
 
   /** Hands the agents' queue this Lab's stores and takes up the runs it adopted (their jobs are on the queue). */
@@ -304,7 +339,130 @@ export class Lab {
       receipts: this.stores.receipts,
       emit: this.options.emit,
     });
+    // from here the jobs the manager takes, the queued ones not yet started first, go to the agents
+    this.jobs.setRemote({ is: agents.remote.bind(agents), launch: agents.launch });
     for (const lease of adopted) this.queueTraining(this.runs.get(lease.runId), lease);
+  }
+
+  /** Settings → "Train on agents": where jobs go now, and the queue's agents and jobs. */
+  async agentsStatus(): Promise<AgentsStatus> {
+    const agents = this.agents;
+    const status: AgentsStatus = {
+      mode: agents ? (agents.draining ? 'draining' : 'agents') : 'local',
+      queue: agents?.queue.display ?? null,
+      source: agents?.source ?? null,
+      agents: null,
+      waiting: null,
+      active: null,
+      open: this.jobs.openRemote(),
+      problem: this.agentsProblem,
+      settingsFile: this.options.databasePath === ':memory:' ? null : settingsFile(this.options.databasePath),
+    };
+    if (!agents) return status;
+    try {
+      return { ...status, ...(await agents.queue.state()) };
+    } catch (error) {
+      return { ...status, problem: errorMessage(error) };
+    }
+  }
+
+  /**
+   * Sends training, evaluation and explanation jobs to the agents behind this queue from now on,
+   * the queued ones not yet started included, and remembers the queue for the next start (beside
+   * the study, not in it). The URL is checked as the CLI's `--queue` is.
+   */
+  async connectAgents(request: ConnectAgentsRequest): Promise<AgentsStatus> {
+    const checked = checkQueueUrl(request.url, {
+      insecureLocal: request.insecureLocal === true,
+      names: SETTINGS_NAMES,
+    });
+    if (!checked.ok) throw new BadRequestError(checked.error);
+    const url = checked.value;
+    const current = this.agents;
+    if (current && !current.draining)
+      throw new ConflictError(`jobs already go to the agents at ${current.queue.display}; disconnect first`);
+    if (current?.draining && current.url !== url.url)
+      throw new ConflictError(
+        `${this.jobs.openRemote()} jobs are still on the agents at ${current.queue.display}; ` +
+          'reconnect to that queue, or wait until they have ended (or cancel them)',
+      );
+    if (this.connectingAgents) throw new ConflictError('already connecting to a queue');
+    if (current?.draining) {
+      // the same queue again: the jobs still there are recorded as before, new ones go there too
+      current.draining = false;
+      current.source = 'settings';
+      this.jobs.setRemote({ is: current.queue.remote.bind(current.queue), launch: current.queue.launch });
+    } else {
+      this.connectingAgents = true;
+      let queue: RemoteJobs;
+      try {
+        queue = await (this.options.openAgents ?? openAgentQueue)(url, this.options.databasePath);
+      } catch (error) {
+        throw new UnavailableError(errorMessage(error));
+      } finally {
+        this.connectingAgents = false;
+      }
+      if (this.shuttingDown) {
+        await queue.close();
+        throw new UnavailableError('connectAgents: Casebook is shutting down');
+      }
+      // runs the queue still trains for this study (a Lab before this one left them there) and nobody else holds
+      const adopted = queue.adoptable.filter(
+        (lease) => this.runs.owners.liveOwner(lease.runId) === null && this.runs.owners.adopt(lease, this.me),
+      );
+      this.agents = { queue, url: url.url, source: 'settings', draining: false };
+      this.attachAgents(queue, adopted);
+    }
+    this.agentsProblem = this.rememberAgents({ url: url.url, insecureLocal: request.insecureLocal === true });
+    return this.agentsChanged();
+  }
+
+  /**
+   * Sends new jobs to the local worker again, and the ones still waiting on the queue for an agent
+   * (taken back). The jobs agents have taken stay there: agents finish them and this Lab records
+   * them, then lets the queue go (`draining` until then).
+   */
+  async disconnectAgents(): Promise<AgentsStatus> {
+    const agents = this.agents;
+    this.agentsProblem = this.rememberAgents(null);
+    if (agents && !agents.draining) {
+      this.jobs.setRemote(null);
+      agents.draining = true;
+      try {
+        for (const jobId of await agents.queue.recall()) this.jobs.requeue(jobId);
+      } catch (error) {
+        this.agentsProblem = `the jobs waiting on the queue stay there for an agent: ${errorMessage(error)}`;
+      }
+      if (this.jobs.openRemote() === 0) await this.releaseAgents();
+    }
+    return this.agentsChanged();
+  }
+
+  /** Writes the Settings' choice beside the study; the problem when it cannot (null: remembered). */
+  private rememberAgents(agents: { url: string; insecureLocal: boolean } | null): string | null {
+    if (this.options.databasePath === ':memory:') return null;
+    try {
+      saveAgents(this.options.databasePath, agents);
+      return null;
+    } catch (error) {
+      return `cannot remember this choice for the next start in ${settingsFile(this.options.databasePath)}: ${errorMessage(error)}`;
+    }
+  }
+
+  /** Lets a drained queue go: its jobs have all ended and been recorded. */
+  private async releaseAgents(): Promise<void> {
+    const agents = this.agents;
+    if (!agents?.draining || this.jobs.openRemote() > 0) return;
+    this.agents = null;
+    agents.queue.detach();
+    await agents.queue.close();
+  }
+
+  /** Tells every page where jobs go now; returns what it told. */
+  private async agentsChanged(): Promise<AgentsStatus> {
+    const status = await this.agentsStatus();
+    if (!this.closed) this.options.emit('agentsChanged', status);
+    return status;
   }
 
   async dispatch<K extends RequestName>(name: K, input: unknown): Promise<Result<RequestOutput<K>>> {
@@ -591,12 +749,18 @@ export class Lab {
 
   /** Keeps a run's status true when its job ended without the worker saying so (a crash, a kill). */
   private jobSettled(info: JobInfo, spec: JobSpec): void {
+    // disconnected: the queue is let go once the last job on it has ended (after this one's bookkeeping)
+    if (this.agents?.draining && this.jobs.openRemote() === 0 && !this.shuttingDown)
+      queueMicrotask(() => {
+        if (this.agents?.draining && this.jobs.openRemote() === 0 && !this.shuttingDown)
+          void this.releaseAgents().then(() => this.agentsChanged());
+      });
     if (spec.kind === 'evaluate' && this.evaluationJobs.get(spec.runId) === info.id) {
       this.evaluationJobs.delete(spec.runId);
     }
     // a worker that exits after close() has nothing left to record here
     if (spec.kind !== 'train' || this.closed) return;
-    if (this.shuttingDown && this.options.agents?.remote(spec)) {
+    if (this.shuttingDown && this.jobs.launchedRemotely(info.id)) {
       // an agent carries on: the run stays running and claimed, for this study's next Lab to adopt
       this.runJobs.delete(spec.runId);
       return;
@@ -707,8 +871,9 @@ export class Lab {
     if (!this.stopping) {
       this.shuttingDown = true;
       this.stopping = this.jobs.shutdown().then(async () => {
+        const agents = this.agents;
         this.close();
-        await this.options.agents?.close();
+        await agents?.queue.close();
       });
     }
     return this.stopping;
@@ -720,9 +885,9 @@ export class Lab {
     this.shuttingDown = true;
     this.stopping ??= Promise.resolve();
     clearInterval(this.heartbeat);
-    for (const { lease } of this.runJobs.values()) {
+    for (const { jobId, lease } of this.runJobs.values()) {
       // an agent's run stays claimed: its results still come, for this study's next Lab to record
-      if (this.options.agents?.remote({ kind: 'train', runId: lease.runId, lease: lease.generation })) continue;
+      if (this.jobs.launchedRemotely(jobId)) continue;
       try {
         this.runs.owners.release(lease);
       } catch (error) {
@@ -733,10 +898,15 @@ export class Lab {
     this.closed = true;
     this.jobs.dispose();
     void this.compute?.close();
-    this.options.agents?.detach();
+    this.agents?.queue.detach();
     this.db.close();
-    void this.options.agents?.close();
+    void this.agents?.queue.close();
   }
+}
+
+/** Opens the agents' queue of a study (BullMQ on Redis). */
+function openAgentQueue(url: QueueUrl, databasePath: string): Promise<RemoteJobs> {
+  return AgentQueue.open({ url, databasePath });
 }
 
 export function failure(code: ErrorInfo['code'], message: string): { ok: false; error: ErrorInfo } {

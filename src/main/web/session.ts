@@ -7,8 +7,9 @@
  * cannot be trusted: unreadable, malformed, not owned by this user or readable by anyone else.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { errorMessage } from '../lab/jobs/errors';
+import { secretFileProblem as permissionProblem, writeSecretFile } from '../lab/secret-file';
 
 export interface ServeSession {
   /** The file the session is kept in. */
@@ -65,41 +66,16 @@ export function loadServeSession(databasePath: string, options: { newToken?: boo
   return { file, token, port: validPort, newTokenReason: null };
 }
 
-/** Why the file cannot be trusted to hold a secret (null: it can). Throws when it cannot be read at all. */
-function permissionProblem(file: string): string | null {
-  const info = lstatSync(file); // a symbolic link is not trusted: the file is replaced on save
-  if (!info.isFile()) return `${file} is not a plain file`;
-  if (process.platform === 'win32') return null; // no POSIX modes: the user's profile folder protects it
-  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
-    return `${file} belongs to another user (uid ${info.uid})`;
-  }
-  if ((info.mode & 0o077) !== 0) {
-    return `${file} was readable by others (mode ${(info.mode & 0o777).toString(8)})`;
-  }
-  return null;
-}
-
 /**
  * Writes the session (token and port) readable by this user only; atomically, so a crash leaves
  * the old file or the new one. Returns the problem when it cannot be written (the session then
  * lasts this launch only), else null.
  */
 export function saveServeSession(file: string, session: { token: string; port: number }): string | null {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, `${JSON.stringify({ token: session.token, port: session.port })}\n`, {
-      mode: 0o600,
-      flag: 'w',
-    });
-    chmodSync(temporary, 0o600); // a leftover temporary file keeps its old mode
-    renameSync(temporary, file);
+    writeSecretFile(file, `${JSON.stringify({ token: session.token, port: session.port })}\n`);
     return null;
   } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // nothing was written
-    }
     return `cannot remember the browser session in ${file}: ${errorMessage(error)}`;
   }
 }

@@ -22,6 +22,7 @@ import { reportEvents, reportRequests } from './reports';
 import { compareRequests } from './compare';
 import { mapEvents, mapRequests } from './maps';
 import { neighbourEvents, neighbourRequests } from './neighbours';
+import { settingsEvents, settingsRequests } from './settings';
 
 export * from './common';
 export * from './app';
@@ -40,6 +41,7 @@ export * from './compare';
 export * from './maps';
 export * from './neighbours';
 export * from './agents';
+export * from './settings';
 
 /** Requests: renderer → main, each answered with a result envelope. */
 export const requests = {
@@ -57,6 +59,7 @@ export const requests = {
   ...compareRequests,
   ...mapRequests,
   ...neighbourRequests,
+  ...settingsRequests,
 } as const;
 
 /** Events: main → renderer, pushed. */
@@ -71,6 +74,7 @@ export const events = {
   ...reportEvents,
   ...mapEvents,
   ...neighbourEvents,
+  ...settingsEvents,
 } as const;
 
 export type Requests = typeof requests;

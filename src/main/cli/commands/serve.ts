@@ -10,7 +10,7 @@ import { printUsage, type Command } from '../command';
 import { onStopSignal } from '../signals';
 import { DB_HELP, databasePath as resolveDatabase, workerLauncher } from '../lab';
 import { VERSION } from '../version';
-import { AgentQueue } from '../../lab/agents/queue';
+import { startAgents } from '../../lab/agents/settings';
 import type { QueueUrl } from '../../lab/agents/url';
 import { QUEUE_HELP, QUEUE_OPTIONS, queueUrl } from '../queue';
 
@@ -55,16 +55,15 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   void sweepStaleDownloads(); // leftovers of downloads whose process was killed
   let web: WebServer | null = null;
   const emit: Emit = (name, payload) => web?.broadcast(name, payload);
-  const agents = options.queue
-    ? await AgentQueue.open({ url: options.queue, databasePath: options.databasePath })
-    : null;
+  // --queue, else the queue Settings remembered beside the study
+  const agents = await startAgents(options.databasePath, options.queue);
   const lab = new Lab({
     databasePath: options.databasePath,
     mode: 'browser',
     version: VERSION,
     launch: workerLauncher(options.workerScript),
     emit,
-    ...(agents ? { agents } : {}),
+    ...agents,
   });
   const session = loadServeSession(options.databasePath, { newToken: options.newToken === true });
   try {
@@ -137,7 +136,9 @@ export const serveCommand: Command = {
 
 Serves the app and its API on http://127.0.0.1 behind an access token, and prints the URL to
 open. The port and the token are remembered beside the database (<db>.serve.json, readable by
-you only), so a tab left open reconnects after a restart. Stops on Ctrl-C.
+you only), so a tab left open reconnects after a restart. Without --queue, jobs go to the queue
+last connected in the app's Settings (<db>.settings.json, readable by you only), if any. Stops on
+Ctrl-C.
 
   --port <n>     the port, and no other (default: the last one, else any free port)
   --new-token    renew the access token: every open tab must open the printed URL again

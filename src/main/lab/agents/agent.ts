@@ -142,6 +142,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   worker = new Worker(JOBS_QUEUE, processor, {
     connection: redis,
+    // the app's Settings list the agents serving the queue by this name (Redis client names take no spaces)
+    name: encodeURIComponent(info.name),
     concurrency: options.concurrency ?? 1,
     lockDuration: lockMs,
     stalledInterval: Math.max(1_000, Math.round(lockMs / 2)),

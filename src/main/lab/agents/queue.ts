@@ -12,7 +12,7 @@ import type { AgentJob, AgentResult, ResumeState } from '../../../shared/contrac
 import { errorMessage } from '../jobs/errors';
 import type { WorkerHandle, WorkerLauncher } from '../jobs/manager';
 import type { FromWorker, JobSpec } from '../jobs/protocol';
-import type { RemoteJobs, RemoteTarget } from '../jobs/remote';
+import type { QueueState, RemoteJobs, RemoteTarget } from '../jobs/remote';
 import { LeaseLostError, type Lease } from '../store/run-owners';
 import { NotFoundError } from '../errors';
 import { retryWhileBusy } from '../store/busy';
@@ -101,6 +101,7 @@ export class AgentQueue implements RemoteJobs {
   /** Connects and reads which of the study's jobs are still open (their runs are adopted by the Lab). */
   static async open(options: AgentQueueOptions): Promise<AgentQueue> {
     const redis = new Redis(options.url.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => undefined); // said by the connect below
     try {
       await redis.connect();
       await redis.ping();
@@ -122,6 +123,36 @@ export class AgentQueue implements RemoteJobs {
 
   get display(): string {
     return this.options.url.display;
+  }
+
+  /**
+   * The agents serving the jobs queue (by the names they gave BullMQ; null where Redis does not
+   * list its clients) and its jobs of every study, waiting and running; throws past `timeoutMs`.
+   */
+  async state(timeoutMs = 3_000): Promise<QueueState> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the queue at ${this.display} did not answer within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const [counts, workers] = await Promise.race([
+        Promise.all([
+          this.jobs.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+          this.jobs.getWorkers().catch(() => null),
+        ]),
+        late,
+      ]);
+      return {
+        agents: workers === null ? null : agentNames(workers),
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+        active: counts.active ?? 0,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Training, evaluation and explanation go to the agents; the rest stays with the local worker. */
@@ -178,7 +209,7 @@ export class AgentQueue implements RemoteJobs {
           this.handles.set(jobKey, { jobId, send: (reply) => listener(reply) });
           if (job.kind === 'evaluate')
             this.evaluating.set(runId, new Promise<void>((resolve) => this.evaluated.set(jobKey, resolve)));
-          this.dispatch(jobKey, runId, number, job).catch((error: unknown) =>
+          const dispatched = this.dispatch(jobKey, runId, number, job).catch((error: unknown) =>
             listener({
               type: 'failed',
               jobId,
@@ -186,6 +217,8 @@ export class AgentQueue implements RemoteJobs {
               cancelled: false,
             }),
           );
+          this.dispatching.set(jobKey, dispatched);
+          void dispatched.finally(() => this.dispatching.delete(jobKey));
         } else if (key !== null) {
           const attached = this.handles.get(key);
           if (!attached) return;
@@ -214,6 +247,8 @@ export class AgentQueue implements RemoteJobs {
     return handle;
   };
 
+  /** Jobs being put on the queue (their dataset, start state, then the job itself). */
+  private readonly dispatching = new Map<string, Promise<void>>();
   private lastNumber = 0;
   /** The evaluation of a run on the queue, settled when it has ended: its explanation waits for it. */
   private readonly evaluating = new Map<number, Promise<void>>();
@@ -326,6 +361,37 @@ export class AgentQueue implements RemoteJobs {
       await job.remove();
       this.settle(key, { type: 'failed', error: 'cancelled before an agent took it', cancelled: true });
     }
+  }
+
+  /**
+   * Takes back the jobs no agent has taken yet: removed from the queue, their claims and start
+   * states dropped. Returns the JobManager ids of those jobs (their handles hear nothing more), for
+   * the local worker; a job an agent took meanwhile stays with it.
+   */
+  async recall(): Promise<string[]> {
+    const recalled: string[] = [];
+    for (const [key, attached] of [...this.handles]) {
+      await this.dispatching.get(key);
+      if (this.handles.get(key) !== attached) continue; // ended meanwhile
+      const job = await this.jobs.getJob(bullJobId(this.study, key));
+      const state = job ? await job.getState() : 'unknown';
+      if (!job || (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed')) continue;
+      try {
+        await job.remove();
+      } catch {
+        continue; // an agent has just taken it (locked): it finishes there
+      }
+      this.handles.delete(key);
+      this.evaluated.get(key)?.();
+      this.evaluated.delete(key);
+      await this.redis
+        .multi()
+        .hdel(keys.open(this.study), key)
+        .del(keys.resume(this.study, key), keys.cancel(this.study, key))
+        .exec();
+      recalled.push(attached.jobId);
+    }
+    return recalled;
   }
 
   /** One result off the study's queue: checked, recorded, passed on to the job's handle. */
@@ -441,6 +507,23 @@ export class AgentQueue implements RemoteJobs {
     })();
     return this.closing;
   }
+}
+
+/** The agents' names from BullMQ's worker list (`…:w:<name>`, URI-encoded by the agent); a list it could not read is null. */
+export function agentNames(workers: readonly Record<string, string>[]): string[] | null {
+  if (workers.some((worker) => worker.rawname === undefined)) return null;
+  return workers
+    .map((worker) => {
+      const raw = worker.rawname ?? '';
+      const at = raw.indexOf(':w:');
+      if (at < 0) return 'an unnamed agent';
+      try {
+        return decodeURIComponent(raw.slice(at + 3));
+      } catch {
+        return raw.slice(at + 3);
+      }
+    })
+    .sort((a, b) => a.localeCompare(b));
 }
 
 function safeJson(text: string): unknown {

@@ -30,6 +30,8 @@ interface Entry {
   next: boolean;
   /** The job this one waits for (see `start`). */
   after: string | null;
+  /** Launched on the remote launcher (training agents): it stays there whatever `setRemote` does later. */
+  remote: boolean;
   result?: EventPayload<'jobFinished'>['result'];
 }
 
@@ -66,7 +68,40 @@ export class JobManager {
   /** Set by `shutdown`: nothing new starts. */
   private stopping = false;
 
-  constructor(private readonly options: JobManagerOptions) {}
+  private remoteJobs: JobManagerOptions['remote'] | null;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.remoteJobs = options.remote ?? null;
+  }
+
+  /**
+   * Sends the jobs it takes to this remote launcher from now on (null: to the local worker again):
+   * the queued jobs not yet started included; a job already launched stays where it runs.
+   */
+  setRemote(remote: JobManagerOptions['remote'] | null): void {
+    this.remoteJobs = remote;
+    this.pump();
+  }
+
+  /** Whether the job was launched on the remote launcher (it runs on an agent). */
+  launchedRemotely(jobId: string): boolean {
+    return this.jobs.get(jobId)?.remote === true;
+  }
+
+  /** Queues again, for the local worker, a job its remote launcher gave back before anyone ran it. */
+  requeue(jobId: string): void {
+    const entry = this.jobs.get(jobId);
+    if (!entry || entry.settled || !entry.remote) return;
+    entry.worker = null;
+    entry.remote = false;
+    entry.info = { ...entry.info, status: 'queued' };
+    this.pump();
+  }
+
+  /** Jobs launched on the remote launcher that have not ended yet. */
+  openRemote(): number {
+    return [...this.jobs.values()].filter((entry) => entry.remote && !entry.settled).length;
+  }
 
   /**
    * Queues a job. With `next`, it starts before the waiting jobs queued without `next` (after
@@ -88,6 +123,7 @@ export class JobManager {
       settled: false,
       next,
       after,
+      remote: false,
     };
     this.jobs.set(id, entry);
     this.pump();
@@ -182,12 +218,13 @@ export class JobManager {
     }
   }
 
+  /** Whether a job not yet launched goes to the remote launcher. */
   private isRemote(entry: Entry): boolean {
-    return this.options.remote?.is(entry.spec) === true;
+    return this.remoteJobs?.is(entry.spec) === true;
   }
 
   private runningHeavy(): boolean {
-    return [...this.jobs.values()].some((e) => heavy(e.spec) && !this.isRemote(e) && e.worker !== null && !e.settled);
+    return [...this.jobs.values()].some((e) => heavy(e.spec) && !e.remote && e.worker !== null && !e.settled);
   }
 
   private runningImports(): number {
@@ -195,7 +232,9 @@ export class JobManager {
   }
 
   private launch(entry: Entry): void {
-    const worker = this.isRemote(entry) && this.options.remote ? this.options.remote.launch() : this.options.launch();
+    const remote = this.isRemote(entry) ? this.remoteJobs : null;
+    const worker = remote ? remote.launch() : this.options.launch();
+    entry.remote = remote !== null;
     entry.worker = worker;
     entry.info = { ...entry.info, status: 'running' };
     worker.onMessage((raw) => this.receive(entry, raw));

@@ -17,6 +17,13 @@ export interface RemoteTarget {
   emit: Emit;
 }
 
+/** What the queue holds now (every study's jobs), and who serves it. */
+export interface QueueState {
+  agents: string[] | null;
+  waiting: number;
+  active: number;
+}
+
 /**
  * Jobs run elsewhere (training agents behind a queue): which jobs go there, the launcher whose
  * handles stand for them in the JobManager, the claims the queue still holds for this study (to
@@ -28,6 +35,10 @@ export interface RemoteJobs {
   readonly display: string;
   launch: WorkerLauncher;
   readonly adoptable: readonly Lease[];
+  /** The queue as its Settings show it: the agents serving it (null: not listed) and its jobs. */
+  state(): Promise<QueueState>;
+  /** Takes back the jobs no agent has taken yet; returns their JobManager ids, for the local worker. */
+  recall(): Promise<string[]>;
   /** Starts recording results into the Lab's stores. */
   attach(target: RemoteTarget): void;
   /** Stops recording at once, before the Lab closes its database. */

@@ -20,6 +20,7 @@ import { RecentRuns } from './recent-runs.svelte';
 import { ReportState } from './report.svelte';
 import { download } from '../lib/figure-export';
 import { SampleStudyState } from './sample-study.svelte';
+import { AgentSettingsState } from './agent-settings.svelte';
 
 /** The whole renderer's state: app info, datasets, jobs, runs and the errors to show. */
 export class AppState {
@@ -50,6 +51,8 @@ export class AppState {
   readonly recent = new RecentRuns();
   /** The Report… dialog: the file is downloaded (browser) or saved (Electron) as a figure export is. */
   readonly report: ReportState;
+  /** Settings → "Train on agents": where training jobs go. */
+  readonly agentSettings: AgentSettingsState;
 
   constructor(client: CasebookClient, target: RouterWindow = window) {
     this.client = client;
@@ -65,6 +68,7 @@ export class AppState {
     this.map = new MapState(client);
     this.sampleStudy = new SampleStudyState(client);
     this.report = new ReportState(client, download);
+    this.agentSettings = new AgentSettingsState(client);
     this.datasets = new DatasetsState(client, this.errors);
     this.jobs = new JobsState(client, this.errors);
     this.runs = new RunsState(client, this.errors);
@@ -137,6 +141,7 @@ export class AppState {
       this.training.neighbours.listen(),
       this.finder.listen(),
       this.map.listen(),
+      this.agentSettings.listen(),
       this.client.on('annotationChanged', ({ annotation }) => {
         this.annotation.receive(annotation);
         this.case.setAnnotation(annotation);
@@ -170,6 +175,7 @@ export class AppState {
           void this.#loadInfo();
           void this.datasets.refresh();
           void this.jobs.refresh();
+          void this.agentSettings.refresh();
           void this.runs.refresh();
           if (this.runs.selectedId !== null) void this.runs.select(this.runs.selectedId);
         }
@@ -191,6 +197,7 @@ export class AppState {
       this.datasets.refresh(),
       this.runs.refresh(),
       this.jobs.refresh(),
+      this.agentSettings.refresh(),
       this.runs.loadDefaults(),
       // A stream that cannot open is reported through onProblem; the app still works without it.
       this.client.connected().then(
