@@ -122,7 +122,7 @@ try {
   // the first run's embedding map (computed here if the study has none: a job of seconds)
   if ((await api('getMap', { runId: ids[0] })).value === null) {
     const { job } = (await api('mapRun', { id: ids[0] })).value;
-    for (let status = job.status; status === 'queued' || status === 'running'; ) {
+    for (let status = job.status; status === 'queued' || status === 'running';) {
       await new Promise((wait) => setTimeout(wait, 500));
       status = (await api('listJobs', {})).value.find((j) => j.id === job.id)?.status ?? 'failed';
       if (status === 'failed' || status === 'cancelled') throw new Error(`the map of run ${ids[0]} ${status}`);
