@@ -72,6 +72,10 @@ describe('queuedText', () => {
   it('says it waits for a training agent when jobs go to agents', () => {
     const runs = [run(1, 'running'), run(2, 'queued')];
     expect(queuedText(runs[1]!, runs, [], 'redis://:***@queue:6379')).toBe('queued: waits for a free training agent');
+    // an agent has taken it: the run names it before its first epoch starts
+    expect(queuedText({ ...runs[1]!, agent: 'gpu-box' }, runs, [], 'redis://:***@queue:6379')).toBe(
+      'queued: taken by agent gpu-box, starting',
+    );
   });
   it('says when nothing is before it', () => {
     const runs = [run(1, 'done'), run(5, 'queued')];

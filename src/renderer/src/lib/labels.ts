@@ -40,7 +40,8 @@ export function backendShort(backend: string | null): string | null {
 /**
  * What a queued run waits for: the runs queued or training before it (main trains one at a time, in
  * order), else the evaluation or explanation jobs in the same queue, else nothing (it starts next).
- * With training agents (`agents`: the queue) every job waits for an agent that is free.
+ * With training agents (`agents`: the queue) every job waits for an agent that is free, until one
+ * takes it (the run then names its agent).
  */
 export function queuedText(
   run: RunSummary,
@@ -48,6 +49,7 @@ export function queuedText(
   jobs: readonly JobInfo[],
   agents: string | null = null,
 ): string {
+  if (run.agent !== null) return `queued: taken by agent ${run.agent}, starting`;
   if (agents !== null) return 'queued: waits for a free training agent';
   const ahead = runs
     .filter((other) => other.id < run.id && (other.status === 'running' || other.status === 'queued'))
