@@ -3,6 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion, StoreError } from '../../src/main/lab/store/database';
 import { migrations } from '../../src/main/lab/store/migrations/index';
 
+/** The dataset the migration tests hang their runs on: 'd', content hash 'h', 32 × 32 × 3. */
+function addDataset(db: Database.Database, classes = '["a"]'): void {
+  db.prepare(
+    `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
+     VALUES ('d', 'cifar10', 's', ?, 32, 32, 3, 'h')`,
+  ).run(classes);
+}
+
 describe('migrations', () => {
   it('are numbered 1, 2, 3, … without gaps', () => {
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
@@ -15,10 +23,7 @@ describe('migrations', () => {
     expect(schemaVersion(db)).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['datasets', 'images']));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     // a second dataset with the same content hash is refused
     expect(() =>
       db
@@ -48,10 +53,7 @@ describe('migrations', () => {
     expect(columns).toEqual(
       expect.arrayContaining(['dataset_hash', 'config', 'status', 'best_val_loss', 'test_accuracy']),
     );
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     const run = db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (?, 'h', 'cnn', ?, ?)",
     );
@@ -83,10 +85,7 @@ describe('migrations', () => {
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 3));
     expect(schemaVersion(db)).toBe(3);
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'done')",
     ).run();
@@ -112,10 +111,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 3));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     const insert = db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', ?, '{}', 'done')",
     );
@@ -142,10 +138,7 @@ describe('migrations', () => {
   it('005-explanations keeps one row of maps per image and explanation, deleted with the run', () => {
     const db = openDatabase(':memory:');
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(5);
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'done')",
     ).run();
@@ -171,10 +164,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 5));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'vnn', '{}', 'done')",
     ).run();
@@ -206,10 +196,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 6));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'vnn', '{}', 'done')",
     ).run();
@@ -256,10 +243,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 7));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (dataset_id, dataset_hash, model, config, status) VALUES (1, 'h', 'cnn', '{}', 'running')",
     ).run();
@@ -279,10 +263,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 8));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       `INSERT INTO runs (dataset_id, dataset_hash, model, config, status, owner_pid, owner_host, owner_heartbeat)
        VALUES (1, 'h', 'cnn', '{}', 'running', 42, 'here', '2026-01-01T00:00:00.000Z')`,
@@ -314,10 +295,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 9));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     const insert = db.prepare(
       "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status, parent_id, test_accuracy) VALUES (?, 1, 'h', ?, '{}', 'done', ?, 0.5)",
     );
@@ -370,10 +348,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 10));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')",
     ).run();
@@ -403,10 +378,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 11));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (1, 1, 'h', 'cnn', '{}', 'done')",
     ).run();
@@ -438,10 +410,7 @@ describe('migrations', () => {
     db.pragma('foreign_keys = ON');
     const before = migrations.filter((m) => m.version < 14);
     migrate(db, before);
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a","b"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db, '["a","b"]');
     for (const id of [1, 2])
       db.prepare(
         "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (?, 1, 'h', 'cnn', '{}', 'done')",
@@ -482,10 +451,7 @@ describe('migrations', () => {
     db.pragma('foreign_keys = ON');
     const before = migrations.filter((m) => m.version < 16);
     migrate(db, before);
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     db.prepare(
       `INSERT INTO runs (dataset_id, dataset_hash, model, config, status, owner_pid, owner_host, name)
        VALUES (1, 'h', 'cnn', '{}', 'done', 42, 'here', 'mine')`,
@@ -559,10 +525,7 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 14));
-    db.prepare(
-      `INSERT INTO datasets (name, kind, source, classes, height, width, channels, content_hash)
-       VALUES ('d', 'cifar10', 's', '["a"]', 32, 32, 3, 'h')`,
-    ).run();
+    addDataset(db);
     const run = db.prepare(
       "INSERT INTO runs (id, dataset_id, dataset_hash, model, config, status) VALUES (?, 1, 'h', 'cnn', '{}', 'done')",
     );
