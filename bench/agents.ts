@@ -9,10 +9,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { AgentQueue } from '../src/main/lab/agents/queue';
-import { checkQueueUrl } from '../src/main/lab/agents/url';
 import { forkLauncher } from '../src/main/lab/jobs/fork';
 import { Lab } from '../src/main/lab/lab';
-import { startRedis } from '../test/helpers/redis';
+import { queueUrlOf, startRedis } from '../test/helpers/redis';
 import { storesOf, tempDir } from '../test/helpers/lab';
 import { syntheticDataset } from '../test/helpers/synthetic';
 
@@ -100,15 +99,13 @@ export async function benchAgents(options: AgentsBenchOptions = {}): Promise<voi
   report({ agents: true, mode: 'local', runs, seconds: round(localSeconds), coldSeconds: round(localTimes.cold) });
 
   const redis = await startRedis();
-  const checked = checkQueueUrl(redis.url);
-  if (!checked.ok) throw new Error(checked.error);
   const children: ChildProcess[] = [];
   try {
     let oneAgent = 0;
     for (const count of [1, 2] as const) {
       while (children.length < count) children.push(await startAgent(redis.url, `agent-${children.length + 1}`, dir));
       const databasePath = join(dir, `agents-${count}.db`);
-      const queued = lab(`agents-${count}`, await AgentQueue.open({ url: checked.value, databasePath }));
+      const queued = lab(`agents-${count}`, await AgentQueue.open({ url: queueUrlOf(redis), databasePath }));
       const times = await timeRuns(queued, runs, epochs);
       await queued.shutdown();
       if (count === 1) oneAgent = times.warm;

@@ -8,12 +8,11 @@ import { startAgent, type RunningAgent } from '../../src/main/lab/agents/agent';
 import { Queue, QueueEvents } from 'bullmq';
 import { AgentQueue, connect } from '../../src/main/lab/agents/queue';
 import { JOBS_QUEUE, resultsQueueName } from '../../src/main/lab/agents/keys';
-import { checkQueueUrl } from '../../src/main/lab/agents/url';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { syntheticDataset } from '../helpers/synthetic';
 import { storesOf, tempDir } from '../helpers/lab';
-import { REDIS_MISSING, redisServer, startRedis, type TestRedis } from '../helpers/redis';
+import { queueUrlOf, REDIS_MISSING, redisServer, startRedis, type TestRedis } from '../helpers/redis';
 
 const missing = redisServer() === null;
 if (missing) console.warn(REDIS_MISSING);
@@ -38,11 +37,7 @@ describe.skipIf(missing)('training on an agent in this process', () => {
     await redis?.stop();
   });
 
-  const url = () => {
-    const checked = checkQueueUrl(redis.url);
-    if (!checked.ok) throw new Error(checked.error);
-    return checked.value;
-  };
+  const url = () => queueUrlOf(redis);
 
   async function queueLab(databasePath: string): Promise<Lab> {
     const queue = await AgentQueue.open({ url: url(), databasePath });
@@ -156,11 +151,7 @@ describe.skipIf(missing)('cancel, resume, failures and a lost connection on an a
   afterAll(async () => {
     await redis?.stop();
   });
-  const url = () => {
-    const checked = checkQueueUrl(redis.url);
-    if (!checked.ok) throw new Error(checked.error);
-    return checked.value;
-  };
+  const url = () => queueUrlOf(redis);
   async function setup(name: string, events: string[] = []) {
     const databasePath = join(dir, `${name}.db`);
     const lab = new Lab({
@@ -287,8 +278,6 @@ describe.skipIf(missing)('refusing what does not belong on the queue', () => {
   beforeAll(async () => {
     redis = await startRedis();
     dir = tempDir();
-    const checked = checkQueueUrl(redis.url);
-    if (!checked.ok) throw new Error(checked.error);
     const databasePath = join(dir, 'study.db');
     lab = new Lab({
       databasePath,
@@ -297,7 +286,7 @@ describe.skipIf(missing)('refusing what does not belong on the queue', () => {
       launch: inProcessLauncher,
       emit: () => undefined,
       autoEvaluate: false,
-      agents: await AgentQueue.open({ url: checked.value, databasePath, maxResultBytes: 10_000 }),
+      agents: await AgentQueue.open({ url: queueUrlOf(redis), databasePath, maxResultBytes: 10_000 }),
     });
     const connection = { host: '127.0.0.1', port: redis.port, password: redis.password };
     queue = new Queue(JOBS_QUEUE, { connection });
@@ -315,10 +304,8 @@ describe.skipIf(missing)('refusing what does not belong on the queue', () => {
   it('an agent refuses a malformed or oversized job, naming the problem, and sends nothing back', async () => {
     const { dataset } = storesOf(lab).datasets.add(syntheticDataset({ train: 4, test: 2 }));
     const study = resultsQueueName(join(dir, 'study.db'));
-    const checked = checkQueueUrl(redis.url);
-    if (!checked.ok) throw new Error(checked.error);
     agent = await startAgent({
-      url: checked.value,
+      url: queueUrlOf(redis),
       name: 'strict',
       cacheDir: join(dir, 'cache'),
       log: () => undefined,

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../src/shared/contract';
 import { AgentQueue } from '../../src/main/lab/agents/queue';
-import { checkQueueUrl } from '../../src/main/lab/agents/url';
 import { inProcessLauncher } from '../../src/main/lab/jobs/manager';
 import { Lab } from '../../src/main/lab/lab';
 import { openDatabase } from '../../src/main/lab/store/database';
@@ -15,7 +14,7 @@ import { RunStore } from '../../src/main/lab/store/runs';
 import { syntheticDataset } from '../helpers/synthetic';
 import { storesOf, tempDir } from '../helpers/lab';
 import { CASEBOOK_BIN, ensureBuilt } from '../helpers/runs';
-import { REDIS_MISSING, redisServer, startRedis, type TestRedis } from '../helpers/redis';
+import { queueUrlOf, REDIS_MISSING, redisServer, startRedis, type TestRedis } from '../helpers/redis';
 
 const missing = redisServer() === null;
 if (missing) console.warn(REDIS_MISSING);
@@ -93,8 +92,6 @@ describe.skipIf(missing)('agents in child processes', () => {
     databasePath: string,
     events: { name: EventName; payload: EventPayload<EventName> }[] = [],
   ): Promise<Lab> {
-    const url = checkQueueUrl(redis.url);
-    if (!url.ok) throw new Error(url.error);
     const lab = new Lab({
       databasePath,
       mode: 'browser',
@@ -102,7 +99,7 @@ describe.skipIf(missing)('agents in child processes', () => {
       launch: inProcessLauncher,
       emit: (name, payload) => events.push({ name, payload }),
       autoEvaluate: false,
-      agents: await AgentQueue.open({ url: url.value, databasePath }),
+      agents: await AgentQueue.open({ url: queueUrlOf(redis), databasePath }),
     });
     labs.push(lab);
     return lab;

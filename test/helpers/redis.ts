@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkQueueUrl, type QueueUrl } from '../../src/main/lab/agents/url';
 
 /** Where Debian's redis-server is, or null (tests that need it are skipped, saying why). */
 export function redisServer(): string | null {
@@ -79,4 +80,11 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The test server's URL as the app and the agents take it (checked as a user's `--queue` is). */
+export function queueUrlOf(redis: TestRedis): QueueUrl {
+  const checked = checkQueueUrl(redis.url);
+  if (!checked.ok) throw new Error(checked.error);
+  return checked.value;
 }
