@@ -166,7 +166,14 @@ test('trains a small CNN from the Runs screen and plots its curves', async ({ pa
     return Array.from(data).filter((v, i) => i % 4 === 3 && v > 0).length;
   });
   expect(opaque).toBe(32 * 32);
-  const pixels = (): Promise<string> => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  // every tile's pixels, once every tile is drawn: a barely trained CNN may give one image an all-zero
+  // map, which the alpha ramp leaves invisible in every colormap, so one tile alone cannot tell
+  const canvases = tiles.getByTestId('cam-canvas');
+  await expect
+    .poll(() => canvases.evaluateAll((all: HTMLCanvasElement[]) => all.filter((c) => c.width === 32).length))
+    .toBe(6);
+  const pixels = (): Promise<string> =>
+    canvases.evaluateAll((all: HTMLCanvasElement[]) => all.map((c) => c.toDataURL()).join(' '));
   const viridis = await pixels();
   await explanation.getByTestId('cam-colormap').selectOption('gray');
   await expect.poll(pixels).not.toBe(viridis);
